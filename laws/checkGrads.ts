@@ -1,0 +1,90 @@
+/**
+ * leibniz/laws: `checkGrads` — derivatives against finite differences, to any order.
+ *
+ *   fwd: jvp(f, x, v) ≈ (f(x + εv) − f(x − εv)) / 2ε           (central differences, O(ε²))
+ *   rev: ⟨u, J v⟩ = ⟨Jᵀu, v⟩                                      (vjp against jvp, exact)
+ * For order k > 1 the same checks run on the derivative maps x ↦ jvp(f, x, v) and
+ * x ↦ vjp(f, x)(u), so a rule whose first derivative is right and second is wrong is caught.
+ */
+import { jvp, vjp } from '../src'
+import { findMismatch } from './allclose'
+import { type Rng, axpy, makeRng, precisionOf, randomLike, scale, sub, vdot } from './treeMath'
+
+export type Mode = 'fwd' | 'rev'
+
+export interface CheckGradsOptions {
+  readonly order?: number
+  readonly modes?: readonly Mode[]
+  readonly eps?: number
+  readonly atol?: number
+  readonly rtol?: number
+  readonly seed?: number
+}
+
+export class GradCheckError extends Error {
+  override readonly name = 'GradCheckError'
+  constructor(
+    readonly mode: Mode,
+    readonly order: number,
+    readonly expected: unknown,
+    readonly actual: unknown,
+    detail: string,
+  ) {
+    super(`checkGrads: ${mode}-mode derivative of order ${order} is wrong: ${detail}`)
+  }
+}
+
+/** Tolerances by dtype: tight for float64, loose for float32 (whose ε must be large). */
+export const defaultTolerances = (precision: 'float32' | 'float64') =>
+  precision === 'float64' ? { eps: 1e-5, rtol: 1e-5, atol: 1e-5 } : { eps: 1e-3, rtol: 2e-2, atol: 2e-2 }
+
+type F = (...args: any[]) => unknown
+
+const checkJvp = (f: F, args: unknown[], order: number, tol: Required<Omit<CheckGradsOptions, 'modes' | 'order' | 'seed'>>, rng: Rng): void => {
+  const v = randomLike(args, rng) as unknown[]
+  const [, t] = jvp(f, args, v)
+  const plus = f(...(axpy(tol.eps, v, args) as unknown[]))
+  const minus = f(...(axpy(-tol.eps, v, args) as unknown[]))
+  const fd = scale(1 / (2 * tol.eps), sub(plus, minus))
+  const m = findMismatch(t, fd, tol)
+  if (m) throw new GradCheckError('fwd', order, fd, t, `jvp vs central differences (ε = ${tol.eps}): ${m.reason}`)
+}
+
+const checkVjp = (f: F, args: unknown[], order: number, tol: { rtol: number; atol: number }, rng: Rng): void => {
+  const v = randomLike(args, rng) as unknown[]
+  const [out, tv] = jvp(f, args, v)
+  const u = randomLike(out, rng)
+  const [, pullback] = vjp(f, args)
+  const ju = pullback(u)
+  const lhs = vdot(u, tv)
+  const rhs = vdot(ju, v)
+  if (!(Math.abs(lhs - rhs) <= tol.atol + tol.rtol * Math.abs(lhs))) {
+    throw new GradCheckError('rev', order, lhs, rhs, `⟨u, J v⟩ = ${lhs} but ⟨Jᵀu, v⟩ = ${rhs} (vjp disagrees with jvp)`)
+  }
+}
+
+/**
+ * Check `f`'s derivatives at `args` up to `order` in the given modes; throws a
+ * `GradCheckError` naming the mode, the order, and the expected and actual values.
+ */
+export const checkGrads = (f: F, args: readonly unknown[], opts: CheckGradsOptions = {}): void => {
+  const order = opts.order ?? 2
+  const modes = opts.modes ?? ['fwd', 'rev']
+  const d = defaultTolerances(precisionOf(args))
+  const tol = { eps: opts.eps ?? d.eps, rtol: opts.rtol ?? d.rtol, atol: opts.atol ?? d.atol }
+  const rng = makeRng(opts.seed ?? 0)
+  const go = (g: F, k: number): void => {
+    if (modes.includes('fwd')) checkJvp(g, [...args], k, tol, rng)
+    if (modes.includes('rev')) checkVjp(g, [...args], k, tol, rng)
+    if (k >= order) return
+    if (modes.includes('fwd')) {
+      const v = randomLike([...args], rng) as unknown[]
+      go((...xs: unknown[]) => jvp(g, xs, v)[1], k + 1)
+    }
+    if (modes.includes('rev')) {
+      const u = randomLike(g(...args), rng)
+      go((...xs: unknown[]) => vjp(g, xs)[1](u), k + 1)
+    }
+  }
+  go(f, 1)
+}

@@ -1,0 +1,165 @@
+/**
+ * leibniz/laws, layer 1: the laws as pure predicates. Each takes a function, a point and
+ * options, and returns null when the law holds or a message saying how it failed.
+ *
+ *   first order   jvp ≈ central differences; jvp linear in the tangent; ⟨u, Jv⟩ = ⟨Jᵀu, v⟩;
+ *                 linearize ≡ jvp; scalar f: grad ≡ vjp(1) ≡ jacrev ≡ jacfwd; jit(f) ≡ f;
+ *                 vmap(f) ≡ stacking f over a batch
+ *   second order  ⟨w, Hv⟩ = ⟨v, Hw⟩ (symmetry); hvp ≡ jvp∘grad ≡ grad⟨grad f, v⟩ ≡ hessian·v;
+ *                 second directional derivative ≈ differences of jvp
+ *   linear        f(ax + by) = a f(x) + b f(y); ⟨u, f v⟩ = ⟨fᵀu, v⟩; (fᵀ)ᵀ = f
+ */
+import { grad, hessian, hvp, jacfwd, jacrev, jit, jvp, linearize, linearTranspose, np, tree, vjp, vmap } from '../src'
+import type { Array } from '../src'
+import { findMismatch } from './allclose'
+import { type Rng, asArray, axpy, randomLike, scale, sub, vdot } from './treeMath'
+
+export interface LawTolerance {
+  readonly rtol: number
+  readonly atol: number
+  readonly eps: number
+}
+type F = (...args: any[]) => any
+export type Predicate = (f: F, args: unknown[], tol: LawTolerance, rng: Rng) => string | null
+
+const close = (what: string, actual: unknown, expected: unknown, tol: LawTolerance): string | null => {
+  const m = findMismatch(actual, expected, tol)
+  return m ? `${what}: ${m.reason}` : null
+}
+const closeNum = (what: string, a: number, b: number, tol: LawTolerance): string | null =>
+  Math.abs(a - b) <= tol.atol + tol.rtol * Math.max(Math.abs(a), Math.abs(b)) ? null : `${what}: ${a} vs ${b}`
+
+/** A direction for the first argument only (the others get zero tangents). */
+const firstArgDirection = (args: unknown[], rng: Rng): unknown[] =>
+  args.map((a, i) => (i === 0 ? randomLike(a, rng) : tree.map((l: unknown) => np.zerosLike(asArray(l)), a)))
+
+const isScalarOut = (out: unknown): boolean => {
+  const ls = tree.leaves(out)
+  return ls.length === 1 && asArray(ls[0]).ndim === 0
+}
+
+// ---- first order --------------------------------------------------------------------------
+
+export const jvpMatchesFiniteDifferences: Predicate = (f, args, tol, rng) => {
+  const v = randomLike(args, rng) as unknown[]
+  const [, t] = jvp(f, args, v)
+  const fd = scale(1 / (2 * tol.eps), sub(f(...(axpy(tol.eps, v, args) as unknown[])), f(...(axpy(-tol.eps, v, args) as unknown[]))))
+  return close('jvp vs central differences', t, fd, tol)
+}
+
+export const jvpLinearInTangent: Predicate = (f, args, tol, rng) => {
+  const v = randomLike(args, rng) as unknown[]
+  const w = randomLike(args, rng) as unknown[]
+  const [, tv] = jvp(f, args, v)
+  const [, tw] = jvp(f, args, w)
+  const [, tvw] = jvp(f, args, axpy(2, v, scale(-3, w)) as unknown[])
+  return close('jvp(f, x, 2v − 3w) vs 2 jvp(v) − 3 jvp(w)', tvw, axpy(2, tv, scale(-3, tw)), tol)
+}
+
+export const vjpAdjointToJvp: Predicate = (f, args, tol, rng) => {
+  const v = randomLike(args, rng) as unknown[]
+  const [out, tv] = jvp(f, args, v)
+  const u = randomLike(out, rng)
+  const ju = vjp(f, args)[1](u)
+  return closeNum('⟨u, J v⟩ vs ⟨Jᵀu, v⟩', vdot(u, tv), vdot(ju, v), tol)
+}
+
+export const linearizeMatchesJvp: Predicate = (f, args, tol, rng) => {
+  const v = randomLike(args, rng) as unknown[]
+  const [out, tv] = jvp(f, args, v)
+  const [outL, fLin] = linearize(f, args)
+  return close('linearize primal output vs f', outL, out, tol) ?? close('linearize(f)(v) vs jvp', fLin(...v), tv, tol)
+}
+
+/** For scalar f: grad ≡ vjp(1) ≡ jacrev ≡ jacfwd, w.r.t. every argument. */
+export const gradAgreesForScalar: Predicate = (f, args, tol) => {
+  const out = f(...args)
+  if (!isScalarOut(out) || tree.leaves(out)[0] !== out) return null
+  const argnums = args.map((_, i) => i)
+  const g = grad(f, { argnums })(...args)
+  const one = tree.map((l: unknown) => np.onesLike(asArray(l)), out)
+  const viaVjp = vjp(f, args)[1](one)
+  return (
+    close('grad vs vjp(f)(1)', g, viaVjp, tol) ??
+    close('jacrev vs grad', jacrev(f, { argnums })(...args), g, tol) ??
+    close('jacfwd vs grad', jacfwd(f, { argnums })(...args), g, tol)
+  )
+}
+
+export const jitMatches: Predicate = (f, args, tol) => close('jit(f) vs f', jit(f)(...args), f(...args), tol)
+
+/** vmap(f) over a batch of two points (args and a second sample) ≡ stacking f at each. */
+export const vmapMatchesStack = (f: F, args: unknown[], second: unknown[], tol: LawTolerance): string | null => {
+  const [la, da] = tree.flatten(args)
+  const [lb, db] = tree.flatten(second)
+  if (!tree.treedefEq(da, db) || la.some((x, i) => asArray(x).shape.join() !== asArray(lb[i]).shape.join())) return null
+  const batched = tree.unflatten(da, la.map((x, i) => np.stack([asArray(x), asArray(lb[i])]))) as unknown[]
+  const got = vmap(f)(...batched)
+  const [o1, o2] = [f(...args), f(...second)]
+  const want = tree.map((p: unknown, q: unknown) => np.stack([asArray(p), asArray(q)]), o1, o2)
+  return close('vmap(f) vs stacking f', got, want, tol)
+}
+
+// ---- second order -----------------------------------------------------------------------
+
+/** ⟨w, H v⟩ = ⟨v, H w⟩ for the Hessian w.r.t. the first argument. */
+export const hessianSymmetric: Predicate = (f, args, tol, rng) => {
+  if (!isScalarOut(f(...args))) return null
+  const v = firstArgDirection(args, rng)
+  const w = firstArgDirection(args, rng)
+  return closeNum('⟨w, H v⟩ vs ⟨v, H w⟩', vdot(w[0], hvp(f, args, v)), vdot(v[0], hvp(f, args, w)), tol)
+}
+
+/** hvp ≡ jvp(grad f) ≡ grad(x ↦ ⟨grad f(x), v⟩) ≡ hessian(f) · v (first argument). */
+export const hvpAgrees: Predicate = (f, args, tol, rng) => {
+  if (!isScalarOut(f(...args))) return null
+  const v = firstArgDirection(args, rng)
+  const h = hvp(f, args, v)
+  const viaJvp = jvp(grad(f), args, v)[1]
+  const viaGrad = grad((...xs: unknown[]) => {
+    const g = grad(f)(...xs)
+    const terms = tree.leaves(g).map((gi, i) => np.sum(asArray(gi).mul(asArray(tree.leaves(v[0])[i]))))
+    return terms.reduce((a: Array, b: Array) => a.add(b))
+  })(...args)
+  const err = close('hvp vs jvp(grad f)', h, viaJvp, tol) ?? close('hvp vs grad ⟨grad f, v⟩', h, viaGrad, tol)
+  const singleArray = tree.leaves(args[0]).length === 1 && tree.leaves(args[0])[0] === args[0]
+  if (err || !singleArray) return err
+  const x0 = asArray(args[0])
+  const H = asArray(hessian(f)(...args)).reshape([x0.size, x0.size])
+  const Hv = np.matmul(H, asArray(v[0]).reshape([x0.size])).reshape(x0.shape as number[])
+  return close('hvp vs hessian · v', h, Hv, tol)
+}
+
+/** d²f[v, w] by jvp of jvp ≈ central differences of jvp along w. */
+export const secondOrderFiniteDifferences: Predicate = (f, args, tol, rng) => {
+  const v = randomLike(args, rng) as unknown[]
+  const w = randomLike(args, rng) as unknown[]
+  const d1 = (...xs: unknown[]) => jvp(f, xs, v)[1]
+  const [, d2] = jvp(d1, args, w)
+  const fd = scale(1 / (2 * tol.eps), sub(d1(...(axpy(tol.eps, w, args) as unknown[])), d1(...(axpy(-tol.eps, w, args) as unknown[]))))
+  return close('jvp∘jvp vs differences of jvp', d2, fd, tol)
+}
+
+// ---- linear functions -----------------------------------------------------------------------
+
+export const linearity: Predicate = (f, args, tol, rng) => {
+  const y = randomLike(args, rng) as unknown[]
+  const lhs = f(...(axpy(-1.5, y, scale(2, args)) as unknown[]))
+  const rhs = axpy(-1.5, f(...y), scale(2, f(...args)))
+  return close('f(2x − 1.5y) vs 2f(x) − 1.5f(y)', lhs, rhs, tol)
+}
+
+export const transposeAdjoint: Predicate = (f, args, tol, rng) => {
+  const out = f(...args)
+  const u = randomLike(out, rng)
+  const fT = linearTranspose(f, ...args)
+  return closeNum('⟨u, f(x)⟩ vs ⟨fᵀ(u), x⟩', vdot(u, out), vdot(fT(u), args), tol)
+}
+
+export const transposeInvolution: Predicate = (f, args, tol, rng) => {
+  const out = f(...args)
+  const u = randomLike(out, rng)
+  const fT = linearTranspose(f, ...args)
+  const fTT = linearTranspose((ct: unknown) => fT(ct), u)
+  return close('(fᵀ)ᵀ(x) vs f(x)', fTT(args)[0], out, tol)
+}

@@ -1,0 +1,94 @@
+/**
+ * Core layer: the concrete array — a row-major typed array with a shape and dtype — and the
+ * base evaluation trace that runs each primitive's `impl`. Arrays are garbage-collected typed
+ * arrays; there is no manual memory management.
+ */
+import { type Shape, type ShapedArray, avalStr, shaped, sizeOf } from '../ir/aval'
+import { type DType, type TypedArray, allocate, castScalar } from '../ir/dtypes'
+import type { ParamsMap, PrimName } from '../ir/params'
+import { rulesOf } from './rules'
+import { MainTrace, Trace, Tracer, initBaseTrace } from './tracer'
+
+export class EvalTrace extends Trace {
+  lift(x: Tracer): Tracer {
+    return x
+  }
+  processPrimitive<P extends PrimName>(prim: P, tracers: readonly Tracer[], params: ParamsMap[P]): Tracer[] {
+    return rulesOf(prim).impl(tracers as readonly ConcreteArray[], params)
+  }
+}
+
+const BASE: MainTrace = initBaseTrace(EvalTrace)
+
+export class ConcreteArray extends Tracer {
+  readonly aval: ShapedArray
+  constructor(
+    readonly data: TypedArray,
+    shape: Shape,
+    dtype: DType,
+    weakType = false,
+  ) {
+    super()
+    this.aval = shaped(shape, dtype, weakType)
+    if (data.length !== sizeOf(shape)) {
+      throw new Error(`internal: buffer of ${data.length} elements for shape ${avalStr(this.aval)}`)
+    }
+  }
+  get _trace(): Trace {
+    return BASE.trace()
+  }
+  override item(): number | boolean {
+    if (this.size !== 1) {
+      throw new TypeError(`item() needs an array of exactly one element, got shape [${this.shape.join(', ')}]`)
+    }
+    return this.dtype === 'bool' ? this.data[0] !== 0 : this.data[0]
+  }
+  override tolist(): unknown {
+    const { shape, data } = this
+    const asBool = this.dtype === 'bool'
+    const read = (i: number) => (asBool ? data[i] !== 0 : data[i])
+    if (shape.length === 0) return read(0)
+    const build = (dim: number, offset: number, stride: number): unknown[] => {
+      const n = shape[dim]
+      const inner = stride / (n || 1)
+      const out: unknown[] = []
+      for (let i = 0; i < n; i++) {
+        out.push(dim === shape.length - 1 ? read(offset + i) : build(dim + 1, offset + i * inner, inner))
+      }
+      return out
+    }
+    return build(0, 0, this.size)
+  }
+  override toTypedArray(): TypedArray {
+    return this.data.slice()
+  }
+  override [Symbol.toPrimitive](hint: string): number | string {
+    if (hint === 'string') return this.toString()
+    if (this.size !== 1) {
+      throw new TypeError(`Only an array of one element converts to a JS number; got shape [${this.shape.join(', ')}]. Use tolist() or item().`)
+    }
+    return Number(this.data[0])
+  }
+  override toString(): string {
+    return `Array(${JSON.stringify(this.tolist())}, dtype=${this.dtype})`
+  }
+}
+
+export const isConcrete = (x: unknown): x is ConcreteArray => x instanceof ConcreteArray
+
+/** A 0-d array of a JS number. Literals in user code are weakly typed: integers are weak
+ *  int32, other numbers weak float64, booleans bool. */
+export const scalar = (x: number | boolean, dtype?: DType, weakType?: boolean): ConcreteArray => {
+  const d: DType = dtype ?? (typeof x === 'boolean' ? 'bool' : Number.isInteger(x) ? 'int32' : 'float64')
+  const weak = weakType ?? (dtype === undefined && typeof x !== 'boolean')
+  const data = allocate(d, 1)
+  data[0] = castScalar(Number(x), d)
+  return new ConcreteArray(data, [], d, weak)
+}
+
+export const full = (shape: Shape, value: number, dtype: DType, weakType = false): ConcreteArray => {
+  const data = allocate(dtype, sizeOf(shape))
+  const v = castScalar(value, dtype)
+  if (v !== 0) data.fill(v)
+  return new ConcreteArray(data, shape, dtype, weakType)
+}

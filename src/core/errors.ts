@@ -1,0 +1,45 @@
+/**
+ * Core layer: the named errors of the public API. Messages say what was expected, what was
+ * got, and where; most suggest what to do instead.
+ */
+
+/** Shapes that do not fit an operation (broadcasting, matmul, reshape, …). */
+export class ShapeError extends TypeError {
+  override readonly name = 'ShapeError'
+}
+
+/** A dtype an operation does not accept (an integer where a float is needed, …). */
+export class DTypeError extends TypeError {
+  override readonly name = 'DTypeError'
+}
+
+/** A traced value was used where a concrete JS value is needed (`item()`, `Number(x)`, `if (x > 0)`). */
+export class ConcretizationError extends TypeError {
+  override readonly name = 'ConcretizationError'
+}
+
+/** A tracer escaped the transformation that created it and was used after it ended. */
+export class TracerLeakError extends Error {
+  override readonly name = 'TracerLeakError'
+}
+
+/** Differentiation of something that has no derivative (an integer input, an unbounded loop). */
+export class NonDifferentiableError extends TypeError {
+  override readonly name = 'NonDifferentiableError'
+}
+
+/** Two pytrees (arguments, `inAxes`, cotangents) that should have the same structure do not. */
+export class TreeMismatchError extends TypeError {
+  override readonly name = 'TreeMismatchError'
+}
+
+/** An axis out of range, or mapped axes of different sizes. */
+export class AxisError extends RangeError {
+  override readonly name = 'AxisError'
+}
+
+/** Bad values for an operation that are neither shape nor dtype problems (a NaN size, a
+ *  non-integer where an integer is required). */
+export class ValueError extends TypeError {
+  override readonly name = 'ValueError'
+}

@@ -1,0 +1,162 @@
+/**
+ * Core layer: the trace stack, tracers and `bind` — JAX's design as in its autodidax
+ * walkthrough. Every array a user touches is a `Tracer` (exported as `Array`): a concrete
+ * array is a tracer of the base evaluation trace, so user code never knows whether it is
+ * being traced. `bind(prim, args, params)` finds the top trace among the arguments, lifts the
+ * rest into it, and calls that trace's rule.
+ */
+import { type ShapedArray, avalStr, sizeOf } from '../ir/aval'
+import type { DType } from '../ir/dtypes'
+import type { ParamsMap, PrimName } from '../ir/params'
+import { ConcretizationError, TracerLeakError } from './errors'
+
+export type TraceCtor = new (main: MainTrace) => Trace
+
+/** One level of the trace stack: a transformation in progress. */
+export class MainTrace {
+  alive = true
+  private cached: Trace | undefined
+  constructor(
+    readonly level: number,
+    readonly traceType: TraceCtor,
+    readonly globalData: unknown,
+  ) {}
+  trace(): Trace {
+    return (this.cached ??= new this.traceType(this))
+  }
+}
+
+export abstract class Trace {
+  constructor(readonly main: MainTrace) {}
+  /** Bring a tracer of a lower level (or a concrete array) into this trace. */
+  abstract lift(x: Tracer): Tracer
+  abstract processPrimitive<P extends PrimName>(prim: P, tracers: readonly Tracer[], params: ParamsMap[P]): Tracer[]
+}
+
+/**
+ * The abstract array: everything user code sees. Arithmetic methods (`add`, `sum`, …) are
+ * installed by the numpy layer; `item()` and friends need a concrete value.
+ */
+export abstract class Tracer {
+  abstract readonly _trace: Trace
+  abstract get aval(): ShapedArray
+  get shape(): readonly number[] {
+    return this.aval.shape
+  }
+  get dtype(): DType {
+    return this.aval.dtype
+  }
+  get weakType(): boolean {
+    return this.aval.weakType
+  }
+  get ndim(): number {
+    return this.aval.shape.length
+  }
+  get size(): number {
+    return sizeOf(this.aval.shape)
+  }
+  /** The simplest representation of this value (a known partial value lowers to its constant). */
+  fullLower(): Tracer {
+    return this
+  }
+  protected concretizationError(what: string): ConcretizationError {
+    return new ConcretizationError(
+      `${what} needs a concrete value, but got a traced array ${avalStr(this.aval)} ` +
+        `(traced by ${this._trace.constructor.name}). Inside grad/jit/vmap, values are abstract: ` +
+        `use np.where(cond, x, y) or lax.cond(pred, trueFn, falseFn, ...) instead of a JS if, ` +
+        `and keep shapes and loop bounds independent of array data (pass them as static arguments).`,
+    )
+  }
+  item(): number | boolean {
+    throw this.concretizationError('item()')
+  }
+  tolist(): unknown {
+    throw this.concretizationError('tolist()')
+  }
+  toTypedArray(): Float64Array | Float32Array | Int32Array | Uint8Array {
+    throw this.concretizationError('toTypedArray()')
+  }
+  /** `Number(x)`, `x > 0`, `` `${x}` `` all come here. */
+  [Symbol.toPrimitive](hint: string): number | string {
+    if (hint === 'string') return this.toString()
+    throw this.concretizationError(`Using an array as a JS ${hint === 'number' ? 'number' : 'value'} (Number(x), x > 0, if (x) …)`)
+  }
+  toString(): string {
+    return `Traced<${avalStr(this.aval)}>(${this._trace.constructor.name})`
+  }
+}
+
+// ---- the stack -------------------------------------------------------------------------
+
+const stack: MainTrace[] = []
+let dynamicMain: MainTrace
+
+/** Install the base evaluation trace (called once by the eval module). */
+export const initBaseTrace = (traceType: TraceCtor): MainTrace => {
+  if (stack.length === 0) {
+    stack.push(new MainTrace(0, traceType, null))
+    dynamicMain = stack[0]
+  }
+  return stack[0]
+}
+
+export const baseMain = (): MainTrace => stack[0]
+
+/** Run `fn` with a new transformation level on top of the stack. */
+export const withMain = <T>(traceType: TraceCtor, globalData: unknown, fn: (main: MainTrace) => T): T => {
+  const main = new MainTrace(stack.length, traceType, globalData)
+  stack.push(main)
+  try {
+    return fn(main)
+  } finally {
+    stack.pop()
+    main.alive = false
+  }
+}
+
+/** Run `fn` with `main` as the dynamic trace: every bind, even of constants only, goes to it
+ *  (this is how staging captures a whole function). */
+export const withDynamic = <T>(main: MainTrace, fn: () => T): T => {
+  const prev = dynamicMain
+  dynamicMain = main
+  try {
+    return fn()
+  } finally {
+    dynamicMain = prev
+  }
+}
+
+const leak = (x: Tracer): TracerLeakError =>
+  new TracerLeakError(
+    `A tracer ${avalStr(x.aval)} of a finished ${x._trace.constructor.name} was used after its ` +
+      `transformation returned. This happens when a traced value is stored outside the function ` +
+      `(a global, a closure, a class field) and used later. Return it from the function instead.`,
+  )
+
+export const findTopTrace = (xs: readonly Tracer[]): Trace => {
+  let top = dynamicMain
+  for (const x of xs) {
+    const m = x._trace.main
+    if (!m.alive) throw leak(x)
+    if (m.level > top.level) top = m
+  }
+  return top.trace()
+}
+
+export const fullRaise = (trace: Trace, x: Tracer): Tracer => {
+  const m = x._trace.main
+  if (m === trace.main) return x
+  if (!m.alive) throw leak(x)
+  if (m.level < trace.main.level) return trace.lift(x)
+  throw leak(x)
+}
+
+export const bind = <P extends PrimName>(prim: P, args: readonly Tracer[], params: ParamsMap[P]): Tracer[] => {
+  const trace = findTopTrace(args)
+  const tracers = args.map((a) => fullRaise(trace, a))
+  const outs = trace.processPrimitive(prim, tracers, params)
+  return outs.map((o) => o.fullLower())
+}
+
+export const bind1 = <P extends PrimName>(prim: P, args: readonly Tracer[], params: ParamsMap[P]): Tracer =>
+  bind(prim, args, params)[0]

@@ -1,0 +1,290 @@
+/**
+ * Higher-order primitives: `scan` — inputs (consts, carry, xs); for each i (in order, or
+ * reversed): (carry, ys[i]) = body(consts, carry, xs[i]). Outputs (carry, ys stacked on axis 0).
+ *
+ *   jvp        one scan carrying primals and tangents (a fixed point decides which carries have tangents)
+ *   partial    a known scan computes the primal and stacks each step's residuals as extra ys;
+ *   eval       the unknown (linear) scan consumes them as xs. Residuals that are loop-invariant
+ *              (known constants) are passed as constants instead of being stacked.
+ *   transpose  a scan in the opposite direction; cotangents of linear constants accumulate in the carry.
+ *   batch      the batch axis of xs goes to axis 1 (each slice is batched at 0), of ys likewise.
+ */
+import { ShapeError } from '../core/errors'
+import { type BDim, type RuleTable, type Tangent, Zero, isUndef, isZero } from '../core/rules'
+import { type Tracer, bind, fullRaise } from '../core/tracer'
+import { ConcreteArray } from '../core/array'
+import { type ShapedArray, shaped, sizeOf } from '../ir/aval'
+import { allocate } from '../ir/dtypes'
+import { type Atom, type Eqn, Jaxpr, Var, makeEqn } from '../ir/jaxpr'
+import type { ParamsMap } from '../ir/params'
+import { batchJaxpr } from '../interpret/batch'
+import { evalJaxpr } from '../interpret/eval'
+import { jvpJaxpr } from '../interpret/jvp'
+import { type PETracer, type PartialEvalTrace, partialEvalJaxpr, registerEqnSplitRule } from '../interpret/partial'
+import { transposeJaxpr } from '../interpret/transpose'
+import { add } from '../primitives/binary'
+import { batchToFront, instantiate, moveAxis, zerosOf } from '../primitives/util'
+import { avalsStr, fixedPoint, merge, partition, sameAvals, traceHoisted } from './util'
+
+type ScanParams = ParamsMap['scan']
+
+const parts = <T>(xs: readonly T[], p: ScanParams) => ({
+  consts: xs.slice(0, p.numConsts),
+  carry: xs.slice(p.numConsts, p.numConsts + p.numCarry),
+  xs: xs.slice(p.numConsts + p.numCarry),
+})
+
+const stackedAval = (a: ShapedArray, n: number): ShapedArray => shaped([n, ...a.shape], a.dtype, a.weakType)
+const sliceAval = (a: ShapedArray): ShapedArray => shaped(a.shape.slice(1), a.dtype, a.weakType)
+
+
+// ---- partial evaluation (shared by the trace rule and the jaxpr split rule) ------------------
+
+/**
+ * Split a scan whose inputs are partly unknown. Returns the known body (known consts, known
+ * carry, known xs → known carry, known ys, stacked residuals) and the unknown body, whose
+ * inputs are (unknown consts, invariant residuals, unknown carry, stacked residuals, unknown xs).
+ * `invariant` lists, for each invariant residual, the index of the known const it is.
+ */
+const splitScan = (p: ScanParams, unknownIns: readonly boolean[]) => {
+  const u = parts(unknownIns, p)
+  const nK = p.numCarry
+  const carryU = fixedPoint([...u.carry], (m) => partialEvalJaxpr(p.jaxpr, [...u.consts, ...m, ...u.xs]).outUnknowns.slice(0, nK))
+  const numYs = p.jaxpr.outs.length - nK
+  const s = partialEvalJaxpr(p.jaxpr, [...u.consts, ...carryU, ...u.xs], [...carryU, ...Array<boolean>(numYs).fill(false)])
+  const numKnownOuts = s.outUnknowns.filter((x) => !x).length
+  const residuals = s.known.outs.slice(numKnownOuts)
+  const knownConstVars = p.jaxpr.inVars.slice(0, p.numConsts).filter((_, i) => !u.consts[i])
+  const invariant = residuals.map((r) => (r._tag === 'Var' ? knownConstVars.indexOf(r) : -1))
+  const isInv = invariant.map((k) => k >= 0)
+  const known = new Jaxpr([], s.known.inVars, s.known.eqns, [...s.known.outs.slice(0, numKnownOuts), ...residuals.filter((_, i) => !isInv[i])])
+  const [stackedRes, invRes] = partition(isInv, residuals)
+  const nUC = u.consts.filter(Boolean).length
+  const nUK = carryU.filter(Boolean).length
+  const uIn = s.unknown.inVars
+  const resIn = uIn.slice(0, residuals.length)
+  const [stackedIn, invIn] = partition(isInv, resIn)
+  const rest = uIn.slice(residuals.length)
+  const unknownIns2 = [...rest.slice(0, nUC), ...invIn, ...rest.slice(nUC, nUC + nUK), ...stackedIn, ...rest.slice(nUC + nUK)]
+  const unknown = new Jaxpr([], unknownIns2, s.unknown.eqns, s.unknown.outs)
+  void stackedRes
+  void invRes
+  return {
+    known,
+    unknown,
+    carryU,
+    ysU: s.outUnknowns.slice(nK),
+    invariant: invariant.filter((k) => k >= 0),
+    numStacked: isInv.filter((x) => !x).length,
+    numKnownCarry: carryU.filter((x) => !x).length,
+    numKnownOuts,
+  }
+}
+
+registerEqnSplitRule('scan', (eqn, unknownIns) => {
+  const e = eqn as Eqn<'scan'>
+  const p = e.params
+  const s = splitScan(p, unknownIns)
+  const ins = parts(e.inputs, p)
+  const u = parts(unknownIns, p)
+  const [kc, ucs] = partition(u.consts, ins.consts)
+  const [kk, uk] = partition(s.carryU, ins.carry)
+  const [kx, ux] = partition(u.xs, ins.xs)
+  const outsCarry = e.outVars.slice(0, p.numCarry)
+  const outsYs = e.outVars.slice(p.numCarry)
+  const resVars = s.known.outAvals.slice(s.numKnownOuts).map((a) => new Var(stackedAval(a, p.length)))
+  const known = makeEqn('scan', [...kc, ...kk, ...kx], { ...p, jaxpr: s.known, numConsts: kc.length, numCarry: kk.length }, [
+    ...partition(s.carryU, outsCarry)[0],
+    ...partition(s.ysU, outsYs)[0],
+    ...resVars,
+  ])
+  const inv = s.invariant.map((k) => kc[k])
+  const unknown = makeEqn('scan', [...ucs, ...inv, ...uk, ...resVars, ...ux], { ...p, jaxpr: s.unknown, numConsts: ucs.length + inv.length, numCarry: uk.length }, [
+    ...partition(s.carryU, outsCarry)[1],
+    ...partition(s.ysU, outsYs)[1],
+  ])
+  // Carries known on entry but made unknown by the fixed point are read by the unknown scan.
+  const promoted = ins.carry.filter((a, i): a is Var => s.carryU[i] && !u.carry[i] && a._tag === 'Var')
+  const residuals = [...resVars, ...inv.filter((a): a is Var => a._tag === 'Var'), ...promoted]
+  return { known, unknown, outUnknowns: [...s.carryU, ...s.ysU], residuals }
+})
+
+// ---- impl ----------------------------------------------------------------------------------
+
+/** Row i of a concrete stacked array, as a view. */
+const row = (x: ConcreteArray, i: number): ConcreteArray => {
+  const n = sizeOf(x.shape.slice(1))
+  return new ConcreteArray(x.data.subarray(i * n, (i + 1) * n), x.shape.slice(1), x.dtype, x.weakType)
+}
+
+export const scanRules: Pick<RuleTable, 'scan'> = {
+  scan: {
+    abstractEval: (avals, p) => {
+      const a = parts(avals, p)
+      for (const x of a.xs) {
+        if (x.shape.length === 0 || x.shape[0] !== p.length) {
+          throw new ShapeError(`scan: every xs leaf needs a leading axis of the scan length ${p.length}, got ${avalsStr([x])}`)
+        }
+      }
+      const bodyIn = [...a.consts, ...a.carry, ...a.xs.map(sliceAval)]
+      if (!sameAvals(p.jaxpr.inAvals, bodyIn)) throw new ShapeError(`scan: the body takes ${avalsStr(p.jaxpr.inAvals)} but gets ${avalsStr(bodyIn)}`)
+      const outs = p.jaxpr.outAvals
+      if (!sameAvals(outs.slice(0, p.numCarry), a.carry)) {
+        throw new ShapeError(`scan: the body returns the carry as ${avalsStr(outs.slice(0, p.numCarry))} but it came in as ${avalsStr(a.carry)}; the carry's shapes and dtypes must stay fixed`)
+      }
+      return [...a.carry, ...outs.slice(p.numCarry).map((y) => stackedAval(y, p.length))]
+    },
+    impl: (xs, p) => {
+      const a = parts(xs, p)
+      let carry: Tracer[] = [...a.carry]
+      const yAvals = p.jaxpr.outAvals.slice(p.numCarry)
+      const ys = yAvals.map((y) => allocate(y.dtype, p.length * sizeOf(y.shape)))
+      for (let t = 0; t < p.length; t++) {
+        const i = p.reverse ? p.length - 1 - t : t
+        const outs = evalJaxpr(p.jaxpr, [], [...a.consts, ...carry, ...a.xs.map((x) => row(x, i))])
+        carry = outs.slice(0, p.numCarry)
+        outs.slice(p.numCarry).forEach((y, k) => ys[k].set((y as ConcreteArray).data, i * y.size))
+      }
+      return [...carry, ...ys.map((d, k) => new ConcreteArray(d, [p.length, ...yAvals[k].shape], yAvals[k].dtype, yAvals[k].weakType))] as never
+    },
+    jvp: (primals, tangents, p) => {
+      const a = parts(primals, p)
+      const t = parts(tangents, p)
+      const nz = (xs: readonly Tangent[]) => xs.map((x) => !isZero(x))
+      const [cNZ, xNZ] = [nz(t.consts), nz(t.xs)]
+      const nK = p.numCarry
+      const carryNZ = fixedPoint(nz(t.carry), (m) => jvpJaxpr(p.jaxpr, 0, [...cNZ, ...m, ...xNZ], false).outNonzeros.slice(0, nK))
+      const numYs = p.jaxpr.outs.length - nK
+      const j = jvpJaxpr(p.jaxpr, 0, [...cNZ, ...carryNZ, ...xNZ], [...carryNZ, ...Array<boolean>(numYs).fill(false)])
+      const ysNZ = j.outNonzeros.slice(nK)
+      const [nC, nX] = [a.consts.length, a.xs.length]
+      const [nCT, nKT, nXT] = [cNZ, carryNZ, xNZ].map((m) => m.filter(Boolean).length)
+      const nYT = ysNZ.filter(Boolean).length
+      const nj = j.consts.length
+      const ja = j.jaxpr.inAvals
+      // jvp jaxpr: [jc, consts, carry, xs, constT, carryT, xsT] → [carry, ys, carryT, ysT]
+      // scan body: [jc, consts, constT, carry, carryT, xs, xsT] → [carry, carryT, ys, ysT]
+      const o = [nj, nC, nK, nX, nCT, nKT, nXT].reduce<number[]>((acc, n) => [...acc, acc[acc.length - 1] + n], [0])
+      const seg = (xs: readonly Tracer[] | readonly ShapedArray[], k: number) => xs.slice(o[k], o[k + 1])
+      const body = traceHoisted(
+        (...xs) => {
+          const [jc, c, ct, k, kt, x, xt] = [0, 1, 4, 2, 5, 3, 6].map((_, idx) => xs.slice(...[[0, nj], [nj, nj + nC], [nj + nC, nj + nC + nCT], [nj + nC + nCT, nj + nC + nCT + nK], [nj + nC + nCT + nK, nj + nC + nCT + nK + nKT], [nj + nC + nCT + nK + nKT, nj + nC + nCT + nK + nKT + nX], [nj + nC + nCT + nK + nKT + nX, xs.length]][idx] as [number, number]))
+          const outs = evalJaxpr(j.jaxpr, [], [...jc, ...c, ...k, ...x, ...ct, ...kt, ...xt])
+          return [...outs.slice(0, nK), ...outs.slice(nK + numYs, nK + numYs + nKT), ...outs.slice(nK, nK + numYs), ...outs.slice(nK + numYs + nKT)]
+        },
+        [...seg(ja, 0), ...seg(ja, 1), ...seg(ja, 4), ...seg(ja, 2), ...seg(ja, 5), ...seg(ja, 3), ...seg(ja, 6)] as ShapedArray[],
+      )
+      const kt0 = carryNZ.flatMap((m, i) => (m ? [instantiate(t.carry[i])] : []))
+      const outs = bind('scan', [
+        ...body.consts, ...j.consts, ...a.consts, ...(t.consts.filter((x) => !isZero(x)) as Tracer[]),
+        ...a.carry, ...kt0,
+        ...a.xs, ...(t.xs.filter((x) => !isZero(x)) as Tracer[]),
+      ], { jaxpr: body.jaxpr, numConsts: body.consts.length + nj + nC + nCT, numCarry: nK + nKT, length: p.length, reverse: p.reverse })
+      const carryOut = outs.slice(0, nK)
+      const carryT = outs.slice(nK, nK + nKT)
+      const ysOut = outs.slice(nK + nKT, nK + nKT + numYs)
+      const ysT = outs.slice(nK + nKT + numYs, nK + nKT + numYs + nYT)
+      let [ik, iy] = [0, 0]
+      return [
+        [...carryOut, ...ysOut],
+        [...carryNZ.map((m, i) => (m ? carryT[ik++] : new Zero(carryOut[i].aval))), ...ysNZ.map((m, i) => (m ? ysT[iy++] : new Zero(ysOut[i].aval)))],
+      ]
+    },
+    partialEval: (trace, tracers, p) => {
+      const pe = trace as PartialEvalTrace
+      const ts = tracers as readonly PETracer[]
+      const unknownIns = ts.map((t) => t.pval.known === null)
+      const s = splitScan(p, unknownIns)
+      const a = parts(ts, p)
+      const u = parts(unknownIns, p)
+      const [kc, ucs] = partition(u.consts, a.consts)
+      const [kk, uk] = partition(s.carryU, a.carry)
+      const [kx, ux] = partition(u.xs, a.xs)
+      const val = (t: PETracer) => t.pval.known as Tracer
+      const outsK = bind('scan', [...kc, ...kk, ...kx].map(val), { ...p, jaxpr: s.known, numConsts: kc.length, numCarry: kk.length })
+      const res = outsK.slice(s.numKnownOuts).map((r) => pe.instantiateConst(fullRaise(pe, r) as PETracer))
+      const inv = s.invariant.map((k) => pe.instantiateConst(kc[k]))
+      const ukI = uk.map((t) => pe.instantiateConst(t))
+      const outAvals = s.unknown.outAvals.map((av, i) => (i < ukI.length ? av : stackedAval(av, p.length)))
+      const outsU = pe.stage('scan', [...ucs, ...inv, ...ukI, ...res, ...ux], { ...p, jaxpr: s.unknown, numConsts: ucs.length + inv.length, numCarry: ukI.length }, outAvals)
+      const knownOuts = outsK.slice(0, s.numKnownOuts)
+      const nKK = s.numKnownCarry
+      const nUK = ukI.length
+      return [
+        ...merge(s.carryU, knownOuts.slice(0, nKK), outsU.slice(0, nUK)),
+        ...merge(s.ysU, knownOuts.slice(nKK), outsU.slice(nUK)),
+      ]
+    },
+    transpose: (cts, args, p) => {
+      const a = parts(args, p)
+      // The body is linear in every carry, even one whose initial value is a known constant
+      // (a zero tangent): transpose through all carries, and drop the constant inits' cotangents.
+      const carryUndef = parts(args.map(isUndef), p).carry
+      const lin = args.map((x, i) => isUndef(x) || (i >= p.numConsts && i < p.numConsts + p.numCarry))
+      const l = parts(lin, p)
+      const nK = p.numCarry
+      const ctCarry = cts.slice(0, nK).map(instantiate)
+      const ctYs = cts.slice(nK).map(instantiate)
+      const bodyT = transposeJaxpr(p.jaxpr, lin)
+      const [resC, linC] = partition(l.consts, a.consts)
+      const [resX] = partition(l.xs, a.xs)
+      const linCAvals = (linC as { aval: ShapedArray }[]).map((c) => c.aval)
+      const nt = bodyT.consts.length
+      const [nRC, nLC, nRX] = [resC.length, linC.length, resX.length]
+      const ya = p.jaxpr.outAvals
+      const body = traceHoisted(
+        (...xs) => {
+          const tc = xs.slice(0, nt)
+          const rc = xs.slice(nt, nt + nRC)
+          const acc = xs.slice(nt + nRC, nt + nRC + nLC)
+          const ctc = xs.slice(nt + nRC + nLC, nt + nRC + nLC + nK)
+          const rx = xs.slice(nt + nRC + nLC + nK, nt + nRC + nLC + nK + nRX)
+          const cty = xs.slice(nt + nRC + nLC + nK + nRX)
+          const outs = evalJaxpr(bodyT.jaxpr, [], [...tc, ...rc, ...rx, ...ctc, ...cty])
+          const [dLC, dK, dLX] = [outs.slice(0, nLC), outs.slice(nLC, nLC + nK), outs.slice(nLC + nK)]
+          return [...acc.map((x, i) => add(x, dLC[i])), ...dK, ...dLX]
+        },
+        [
+          ...bodyT.consts.map((c) => c.aval), ...(resC as Tracer[]).map((c) => c.aval), ...linCAvals, ...ya.slice(0, nK),
+          ...(resX as Tracer[]).map((x) => sliceAval(x.aval)), ...ya.slice(nK),
+        ],
+      )
+      const outs = bind('scan', [
+        ...body.consts, ...bodyT.consts, ...(resC as Tracer[]),
+        ...linCAvals.map(zerosOf), ...ctCarry,
+        ...(resX as Tracer[]), ...ctYs,
+      ], { jaxpr: body.jaxpr, numConsts: body.consts.length + nt + nRC, numCarry: nLC + nK, length: p.length, reverse: !p.reverse })
+      const ctLinC = outs.slice(0, nLC)
+      const ctInit = outs.slice(nLC, nLC + nK)
+      const ctLinX = outs.slice(nLC + nK)
+      return [
+        ...merge(l.consts, resC.map(() => null), ctLinC),
+        ...ctInit.map((c, i) => (carryUndef[i] ? c : null)),
+        ...merge(l.xs, resX.map(() => null), ctLinX),
+      ]
+    },
+    batch: (axisSize, xs, bdims, p) => {
+      const a = parts(xs, p)
+      const b = parts(bdims, p)
+      const nK = p.numCarry
+      const numYs = p.jaxpr.outs.length - nK
+      const xsDims: BDim[] = b.xs.map((d) => (d === null ? null : 0))
+      const dimsOf = (m: boolean[]): BDim[] => m.map((x) => (x ? 0 : null))
+      const carryB = fixedPoint(b.carry.map((d) => d !== null), (m) =>
+        batchJaxpr(p.jaxpr, axisSize, [...b.consts, ...dimsOf(m), ...xsDims], [...m, ...Array<boolean>(numYs).fill(false)]).outDims.slice(0, nK).map((d) => d !== null),
+      )
+      const bj = batchJaxpr(p.jaxpr, axisSize, [...b.consts, ...dimsOf(carryB), ...xsDims], [...carryB, ...Array<boolean>(numYs).fill(false)])
+      const carry = a.carry.map((c, i) => (carryB[i] ? batchToFront(c, b.carry[i], axisSize) : c))
+      const seqs = a.xs.map((x, i) => (b.xs[i] === null ? x : moveAxis(x, b.xs[i] as number, 1)))
+      const outs = bind('scan', [...bj.consts, ...a.consts, ...carry, ...seqs], {
+        ...p,
+        jaxpr: bj.jaxpr,
+        numConsts: bj.consts.length + a.consts.length,
+      })
+      const ysDims = bj.outDims.slice(nK).map((d) => (d === null ? null : 1))
+      return [outs, [...dimsOf(carryB), ...ysDims]]
+    },
+  },
+}
+
+export type { Atom }

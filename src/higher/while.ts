@@ -1,0 +1,146 @@
+/**
+ * Higher-order primitives: `while` — inputs (condConsts, bodyConsts, ...carry); while
+ * cond(condConsts, carry) is true, carry = body(bodyConsts, carry).
+ *
+ * Forward mode carries the tangents along (a fixed point decides which carries have them).
+ * Reverse mode is not defined for a loop whose trip count is unknown ahead: partial
+ * evaluation raises an error pointing to `foriLoop` with static bounds or `scan`.
+ * Under vmap with a per-lane predicate, lanes finish independently: the loop runs while any
+ * lane's predicate holds, and finished lanes keep their carry.
+ */
+import { DTypeError, NonDifferentiableError, ShapeError } from '../core/errors'
+import { type BDim, type RuleTable, Zero, isZero } from '../core/rules'
+import { type Tracer, bind } from '../core/tracer'
+import type { ParamsMap } from '../ir/params'
+import { batchJaxpr } from '../interpret/batch'
+import { evalJaxpr } from '../interpret/eval'
+import { jvpJaxpr } from '../interpret/jvp'
+import { reduceMax } from '../primitives/reduce'
+import { broadcastInDim, selectN } from '../primitives/shape'
+import { batchToFront, instantiate } from '../primitives/util'
+import { avalsStr, fixedPoint, sameAvals, traceHoisted } from './util'
+
+type WhileParams = ParamsMap['while']
+
+const split = (xs: readonly Tracer[], p: WhileParams) => ({
+  condConsts: xs.slice(0, p.condNumConsts),
+  bodyConsts: xs.slice(p.condNumConsts, p.condNumConsts + p.bodyNumConsts),
+  carry: xs.slice(p.condNumConsts + p.bodyNumConsts),
+})
+
+
+const notReverse = (): NonDifferentiableError =>
+  new NonDifferentiableError(
+    'Reverse-mode differentiation (grad, vjp, jacrev, hvp) of lax.whileLoop is not defined: the number of ' +
+      'iterations is not known ahead, so the residuals of each step cannot be planned. Use lax.foriLoop with ' +
+      'static (JS number) bounds or lax.scan, which are reverse-differentiable; forward mode (jvp, jacfwd) ' +
+      'works through whileLoop.',
+  )
+
+export const whileRules: Pick<RuleTable, 'while'> = {
+  while: {
+    abstractEval: (avals, p) => {
+      const condConsts = avals.slice(0, p.condNumConsts)
+      const bodyConsts = avals.slice(p.condNumConsts, p.condNumConsts + p.bodyNumConsts)
+      const carry = avals.slice(p.condNumConsts + p.bodyNumConsts)
+      if (!sameAvals(p.condJaxpr.inAvals, [...condConsts, ...carry])) {
+        throw new ShapeError(`while: the condition takes ${avalsStr(p.condJaxpr.inAvals)} but gets ${avalsStr([...condConsts, ...carry])}`)
+      }
+      const c = p.condJaxpr.outAvals
+      if (c.length !== 1 || c[0].dtype !== 'bool' || c[0].shape.length !== 0) {
+        throw new DTypeError(`while: the condition must return one 0-d bool, got ${avalsStr(c)}`)
+      }
+      if (!sameAvals(p.bodyJaxpr.inAvals, [...bodyConsts, ...carry]) || !sameAvals(p.bodyJaxpr.outAvals, carry)) {
+        throw new ShapeError(`while: the body maps ${avalsStr(p.bodyJaxpr.inAvals.slice(p.bodyNumConsts))} to ${avalsStr(p.bodyJaxpr.outAvals)}, but the carry is ${avalsStr(carry)}; the carry's shapes and dtypes must stay fixed`)
+      }
+      return [...carry]
+    },
+    impl: (xs, p) => {
+      const { condConsts, bodyConsts, carry } = split(xs, p)
+      let c: Tracer[] = [...carry]
+      while (evalJaxpr(p.condJaxpr, [], [...condConsts, ...c])[0].item()) c = evalJaxpr(p.bodyJaxpr, [], [...bodyConsts, ...c])
+      return c as never
+    },
+    jvp: (primals, tangents, p) => {
+      const { condConsts, bodyConsts, carry } = split(primals, p)
+      const t = split(tangents as Tracer[], p)
+      const bcNZ = (t.bodyConsts as unknown[]).map((x) => !isZero(x))
+      const carryNZ = fixedPoint((t.carry as unknown[]).map((x) => !isZero(x)), (m) => jvpJaxpr(p.bodyJaxpr, 0, [...bcNZ, ...m], false).outNonzeros)
+      const j = jvpJaxpr(p.bodyJaxpr, 0, [...bcNZ, ...carryNZ], carryNZ)
+      const nb = p.bodyNumConsts
+      const nc = carry.length
+      const nbt = bcNZ.filter(Boolean).length
+      const avals = j.jaxpr.inAvals
+      const nj = j.consts.length
+      // jvp jaxpr inputs: [jconsts, bodyConsts, carry, bodyConstTangents, carryTangents]
+      // while body wants: [jconsts, bodyConsts, bodyConstTangents, carry, carryTangents]
+      const body = traceHoisted((...xs) => {
+        const [jc, bc, bt, c, ct] = [xs.slice(0, nj), xs.slice(nj, nj + nb), xs.slice(nj + nb, nj + nb + nbt), xs.slice(nj + nb + nbt, nj + nb + nbt + nc), xs.slice(nj + nb + nbt + nc)]
+        return evalJaxpr(j.jaxpr, [], [...jc, ...bc, ...c, ...bt, ...ct])
+      }, [...avals.slice(0, nj + nb), ...avals.slice(nj + nb + nc, nj + nb + nc + nbt), ...avals.slice(nj + nb, nj + nb + nc), ...avals.slice(nj + nb + nc + nbt)])
+      const cond = traceHoisted((...xs) => evalJaxpr(p.condJaxpr, [], xs.slice(0, p.condNumConsts + nc)), [...p.condJaxpr.inAvals, ...avals.slice(nj + nb + nc + nbt)])
+      const ct0 = carryNZ.flatMap((nz, i) => (nz ? [instantiate(t.carry[i] ?? new Zero(carry[i].aval))] : []))
+      const outs = bind('while', [...cond.consts, ...condConsts, ...body.consts, ...j.consts, ...bodyConsts, ...(t.bodyConsts.filter((x) => !isZero(x)) as Tracer[]), ...carry, ...ct0], {
+        condJaxpr: cond.jaxpr,
+        bodyJaxpr: body.jaxpr,
+        condNumConsts: cond.consts.length + p.condNumConsts,
+        bodyNumConsts: body.consts.length + nj + nb + nbt,
+      })
+      let k = nc
+      return [outs.slice(0, nc), carryNZ.map((nz, i) => (nz ? outs[k++] : new Zero(carry[i].aval)))]
+    },
+    partialEval: () => {
+      throw notReverse()
+    },
+    batch: (axisSize, xs, bdims, p) => {
+      const cN = p.condNumConsts
+      const bN = p.bodyNumConsts
+      const ccB = bdims.slice(0, cN)
+      const bcB = bdims.slice(cN, cN + bN)
+      const initB = bdims.slice(cN + bN)
+      const carryDims = (m: boolean[]): BDim[] => m.map((b) => (b ? 0 : null))
+      let carryB = fixedPoint(initB.map((b) => b !== null), (m) => batchJaxpr(p.bodyJaxpr, axisSize, [...bcB, ...carryDims(m)], m).outDims.map((d) => d !== null))
+      const predBatched = batchJaxpr(p.condJaxpr, axisSize, [...ccB, ...carryDims(carryB)], false).outDims[0] !== null
+      if (predBatched) carryB = carryB.map(() => true)
+      const cd = carryDims(carryB)
+      const carry = xs.slice(cN + bN).map((x, i) => (carryB[i] ? batchToFront(x, initB[i], axisSize) : x))
+      const bBody = batchJaxpr(p.bodyJaxpr, axisSize, [...bcB, ...cd], carryB)
+      const bCond = batchJaxpr(p.condJaxpr, axisSize, [...ccB, ...cd], false)
+      const condConsts = xs.slice(0, cN)
+      const bodyConsts = xs.slice(cN, cN + bN)
+      if (!predBatched) {
+        const outs = bind('while', [...bCond.consts, ...condConsts, ...bBody.consts, ...bodyConsts, ...carry], {
+          condJaxpr: bCond.jaxpr,
+          bodyJaxpr: bBody.jaxpr,
+          condNumConsts: bCond.consts.length + cN,
+          bodyNumConsts: bBody.consts.length + bN,
+        })
+        return [outs, cd]
+      }
+      // Per-lane predicate: step only the lanes still running; loop while any lane runs.
+      const nCC = bCond.consts.length + cN
+      const nBC = bBody.consts.length + bN
+      const carryAvals = carry.map((c) => c.aval)
+      const ccAvals = [...bCond.consts, ...condConsts].map((c) => c.aval)
+      const bcAvals = [...bBody.consts, ...bodyConsts].map((c) => c.aval)
+      const body = traceHoisted((...ys) => {
+        const cc = ys.slice(0, nCC)
+        const bc = ys.slice(nCC, nCC + nBC)
+        const c = ys.slice(nCC + nBC)
+        const running = evalJaxpr(bCond.jaxpr, [], [...cc, ...c])[0]
+        const stepped = evalJaxpr(bBody.jaxpr, [], [...bc, ...c])
+        return c.map((ci, i) => selectN(broadcastInDim(running, ci.shape, [0]), ci, stepped[i]))
+      }, [...ccAvals, ...bcAvals, ...carryAvals])
+      const cond = traceHoisted((...ys) => [reduceMax(evalJaxpr(bCond.jaxpr, [], ys)[0], [0])], [...ccAvals, ...carryAvals])
+      const ccVals = [...bCond.consts, ...condConsts]
+      const outs = bind('while', [...cond.consts, ...ccVals, ...body.consts, ...ccVals, ...bBody.consts, ...bodyConsts, ...carry], {
+        condJaxpr: cond.jaxpr,
+        bodyJaxpr: body.jaxpr,
+        condNumConsts: cond.consts.length + nCC,
+        bodyNumConsts: body.consts.length + nCC + nBC,
+      })
+      return [outs, cd]
+    },
+  },
+}
+

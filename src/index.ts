@@ -1,0 +1,31 @@
+/**
+ * leibniz — composable function transformations over arrays.
+ * The public entry point: namespaces, transformations, types and errors.
+ */
+import './rules'
+
+export * as np from './numpy'
+export * as lax from './lax'
+export * as nn from './nn'
+export * as tree from './tree'
+
+export { grad, valueAndGrad, vjp, jvp, linearize, linearTranspose, hvp } from './transforms/autodiff'
+export type { GradOptions } from './transforms/autodiff'
+export { jacfwd, jacrev, hessian } from './transforms/jacobian'
+export type { JacOptions } from './transforms/jacobian'
+export { vmap } from './transforms/vmap'
+export type { VmapOptions, AxisSpec } from './transforms/vmap'
+export { jit, makeJaxpr, evalShape } from './transforms/jit'
+export type { JitOptions, JitFunction } from './transforms/jit'
+export { stopGradient, customJvp, customVjp, checkpoint } from './transforms/custom'
+
+export { Tracer as Array } from './core/tracer'
+export { Jaxpr, ClosedJaxpr, Var, Lit } from './ir/jaxpr'
+export type { Eqn, Atom } from './ir/jaxpr'
+export type { ShapedArray, Shape } from './ir/aval'
+export type { DType } from './ir/dtypes'
+export type { PrimName, ParamsMap } from './ir/params'
+export {
+  ShapeError, DTypeError, ConcretizationError, TracerLeakError, NonDifferentiableError,
+  TreeMismatchError, AxisError, ValueError,
+} from './core/errors'

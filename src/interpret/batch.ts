@@ -1,0 +1,114 @@
+/**
+ * Interpreters: batching (vmap). A `BatchTracer` is a value with one extra axis, `bdim`
+ * (`null`: not batched). Each primitive's batch rule folds the batch into the primitive itself
+ * — a batched matmul is one dot_general with a batch dimension, not a loop.
+ */
+import { AxisError } from '../core/errors'
+import { type BDim, rulesOf } from '../core/rules'
+import { Trace, Tracer, bind, fullRaise, withMain } from '../core/tracer'
+import { type ShapedArray, shaped } from '../ir/aval'
+import type { Jaxpr } from '../ir/jaxpr'
+import type { ParamsMap, PrimName } from '../ir/params'
+import { batchToFront, moveAxis } from '../primitives/util'
+import { evalJaxpr } from './eval'
+import { hoistConsts } from './jvp'
+import { traceToJaxpr } from './stage'
+
+export class BatchTracer extends Tracer {
+  readonly aval: ShapedArray
+  constructor(
+    readonly _trace: BatchTrace,
+    readonly val: Tracer,
+    readonly bdim: BDim,
+  ) {
+    super()
+    const a = val.aval
+    this.aval = bdim === null ? a : shaped(a.shape.filter((_, i) => i !== bdim), a.dtype, a.weakType)
+  }
+}
+
+export class BatchTrace extends Trace {
+  get axisSize(): number {
+    return this.main.globalData as number
+  }
+  lift(x: Tracer): Tracer {
+    return new BatchTracer(this, x, null)
+  }
+  processPrimitive<P extends PrimName>(prim: P, tracers: readonly Tracer[], params: ParamsMap[P]): Tracer[] {
+    const ts = tracers as readonly BatchTracer[]
+    const vals = ts.map((t) => t.val)
+    const bdims = ts.map((t) => t.bdim)
+    if (bdims.every((b) => b === null)) {
+      return bind(prim, vals, params).map((o) => new BatchTracer(this, o, null))
+    }
+    const [outs, outBdims] = rulesOf(prim).batch(this.axisSize, vals, bdims, params)
+    return outs.map((o, i) => new BatchTracer(this, o, outBdims[i]))
+  }
+}
+
+/**
+ * Map `f` over axis `inDims[i]` of each argument (null: not mapped). Outputs come back with
+ * their batch axis where `outDims[i]` says (null: the output must not depend on the batch;
+ * an unbatched output with a non-null out axis is broadcast).
+ */
+export const vmapFlat = (
+  f: (...xs: Tracer[]) => readonly Tracer[],
+  axisSize: number,
+  args: readonly Tracer[],
+  inDims: readonly BDim[],
+  outDims: (numOuts: number) => readonly BDim[],
+): Tracer[] =>
+  withMain(BatchTrace, axisSize, (main) => {
+    const trace = main.trace() as BatchTrace
+    const ins = args.map((x, i) => new BatchTracer(trace, x, inDims[i]))
+    const outs = f(...ins).map((o) => fullRaise(trace, o) as BatchTracer)
+    const od = outDims(outs.length)
+    return outs.map((o, i) => {
+      const want = od[i]
+      if (want === null) {
+        if (o.bdim !== null) {
+          throw new AxisError(`vmap: output ${i} depends on the mapped axis, so its outAxes entry cannot be null (use 0, or return the value from outside the mapped computation)`)
+        }
+        return o.val
+      }
+      const v = o.bdim === null ? batchToFront(o.val, null, axisSize) : moveAxis(o.val, o.bdim, 0)
+      const to = want < 0 ? want + v.ndim : want
+      if (!Number.isInteger(to) || to < 0 || to >= v.ndim) {
+        throw new AxisError(`vmap: outAxes ${want} is out of range for output ${i}, which has rank ${v.ndim} with the mapped axis (valid: ${-v.ndim} … ${v.ndim - 1})`)
+      }
+      return moveAxis(v, 0, to)
+    })
+  })
+
+/**
+ * The batched version of a jaxpr as a jaxpr: inputs batched along `inDims` (null: unbatched);
+ * every output batched along axis 0 (instantiated when it was unbatched and `instantiateOuts`).
+ */
+export const batchJaxpr = (
+  jaxpr: Jaxpr,
+  axisSize: number,
+  inDims: readonly BDim[],
+  instantiateOuts: boolean | readonly boolean[],
+): { jaxpr: Jaxpr; consts: Tracer[]; outDims: BDim[] } => {
+  const inAvals = jaxpr.inAvals.map((a, i) => {
+    const d = inDims[i]
+    if (d === null) return a
+    const s = [...a.shape]
+    s.splice(d, 0, axisSize)
+    return shaped(s, a.dtype, a.weakType)
+  })
+  let outDims: BDim[] = []
+  const closed = traceToJaxpr(
+    (...xs) =>
+      withMain(BatchTrace, axisSize, (main) => {
+        const trace = main.trace() as BatchTrace
+        const ins = xs.map((x, i) => new BatchTracer(trace, x, inDims[i]))
+        const outs = evalJaxpr(jaxpr, [], ins).map((o) => fullRaise(trace, o) as BatchTracer)
+        const inst = (i: number) => (typeof instantiateOuts === 'boolean' ? instantiateOuts : instantiateOuts[i])
+        outDims = outs.map((o, i) => (o.bdim === null && !inst(i) ? null : 0))
+        return outs.map((o, i) => (outDims[i] === null ? o.val : batchToFront(o.val, o.bdim, axisSize)))
+      }),
+    inAvals,
+  )
+  return { jaxpr: hoistConsts(closed.jaxpr), consts: [...closed.consts], outDims }
+}

@@ -1,0 +1,35 @@
+/**
+ * Interpreters: evaluate a jaxpr by binding each equation in turn. Under an outer
+ * transformation the binds go to that transformation's trace, so this one interpreter also
+ * re-traces, differentiates and batches a jaxpr's body.
+ */
+import { scalar } from '../core/array'
+import { type Tracer, bind } from '../core/tracer'
+import type { Atom, Jaxpr, Lit, Var } from '../ir/jaxpr'
+
+const litCache = new WeakMap<Lit, Tracer>()
+
+/** The 0-d array a literal stands for. */
+export const litValue = (l: Lit): Tracer => {
+  let v = litCache.get(l)
+  if (v === undefined) {
+    v = scalar(l.value, l.aval.dtype, l.aval.weakType)
+    litCache.set(l, v)
+  }
+  return v
+}
+
+export const evalJaxpr = (jaxpr: Jaxpr, consts: readonly Tracer[], args: readonly Tracer[]): Tracer[] => {
+  if (consts.length !== jaxpr.constVars.length || args.length !== jaxpr.inVars.length) {
+    throw new Error(`internal: evalJaxpr got ${consts.length} consts and ${args.length} args for a jaxpr of ${jaxpr.constVars.length} and ${jaxpr.inVars.length}`)
+  }
+  const env = new Map<Var, Tracer>()
+  const read = (a: Atom): Tracer => (a._tag === 'Lit' ? litValue(a) : (env.get(a) as Tracer))
+  jaxpr.constVars.forEach((v, i) => env.set(v, consts[i]))
+  jaxpr.inVars.forEach((v, i) => env.set(v, args[i]))
+  for (const eqn of jaxpr.eqns) {
+    const outs = bind(eqn.prim, eqn.inputs.map(read), eqn.params)
+    eqn.outVars.forEach((v, i) => env.set(v, outs[i]))
+  }
+  return jaxpr.outs.map(read)
+}

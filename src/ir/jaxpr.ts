@@ -1,0 +1,104 @@
+/**
+ * IR layer: the jaxpr. Immutable data in A-normal form: variables, literals, equations, and
+ * jaxprs built from them. Every node is frozen at construction, so a pass that tries to mutate
+ * one throws; passes return new jaxprs.
+ */
+import { type ShapedArray, shaped } from './aval'
+import type { DType } from './dtypes'
+import type { ParamsMap, PrimName } from './params'
+import { printJaxpr } from './pretty'
+
+let nextVarId = 0
+
+/** A variable: bound once, by a jaxpr's inputs or by one equation. Identity is the object. */
+export class Var {
+  readonly _tag = 'Var' as const
+  readonly id: number
+  readonly aval: ShapedArray
+  constructor(aval: ShapedArray) {
+    this.aval = Object.isFrozen(aval) ? aval : shaped(aval.shape, aval.dtype, aval.weakType)
+    this.id = nextVarId++
+    Object.freeze(this)
+  }
+}
+
+/** A scalar literal inlined into an equation (`mul a 2.0`). */
+export class Lit {
+  readonly _tag = 'Lit' as const
+  readonly aval: ShapedArray
+  constructor(readonly value: number, dtype: DType, weakType: boolean) {
+    this.aval = shaped([], dtype, weakType)
+    Object.freeze(this)
+  }
+}
+
+export type Atom = Var | Lit
+
+export interface Eqn<P extends PrimName = PrimName> {
+  readonly prim: P
+  readonly inputs: readonly Atom[]
+  readonly params: ParamsMap[P]
+  readonly outVars: readonly Var[]
+}
+
+const deepFreeze = <T>(x: T): T => {
+  if (x !== null && typeof x === 'object' && !Object.isFrozen(x)) {
+    Object.freeze(x)
+    for (const v of Object.values(x as object)) deepFreeze(v)
+  }
+  return x
+}
+
+export const makeEqn = <P extends PrimName>(
+  prim: P,
+  inputs: readonly Atom[],
+  params: ParamsMap[P],
+  outVars: readonly Var[],
+): Eqn<P> => deepFreeze({ prim, inputs: [...inputs], params, outVars: [...outVars] })
+
+/**
+ * `{ lambda constVars ; inVars . let eqns in ( outs ) }`. Constants are bound by `constVars`
+ * and supplied by a `ClosedJaxpr`; higher-order primitives carry jaxprs without constVars
+ * (their constants are passed as leading inputs).
+ */
+export class Jaxpr {
+  readonly constVars: readonly Var[]
+  readonly inVars: readonly Var[]
+  readonly eqns: readonly Eqn[]
+  readonly outs: readonly Atom[]
+  constructor(constVars: readonly Var[], inVars: readonly Var[], eqns: readonly Eqn[], outs: readonly Atom[]) {
+    this.constVars = Object.freeze([...constVars])
+    this.inVars = Object.freeze([...inVars])
+    this.eqns = Object.freeze(eqns.map((e) => deepFreeze(e)))
+    this.outs = Object.freeze([...outs])
+    Object.freeze(this)
+  }
+  get inAvals(): ShapedArray[] {
+    return this.inVars.map((v) => v.aval)
+  }
+  get outAvals(): ShapedArray[] {
+    return this.outs.map((v) => v.aval)
+  }
+  toString(): string {
+    return printJaxpr(this)
+  }
+}
+
+/** A jaxpr with the values of its constVars. `consts` are concrete arrays or tracers. */
+export class ClosedJaxpr<C = unknown> {
+  constructor(readonly jaxpr: Jaxpr, readonly consts: readonly C[]) {
+    Object.freeze(this)
+  }
+  get inAvals(): ShapedArray[] {
+    return this.jaxpr.inAvals
+  }
+  get outAvals(): ShapedArray[] {
+    return this.jaxpr.outAvals
+  }
+  toString(): string {
+    return printJaxpr(this.jaxpr)
+  }
+}
+
+export const isVar = (a: Atom): a is Var => a._tag === 'Var'
+export const isLit = (a: Atom): a is Lit => a._tag === 'Lit'

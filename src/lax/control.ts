@@ -1,0 +1,190 @@
+/**
+ * lax: structured control flow — cond, switch, whileLoop, foriLoop, scan. Each stages its
+ * functions once as jaxprs inside a higher-order primitive, so a 10,000-step loop is one
+ * equation, not 10,000, and every transformation applies to it.
+ */
+import { DTypeError, ShapeError, TreeMismatchError, ValueError } from '../core/errors'
+import type { Tracer } from '../core/tracer'
+import { type ShapedArray, avalStr, shaped } from '../ir/aval'
+import { bind } from '../core/tracer'
+import type { Jaxpr } from '../ir/jaxpr'
+import { unifyBranches } from '../higher/cond'
+import { traceHoisted } from '../higher/util'
+import { add } from '../primitives/binary'
+import { convertElementType } from '../primitives/shape'
+import { scalar } from '../core/array'
+import { flattenArrays } from '../transforms/flat'
+import { type TreeDef, leafPaths, treedefEq, treedefStr, unflatten } from '../tree/treedef'
+
+/** Trace `f` on flat avals; returns the jaxpr (consts hoisted), consts and the output tree. */
+const stage = (f: (...xs: Tracer[]) => unknown, inAvals: readonly ShapedArray[], where: string) => {
+  let outTree: TreeDef | undefined
+  const r = traceHoisted((...xs) => {
+    const [leaves, def] = flattenArrays(f(...xs), where)
+    outTree = def
+    return leaves
+  }, inAvals)
+  return { ...r, outTree: outTree as TreeDef }
+}
+
+/** Carries are made strongly typed, so a body adding an array to a JS-number init keeps its type. */
+const strong = (x: Tracer): Tracer => (x.weakType ? convertElementType(x, x.dtype, false) : x)
+
+const checkCarry = (where: string, init: unknown, initTree: TreeDef, outTree: TreeDef, inAvals: readonly ShapedArray[], outAvals: readonly ShapedArray[]): void => {
+  if (!treedefEq(initTree, outTree)) {
+    throw new TreeMismatchError(`${where}: the body must return the carry's structure ${treedefStr(initTree)}, got ${treedefStr(outTree)}`)
+  }
+  const paths = leafPaths(init)
+  inAvals.forEach((a, i) => {
+    const b = outAvals[i]
+    if (a.dtype !== b.dtype || a.shape.join() !== b.shape.join()) {
+      throw new ShapeError(`${where}: the carry leaf ${paths[i]} enters the body as ${avalStr(a)} but comes out as ${avalStr(b)}; a carry's shape and dtype must stay fixed (cast or reshape inside the body)`)
+    }
+  })
+}
+
+const toIndex = (x: Tracer | number | boolean, where: string): Tracer => {
+  const t = typeof x === 'number' || typeof x === 'boolean' ? scalar(Number(x), 'int32') : x
+  if (t.ndim !== 0) throw new ShapeError(`${where}: the predicate/index must be a scalar, got ${avalStr(t.aval)}`)
+  if (t.dtype === 'float32' || t.dtype === 'float64') throw new DTypeError(`${where}: the predicate/index must be bool or int32, got ${avalStr(t.aval)}`)
+  return t.dtype === 'int32' ? t : convertElementType(t, 'int32')
+}
+
+/** `switch(index, branches, ...operands)`: `branches[clamp(index, 0, n − 1)](...operands)`. */
+export const switch_ = (index: Tracer | number, branches: readonly ((...ops: any[]) => any)[], ...operands: unknown[]): any => {
+  if (branches.length === 0) throw new ValueError('lax.switch: needs at least one branch')
+  const idx = toIndex(index, 'lax.switch')
+  const [ops, opsTree] = flattenArrays(operands, 'lax.switch operands')
+  const avals = ops.map((o) => o.aval)
+  const staged = branches.map((b, i) => stage((...xs) => b(...unflatten<unknown[]>(opsTree, xs)), avals, `lax.switch branch ${i}`))
+  staged.forEach((s, i) => {
+    if (!treedefEq(s.outTree, staged[0].outTree)) {
+      throw new TreeMismatchError(`lax.cond/switch: branch ${i} returns ${treedefStr(s.outTree)} but branch 0 returns ${treedefStr(staged[0].outTree)}`)
+    }
+    const a = s.jaxpr.outAvals
+    const b = staged[0].jaxpr.outAvals
+    a.forEach((x, k) => {
+      if (x.dtype !== b[k].dtype || x.shape.join() !== b[k].shape.join()) {
+        throw new ShapeError(`lax.cond/switch: output ${k} of branch ${i} is ${avalStr(x)} but of branch 0 is ${avalStr(b[k])}; all branches must return the same shapes and dtypes`)
+      }
+    })
+  })
+  // Weak types may differ between branches; outputs are strong where any branch's is.
+  const { branches: js, consts } = unifyBranches(staged.map((s) => {
+    const weak = staged.map((t) => t.jaxpr.outAvals.map((a) => a.weakType)).reduce((x, y) => x.map((w, k) => w && y[k]))
+    if (s.jaxpr.outAvals.every((a, k) => a.weakType === weak[k])) return s
+    return traceHoisted((...xs) => bind('jit', xs, { jaxpr: s.jaxpr, numConsts: 0, name: 'branch' }).map((o, k) => (o.weakType && !weak[k] ? strong(o) : o)), s.jaxpr.inAvals)
+  }).map((s) => ({ jaxpr: s.jaxpr, consts: s.consts })))
+  const outs = bind('cond', [idx, ...consts, ...ops], { branches: js })
+  return unflatten(staged[0].outTree, outs)
+}
+export { switch_ as switch }
+
+/** `cond(pred, trueFn, falseFn, ...operands)`: both branches traced once; `pred` a scalar bool. */
+export const cond = (pred: Tracer | boolean, trueFn: (...ops: any[]) => any, falseFn: (...ops: any[]) => any, ...operands: unknown[]): any =>
+  switch_(toIndex(pred, 'lax.cond'), [falseFn, trueFn], ...operands)
+
+/** `whileLoop(condFn, bodyFn, init)`: while condFn(carry), carry = bodyFn(carry). Forward-differentiable. */
+export const whileLoop = <C>(condFn: (carry: C) => Tracer | boolean, bodyFn: (carry: C) => C, init: C): C => {
+  const [c0, initTree] = flattenArrays(init, 'lax.whileLoop init')
+  const carry = c0.map(strong)
+  const avals = carry.map((c) => c.aval)
+  const c = stage((...xs) => condFn(unflatten<C>(initTree, xs)) as unknown, avals, 'lax.whileLoop condition')
+  const ca = c.jaxpr.outAvals
+  if (ca.length !== 1 || ca[0].dtype !== 'bool' || ca[0].shape.length !== 0) {
+    throw new DTypeError(`lax.whileLoop: the condition must return a scalar bool, got (${ca.map(avalStr).join(', ')})`)
+  }
+  const b = stage((...xs) => bodyFn(unflatten<C>(initTree, xs)) as unknown, avals, 'lax.whileLoop body')
+  checkCarry('lax.whileLoop', init, initTree, b.outTree, avals, b.jaxpr.outAvals)
+  const body = fixWeak(b, avals)
+  const outs = bind('while', [...c.consts, ...body.consts, ...carry], {
+    condJaxpr: c.jaxpr,
+    bodyJaxpr: body.jaxpr,
+    condNumConsts: c.consts.length,
+    bodyNumConsts: body.consts.length,
+  })
+  return unflatten<C>(initTree, outs)
+}
+
+/** Re-stage a body so its carry outputs have exactly the carry's avals (weak types included). */
+const fixWeak = (b: { jaxpr: Jaxpr; consts: Tracer[] }, carry: readonly ShapedArray[]) => {
+  const outs = b.jaxpr.outAvals
+  if (carry.every((a, i) => a.weakType === outs[i].weakType)) return b
+  const r = traceHoisted((...xs) => {
+    const o = bind('jit', xs, { jaxpr: b.jaxpr, numConsts: 0, name: 'body' })
+    return o.map((v, i) => (i < carry.length && v.weakType !== carry[i].weakType ? convertElementType(v, v.dtype, carry[i].weakType) : v))
+  }, b.jaxpr.inAvals)
+  return { jaxpr: r.jaxpr, consts: [...r.consts, ...b.consts] }
+}
+
+export interface ScanOptions {
+  /** Needed when `xs` has no leaves. */
+  readonly length?: number
+  readonly reverse?: boolean
+}
+
+/**
+ * `scan(f, init, xs, { length, reverse })`: `f(carry, x) => [carry, y]` over the leading axis
+ * of `xs`; returns `[carry, ys]` with the ys stacked. Forward- and reverse-differentiable.
+ */
+export const scan = <C, X, Y>(f: (carry: C, x: X) => [C, Y], init: C, xs: X, opts: ScanOptions = {}): [C, Y] => {
+  const [c0, initTree] = flattenArrays(init, 'lax.scan init')
+  const carry = c0.map(strong)
+  const [seq, xsTree] = flattenArrays(xs, 'lax.scan xs')
+  const lengths = seq.map((x) => (x.ndim === 0 ? NaN : x.shape[0]))
+  const length = opts.length ?? lengths[0]
+  if (length === undefined) throw new ValueError('lax.scan: xs has no arrays, so pass { length } to say how many steps to take')
+  if (!Number.isInteger(length) || length < 0) throw new ValueError(`lax.scan: length must be a non-negative integer, got ${length}`)
+  const paths = leafPaths(xs)
+  lengths.forEach((n, i) => {
+    if (n !== length) throw new ShapeError(`lax.scan: every xs leaf needs a leading axis of length ${length}; ${paths[i]} has shape [${seq[i].shape.join(', ')}]`)
+  })
+  const cAvals = carry.map((c) => c.aval)
+  const xAvals = seq.map((x) => shaped(x.shape.slice(1), x.dtype, x.weakType))
+  let yTree: TreeDef | undefined
+  let cTree: TreeDef | undefined
+  const nK = carry.length
+  const s = traceHoisted((...vs) => {
+    const r = f(unflatten<C>(initTree, vs.slice(0, nK)), unflatten<X>(xsTree, vs.slice(nK)))
+    if (!Array.isArray(r) || r.length !== 2) throw new TypeError('lax.scan: f must return [carry, y]')
+    const [cl, ct] = flattenArrays(r[0], 'lax.scan carry output')
+    const [yl, yt] = flattenArrays(r[1], 'lax.scan y output')
+    cTree = ct
+    yTree = yt
+    return [...cl, ...yl]
+  }, [...cAvals, ...xAvals])
+  checkCarry('lax.scan', init, initTree, cTree as TreeDef, cAvals, s.jaxpr.outAvals.slice(0, nK))
+  const body = fixWeak(s, cAvals)
+  const nc = body.consts.length
+  const outs = bind('scan', [...body.consts, ...carry, ...seq], {
+    jaxpr: body.jaxpr,
+    numConsts: nc,
+    numCarry: nK,
+    length,
+    reverse: opts.reverse === true,
+  })
+  return [unflatten<C>(initTree, outs.slice(0, nK)), unflatten<Y>(yTree as TreeDef, outs.slice(nK))]
+}
+
+/**
+ * `foriLoop(lower, upper, body, init)`: carry = body(i, carry) for i in [lower, upper).
+ * With JS-number bounds it is a scan (reverse-differentiable); with traced bounds, a while loop
+ * (forward-differentiable only).
+ */
+export const foriLoop = <C>(lower: number | Tracer, upper: number | Tracer, body: (i: Tracer, carry: C) => C, init: C): C => {
+  if (typeof lower === 'number' && typeof upper === 'number') {
+    if (!Number.isInteger(lower) || !Number.isInteger(upper)) throw new ValueError(`lax.foriLoop: bounds must be integers, got ${lower} and ${upper}`)
+    const n = Math.max(0, upper - lower)
+    const step = (c: [Tracer, C]): [[Tracer, C], null] => [[add(c[0], 1), body(c[0], c[1])], null]
+    const [out] = scan(step, [scalar(lower, 'int32'), init] as [Tracer, C], null, { length: n })
+    return out[1]
+  }
+  const lo = typeof lower === 'number' ? scalar(lower, 'int32') : toIndex(lower, 'lax.foriLoop lower')
+  const hi = typeof upper === 'number' ? scalar(upper, 'int32') : toIndex(upper, 'lax.foriLoop upper')
+  const out = whileLoop(
+    (c: [Tracer, Tracer, C]) => bind('lt', [c[0], c[1]], {})[0],
+    (c: [Tracer, Tracer, C]) => [add(c[0], 1), c[1], body(c[0], c[2])] as [Tracer, Tracer, C],
+    [lo, hi, init] as [Tracer, Tracer, C],
+  )
+  return out[2]
+}

@@ -1,0 +1,232 @@
+/**
+ * nn layer: activations and losses, built only from primitive wrappers (so every one is
+ * differentiable to any order and batchable). Axis-taking functions default to the last axis.
+ * Losses return per-example values (no hidden reduction), as optax does.
+ *
+ * Numerical care:
+ *   softplus(x) = x ≤ 0 ? log1p(eˣ) : x + log1p(e^{−x})  never overflows, smooth at 0
+ *   logSoftmax  = (x − m) − log Σ e^{x − m}, m = max x  m under stopGradient (it cancels)
+ *   binaryCrossEntropyWithLogits(z, y) = softplus(z) − y z, gradient σ(z) − y with no NaN
+ *   gelu exact  = x Φ(x) = ½ x erfc(−x/√2), with erfc from fdlibm's rational approximations
+ */
+import { scalar } from '../core/array'
+import { DTypeError, ValueError } from '../core/errors'
+import type { Tracer } from '../core/tracer'
+import { avalStr } from '../ir/aval'
+import { type DType, isInt } from '../ir/dtypes'
+import { add, div, eq, gt, lt, mul, sub } from '../primitives/binary'
+import { reduceMax, reduceSum } from '../primitives/reduce'
+import { broadcastInDim, convertElementType, iota, reshape, selectN } from '../primitives/shape'
+import { exp, log, log1p, logistic, neg, stopGradient, tanh } from '../primitives/unary'
+import { normAxes, zerosOf } from '../primitives/util'
+import { type ArrayLike, asArray, broadcastArrays, promoteArgs, toFloat } from '../numpy/promote'
+
+/** log Σ eˣ, stable (the np one: `nn.logsumexp(x, axis?, { keepdims? })`). */
+export { logsumexp } from '../numpy/reductions'
+
+// ---- helpers -----------------------------------------------------------------------------
+
+/**
+ * c ? a : b, elementwise (c, a, b of equal shapes). 0-d operands are selected as [1]: under
+ * vmap, select_n's batch rule leaves an unbatched 0-d case unbroadcast next to a batched one,
+ * which select_n's shape check rejects.
+ */
+const where = (c: Tracer, a: Tracer, b: Tracer): Tracer => {
+  if (a.ndim > 0) return selectN(c, b, a)
+  const one = (t: Tracer) => reshape(t, [1])
+  return reshape(selectN(one(c), one(b), one(a)), [])
+}
+
+const floatArg = (x: ArrayLike, op: string): Tracer => toFloat(asArray(x, op), op)
+
+/** Normalized, sorted axes from `axis` (a number or a list). */
+const axesOf = (x: Tracer, axis: number | readonly number[], op: string): number[] =>
+  normAxes(typeof axis === 'number' ? [axis] : axis, x.ndim, op)
+
+/** Broadcast a reduction over `axes` back to `x`'s shape (keepdims + broadcast). */
+const expandBack = (r: Tracer, x: Tracer, axes: readonly number[]): Tracer =>
+  broadcastInDim(r, x.shape, x.shape.map((_, i) => i).filter((i) => !axes.includes(i)))
+
+/** x − max(x) over `axes` (the max under stopGradient; infinite maxima replaced by 0). */
+const shifted = (x: Tracer, axes: readonly number[]): Tracer => {
+  const m = stopGradient(reduceMax(x, axes))
+  const finite = eq(sub(m, m), 0) // false for ±∞ and NaN
+  return sub(x, expandBack(where(finite, m, zerosOf(m.aval)), x, axes))
+}
+
+// ---- activations -------------------------------------------------------------------------
+
+/** max(x, 0), with relu'(0) = 0 (a select, not a max, whose tie would split the gradient). */
+export const relu = (x: ArrayLike): Tracer => {
+  const t = asArray(x, 'relu')
+  return where(gt(t, 0), t, zerosOf(t.aval))
+}
+
+/** σ(x) = 1 / (1 + e^{−x}) (the logistic primitive: stable for every x). */
+export const sigmoid = (x: ArrayLike): Tracer => logistic(floatArg(x, 'sigmoid'))
+
+/**
+ * log(1 + eˣ): log1p(eˣ) for x ≤ 0, x + log1p(e^{−x}) for x > 0 — no overflow, and every
+ * derivative is smooth at 0 (max(x, 0) + log1p(e^{−|x|}) would give softplus''(0) = 0, not ¼,
+ * from the kinks of max and abs). Each branch sees an input clamped to its own side (the
+ * double-`where` pattern), so the branch not taken contributes no inf/NaN. softplus' = σ.
+ */
+export const softplus = (x: ArrayLike): Tracer => {
+  const t = floatArg(x, 'softplus')
+  const pos = gt(t, 0)
+  const zero = zerosOf(t.aval)
+  const a = where(pos, t, zero) // x > 0 side
+  const b = where(pos, zero, t) // x ≤ 0 side
+  return where(pos, add(a, log1p(exp(neg(a)))), log1p(exp(b)))
+}
+
+/** log σ(x) = −softplus(−x). */
+export const logSigmoid = (x: ArrayLike): Tracer => neg(softplus(neg(floatArg(x, 'logSigmoid'))))
+
+/** log softmax over `axis` (default: last): (x − m) − log Σ e^{x − m}. */
+export const logSoftmax = (x: ArrayLike, axis: number | readonly number[] = -1): Tracer => {
+  const t = floatArg(x, 'logSoftmax')
+  const axes = axesOf(t, axis, 'logSoftmax')
+  const s = shifted(t, axes)
+  return sub(s, expandBack(log(reduceSum(exp(s), axes)), t, axes))
+}
+
+/** softmax over `axis` (default: last): e^{x − m} / Σ e^{x − m}. */
+export const softmax = (x: ArrayLike, axis: number | readonly number[] = -1): Tracer => {
+  const t = floatArg(x, 'softmax')
+  const axes = axesOf(t, axis, 'softmax')
+  const e = exp(shifted(t, axes))
+  return div(e, expandBack(reduceSum(e, axes), t, axes))
+}
+
+// fdlibm s_erf.c coefficients. Copyright (C) 1993 by Sun Microsystems, Inc. All rights
+// reserved. Developed at SunPro, a Sun Microsystems, Inc. business. Permission to use, copy,
+// modify, and distribute this software is freely granted, provided that this notice is
+// preserved.
+const ERX = 8.45062911510467529297e-01
+/** erf on [0, 0.84375]: erf(x) = x + x·P(x²)/Q(x²) */
+const PP = [1.28379167095512558561e-01, -3.25042107247001499370e-01, -2.84817495755985104766e-02, -5.77027029648944159157e-03, -2.37630166566501626084e-05]
+const QQ = [1, 3.97917223959155352819e-01, 6.50222499887672944485e-02, 5.08130628187576562776e-03, 1.32494738004321644526e-04, -3.96022827877536812320e-06]
+/** erf on [0.84375, 1.25]: erf(x) = erx + P(x − 1)/Q(x − 1) */
+const PA = [-2.36211856075265944077e-03, 4.14856118683748331666e-01, -3.72207876035701323847e-01, 3.18346619901161753674e-01, -1.10894694282396677476e-01, 3.54783043256182359371e-02, -2.16637559486879084300e-03]
+const QA = [1, 1.06420880400844228286e-01, 5.40397917702171048937e-01, 7.18286544141962662868e-02, 1.26171219808761642112e-01, 1.36370839120290507362e-02, 1.19844998467991074170e-02]
+/** erfc on [1.25, 1/0.35]: erfc(x) = e^{−x² − 0.5625 + R(1/x²)/S(1/x²)} / x */
+const RA = [-9.86494403484714822705e-03, -6.93858572707181764372e-01, -1.05586262253232909814e+01, -6.23753324503260060396e+01, -1.62396669462573470355e+02, -1.84605092906711035994e+02, -8.12874355063065934246e+01, -9.81432934416914548592e+00]
+const SA = [1, 1.96512716674392571292e+01, 1.37657754143519042600e+02, 4.34565877475229228821e+02, 6.45387271733267880336e+02, 4.29008140027567833386e+02, 1.08635005541779435134e+02, 6.57024977031928170135e+00, -6.04244152148580987438e-02]
+/** erfc on [1/0.35, ∞): same form, other coefficients */
+const RB = [-9.86494292470009928597e-03, -7.99283237680523006574e-01, -1.77579549177547519889e+01, -1.60636384855821916062e+02, -6.37566443368389627722e+02, -1.02509513161107724954e+03, -4.83519191608651397019e+02]
+const SB = [1, 3.03380607434824582924e+01, 3.25792512996573918826e+02, 1.53672958608443695994e+03, 3.19985821950859553908e+03, 2.55305040643316442583e+03, 4.74528541206955367215e+02, -2.24409524465858183362e+01]
+
+/** c₀ + x (c₁ + x (c₂ + …)) by Horner's rule. */
+const horner = (x: Tracer, cs: readonly number[]): Tracer => {
+  let r = add(mul(x, cs[cs.length - 1]), cs[cs.length - 2])
+  for (let i = cs.length - 3; i >= 0; i--) r = add(mul(x, r), cs[i])
+  return r
+}
+
+/**
+ * erfc(t) for t ≥ 0, relative error ~1e-16 (fdlibm's piecewise rational approximations).
+ * Every piece is evaluated on an input clamped into its own interval (the double-`where`
+ * pattern), so the pieces not selected contribute neither NaN values nor NaN derivatives.
+ */
+const erfcNonNeg = (t: Tracer): Tracer => {
+  const lit = (v: number): Tracer => {
+    const c = scalar(v, t.dtype, t.weakType)
+    return t.ndim === 0 ? c : broadcastInDim(c, t.shape, [])
+  }
+  const small = lt(t, 0.84375)
+  const mid = lt(t, 1.25)
+  const large = lt(t, 1 / 0.35)
+  // t < 0.84375: 1 − (t + t·P(t²)/Q(t²))
+  const ts = where(small, t, lit(0))
+  const z = mul(ts, ts)
+  const eSmall = sub(1, add(ts, mul(ts, div(horner(z, PP), horner(z, QQ)))))
+  // 0.84375 ≤ t < 1.25: 1 − erx − P(t − 1)/Q(t − 1)
+  const s = sub(where(mid, t, lit(1)), 1)
+  const eMid = sub(1 - ERX, div(horner(s, PA), horner(s, QA)))
+  // t ≥ 1.25: e^{−t² − 0.5625 + R/S} / t
+  const tt = where(mid, lit(2), t)
+  const ra = where(large, tt, lit(2))
+  const rb = where(large, lit(3), tt)
+  const ia = div(1, mul(ra, ra))
+  const ib = div(1, mul(rb, rb))
+  const rs = where(large, div(horner(ia, RA), horner(ia, SA)), div(horner(ib, RB), horner(ib, SB)))
+  const eTail = div(exp(add(sub(neg(mul(tt, tt)), 0.5625), rs)), tt)
+  return where(small, eSmall, where(mid, eMid, eTail))
+}
+
+export interface GeluOpts {
+  /** tanh approximation (default, as JAX); `false`: the exact x·Φ(x) via erfc. */
+  readonly approximate?: boolean
+}
+
+/**
+ * GELU. approximate (default): ½ x (1 + tanh(√(2/π) (x + 0.044715 x³))).
+ * exact: x Φ(x) = ½ x erfc(−x/√2): relative error ~1e-14 in float64 for |x| < 6 (erfc keeps
+ * the left tail relative-accurate where 1 + erf would cancel); far in the left tail it grows
+ * like x²·ε, the conditioning of Φ there (~1e-12 at x = −37, where gelu ≈ −2e-298).
+ */
+export const gelu = (x: ArrayLike, opts: GeluOpts = {}): Tracer => {
+  const t = floatArg(x, 'gelu')
+  if (opts.approximate ?? true) {
+    const inner = mul(add(t, mul(mul(mul(t, t), t), 0.044715)), Math.sqrt(2 / Math.PI))
+    return mul(mul(t, 0.5), add(tanh(inner), 1))
+  }
+  // erfc(u) for u = −x/√2: erfc(−x/√2) when x ≤ 0, 2 − erfc(x/√2) when x > 0. Each side gets
+  // its own clamped input rather than |x| (abs'(0) = 0 would zero gelu''(0) = 2φ(0)).
+  const pos = gt(t, 0)
+  const zero = zerosOf(t.aval)
+  const ePos = erfcNonNeg(mul(where(pos, t, zero), Math.SQRT1_2))
+  const eNeg = erfcNonNeg(mul(where(pos, zero, neg(t)), Math.SQRT1_2))
+  const cdf2 = where(pos, sub(2, ePos), eNeg)
+  return mul(mul(t, 0.5), cdf2)
+}
+
+// ---- losses ------------------------------------------------------------------------------
+
+/**
+ * Per-example sigmoid cross-entropy with logits `z` and labels `y` (probabilities in [0, 1]):
+ * −y log σ(z) − (1 − y) log(1 − σ(z)) = softplus(z) − y·z. Its gradient in z is σ(z) − y,
+ * finite for every z. `z` and `y` broadcast against each other.
+ */
+export const binaryCrossEntropyWithLogits = (logits: ArrayLike, labels: ArrayLike): Tracer => {
+  const op = 'binaryCrossEntropyWithLogits'
+  const [z, y] = broadcastArrays(op, ...promoteArgs(op, floatArg(logits, op), floatArg(labels, op)))
+  return sub(softplus(z), mul(y, z))
+}
+
+/**
+ * Per-example softmax cross-entropy: −Σ_axis labels · logSoftmax(logits). `labels` are
+ * probabilities (or one-hot) broadcastable to the logits; the result drops `axis`.
+ */
+export const softmaxCrossEntropy = (logits: ArrayLike, labels: ArrayLike, axis = -1): Tracer => {
+  const op = 'softmaxCrossEntropy'
+  const [z, y] = broadcastArrays(op, ...promoteArgs(op, floatArg(logits, op), floatArg(labels, op)))
+  if (z.ndim === 0) throw new ValueError(`${op}: logits must have at least one axis (the classes), got ${avalStr(z.aval)}`)
+  const axes = axesOf(z, axis, op)
+  return neg(reduceSum(mul(y, logSoftmax(z, axes)), axes))
+}
+
+export interface OneHotOpts {
+  /** default float64 */
+  readonly dtype?: DType
+}
+
+/**
+ * One-hot encoding along a new last axis: out[..., c] = (indices[...] == c) for
+ * c < numClasses. Out-of-range (and negative) indices give an all-zero row, as JAX.
+ */
+export const oneHot = (indices: ArrayLike, numClasses: number, opts: OneHotOpts = {}): Tracer => {
+  const op = 'oneHot'
+  const idx = asArray(indices, op)
+  if (!isInt(idx.dtype)) {
+    throw new DTypeError(`${op}: indices must be int32, got ${avalStr(idx.aval)}. Convert them: idx.astype('int32').`)
+  }
+  if (!Number.isInteger(numClasses) || numClasses < 0) {
+    throw new ValueError(`${op}: numClasses must be a non-negative integer, got ${numClasses}`)
+  }
+  const shape = [...idx.shape, numClasses]
+  const hit = eq(broadcastInDim(idx, shape, idx.shape.map((_, i) => i)), iota('int32', shape, idx.ndim))
+  const dtype = opts.dtype ?? 'float64'
+  return dtype === 'bool' ? hit : convertElementType(hit, dtype)
+}

@@ -1,0 +1,14 @@
+/**
+ * The `np` namespace: NumPy / jax.numpy names in camelCase, built only from lax-level
+ * primitive wrappers. Importing it installs the Array methods (`x.add(y).sum()`).
+ */
+import './methods'
+
+export * from './creation'
+export * from './elementwise'
+export * from './reductions'
+export * from './shape'
+export * from './indexing'
+export * from './contract'
+export * as linalg from './linalg'
+export type { ArrayLike } from './promote'

@@ -1,0 +1,47 @@
+/**
+ * Passes: dead-code elimination. All primitives are pure, so an equation none of whose
+ * outputs is needed can go. Only the outputs of the jaxpr a pass is called on are known to be
+ * used; inside sub-jaxprs (bodies of jit, checkpoint, custom_*) every output is kept, so their
+ * signatures — and the equations that call them — stay valid, and only dead equations of the
+ * bodies are removed.
+ */
+import { type Eqn, Jaxpr, type Var } from '../ir/jaxpr'
+import { checkBuilt } from '../interpret/check'
+import { mapSubJaxprs, recursivePass } from './util'
+
+/**
+ * Keep the outputs marked `used` (all by default) and only the equations they need; the inputs
+ * are kept. Does not look inside sub-jaxprs. Returns `jaxpr` itself when nothing is removed.
+ */
+export const dceJaxpr = (jaxpr: Jaxpr, usedOuts: readonly boolean[] = jaxpr.outs.map(() => true)): Jaxpr =>
+  dceWith(jaxpr, usedOuts, null)
+
+const dceWith = (jaxpr: Jaxpr, usedOuts: readonly boolean[], sub: ((s: Jaxpr) => Jaxpr) | null): Jaxpr => {
+  const live = new Set<Var>()
+  const outs = jaxpr.outs.filter((_, i) => usedOuts[i])
+  for (const a of outs) if (a._tag === 'Var') live.add(a)
+  const kept: Eqn[] = []
+  let changed = outs.length !== jaxpr.outs.length
+  for (let k = jaxpr.eqns.length - 1; k >= 0; k--) {
+    const e0 = jaxpr.eqns[k]
+    if (!e0.outVars.some((v) => live.has(v))) {
+      changed = true
+      continue
+    }
+    const e = sub === null ? e0 : mapSubJaxprs(e0, sub)
+    changed ||= e !== e0
+    kept.push(e)
+    for (const a of e.inputs) if (a._tag === 'Var') live.add(a)
+  }
+  if (!changed) return jaxpr
+  kept.reverse()
+  return new Jaxpr(jaxpr.constVars, jaxpr.inVars, kept, outs)
+}
+
+/** Dead-code elimination of a jaxpr and, recursively, of the bodies of its sub-jaxprs. */
+export const dce = (jaxpr: Jaxpr): Jaxpr => dcePass(jaxpr, undefined)
+
+const dcePass = recursivePass<undefined>((j, sub) => {
+  const r = dceWith(j, j.outs.map(() => true), sub)
+  return r === j ? j : checkBuilt(r, 'dce')
+})

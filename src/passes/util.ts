@@ -1,0 +1,145 @@
+/**
+ * Passes: the shared machinery. A pass is a pure function Jaxpr → Jaxpr; it never mutates its
+ * input (jaxprs are frozen) and returns the *same* object when it changes nothing, so a
+ * fixed-point driver can stop with `out === in`.
+ *
+ * Most passes are a forward walk with a substitution: each equation (its inputs already
+ * renamed) is kept, replaced by other equations, or replaced by atoms that stand for its
+ * outputs from then on. Sub-jaxprs in params (jit, checkpoint, custom_*) are rewritten first;
+ * their signatures (inputs and output avals) never change, so the calling equation stays valid.
+ */
+import type { ShapedArray } from '../ir/aval'
+import { type Atom, type Eqn, Jaxpr, type Var, makeEqn } from '../ir/jaxpr'
+import { checkBuilt } from '../interpret/check'
+
+/** Equal shape, dtype *and* weak type: a rewrite must keep an output's aval exactly. */
+export const sameAval = (a: ShapedArray, b: ShapedArray): boolean =>
+  a.dtype === b.dtype &&
+  a.weakType === b.weakType &&
+  a.shape.length === b.shape.length &&
+  a.shape.every((d, i) => d === b.shape[i])
+
+/** The same atom: the same variable, or literals of equal value (bitwise: -0 ≠ 0, NaN = NaN),
+ *  dtype and weak type. */
+export const sameAtom = (a: Atom, b: Atom): boolean => {
+  if (a._tag === 'Var' || b._tag === 'Var') return a === b
+  return Object.is(a.value, b.value) && sameAval(a.aval, b.aval)
+}
+
+// ---- sub-jaxprs ------------------------------------------------------------------------------
+
+/** Apply `f` to every jaxpr in an equation's params (directly, or in an array such as a list
+ *  of branches). Returns `eqn` itself when `f` changed none of them. */
+export const mapSubJaxprs = (eqn: Eqn, f: (j: Jaxpr) => Jaxpr): Eqn => {
+  let changed = false
+  const params: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(eqn.params as object)) {
+    if (v instanceof Jaxpr) {
+      const w = f(v)
+      changed ||= w !== v
+      params[k] = w
+    } else if (Array.isArray(v) && v.length > 0 && v.every((x) => x instanceof Jaxpr)) {
+      const w = v.map((x: Jaxpr) => f(x))
+      changed ||= w.some((x, i) => x !== v[i])
+      params[k] = w
+    } else {
+      params[k] = v
+    }
+  }
+  return changed ? makeEqn(eqn.prim, eqn.inputs, params as never, eqn.outVars) : eqn
+}
+
+export const hasSubJaxprs = (eqn: Eqn): boolean =>
+  Object.values(eqn.params as object).some((v) => v instanceof Jaxpr || (Array.isArray(v) && v.some((x) => x instanceof Jaxpr)))
+
+/**
+ * Make a pass that also runs on every sub-jaxpr. `perJaxpr(j, sub, top)` rewrites one jaxpr,
+ * calling `sub` on the sub-jaxprs of its equations; `top` is true only for the jaxpr the pass
+ * was called on. Sub-jaxprs are memoized per call (one body shared by several equations is
+ * rewritten once).
+ */
+export const recursivePass =
+  <O>(perJaxpr: (j: Jaxpr, sub: (s: Jaxpr) => Jaxpr, top: boolean, opts: O) => Jaxpr) =>
+  (jaxpr: Jaxpr, opts: O): Jaxpr => {
+    const memo = new Map<Jaxpr, Jaxpr>()
+    const sub = (s: Jaxpr): Jaxpr => {
+      let r = memo.get(s)
+      if (r === undefined) {
+        r = perJaxpr(s, sub, false, opts)
+        memo.set(s, r)
+      }
+      return r
+    }
+    return perJaxpr(jaxpr, sub, true, opts)
+  }
+
+// ---- the rewriting walk ------------------------------------------------------------------------
+
+/** What a rule does with one equation: `null` keeps it; otherwise `eqns` are emitted in its
+ *  place and `outs` stand for its outputs (one atom per output var). */
+export type Rewrite = null | { readonly eqns: readonly Eqn[]; readonly outs: readonly Atom[] }
+
+/** Replace an equation's (single) output by an atom: only when the avals agree exactly. */
+export const replaceBy = (eqn: Eqn, a: Atom): Rewrite =>
+  eqn.outVars.length === 1 && sameAval(a.aval, eqn.outVars[0].aval) ? { eqns: [], outs: [a] } : null
+
+/** Replace an equation by another that binds the same output vars. */
+export const replaceEqn = (e: Eqn): Rewrite => ({ eqns: [e], outs: e.outVars })
+
+/** Lookup of the equation (already emitted by this walk) that binds a variable. */
+export type Producer = (a: Atom) => Eqn | undefined
+
+export type Rule = (eqn: Eqn, producer: Producer) => Rewrite
+
+/**
+ * Walk `jaxpr` forward: rename each equation's inputs, rewrite its sub-jaxprs with `sub`, then
+ * apply `rule`. Returns `jaxpr` itself when nothing changed; otherwise the new jaxpr (same
+ * constVars and inVars), typechecked when debug checks are on.
+ */
+export const rewriteJaxpr = (jaxpr: Jaxpr, rule: Rule, sub: ((s: Jaxpr) => Jaxpr) | null, where: string): Jaxpr => {
+  const env = new Map<Var, Atom>()
+  const read = (a: Atom): Atom => (a._tag === 'Var' ? (env.get(a) ?? a) : a)
+  const producers = new Map<Var, Eqn>()
+  const producer: Producer = (a) => (a._tag === 'Var' ? producers.get(a) : undefined)
+  const eqns: Eqn[] = []
+  const emit = (e: Eqn): void => {
+    eqns.push(e)
+    for (const v of e.outVars) producers.set(v, e)
+  }
+  let changed = false
+  for (const e0 of jaxpr.eqns) {
+    const inputs = e0.inputs.map(read)
+    let e = inputs.some((a, i) => a !== e0.inputs[i]) ? makeEqn(e0.prim, inputs, e0.params, e0.outVars) : e0
+    if (sub !== null) e = mapSubJaxprs(e, sub)
+    changed ||= e !== e0
+    const r = rule(e, producer)
+    if (r === null) {
+      emit(e)
+      continue
+    }
+    changed = true
+    r.eqns.forEach(emit)
+    e.outVars.forEach((v, i) => {
+      if (r.outs[i] !== v) env.set(v, r.outs[i])
+    })
+  }
+  if (!changed) return jaxpr
+  return checkBuilt(new Jaxpr(jaxpr.constVars, jaxpr.inVars, eqns, jaxpr.outs.map(read)), where)
+}
+
+// ---- constants ---------------------------------------------------------------------------------
+
+/**
+ * The constant an atom is known to hold everywhere: a literal, or a `broadcast_in_dim` (of a
+ * broadcast …) of a literal. `undefined` when it is not such a constant.
+ */
+export const constValue = (a: Atom, producer: Producer): number | undefined => {
+  if (a._tag === 'Lit') return a.value
+  const e = producer(a)
+  if (e === undefined || e.prim !== 'broadcast_in_dim') return undefined
+  return constValue(e.inputs[0], producer)
+}
+
+/** Is `a` a broadcast (not a bare literal) of a literal? */
+export const isBroadcastConst = (a: Atom, producer: Producer): boolean =>
+  a._tag === 'Var' && producer(a)?.prim === 'broadcast_in_dim' && constValue(a, producer) !== undefined

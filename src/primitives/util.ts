@@ -1,0 +1,235 @@
+/**
+ * Primitives layer: shared helpers for writing rules — operand lifting, shape checks, impl
+ * loops over typed arrays, and rule combinators (linear/zero jvp, elementwise batching).
+ */
+import { ConcreteArray, full, scalar } from '../core/array'
+import { AxisError, DTypeError, ShapeError, ValueError } from '../core/errors'
+import { type BDim, type Tangent, Zero, isZero } from '../core/rules'
+import { type Tracer, bind1 } from '../core/tracer'
+import { type Shape, type ShapedArray, avalStr, shapeEq, shaped, sizeOf } from '../ir/aval'
+import { type DType, type TypedArray, allocate, isFloat } from '../ir/dtypes'
+import type { PrimName } from '../ir/params'
+
+export type ArrayLike = Tracer | number | boolean
+
+export const isTracerLike = (x: unknown): x is Tracer =>
+  typeof x === 'object' && x !== null && '_trace' in x && 'aval' in x
+
+/** A JS number becomes a weakly typed 0-d array; with `like`, it takes `like`'s dtype. */
+export const asTracer = (x: ArrayLike, like?: ShapedArray): Tracer => {
+  if (typeof x === 'number' || typeof x === 'boolean') {
+    return like ? scalar(Number(x), like.dtype, true) : scalar(x)
+  }
+  if (!isTracerLike(x)) {
+    throw new TypeError(`Expected an Array or a JS number, got ${describe(x)}. Wrap data with np.array(...).`)
+  }
+  return x
+}
+
+export const describe = (x: unknown): string =>
+  x === null ? 'null' : Array.isArray(x) ? `a JS array of length ${x.length}` : typeof x === 'object' ? `an object (${(x as object).constructor?.name ?? 'Object'})` : `${typeof x} ${String(x)}`
+
+export const normAxis = (axis: number, ndim: number, op: string): number => {
+  if (!Number.isInteger(axis)) throw new AxisError(`${op}: axis must be an integer, got ${axis}`)
+  const a = axis < 0 ? axis + ndim : axis
+  if (a < 0 || a >= ndim) throw new AxisError(`${op}: axis ${axis} is out of range for an array of rank ${ndim} (valid: ${-ndim} … ${ndim - 1})`)
+  return a
+}
+
+export const checkShape = (shape: Shape, op: string): void => {
+  for (const d of shape) {
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0 || d > 2 ** 31 - 1) {
+      throw new ValueError(`${op}: shape entries must be non-negative integers, got [${shape.join(', ')}]`)
+    }
+  }
+  if (sizeOf(shape) > 2 ** 31 - 1) throw new ValueError(`${op}: shape [${shape.join(', ')}] has more than 2^31 - 1 elements`)
+}
+
+export const requireFloat = (a: ShapedArray, op: string): void => {
+  if (!isFloat(a.dtype)) {
+    throw new DTypeError(`${op} needs a float array, got ${avalStr(a)}. Convert first: x.astype('float64').`)
+  }
+}
+
+/** Elementwise operands: equal shapes, or 0-d operands broadcast against the rest.
+ *  All dtypes must be equal; the result is weak only when every operand is. */
+export const elementwiseAval = (avals: readonly ShapedArray[], op: string, outDtype?: DType): ShapedArray => {
+  let shape: Shape = []
+  for (const a of avals) {
+    if (a.shape.length === 0) continue
+    if (shape.length === 0) shape = a.shape
+    else if (!shapeEq(shape, a.shape)) {
+      throw new ShapeError(`${op}: operand shapes must be equal (or 0-d), got ${avals.map(avalStr).join(', ')}`)
+    }
+  }
+  const d0 = avals[0].dtype
+  if (avals.some((a) => a.dtype !== d0)) {
+    throw new DTypeError(`${op}: operand dtypes must be equal, got ${avals.map(avalStr).join(', ')}`)
+  }
+  return shaped(shape, outDtype ?? d0, avals.every((a) => a.weakType))
+}
+
+// ---- impl helpers ------------------------------------------------------------------------
+
+export const unaryImpl = (x: ConcreteArray, f: (v: number) => number, out: ShapedArray): ConcreteArray => {
+  const n = x.size
+  const src = x.data
+  const dst = allocate(out.dtype, n)
+  for (let i = 0; i < n; i++) dst[i] = f(src[i])
+  return new ConcreteArray(dst, out.shape, out.dtype, out.weakType)
+}
+
+export const binaryImpl = (
+  x: ConcreteArray,
+  y: ConcreteArray,
+  f: (a: number, b: number) => number,
+  out: ShapedArray,
+): ConcreteArray => {
+  const n = sizeOf(out.shape)
+  const a = x.data
+  const b = y.data
+  const dst = allocate(out.dtype, n)
+  const sa = x.size === 1 && n !== 1 ? 0 : 1
+  const sb = y.size === 1 && n !== 1 ? 0 : 1
+  if (sa && sb) for (let i = 0; i < n; i++) dst[i] = f(a[i], b[i])
+  else if (sb) { const av = a[0]; for (let i = 0; i < n; i++) dst[i] = f(av, b[i]) }
+  else if (sa) { const bv = b[0]; for (let i = 0; i < n; i++) dst[i] = f(a[i], bv) }
+  else { const v = f(a[0], b[0]); for (let i = 0; i < n; i++) dst[i] = v }
+  return new ConcreteArray(dst, out.shape, out.dtype, out.weakType)
+}
+
+export const makeArray = (data: TypedArray, aval: ShapedArray): ConcreteArray =>
+  new ConcreteArray(data, aval.shape, aval.dtype, aval.weakType)
+
+// ---- tangents ----------------------------------------------------------------------------
+
+/** Materialize a tangent: a symbolic zero becomes an array of zeros. */
+export const instantiate = (t: Tangent): Tracer => (isZero(t) ? zerosOf(t.aval) : t)
+
+/** Zeros of an aval, as a broadcast of a literal (cheap to stage, folded by the evaluator). */
+export const zerosOf = (aval: ShapedArray): Tracer => {
+  const z = scalar(0, aval.dtype, aval.weakType)
+  return aval.shape.length === 0 ? z : bind1('broadcast_in_dim', [z], { shape: aval.shape, broadcastDimensions: [] })
+}
+
+export const zeroLike = (x: { readonly aval: ShapedArray }): Zero => new Zero(x.aval)
+
+/** Concrete zeros (for impls). */
+export const concreteZeros = (aval: ShapedArray): ConcreteArray => full(aval.shape, 0, aval.dtype, aval.weakType)
+
+// ---- batching ----------------------------------------------------------------------------
+
+/** Move the batch dimension of `x` from `from` to `to` (a transpose, or nothing). */
+export const moveAxis = (x: Tracer, from: number, to: number): Tracer => {
+  if (from === to) return x
+  const perm = [...Array(x.ndim).keys()].filter((i) => i !== from)
+  perm.splice(to, 0, from)
+  return bind1('transpose', [x], { permutation: perm })
+}
+
+/** Give `x` a batch dimension at 0: move it there, or broadcast an unbatched operand. */
+export const batchToFront = (x: Tracer, bdim: BDim, axisSize: number): Tracer => {
+  if (bdim !== null) return moveAxis(x, bdim, 0)
+  return bind1('broadcast_in_dim', [x], {
+    shape: [axisSize, ...x.shape],
+    broadcastDimensions: x.shape.map((_, i) => i + 1),
+  })
+}
+
+/**
+ * Batch rule for elementwise primitives (any arity): batched operands get their batch axis at
+ * 0; unbatched 0-d operands stay scalars (they broadcast); other unbatched operands and
+ * batched scalars are broadcast to the full batched shape.
+ */
+export const elementwiseBatch =
+  <P extends PrimName>(prim: P) =>
+  (axisSize: number, xs: readonly Tracer[], bdims: readonly BDim[], params: any): [Tracer[], BDim[]] => {
+    // The unbatched output shape: the shape of any non-scalar operand (sans batch axis).
+    let outShape: Shape = []
+    xs.forEach((x, i) => {
+      const rank = x.ndim - (bdims[i] === null ? 0 : 1)
+      if (rank > 0) outShape = bdims[i] === null ? x.shape : x.shape.filter((_, k) => k !== bdims[i])
+    })
+    const full = [axisSize, ...outShape]
+    const aligned = xs.map((x, i) => {
+      const b = bdims[i]
+      if (b === null) {
+        if (x.ndim === 0) return x
+        return bind1('broadcast_in_dim', [x], { shape: full, broadcastDimensions: outShape.map((_, k) => k + 1) })
+      }
+      const moved = moveAxis(x, b, 0)
+      if (moved.ndim === full.length) return moved
+      return bind1('broadcast_in_dim', [moved], { shape: full, broadcastDimensions: [0] })
+    })
+    return [[bind1(prim, aligned, params)], [0]]
+  }
+
+/** Batch rule for unary primitives: the batch axis passes through. */
+export const unaryBatch =
+  <P extends PrimName>(prim: P) =>
+  (_axisSize: number, xs: readonly Tracer[], bdims: readonly BDim[], params: any): [Tracer[], BDim[]] =>
+    [[bind1(prim, xs, params)], [bdims[0]]]
+
+/** jvp of a primitive with no derivative (comparisons, floor, sign, integer ops): zero tangents. */
+export const zeroJvp =
+  <P extends PrimName>(prim: P) =>
+  (primals: readonly Tracer[], _tangents: readonly Tangent[], params: any): [Tracer[], Tangent[]] => {
+    const outs = [bind1(prim, primals, params)]
+    return [outs, outs.map(zeroLike)]
+  }
+
+/** jvp of a primitive linear in all its operands: apply it to the (instantiated) tangents. */
+export const linearJvp =
+  <P extends PrimName>(prim: P) =>
+  (primals: readonly Tracer[], tangents: readonly Tangent[], params: any): [Tracer[], Tangent[]] => [
+    [bind1(prim, primals, params)],
+    [bind1(prim, tangents.map(instantiate), params)],
+  ]
+
+/**
+ * Copy a strided view into a new contiguous buffer: element `idx` of the output (shape
+ * `outShape`) is `src[offset + Σ idx[d] · strides[d]]`. Broadcasts (stride 0), transposes and
+ * slices are all such views.
+ */
+export const stridedCopy = (
+  src: TypedArray,
+  offset: number,
+  strides: readonly number[],
+  outShape: Shape,
+  dst: TypedArray,
+): TypedArray => {
+  const n = sizeOf(outShape)
+  const nd = outShape.length
+  if (n === 0) return dst
+  if (nd === 0) {
+    dst[0] = src[offset]
+    return dst
+  }
+  const last = nd - 1
+  const inner = outShape[last]
+  const innerStride = strides[last]
+  const idx = new Array<number>(nd).fill(0)
+  let base = offset
+  let o = 0
+  while (o < n) {
+    for (let i = 0, s = base; i < inner; i++, s += innerStride) dst[o++] = src[s]
+    // advance the odometer over the outer dims
+    let d = last - 1
+    for (; d >= 0; d--) {
+      idx[d]++
+      base += strides[d]
+      if (idx[d] < outShape[d]) break
+      base -= strides[d] * outShape[d]
+      idx[d] = 0
+    }
+    if (d < 0) break
+  }
+  return dst
+}
+
+/** Check a list of axes: integers in range, no repeats; returns them normalized and sorted. */
+export const normAxes = (axes: readonly number[], ndim: number, op: string): number[] => {
+  const out = axes.map((a) => normAxis(a, ndim, op))
+  if (new Set(out).size !== out.length) throw new AxisError(`${op}: repeated axis in (${axes.join(', ')})`)
+  return out.sort((a, b) => a - b)
+}

@@ -1,0 +1,45 @@
+/**
+ * The complete rule table. Its type is a mapped type over every primitive name, so adding a
+ * primitive to `ParamsMap` without rules — or a linear primitive without a transpose — is a
+ * compile error. Importing this module installs the rules.
+ */
+import { type RuleTable, registerRules } from './core/rules'
+import { checkpointRules } from './higher/checkpoint'
+import { condRules } from './higher/cond'
+import { scanRules } from './higher/scan'
+import { whileRules } from './higher/while'
+import { customRules } from './higher/custom'
+import { jitRules } from './higher/jit'
+import { binaryRules } from './primitives/binary'
+import { cumsumRules } from './primitives/cumsum'
+import { dotRules } from './primitives/dot'
+import { gatherRules } from './primitives/gather'
+import { integerPowRules } from './primitives/integer_pow'
+import { linalgRules } from './primitives/linalg'
+import { reduceRulesTable } from './primitives/reduce'
+import { shapeRules } from './primitives/shape'
+import { slicingRules } from './primitives/slicing'
+import { sortRules } from './primitives/sort'
+import { unaryRules } from './primitives/unary'
+
+export const RULES: RuleTable = {
+  ...unaryRules,
+  ...binaryRules,
+  ...integerPowRules,
+  ...shapeRules,
+  ...reduceRulesTable,
+  ...slicingRules,
+  ...gatherRules,
+  ...sortRules,
+  ...dotRules,
+  ...cumsumRules,
+  ...linalgRules,
+  ...jitRules,
+  ...customRules,
+  ...checkpointRules,
+  ...condRules,
+  ...whileRules,
+  ...scanRules,
+}
+
+registerRules(RULES)

@@ -1,0 +1,210 @@
+/**
+ * Transforms: jvp, linearize, vjp, grad, valueAndGrad, linearTranspose, hvp.
+ *
+ * Reverse mode is derived from forward mode, as JAX does:
+ *   linearize = jvp + partial evaluation (known primals, unknown tangents);
+ *   vjp       = linearize + transpose of the linear jaxpr;
+ *   grad      = vjp seeded with 1.
+ */
+import { scalar } from '../core/array'
+import { ShapeError } from '../core/errors'
+import { type Tangent, UndefPrimal, Zero } from '../core/rules'
+import type { Tracer } from '../core/tracer'
+import { avalStr } from '../ir/aval'
+import { isFloat } from '../ir/dtypes'
+import type { ClosedJaxpr, Jaxpr } from '../ir/jaxpr'
+import { evalJaxpr } from '../interpret/eval'
+import { jvpFlat } from '../interpret/jvp'
+import { knownVal, partialEvalFlat, unknownVal } from '../interpret/partial'
+import { traceToJaxpr } from '../interpret/stage'
+import { backwardPass } from '../interpret/transpose'
+import { instantiate, zerosOf } from '../primitives/util'
+import { type TreeDef, unflatten } from '../tree/treedef'
+import {
+  checkSameTree, checkTangentAvals, flattenArrays, flattenFun, requireFloatInputs, selectArgnums,
+} from './flat'
+
+// ---- flat cores --------------------------------------------------------------------------
+
+export interface Linearized {
+  readonly primalsOut: Tracer[]
+  /** inputs: tangents of the float primals; outputs: tangents of every output */
+  readonly jaxpr: Jaxpr
+  readonly consts: Tracer[]
+  /** which primals are float (only those have tangents) */
+  readonly floatIns: boolean[]
+}
+
+/** jvp under partial evaluation: run the primal computation, stage the tangent one. */
+export const linearizeFlat = (f: (...xs: Tracer[]) => readonly Tracer[], primals: readonly Tracer[]): Linearized => {
+  const floatIns = primals.map((p) => isFloat(p.dtype))
+  const tangentAvals = primals.filter((_, i) => floatIns[i]).map((p) => p.aval)
+  const n = primals.length
+  let numOuts = 0
+  const fJvp = (...xs: Tracer[]): Tracer[] => {
+    let k = n
+    const tangents: Tangent[] = primals.map((p, i) => (floatIns[i] ? xs[k++] : new Zero(p.aval)))
+    const [outs, touts] = jvpFlat(f, xs.slice(0, n), tangents)
+    numOuts = outs.length
+    return [...outs, ...touts.map(instantiate)]
+  }
+  const { jaxpr, consts, pvalsOut } = partialEvalFlat(
+    fJvp,
+    [...primals.map(knownVal), ...tangentAvals.map(unknownVal)],
+    (i) => i >= numOuts,
+  )
+  const primalsOut = pvalsOut.slice(0, numOuts).map((pv) => {
+    if (pv.known === null) throw new Error('internal: a primal output of linearize is unknown')
+    return pv.known
+  })
+  return { primalsOut, jaxpr, consts, floatIns }
+}
+
+/** The pullback of a linearization: cotangents of the outputs → cotangents of every primal. */
+export const pullbackFlat = (lin: Linearized, primals: readonly Tracer[]) => (cts: readonly Tracer[]): Tracer[] => {
+  const args = lin.jaxpr.inVars.map((v) => new UndefPrimal(v.aval))
+  const grads = backwardPass(lin.jaxpr, lin.consts, args, cts)
+  let k = 0
+  return primals.map((p, i) => (lin.floatIns[i] ? instantiate(grads[k++]) : zerosOf(p.aval)))
+}
+
+// ---- public ------------------------------------------------------------------------------
+
+/** `[out, tangentOut]`: push `tangents` through `f` at `primals` (forward mode). */
+export const jvp = <Out = any>(f: (...args: any[]) => Out, primals: readonly unknown[], tangents: readonly unknown[]): [Out, Out] => {
+  const [ps, inTree] = flattenArrays([...primals], 'jvp primals')
+  const [ts, tTree] = flattenArrays([...tangents], 'jvp tangents')
+  checkSameTree(inTree, tTree, 'jvp: tangents must have the structure of primals')
+  checkTangentAvals(ps.map((p) => p.aval), ts.map((t) => t.aval), 'jvp tangents')
+  const { flat, outTree } = flattenFun(f, inTree, 'jvp')
+  const [outs, touts] = jvpFlat(flat, ps, ts.map((t, i): Tangent => (isFloat(ps[i].dtype) ? t : new Zero(ps[i].aval))))
+  return [unflatten(outTree(), outs), unflatten(outTree(), touts.map(instantiate))]
+}
+
+/** `[out, fLin]`: `fLin(...tangents)` evaluates the linearization at `primals` without re-tracing `f`. */
+export const linearize = <Out = any>(f: (...args: any[]) => Out, primals: readonly unknown[]): [Out, (...tangents: unknown[]) => Out] => {
+  const [ps, inTree] = flattenArrays([...primals], 'linearize primals')
+  const { flat, outTree } = flattenFun(f, inTree, 'linearize')
+  const lin = linearizeFlat(flat, ps)
+  const out = unflatten<Out>(outTree(), lin.primalsOut)
+  const fLin = (...tangents: unknown[]): Out => {
+    const [ts, tTree] = flattenArrays(tangents, 'linearize fLin tangents')
+    checkSameTree(inTree, tTree, 'fLin: tangents must have the structure of primals')
+    checkTangentAvals(ps.map((p) => p.aval), ts.map((t) => t.aval), 'fLin tangents')
+    const touts = evalJaxpr(lin.jaxpr, lin.consts, ts.filter((_, i) => lin.floatIns[i]))
+    return unflatten(outTree(), touts)
+  }
+  return [out, fLin]
+}
+
+export function vjp<Out = any>(f: (...args: any[]) => Out, primals: readonly unknown[]): [Out, (ct: unknown) => any[]]
+export function vjp<Out = any>(f: (...args: any[]) => Out, primals: readonly unknown[], opts: { hasAux: true }): [any, (ct: unknown) => any[], any]
+export function vjp<Out = any>(f: (...args: any[]) => Out, primals: readonly unknown[], opts: { hasAux?: boolean }): [any, (ct: unknown) => any[], any?]
+/** `[out, pullback]`: `pullback(ct)` returns one cotangent per primal (reverse mode). */
+export function vjp(f: (...args: any[]) => any, primals: readonly unknown[], opts: { hasAux?: boolean } = {}): any[] {
+  const [ps, inTree] = flattenArrays([...primals], 'vjp primals')
+  const hasAux = opts.hasAux === true
+  let auxTree: TreeDef | undefined
+  let mainTree: TreeDef | undefined
+  let numMain = 0
+  const { flat, outTree } = flattenFun(
+    (...args: unknown[]) => {
+      const r = f(...args)
+      if (!hasAux) return r
+      if (!Array.isArray(r) || r.length !== 2) {
+        throw new TypeError('vjp with hasAux: the function must return [output, aux]')
+      }
+      return r
+    },
+    inTree,
+    'vjp',
+  )
+  const lin = linearizeFlat(flat, ps)
+  const tree = outTree()
+  let outs = lin.primalsOut
+  if (hasAux && tree.kind === 'array') {
+    mainTree = tree.children[0]
+    auxTree = tree.children[1]
+    numMain = countLeaves(mainTree)
+  } else {
+    mainTree = tree
+    numMain = outs.length
+  }
+  const pull = pullbackFlat(lin, ps)
+  const pullback = (ct: unknown): any[] => {
+    const [cts, ctTree] = flattenArrays(ct, 'vjp cotangent')
+    checkSameTree(mainTree as TreeDef, ctTree, 'pullback: the cotangent must have the structure of the output')
+    checkTangentAvals(outs.slice(0, numMain).map((o) => o.aval), cts.map((c) => c.aval), 'pullback cotangent')
+    const allCts = [...cts, ...outs.slice(numMain).map((o) => zerosOf(o.aval))]
+    return unflatten<any[]>(inTree, pull(allCts))
+  }
+  const main = unflatten(mainTree, outs.slice(0, numMain))
+  if (!hasAux) return [main, pullback]
+  outs = lin.primalsOut
+  return [main, pullback, unflatten(auxTree as TreeDef, outs.slice(numMain))]
+}
+
+const countLeaves = (d: TreeDef): number =>
+  d.kind === 'leaf' ? 1 : d.kind === 'none' ? 0 : d.children.reduce((n, c) => n + countLeaves(c), 0)
+
+export interface GradOptions {
+  readonly argnums?: number | readonly number[]
+  readonly hasAux?: boolean
+}
+
+/** `(...args) => [[value, aux?], grads]` — the shared core of grad and valueAndGrad. */
+const valueAndGradImpl = (f: (...args: any[]) => any, opts: GradOptions, where: string) => (...args: any[]) => {
+  const argnums = selectArgnums(opts.argnums ?? 0, args.length, where)
+  const diffArgs = argnums.map((i) => args[i])
+  argnums.forEach((i) => requireFloatInputs(flattenArrays(args[i], where)[0], i, where))
+  const g = (...dargs: unknown[]) => {
+    const full = [...args]
+    argnums.forEach((a, k) => (full[a] = dargs[k]))
+    return f(...full)
+  }
+  const [out, pullback, aux] = vjp(g, diffArgs, { hasAux: opts.hasAux === true })
+  const [outLeaves] = flattenArrays(out, where)
+  if (outLeaves.length !== 1 || outLeaves[0].ndim !== 0 || !isFloat(outLeaves[0].dtype)) {
+    const got = outLeaves.length === 1 ? avalStr(outLeaves[0].aval) : `${outLeaves.length} outputs`
+    throw new ShapeError(
+      `${where} needs a function with a scalar float output, got ${got}. ` +
+        `Reduce it first (e.g. .sum()), or use vjp/jacrev for non-scalar outputs.`,
+    )
+  }
+  const o = outLeaves[0]
+  const grads = pullback(unflatten(flattenArrays(out, where)[1], [scalar(1, o.dtype)]))
+  const gOut = typeof opts.argnums === 'number' || opts.argnums === undefined ? grads[0] : grads
+  return [opts.hasAux ? [out, aux] : out, gOut]
+}
+
+/** The gradient of a scalar function, with the structure of `args[argnums]`. */
+export const grad =
+  (f: (...args: any[]) => any, opts: GradOptions = {}) =>
+  (...args: any[]): any => {
+    const [value, g] = valueAndGradImpl(f, opts, 'grad')(...args)
+    return opts.hasAux ? [g, (value as any[])[1]] : g
+  }
+
+/** `[value, grad]` (with hasAux: `[[value, aux], grad]`). */
+export const valueAndGrad =
+  (f: (...args: any[]) => any, opts: GradOptions = {}) =>
+  (...args: any[]): [any, any] =>
+    valueAndGradImpl(f, opts, 'valueAndGrad')(...args) as [any, any]
+
+/** The transpose of a linear function: `(ct) => cotangents`, one per primal. */
+export const linearTranspose = (fLinear: (...args: any[]) => any, ...primalsForShapes: unknown[]) => {
+  const [ps, inTree] = flattenArrays(primalsForShapes, 'linearTranspose primals')
+  const { flat, outTree } = flattenFun(fLinear, inTree, 'linearTranspose')
+  const closed: ClosedJaxpr<Tracer> = traceToJaxpr(flat, ps.map((p) => p.aval))
+  return (ct: unknown): any[] => {
+    const [cts, ctTree] = flattenArrays(ct, 'linearTranspose cotangent')
+    checkSameTree(outTree(), ctTree, 'linearTranspose: the cotangent must have the structure of the output')
+    const args = closed.jaxpr.inVars.map((v) => new UndefPrimal(v.aval))
+    const out = backwardPass(closed.jaxpr, closed.consts, args, cts)
+    return unflatten<any[]>(inTree, out.map(instantiate))
+  }
+}
+
+/** Hessian (w.r.t. the first argument) times `tangents`: `jvp(grad(f), primals, tangents)[1]`. */
+export const hvp = (f: (...args: any[]) => any, primals: readonly unknown[], tangents: readonly unknown[]): any =>
+  jvp(grad(f), primals, tangents)[1]

@@ -1,0 +1,136 @@
+/**
+ * Transforms: customJvp, customVjp, checkpoint, stopGradient. Each user function and rule is
+ * traced to a jaxpr at call time, so the primitive's params are plain IR data.
+ */
+import { type Tracer, bind, bind1 } from '../core/tracer'
+import { TreeMismatchError } from '../core/errors'
+import type { ShapedArray } from '../ir/aval'
+import { hoistConsts } from '../interpret/jvp'
+import { traceToJaxpr } from '../interpret/stage'
+import { zerosOf } from '../primitives/util'
+import { type TreeDef, flatten, map, treedefEq, treedefStr, unflatten } from '../tree/treedef'
+import { checkTangentAvals, flattenArrays, flattenFun } from './flat'
+
+/** `x` with a zero derivative (leafwise over a pytree). */
+export const stopGradient = <T>(x: T): T => map((l: unknown) => bind1('stop_gradient', [flattenArrays(l, 'stopGradient')[0][0]], {}), x)
+
+const fnName = (f: Function): string => f.name || 'fn'
+
+/**
+ * `f` with a user JVP rule: `jvpRule(primals, tangents) => [out, tangentOut]`, where primals
+ * and tangents are argument lists. The rule's tangent output must be linear in the tangents
+ * (reverse mode transposes it).
+ */
+export const customJvp =
+  <F extends (...args: any[]) => any>(f: F, jvpRule: (primals: any[], tangents: any[]) => [any, any]) =>
+  (...args: Parameters<F>): ReturnType<F> => {
+    const name = fnName(f)
+    const [xs, inTree] = flattenArrays(args, `customJvp(${name}) arguments`)
+    const avals = xs.map((x) => x.aval)
+    const { flat, outTree } = flattenFun(f, inTree, `customJvp(${name})`)
+    const call = traceToJaxpr(flat, avals)
+    const n = xs.length
+    const rule = traceToJaxpr((...pt: Tracer[]) => {
+      const primals = unflatten<any[]>(inTree, pt.slice(0, n))
+      const tangents = unflatten<any[]>(inTree, pt.slice(n))
+      const r = jvpRule(primals, tangents)
+      if (!Array.isArray(r) || r.length !== 2) throw new TypeError(`customJvp(${name}): the rule must return [out, tangentOut]`)
+      const [o, oTree] = flattenArrays(r[0], `customJvp(${name}) rule output`)
+      const [t, tTree] = flattenArrays(r[1], `customJvp(${name}) rule tangent output`)
+      for (const [d, what] of [[oTree, 'primal output'], [tTree, 'tangent output']] as const) {
+        if (!treedefEq(d, outTree())) {
+          throw new TreeMismatchError(`customJvp(${name}): the rule's ${what} has structure ${treedefStr(d)}, but the function returns ${treedefStr(outTree())}`)
+        }
+      }
+      checkTangentAvals(o.map((v) => v.aval), t.map((v) => v.aval), `customJvp(${name}) rule tangent output`)
+      return [...o, ...t]
+    }, [...avals, ...avals])
+    const outs = bind('custom_jvp_call', [...call.consts, ...rule.consts, ...xs], {
+      jaxpr: hoistConsts(call.jaxpr),
+      numConsts: call.consts.length,
+      name,
+      jvpJaxpr: hoistConsts(rule.jaxpr),
+      jvpNumConsts: rule.consts.length,
+    })
+    return unflatten(outTree(), outs)
+  }
+
+/**
+ * `f` with a user VJP: `fwd(...args) => [out, residuals]`, `bwd(residuals, ct) => cotangents`
+ * (an array, one per argument; `null` for an argument means a zero cotangent).
+ */
+export const customVjp =
+  <F extends (...args: any[]) => any>(
+    f: F,
+    fwd: (...args: Parameters<F>) => [ReturnType<F>, any],
+    bwd: (residuals: any, ct: any) => any[],
+  ) =>
+  (...args: Parameters<F>): ReturnType<F> => {
+    const name = fnName(f)
+    const [xs, inTree] = flattenArrays(args, `customVjp(${name}) arguments`)
+    const avals = xs.map((x) => x.aval)
+    const { flat, outTree } = flattenFun(f, inTree, `customVjp(${name})`)
+    const call = traceToJaxpr(flat, avals)
+    let resTree: TreeDef | undefined
+    let numOut = 0
+    const fwdJ = traceToJaxpr((...p: Tracer[]) => {
+      const r = fwd(...unflatten<Parameters<F>>(inTree, p))
+      if (!Array.isArray(r) || r.length !== 2) throw new TypeError(`customVjp(${name}): fwd must return [out, residuals]`)
+      const [o, oTree] = flattenArrays(r[0], `customVjp(${name}) fwd output`)
+      if (!treedefEq(oTree, outTree())) {
+        throw new TreeMismatchError(`customVjp(${name}): fwd's output has structure ${treedefStr(oTree)}, but the function returns ${treedefStr(outTree())}`)
+      }
+      const [res, rt] = flattenArrays(r[1], `customVjp(${name}) residuals`)
+      resTree = rt
+      numOut = o.length
+      return [...o, ...res]
+    }, avals)
+    const resAvals: ShapedArray[] = fwdJ.jaxpr.outAvals.slice(numOut)
+    const outAvals = call.jaxpr.outAvals
+    const bwdJ = traceToJaxpr((...rc: Tracer[]) => {
+      const res = unflatten(resTree as TreeDef, rc.slice(0, resAvals.length))
+      const ct = unflatten(outTree(), rc.slice(resAvals.length))
+      const grads = bwd(res, ct)
+      if (!Array.isArray(grads) || grads.length !== args.length) {
+        throw new TypeError(`customVjp(${name}): bwd must return an array of ${args.length} cotangent(s) (one per argument), got ${Array.isArray(grads) ? grads.length : typeof grads}`)
+      }
+      const out: Tracer[] = []
+      grads.forEach((g, i) => {
+        const [argLeaves, argTree] = flatten(args[i])
+        if (g === null || g === undefined) {
+          argLeaves.forEach((_, k) => out.push(zerosOf(flattenArrays(args[i], 'customVjp')[0][k].aval)))
+          return
+        }
+        const [gl, gTree] = flattenArrays(g, `customVjp(${name}) bwd cotangent ${i}`)
+        if (!treedefEq(gTree, argTree)) {
+          throw new TreeMismatchError(`customVjp(${name}): bwd's cotangent ${i} has structure ${treedefStr(gTree)}, but argument ${i} is ${treedefStr(argTree)}`)
+        }
+        out.push(...gl)
+      })
+      checkTangentAvals(avals, out.map((o) => o.aval), `customVjp(${name}) bwd cotangents`)
+      return out
+    }, [...resAvals, ...outAvals])
+    const outs = bind('custom_vjp_call', [...call.consts, ...fwdJ.consts, ...bwdJ.consts, ...xs], {
+      jaxpr: hoistConsts(call.jaxpr),
+      numConsts: call.consts.length,
+      name,
+      fwdJaxpr: hoistConsts(fwdJ.jaxpr),
+      fwdNumConsts: fwdJ.consts.length,
+      bwdJaxpr: hoistConsts(bwdJ.jaxpr),
+      bwdNumConsts: bwdJ.consts.length,
+      numResiduals: resAvals.length,
+    })
+    return unflatten(outTree(), outs)
+  }
+
+/** `f` whose intermediates are recomputed in the backward pass instead of stored. */
+export const checkpoint =
+  <F extends (...args: any[]) => any>(f: F) =>
+  (...args: Parameters<F>): ReturnType<F> => {
+    const name = fnName(f)
+    const [xs, inTree] = flattenArrays(args, `checkpoint(${name}) arguments`)
+    const { flat, outTree } = flattenFun(f, inTree, `checkpoint(${name})`)
+    const closed = traceToJaxpr(flat, xs.map((x) => x.aval))
+    const outs = bind('checkpoint', [...closed.consts, ...xs], { jaxpr: hoistConsts(closed.jaxpr), numConsts: closed.consts.length, name })
+    return unflatten(outTree(), outs)
+  }

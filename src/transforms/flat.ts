@@ -1,0 +1,81 @@
+/**
+ * Transforms: pytree plumbing shared by every public transformation — flatten arguments to a
+ * list of arrays, run a function on flat lists, and rebuild the output tree.
+ */
+import { scalar } from '../core/array'
+import { DTypeError, ShapeError, TreeMismatchError } from '../core/errors'
+import type { Tracer } from '../core/tracer'
+import { type ShapedArray, avalStr } from '../ir/aval'
+import { isFloat } from '../ir/dtypes'
+import { describe, isTracerLike } from '../primitives/util'
+import { type TreeDef, flatten, treedefEq, treedefStr, unflatten } from '../tree/treedef'
+
+/** A leaf at a transformation boundary: an Array, or a JS number (a weakly typed float64). */
+export const leafToArray = (x: unknown, where: string): Tracer => {
+  if (isTracerLike(x)) return x
+  if (typeof x === 'number') return scalar(x, 'float64', true)
+  if (typeof x === 'boolean') return scalar(x)
+  throw new TypeError(`${where}: expected an Array or a JS number as a leaf, got ${describe(x)}. Wrap data with np.array(...).`)
+}
+
+export const flattenArrays = (tree: unknown, where: string): [Tracer[], TreeDef] => {
+  const [leaves, def] = flatten(tree)
+  return [leaves.map((l) => leafToArray(l, where)), def]
+}
+
+/** A function on pytrees as a function on flat lists; `outTree()` is known after a call. */
+export const flattenFun = (
+  f: (...args: any[]) => unknown,
+  inTree: TreeDef,
+  where: string,
+): { flat: (...xs: Tracer[]) => Tracer[]; outTree: () => TreeDef } => {
+  let out: TreeDef | undefined
+  return {
+    flat: (...xs) => {
+      const args = unflatten<unknown[]>(inTree, xs)
+      const [leaves, def] = flattenArrays(f(...args), `${where} (output)`)
+      out = def
+      return leaves
+    },
+    outTree: () => {
+      if (out === undefined) throw new Error('internal: output tree requested before the function ran')
+      return out
+    },
+  }
+}
+
+export const checkSameTree = (a: TreeDef, b: TreeDef, what: string): void => {
+  if (!treedefEq(a, b)) throw new TreeMismatchError(`${what}: expected structure ${treedefStr(a)}, got ${treedefStr(b)}`)
+}
+
+/** Tangents and cotangents must have their primal's shape and dtype. */
+export const checkTangentAvals = (primals: readonly ShapedArray[], tangents: readonly ShapedArray[], what: string): void => {
+  primals.forEach((p, i) => {
+    const t = tangents[i]
+    if (p.shape.join() !== t.shape.join() || (isFloat(p.dtype) && p.dtype !== t.dtype)) {
+      throw new ShapeError(`${what}: leaf ${i} is ${avalStr(t)} but its primal is ${avalStr(p)}; they must match`)
+    }
+  })
+}
+
+/** Normalize `argnums` and check the chosen arguments are float arrays. */
+export const selectArgnums = (argnums: number | readonly number[], nargs: number, where: string): number[] => {
+  const list = typeof argnums === 'number' ? [argnums] : [...argnums]
+  for (const a of list) {
+    if (!Number.isInteger(a) || a < -nargs || a >= nargs) {
+      throw new TypeError(`${where}: argnums ${JSON.stringify(argnums)} out of range for a call with ${nargs} argument(s)`)
+    }
+  }
+  return list.map((a) => (a < 0 ? a + nargs : a))
+}
+
+export const requireFloatInputs = (xs: readonly Tracer[], argIndex: number, where: string): void => {
+  for (const x of xs) {
+    if (!isFloat(x.dtype)) {
+      throw new DTypeError(
+        `${where}: argument ${argIndex} is ${avalStr(x.aval)}; differentiation needs float inputs. ` +
+          `Convert it (x.astype('float64')), or move it out of argnums.`,
+      )
+    }
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Pytrees: nested JS arrays and plain objects whose leaves are arrays or numbers. `null` and
+ * `undefined` are empty nodes with no leaves (like Python's None in JAX). Object keys are
+ * visited in sorted order, so `{ b, a }` and `{ a, b }` have the same structure.
+ */
+import { TreeMismatchError } from '../core/errors'
+
+export type TreeDef =
+  | { readonly kind: 'leaf' }
+  | { readonly kind: 'none'; readonly value: null | undefined }
+  | { readonly kind: 'array'; readonly children: readonly TreeDef[] }
+  | { readonly kind: 'object'; readonly keys: readonly string[]; readonly children: readonly TreeDef[] }
+
+/** Typed view of a pytree with leaves of type T. */
+export type JsTree<T> = T | null | undefined | readonly JsTree<T>[] | { readonly [k: string]: JsTree<T> }
+
+const LEAF: TreeDef = Object.freeze({ kind: 'leaf' })
+
+const isPlainObject = (x: unknown): x is Record<string, unknown> => {
+  if (typeof x !== 'object' || x === null) return false
+  const proto = Object.getPrototypeOf(x)
+  return proto === Object.prototype || proto === null
+}
+
+export const flatten = <T = unknown>(tree: unknown): [T[], TreeDef] => {
+  const leaves: T[] = []
+  const go = (x: unknown): TreeDef => {
+    if (x === null || x === undefined) return { kind: 'none', value: x }
+    if (Array.isArray(x)) return { kind: 'array', children: x.map(go) }
+    if (isPlainObject(x)) {
+      const keys = Object.keys(x).sort()
+      return { kind: 'object', keys, children: keys.map((k) => go(x[k])) }
+    }
+    leaves.push(x as T)
+    return LEAF
+  }
+  const def = go(tree)
+  return [leaves, def]
+}
+
+export const numLeaves = (def: TreeDef): number => {
+  switch (def.kind) {
+    case 'leaf': return 1
+    case 'none': return 0
+    default: return def.children.reduce((n, c) => n + numLeaves(c), 0)
+  }
+}
+
+export const unflatten = <T = unknown>(def: TreeDef, leaves: readonly unknown[]): T => {
+  let i = 0
+  const go = (d: TreeDef): unknown => {
+    switch (d.kind) {
+      case 'leaf':
+        if (i >= leaves.length) throw new TreeMismatchError(`unflatten: the tree ${treedefStr(def)} needs ${numLeaves(def)} leaves, got ${leaves.length}`)
+        return leaves[i++]
+      case 'none': return d.value
+      case 'array': return d.children.map(go)
+      case 'object': {
+        const out: Record<string, unknown> = {}
+        d.keys.forEach((k, j) => (out[k] = go(d.children[j])))
+        return out
+      }
+    }
+  }
+  const out = go(def)
+  if (i !== leaves.length) throw new TreeMismatchError(`unflatten: the tree ${treedefStr(def)} needs ${numLeaves(def)} leaves, got ${leaves.length}`)
+  return out as T
+}
+
+export const treedefEq = (a: TreeDef, b: TreeDef): boolean => {
+  if (a.kind !== b.kind) return false
+  if (a.kind === 'leaf' || a.kind === 'none') return true
+  const bc = b as typeof a
+  if (a.children.length !== bc.children.length) return false
+  if (a.kind === 'object' && (a.keys.join('\u0000') !== (bc as typeof a).keys.join('\u0000'))) return false
+  return a.children.every((c, i) => treedefEq(c, bc.children[i]))
+}
+
+/** `[*, {a: *, b: [*, *]}]`: a structure as text, for error messages. */
+export const treedefStr = (d: TreeDef): string => {
+  switch (d.kind) {
+    case 'leaf': return '*'
+    case 'none': return String(d.value)
+    case 'array': return `[${d.children.map(treedefStr).join(', ')}]`
+    case 'object': return `{${d.keys.map((k, i) => `${k}: ${treedefStr(d.children[i])}`).join(', ')}}`
+  }
+}
+
+export const leaves = <T = unknown>(tree: unknown): T[] => flatten<T>(tree)[0]
+export const structure = (tree: unknown): TreeDef => flatten(tree)[1]
+
+/** `map(f, tree, ...rest)`: apply `f` leafwise; every tree in `rest` must have `tree`'s structure. */
+export const map = <R = unknown>(f: (x: any, ...rest: any[]) => R, tree: unknown, ...rest: unknown[]): any => {
+  const [ls, def] = flatten(tree)
+  const others = rest.map((r, k) => {
+    const [rl, rd] = flatten(r)
+    if (!treedefEq(def, rd)) {
+      throw new TreeMismatchError(`tree.map: tree ${k + 1} of rest has structure ${treedefStr(rd)}, expected ${treedefStr(def)} (the first tree's)`)
+    }
+    return rl
+  })
+  return unflatten(def, ls.map((x, i) => f(x, ...others.map((o) => o[i]))))
+}
+
+/**
+ * Broadcast a prefix tree (like vmap's `inAxes`) against a full tree: each leaf of `prefix`
+ * stands for the whole subtree at the same place in `full`. Returns one value per leaf of `full`.
+ */
+export const broadcastPrefix = <T>(prefix: unknown, full: unknown, what: string, isPrefixLeaf: (x: unknown) => boolean = () => false): T[] => {
+  const out: T[] = []
+  const go = (p: unknown, f: unknown, path: string): void => {
+    if (isPrefixLeaf(p) || p === null || (!Array.isArray(p) && !isPlainObject(p))) {
+      const n = flatten(f)[0].length
+      for (let i = 0; i < n; i++) out.push(p as T)
+      return
+    }
+    if (Array.isArray(p)) {
+      if (!Array.isArray(f) || f.length !== p.length) {
+        throw new TreeMismatchError(`${what}: at ${path || 'the top'}, the prefix is an array of ${p.length} but the value is ${Array.isArray(f) ? `an array of ${f.length}` : treedefStr(structure(f))}`)
+      }
+      p.forEach((pi, i) => go(pi, f[i], `${path}[${i}]`))
+      return
+    }
+    const pk = Object.keys(p).sort()
+    if (!isPlainObject(f) || Object.keys(f).sort().join() !== pk.join()) {
+      throw new TreeMismatchError(`${what}: at ${path || 'the top'}, the prefix has keys {${pk.join(', ')}} but the value is ${treedefStr(structure(f))}`)
+    }
+    for (const k of pk) go((p as Record<string, unknown>)[k], (f as Record<string, unknown>)[k], `${path}.${k}`)
+  }
+  go(prefix, full, '')
+  return out
+}
+
+/** Paths of the leaves, for messages: `[0].a`, `.b[1]`, or `(root)`. */
+export const leafPaths = (tree: unknown): string[] => {
+  const out: string[] = []
+  const go = (x: unknown, path: string): void => {
+    if (x === null || x === undefined) return
+    if (Array.isArray(x)) return x.forEach((c, i) => go(c, `${path}[${i}]`))
+    if (isPlainObject(x)) return Object.keys(x).sort().forEach((k) => go(x[k], `${path}.${k}`))
+    out.push(path || '(root)')
+  }
+  go(tree, '')
+  return out
+}

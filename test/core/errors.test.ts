@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest'
+import { np, grad, jit, vmap, ConcretizationError, TracerLeakError, ShapeError, DTypeError } from '../../src'
+import type { Array } from '../../src'
+
+describe('concretization', () => {
+  it('item(), Number(x) and comparisons in if throw under transformations, naming a fix', () => {
+    const viaItem = (x: Array) => (x.item() ? x : x.mul(2))
+    const viaNumber = (x: Array) => np.multiply(x, Number(x))
+    const viaIf = (x: Array) => ((x as unknown as number) > 0 ? x : x.neg())
+    for (const f of [viaItem, viaNumber, viaIf]) {
+      expect(() => grad(f)(np.array(1.0))).toThrow(ConcretizationError)
+      expect(() => jit(f)(np.array(1.0))).toThrow(ConcretizationError)
+    }
+    expect(() => jit(viaIf)(np.array(1.0))).toThrow(/f64\[\].*np\.where.*lax\.cond/s)
+  })
+  it('concrete arrays convert', () => {
+    expect(Number(np.array(2.5))).toBe(2.5)
+    expect(np.array(3.0).item()).toBe(3)
+    expect(() => Number(np.array([1, 2]))).toThrow(/one element/)
+  })
+})
+
+describe('tracer leaks', () => {
+  it('using a tracer after its transformation ended throws TracerLeakError', () => {
+    let leaked: Array | undefined
+    grad((x: Array) => {
+      leaked = x
+      return x.mul(x)
+    })(np.array(1.0))
+    expect(() => (leaked as Array).add(1)).toThrow(TracerLeakError)
+    let leakedJit: Array | undefined
+    jit((x: Array) => {
+      leakedJit = x
+      return x
+    })(np.array(1.0))
+    expect(() => np.sin(leakedJit as Array)).toThrow(/finished.*Return it from the function/s)
+    let leakedVmap: Array | undefined
+    vmap((x: Array) => (leakedVmap = x).sum())(np.ones([2, 2]))
+    expect(() => np.add(leakedVmap as Array, np.ones([2]))).toThrow(TracerLeakError)
+  })
+})
+
+describe('shape and dtype errors name the operation and shapes', () => {
+  it('broadcasting', () => {
+    expect(() => np.add(np.ones([2, 3]), np.ones([4]))).toThrow(ShapeError)
+    expect(() => np.add(np.ones([2, 3]), np.ones([4]))).toThrow(/\[2, 3\].*\[4\]/)
+  })
+  it('grad of a non-scalar output shows the shape', () => {
+    expect(() => grad((x: Array) => x.mul(2))(np.ones([3]))).toThrow(/scalar.*f64\[3\]/)
+  })
+  it('grad with an integer input names the argument', () => {
+    expect(() => grad((x: Array, y: Array) => x.sum(), { argnums: 1 })(np.ones([2]), np.array([1, 2], { dtype: 'int32' }))).toThrow(DTypeError)
+    expect(() => grad((x: Array, y: Array) => x.sum(), { argnums: 1 })(np.ones([2]), np.array([1, 2], { dtype: 'int32' }))).toThrow(/argument 1 is i32\[2\]/)
+  })
+})
