@@ -125,7 +125,7 @@ export const hvpAgrees: Predicate = (f, args, tol, rng) => {
   const singleArray = tree.leaves(args[0]).length === 1 && tree.leaves(args[0])[0] === args[0]
   if (err || !singleArray) return err
   const x0 = asArray(args[0])
-  const H = asArray(hessian(f)(...args)).reshape([x0.size, x0.size])
+  const H = asArray(tree.leaves(hessian(f)(...args))[0]).reshape([x0.size, x0.size])
   const Hv = np.matmul(H, asArray(v[0]).reshape([x0.size])).reshape(x0.shape as number[])
   return close('hvp vs hessian · v', h, Hv, tol)
 }

@@ -1,0 +1,58 @@
+// Fuzzing the transformations themselves: random well-typed programs (arb.program) checked
+// against finite differences (grad, jvp, to order 2), and jit/vmap against plain evaluation.
+import { describe, it } from 'vitest'
+import fc from 'fast-check'
+import { jit } from '../../src'
+import { arb, checkGrads, predicates } from '../../laws'
+import { makeRng } from '../../laws/treeMath'
+
+const runs = Number(process.env.LAWS_RUNS ?? 12)
+const tol = { rtol: 1e-5, atol: 1e-6, eps: 1e-5 }
+
+const describeProgram = (p: { text: string }) => `program: ${p.text}`
+
+describe('random programs', () => {
+  it('smooth scalar programs: derivatives of order 1 and 2 match finite differences, both modes', () => {
+    fc.assert(
+      fc.property(arb.program({ output: 'scalar', maxOps: 6 }), (p) => {
+        try {
+          checkGrads(p.fn, p.args, { order: 2, ...tol })
+        } catch (e) {
+          throw new Error(`${describeProgram(p)}\n${(e as Error).message}`)
+        }
+      }),
+      { numRuns: runs, seed: 11 },
+    )
+  })
+  it('smooth array programs: the first-order laws (jvp, vjp adjointness, linearize, jit, vmap)', () => {
+    fc.assert(
+      fc.property(arb.program({ output: 'array', maxOps: 5 }), arb.program({ output: 'array', maxOps: 1 }), fc.nat(), (p, _q, seed) => {
+        const rng = makeRng(seed)
+        for (const [name, law] of Object.entries({
+          fd: predicates.jvpMatchesFiniteDifferences,
+          linear: predicates.jvpLinearInTangent,
+          adjoint: predicates.vjpAdjointToJvp,
+          linearize: predicates.linearizeMatchesJvp,
+          jit: predicates.jitMatches,
+        })) {
+          const msg = law(p.fn, p.args, tol, rng)
+          if (msg) throw new Error(`${name}: ${msg}\n${describeProgram(p)}`)
+        }
+      }),
+      { numRuns: runs, seed: 12 },
+    )
+  })
+  it('programs with kinks (abs, max, where, sort, floor): jit and vmap agree with evaluation', () => {
+    fc.assert(
+      fc.property(arb.program({ output: 'array', smooth: false, maxOps: 6, shape: [2, 3] }), arb.array({ shape: [2, 3] }), arb.array({ shape: [2, 3] }), (p, a, b) => {
+        const e = predicates.jitMatches(p.fn, p.args, tol, makeRng(0))
+        if (e) throw new Error(`${e}\n${describeProgram(p)}`)
+        const v = predicates.vmapMatchesStack(p.fn, p.args, [a, b].slice(0, p.args.length), tol)
+        if (v) throw new Error(`${v}\n${describeProgram(p)}`)
+        // jit of the whole program once more, now that it is cached: same answer
+        if (predicates.jitMatches(jit(p.fn), p.args, tol, makeRng(0))) throw new Error('jit(jit(f)) differs')
+      }),
+      { numRuns: runs, seed: 13 },
+    )
+  })
+})
