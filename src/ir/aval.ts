@@ -13,7 +13,8 @@ export interface ShapedArray {
 }
 
 export const shaped = (shape: Shape, dtype: DType, weakType = false): ShapedArray =>
-  Object.freeze({ shape: Object.freeze([...shape]), dtype, weakType })
+  // A frozen shape can be shared as is (avals of the same shape are common and never mutated).
+  Object.freeze({ shape: Object.isFrozen(shape) ? shape : Object.freeze([...shape]), dtype, weakType })
 
 export const sizeOf = (shape: Shape): number => {
   let n = 1

@@ -8,14 +8,13 @@
  * batching law). `make(rnd)` draws fresh operands of fixed shapes, so the vmap suite can stack
  * independent examples.
  */
-import type { ConcreteArray } from '../../src/core/array'
-import type { Tracer } from '../../src/core/tracer'
+import { ConcreteArray } from '../../src/core/array'
+import { type Tracer, bind } from '../../src/core/tracer'
 import type { Shape } from '../../src/ir/aval'
 import type { GatherDimensionNumbers, ParamsMap, PrimName, ScatterDimensionNumbers } from '../../src/ir/params'
 import { add, mul } from '../../src/primitives/binary'
 import { transpose } from '../../src/primitives/shape'
 import { bools, f64, i32, randArray, sizeOfShape } from './check'
-import { ConcreteArray as CA } from '../../src/core/array'
 
 export type Rnd = () => number
 
@@ -32,6 +31,15 @@ export interface PrimCase<P extends PrimName = PrimName> {
   /** Applied to the differentiated operands before the primitive (autodiff only): restricts the
    *  directions of differentiation to the primitive's documented domain (e.g. symmetric). */
   readonly pre?: (xs: Tracer[]) => Tracer[]
+}
+
+/** The differentiated operands → the checked outputs of the primitive, everything else closed over. */
+export const caseFn = (k: PrimCase, args: readonly ConcreteArray[]) => (...xs: Tracer[]): Tracer[] => {
+  const ins: Tracer[] = [...args]
+  const ys = k.pre ? k.pre(xs) : xs
+  k.diff.forEach((a, i) => (ins[a] = ys[i]))
+  const outs = bind(k.prim, ins, k.params as never)
+  return k.outs ? k.outs.map((j) => outs[j]) : outs
 }
 
 /** Primitives with no derivative: their jvp must give zero tangents (checked separately). */
@@ -174,7 +182,7 @@ const diagDominant = (shape: Shape, rnd: Rnd): ConcreteArray => {
     const j = k % n
     d[k] = i === j ? 1.5 + rnd() : rnd() - 0.5
   }
-  return new CA(d, shape, 'float64')
+  return new ConcreteArray(d, shape, 'float64')
 }
 
 /** Symmetric positive definite: M Mᵀ + n I for each matrix of the batch. */
@@ -192,7 +200,7 @@ const spd = (shape: Shape, rnd: Rnd): ConcreteArray => {
       }
     }
   }
-  return new CA(d, shape, 'float64')
+  return new ConcreteArray(d, shape, 'float64')
 }
 
 /** A matrix whose partial pivoting is unambiguous: in column j of the elimination the pivot
@@ -209,7 +217,7 @@ const pivoted = (shape: Shape, rnd: Rnd): ConcreteArray => {
     }
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) d[b * n * n + i * n + j] = perm[i] === j ? (rnd() < 0.5 ? -1 : 1) * (3 + rnd()) : 2 * rnd() - 1
   }
-  return new CA(d, shape, 'float64')
+  return new ConcreteArray(d, shape, 'float64')
 }
 
 const mT = (x: Tracer): Tracer => {
@@ -382,8 +390,20 @@ export const nonDifferentiableCases = (): PrimCase[] => [
   c('iota', 'f64[4] dim 0', { dtype: 'float64', shape: [4], dimension: 0 }, () => [], []),
 ]
 
-/** Extra cases for the vmap suite: integer and float32 operands of arithmetic primitives. */
+/** float32 data (values rounded by the Float32Array store). */
+const f32 = (shape: Shape, draw: () => number): ConcreteArray => {
+  const d = new Float32Array(sizeOfShape(shape))
+  for (let i = 0; i < d.length; i++) d[i] = draw()
+  return new ConcreteArray(d, shape, 'float32')
+}
+
+/** Extra cases for the vmap suite: integer and float32 operands. */
 export const extraBatchCases = (): PrimCase[] => [
+  c('sin', 'f32[2,3]', {}, (r) => [f32([2, 3], u2(r))], []),
+  c('mul', 'f32[3], f32[]', {}, (r) => [f32([3], u2(r)), f32([], u2(r))], []),
+  c('dot_general', 'f32 matmul', dn([1], [0]), (r) => [f32([2, 3], u2(r)), f32([3, 2], u2(r))], []),
+  c('reduce_sum', 'f32[3,2] axes (1)', { axes: [1] }, (r) => [f32([3, 2], u2(r))], []),
+  c('convert_element_type', 'f64 → f32', { newDtype: 'float32', weakType: false }, (r) => [arr([3], u2(r))], []),
   c('add', 'i32[3], i32[]', {}, (r) => [ints([3], r, -9, 9), ints([], r, -9, 9)], []),
   c('mul', 'i32[2,2], i32[2,2]', {}, (r) => [ints([2, 2], r, -9, 9), ints([2, 2], r, -9, 9)], []),
   c('max', 'i32[4], i32[4]', {}, (r) => [ints([4], r, -9, 9), ints([4], r, -9, 9)], []),

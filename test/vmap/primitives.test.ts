@@ -9,6 +9,7 @@ import { ConcreteArray } from '../../src/core/array'
 import { registerRules, registeredPrimitives, rulesOf } from '../../src/core/rules'
 import { type Tracer, bind } from '../../src/core/tracer'
 import { allocate } from '../../src/ir/dtypes'
+import { elementwiseBatch } from '../../src/primitives/util'
 import type { PrimName } from '../../src/ir/params'
 import { vmap } from '../../src'
 import { makeRng, sizeOfShape } from '../autodiff/check'
@@ -43,12 +44,13 @@ const expectSame = (got: Tracer, want: ConcreteArray, what: string): void => {
 }
 
 /** One batching-law check: random axes, batch size B. */
-const checkLaw = (k: PrimCase, B: number, rnd: () => number, allUnmapped: boolean): void => {
+const checkLaw = (k: PrimCase, B: number, rnd: () => number, allUnmapped: boolean, mapped?: readonly boolean[]): void => {
   const template = k.make(rnd)
   const n = template.length
   // in axes: null or a position in 0 … ndim of the batched operand, sometimes written negatively
-  const inAxes: (number | null)[] = template.map((x) => {
-    if (allUnmapped || (n > 1 && rnd() < 0.25)) return null
+  const inAxes: (number | null)[] = template.map((x, i) => {
+    if (mapped !== undefined && !mapped[i]) return null
+    if (allUnmapped || (mapped === undefined && n > 1 && rnd() < 0.25)) return null
     const a = Math.floor(rnd() * (x.ndim + 1))
     return rnd() < 0.3 ? a - (x.ndim + 1) : a
   })
@@ -103,6 +105,24 @@ describe('the law check is not vacuous', () => {
   })
 })
 
+describe('the mapped / unmapped combinations catch a batch rule that leaves an unbatched 0-d case unbroadcast', () => {
+  it('select_n with the generic elementwise batcher fails (its cases must keep equal shapes)', () => {
+    const good = rulesOf('select_n')
+    const k = CASES.find((c) => c.label === 'select_n 0-d pred, 0-d cases') as PrimCase
+    const run = () => {
+      const rnd = makeRng(8)
+      for (let bits = 1; bits < 7; bits++) checkLaw(k, 2, rnd, false, [0, 1, 2].map((i) => ((bits >> i) & 1) === 1))
+    }
+    expect(run).not.toThrow()
+    try {
+      registerRules({ select_n: { ...good, batch: elementwiseBatch('select_n') } })
+      expect(run).toThrow(/select_n/)
+    } finally {
+      registerRules({ select_n: good })
+    }
+  })
+})
+
 describe('vmap(op)(xs) equals stacking op over slices', () => {
   const byPrim = new Map<PrimName, PrimCase[]>()
   for (const k of CASES) byPrim.set(k.prim, [...(byPrim.get(k.prim) ?? []), k])
@@ -114,6 +134,11 @@ describe('vmap(op)(xs) equals stacking op over slices', () => {
         checkLaw(k, 1, rnd, false)
         checkLaw(k, 0, rnd, false)
         checkLaw(k, 2, rnd, true)
+        // every mapped / unmapped combination of the operands (small arities)
+        const n = k.make(rnd).length
+        if (n >= 2 && n <= 4) {
+          for (let bits = 1; bits < 2 ** n - 1; bits++) checkLaw(k, 2, rnd, false, [...Array(n).keys()].map((i) => ((bits >> i) & 1) === 1))
+        }
       })
     })
   }
