@@ -70,8 +70,25 @@ export class ConcreteArray extends Tracer {
     return Number(this.data[0])
   }
   override toString(): string {
-    return `Array(${JSON.stringify(this.tolist())}, dtype=${this.dtype})`
+    return `Array(${this.size > SUMMARY_THRESHOLD ? summary(this) : JSON.stringify(this.tolist())}, dtype=${this.dtype})`
   }
+  /** How `console.log` shows an array in Node: its values (summarized when large) and dtype. */
+  [Symbol.for('nodejs.util.inspect.custom')](_depth: number, opts: object, inspect: (x: unknown, o: object) => string): string {
+    if (this.size > SUMMARY_THRESHOLD) return this.toString()
+    const body = typeof inspect === 'function' ? inspect(this.tolist(), opts) : JSON.stringify(this.tolist())
+    return `Array(${body}, dtype=${this.dtype}${this.weakType ? ', weak' : ''})`
+  }
+}
+
+/** Arrays larger than this print as their first and last few elements (as NumPy does). */
+const SUMMARY_THRESHOLD = 1000
+
+const summary = (x: ConcreteArray): string => {
+  const d = x.data
+  const show = (i: number) => String(x.dtype === 'bool' ? d[i] !== 0 : d[i])
+  const head = [0, 1, 2].map(show)
+  const tail = [d.length - 3, d.length - 2, d.length - 1].map(show)
+  return `shape=[${x.shape.join(', ')}], [${head.join(', ')}, …, ${tail.join(', ')}]`
 }
 
 export const isConcrete = (x: unknown): x is ConcreteArray => x instanceof ConcreteArray

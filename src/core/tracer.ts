@@ -84,6 +84,9 @@ export abstract class Tracer {
   toString(): string {
     return `Traced<${avalStr(this.aval)}>(${this._trace.constructor.name})`
   }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString()
+  }
 }
 
 // ---- the stack -------------------------------------------------------------------------

@@ -53,3 +53,17 @@ describe('shape and dtype errors name the operation and shapes', () => {
     expect(() => grad((x: Array, y: Array) => x.sum(), { argnums: 1 })(np.ones([2]), np.array([1, 2], { dtype: 'int32' }))).toThrow(/argument 1 is i32\[2\]/)
   })
 })
+
+describe('printing', () => {
+  it('console.log shows values and dtype; large arrays are summarized; tracers show their aval', async () => {
+    const { inspect } = await import('node:util')
+    expect(inspect(np.array([[1, 2], [3, 4]]))).toBe('Array([ [ 1, 2 ], [ 3, 4 ] ], dtype=float64)')
+    expect(String(np.arange(0, 5000))).toBe('Array(shape=[5000], [0, 1, 2, …, 4997, 4998, 4999], dtype=float64)')
+    let seen = ''
+    grad((x: Array) => {
+      seen = inspect(x)
+      return x.sum()
+    })(np.ones([2]))
+    expect(seen).toBe('Traced<f64[2]>(JVPTrace)')
+  })
+})
