@@ -80,7 +80,7 @@ section('A tiny MLP trained with jit: 2 → 16 → 1, tanh, 100 SGD steps')
 const rand = (shape: number[], seed: number) => {
   let s = seed
   const n = shape.reduce((a, b) => a * b, 1)
-  const data = Array.from({ length: n }, () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) * 2)
+  const data = globalThis.Array.from({ length: n }, () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) * 2)
   return np.array(data).reshape(shape)
 }
 // Points in [−1, 1]²; label 1 inside the circle of radius 0.6.

@@ -27,7 +27,15 @@ export const asTracer = (x: ArrayLike, like?: ShapedArray): Tracer => {
 }
 
 export const describe = (x: unknown): string =>
-  x === null ? 'null' : Array.isArray(x) ? `a JS array of length ${x.length}` : typeof x === 'object' ? `an object (${(x as object).constructor?.name ?? 'Object'})` : `${typeof x} ${String(x)}`
+  x === null || x === undefined
+    ? String(x)
+    : Array.isArray(x)
+      ? `a JS array of length ${x.length}`
+      : typeof x === 'object'
+        ? `an object (${(x as object).constructor?.name ?? 'Object'})`
+        : typeof x === 'function'
+          ? 'a function'
+          : `${typeof x} ${String(x)}`
 
 export const normAxis = (axis: number, ndim: number, op: string): number => {
   if (!Number.isInteger(axis)) throw new AxisError(`${op}: axis must be an integer, got ${axis}`)

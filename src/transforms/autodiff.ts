@@ -21,7 +21,7 @@ import { backwardPass } from '../interpret/transpose'
 import { instantiate, zerosOf } from '../primitives/util'
 import { type TreeDef, unflatten } from '../tree/treedef'
 import {
-  checkSameTree, checkTangentAvals, flattenArrays, flattenFun, requireFloatInputs, selectArgnums,
+  checkSameTree, checkTangentAvals, flattenArrays, flattenFun, requireFloatInputs, selectArgnums, requireFunction,
 } from './flat'
 
 // ---- flat cores --------------------------------------------------------------------------
@@ -72,6 +72,7 @@ export const pullbackFlat = (lin: Linearized, primals: readonly Tracer[]) => (ct
 
 /** `[out, tangentOut]`: push `tangents` through `f` at `primals` (forward mode). */
 export const jvp = <Out = any>(f: (...args: any[]) => Out, primals: readonly unknown[], tangents: readonly unknown[]): [Out, Out] => {
+  requireFunction(f, 'jvp')
   const [ps, inTree] = flattenArrays([...primals], 'jvp primals')
   const [ts, tTree] = flattenArrays([...tangents], 'jvp tangents')
   checkSameTree(inTree, tTree, 'jvp: tangents must have the structure of primals')
@@ -83,6 +84,7 @@ export const jvp = <Out = any>(f: (...args: any[]) => Out, primals: readonly unk
 
 /** `[out, fLin]`: `fLin(...tangents)` evaluates the linearization at `primals` without re-tracing `f`. */
 export const linearize = <Out = any>(f: (...args: any[]) => Out, primals: readonly unknown[]): [Out, (...tangents: unknown[]) => Out] => {
+  requireFunction(f, 'linearize')
   const [ps, inTree] = flattenArrays([...primals], 'linearize primals')
   const { flat, outTree } = flattenFun(f, inTree, 'linearize')
   const lin = linearizeFlat(flat, ps)
@@ -102,6 +104,7 @@ export function vjp<Out = any>(f: (...args: any[]) => Out, primals: readonly unk
 export function vjp<Out = any>(f: (...args: any[]) => Out, primals: readonly unknown[], opts: { hasAux?: boolean }): [any, (ct: unknown) => any[], any?]
 /** `[out, pullback]`: `pullback(ct)` returns one cotangent per primal (reverse mode). */
 export function vjp(f: (...args: any[]) => any, primals: readonly unknown[], opts: { hasAux?: boolean } = {}): any[] {
+  requireFunction(f, 'vjp')
   const [ps, inTree] = flattenArrays([...primals], 'vjp primals')
   const hasAux = opts.hasAux === true
   let auxTree: TreeDef | undefined
@@ -154,6 +157,7 @@ export interface GradOptions {
 
 /** `(...args) => [[value, aux?], grads]` — the shared core of grad and valueAndGrad. */
 const valueAndGradImpl = (f: (...args: any[]) => any, opts: GradOptions, where: string) => (...args: any[]) => {
+  requireFunction(f, where)
   const argnums = selectArgnums(opts.argnums ?? 0, args.length, where)
   const diffArgs = argnums.map((i) => args[i])
   argnums.forEach((i) => requireFloatInputs(flattenArrays(args[i], where)[0], i, where))
@@ -193,6 +197,7 @@ export const valueAndGrad =
 
 /** The transpose of a linear function: `(ct) => cotangents`, one per primal. */
 export const linearTranspose = (fLinear: (...args: any[]) => any, ...primalsForShapes: unknown[]) => {
+  requireFunction(fLinear, 'linearTranspose')
   const [ps, inTree] = flattenArrays(primalsForShapes, 'linearTranspose primals')
   const { flat, outTree } = flattenFun(fLinear, inTree, 'linearTranspose')
   const closed: ClosedJaxpr<Tracer> = traceToJaxpr(flat, ps.map((p) => p.aval))

@@ -79,3 +79,10 @@ export const requireFloatInputs = (xs: readonly Tracer[], argIndex: number, wher
     }
   }
 }
+
+/** Transformations take a function first; say so plainly when they get something else. */
+export const requireFunction = (f: unknown, where: string): void => {
+  if (typeof f !== 'function') {
+    throw new TypeError(`${where}: expected a function as the first argument, got ${describe(f)}. Usage: ${where}(f)(...args)`)
+  }
+}

@@ -12,7 +12,7 @@ import { instantiate } from '../primitives/util'
 import { sizeOf } from '../ir/aval'
 import { type TreeDef, unflatten } from '../tree/treedef'
 import { linearizeFlat, pullbackFlat } from './autodiff'
-import { flattenArrays, flattenFun, requireFloatInputs, selectArgnums } from './flat'
+import { flattenArrays, flattenFun, requireFloatInputs, requireFunction, selectArgnums } from './flat'
 import { vmapFlatChunked } from './vmap'
 
 export interface JacOptions {
@@ -33,6 +33,7 @@ const basisBlock = (N: number, off: number, shape: readonly number[], like: Trac
 
 /** Split the argument list into the differentiated leaves and a function of them alone. */
 const prepare = (f: (...args: any[]) => any, args: any[], opts: JacOptions, where: string) => {
+  requireFunction(f, where)
   const argnums = selectArgnums(opts.argnums ?? 0, args.length, where)
   argnums.forEach((i) => requireFloatInputs(flattenArrays(args[i], where)[0], i, where))
   const diff = typeof opts.argnums === 'number' || opts.argnums === undefined ? args[argnums[0]] : argnums.map((i) => args[i])

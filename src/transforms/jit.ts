@@ -12,7 +12,7 @@ import { hoistConsts } from '../interpret/jvp'
 import { optimize } from '../passes'
 import { traceToJaxpr } from '../interpret/stage'
 import { type TreeDef, treedefStr, unflatten } from '../tree/treedef'
-import { flattenArrays, flattenFun } from './flat'
+import { flattenArrays, flattenFun, requireFunction } from './flat'
 
 export interface JitOptions {
   /** Arguments passed as JS values (not traced): part of the cache key, so a new value re-traces. */
@@ -49,6 +49,7 @@ export interface JitFunction<F extends (...args: any[]) => any> {
 }
 
 export const jit = <F extends (...args: any[]) => any>(f: F, opts: JitOptions = {}): JitFunction<F> => {
+  requireFunction(f, 'jit')
   const statics = new Set(typeof opts.staticArgnums === 'number' ? [opts.staticArgnums] : (opts.staticArgnums ?? []))
   const cache = new Map<string, Compiled>()
   const name = f.name || 'fn'
@@ -91,6 +92,7 @@ export const jit = <F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
 export const makeJaxpr =
   (f: (...args: any[]) => any) =>
   (...args: any[]): ClosedJaxpr<Tracer> => {
+    requireFunction(f, 'makeJaxpr')
     const [flat, inTree] = flattenArrays(args, 'makeJaxpr arguments')
     const { flat: ff } = flattenFun(f, inTree, 'makeJaxpr')
     return traceToJaxpr(ff, flat.map((x) => x.aval))
@@ -100,6 +102,7 @@ export const makeJaxpr =
 export const evalShape =
   (f: (...args: any[]) => any) =>
   (...args: any[]): any => {
+    requireFunction(f, 'evalShape')
     const [flat, inTree] = flattenArrays(args, 'evalShape arguments')
     const { flat: ff, outTree } = flattenFun(f, inTree, 'evalShape')
     const closed = traceToJaxpr(ff, flat.map((x) => x.aval))

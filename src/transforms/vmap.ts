@@ -9,7 +9,7 @@ import { avalStr } from '../ir/aval'
 import { vmapFlat } from '../interpret/batch'
 import { bind1 } from '../core/tracer'
 import { broadcastPrefix, flatten, unflatten } from '../tree/treedef'
-import { flattenArrays, flattenFun } from './flat'
+import { flattenArrays, flattenFun, requireFunction } from './flat'
 
 export type AxisSpec = number | null | readonly AxisSpec[] | { readonly [k: string]: AxisSpec }
 
@@ -108,6 +108,7 @@ export const vmapFlatChunked = (
 export const vmap =
   <F extends (...args: any[]) => any>(f: F, opts: VmapOptions = {}) =>
   (...args: Parameters<F>): ReturnType<F> => {
+    requireFunction(f, 'vmap')
     const [flat, inTree] = flattenArrays(args, 'vmap arguments')
     const [dims, size] = resolveInAxes(args, flat, opts)
     const { flat: ff, outTree } = flattenFun(f, inTree, 'vmap')

@@ -67,3 +67,22 @@ describe('printing', () => {
     expect(seen).toBe('Traced<f64[2]>(JVPTrace)')
   })
 })
+
+describe('errors a newcomer hits first', () => {
+  it('a JS array where an Array is expected points to np.array', () => {
+    expect(() => np.sin([1, 2, 3] as never)).toThrow(/sin: expected an Array or a JS number, got a JS array of length 3\. Wrap data with np\.array/)
+    expect(() => np.ones([2]).add(undefined as never)).toThrow(/add: expected an Array or a JS number, got undefined\./)
+  })
+  it('a transformation given something other than a function says how to call it', () => {
+    expect(() => grad(3 as never)(np.ones([2]))).toThrow(/grad: expected a function as the first argument, got number 3\. Usage: grad\(f\)/)
+    expect(() => vmap({} as unknown as (x: Array) => Array)(np.ones([2]))).toThrow(/vmap: expected a function/)
+    expect(() => jit('f' as never)).toThrow(/jit: expected a function/)
+  })
+  it('ragged data, strings, bad shapes and mismatched matmuls name the problem', () => {
+    expect(() => np.array([[1, 2], [3]])).toThrow(/ragged nested data: element \[1\] has length 1, but element \[0\] has length 2/)
+    expect(() => np.array([1, 'a'] as never)).toThrow(/element \[1\] is string a; expected a number or a boolean/)
+    expect(() => np.matmul(np.ones([2, 3]), np.ones([2, 3]))).toThrow(ShapeError)
+    expect(() => np.ones([2, 3]).reshape([4])).toThrow(/cannot reshape f64\[2,3\] \(6 elements\) to \[4\]/)
+    expect(() => vmap((a: Array, b: Array) => a.add(b))(np.ones([3]), np.ones([4]))).toThrow(/argument 0 axis 0 has size 3; argument 1 axis 0 has size 4/)
+  })
+})
