@@ -1,0 +1,144 @@
+/**
+ * One measurement in a fresh process: `tsx bench/child.ts '<json ChildSpec>'`.
+ * Loads only the implementation it measures, builds the workload's inputs, times it
+ * (bench/harness/measure.ts) and writes `<out>.json` (a ChildResult) and `<out>.bin` (the
+ * answer's parts as float64, for the parent's comparison with the baseline). Started by
+ * bench/run.ts: a fresh process per (workload, implementation) gives each its own peak RSS
+ * and a true first call, and no implementation disturbs another's heap or JIT state.
+ */
+import { existsSync, writeFileSync } from 'node:fs'
+import { compareParts } from './harness/compare'
+import { DEFAULT_MEASURE, measure, stats, type Stats } from './harness/measure'
+import { loadJax, loadTf } from './harness/peers'
+import type { AnyWorkload, FloatDType, ImplId, Output, Prepared } from './harness/types'
+import { workloadById } from './workloads/index'
+
+export interface ChildSpec {
+  readonly workload: string
+  readonly impl: ImplId
+  /** 'full': first call, warm-up and samples; 'first': the first call only */
+  readonly mode: 'full' | 'first'
+  readonly out: string
+  /** a smoke run: few timed runs (checks the wiring and the answers, not the speed) */
+  readonly quick?: boolean
+}
+
+export interface PartInfo {
+  readonly name: string
+  readonly length: number
+}
+
+export type ChildResult =
+  | { readonly status: 'unavailable' | 'error'; readonly reason: string; readonly loadMs?: number; readonly detail?: string }
+  | {
+      readonly status: 'ok'
+      readonly loadMs: number
+      readonly firstMs: number
+      readonly stats: Stats
+      readonly samples: readonly number[]
+      readonly batch: number
+      readonly warmupRuns: number
+      readonly dtype: FloatDType
+      readonly note?: string
+      /** normwise rel. difference between the first and the last answer of this process */
+      readonly repeatRel: number
+      readonly rss: { readonly loaded: number; readonly peak: number }
+      readonly parts: readonly PartInfo[]
+    }
+
+const firstLine = (e: unknown): string => {
+  const m = e instanceof Error ? `${e.name}: ${e.message}` : String(e)
+  return m.split('\n')[0].slice(0, 300)
+}
+
+/** Load (and initialize) the implementation's library; the returned function sets it up on inputs. */
+const load = async (w: AnyWorkload, impl: ImplId): Promise<(inputs: unknown) => Prepared> => {
+  switch (impl) {
+    case 'baseline':
+      return (inputs) => w.baseline(inputs)
+    case 'leibniz': {
+      // The built package, as users run it (`npm run bench` builds first). Running src/ through
+      // tsx would measure tsx's per-closure name wrappers too, about 2× on eager code.
+      const built = new URL('../dist/index.js', import.meta.url)
+      const L = existsSync(built) ? ((await import(built.href)) as typeof import('../src/index')) : await import('../src/index')
+      return (inputs) => w.leibniz(L, inputs)
+    }
+    case 'jax-js': {
+      const jax = await loadJax()
+      return (inputs) => w.jaxjs(jax, inputs)
+    }
+    case 'tfjs-wasm':
+    case 'tfjs-cpu': {
+      const tf = await loadTf(impl === 'tfjs-wasm' ? 'wasm' : 'cpu')
+      return (inputs) => w.tfjs(tf, inputs)
+    }
+  }
+}
+
+const writeOutput = (file: string, out: Output): PartInfo[] => {
+  const names = Object.keys(out)
+  const total = names.reduce((s, n) => s + out[n].length, 0)
+  const buf = new Float64Array(total)
+  let o = 0
+  for (const n of names) {
+    const p = out[n]
+    for (let i = 0; i < p.length; i++) buf[o + i] = p[i]
+    o += p.length
+  }
+  writeFileSync(file, new Uint8Array(buf.buffer))
+  return names.map((name) => ({ name, length: out[name].length }))
+}
+
+const main = async (): Promise<ChildResult> => {
+  const spec = JSON.parse(process.argv[2]) as ChildSpec
+  const w = workloadById(spec.workload)
+  if (w === undefined) return { status: 'error', reason: `unknown workload ${spec.workload}` }
+  const t0 = performance.now()
+  let setup: (inputs: unknown) => Prepared
+  try {
+    setup = await load(w, spec.impl)
+  } catch (e) {
+    // a peer that does not load is reported, not fatal
+    return { status: spec.impl === 'baseline' || spec.impl === 'leibniz' ? 'error' : 'unavailable', reason: firstLine(e), detail: String((e as Error)?.stack ?? e) }
+  }
+  const loadMs = performance.now() - t0 // import + init, before the inputs exist
+  const loaded = process.memoryUsage().rss
+  let prepared: Prepared
+  try {
+    prepared = setup(w.makeInputs())
+  } catch (e) {
+    return { status: 'error', reason: `setup: ${firstLine(e)}`, detail: String((e as Error)?.stack ?? e) }
+  }
+  if ('unavailable' in prepared) return { status: 'unavailable', reason: prepared.unavailable, loadMs }
+  const opts = { ...DEFAULT_MEASURE, ...(w.measure?.[spec.impl] ?? {}) }
+  if (spec.quick === true && opts.minRuns > 0) Object.assign(opts, { warmupRuns: 1, warmupMs: 0, minRuns: Math.min(opts.minRuns, 3), minMs: 0, maxMs: 0 })
+  if (spec.mode === 'first') Object.assign(opts, { minRuns: 0 })
+  try {
+    const m = measure(prepared.call, opts)
+    const dtype = prepared.dtype ?? w.dtype
+    const parts = spec.mode === 'full' ? writeOutput(`${spec.out}.bin`, m.last) : []
+    const peak = Math.max(m.sampledPeakRss, process.resourceUsage().maxRSS * 1024)
+    return {
+      status: 'ok',
+      loadMs,
+      firstMs: m.firstMs,
+      stats: stats(m.samples),
+      samples: m.samples,
+      batch: m.batch,
+      warmupRuns: m.warmupRuns,
+      dtype,
+      ...(prepared.note !== undefined ? { note: prepared.note } : {}),
+      repeatRel: compareParts(m.last, m.first).rel,
+      rss: { loaded, peak },
+      parts,
+    }
+  } catch (e) {
+    return { status: 'error', reason: firstLine(e), loadMs, detail: String((e as Error)?.stack ?? e) }
+  }
+}
+
+const spec = JSON.parse(process.argv[2]) as ChildSpec
+const result = await main()
+writeFileSync(`${spec.out}.json`, JSON.stringify(result))
+// tfjs-wasm and jax-js may keep handles open; the answer is written
+process.exit(0)

@@ -1,0 +1,44 @@
+/**
+ * Loading the peers (each child process loads only the one it measures). Facts from
+ * BENCH.md: jax-js 0.1.25 probes `navigator` in `init()` with no argument, so ask for
+ * 'wasm' explicitly; it tests `instanceof Float16Array`, which Node 20 lacks, so an inert
+ * stand-in class goes on globalThis first. tfjs-core's Node build does not register
+ * gradients: the `@tensorflow/tfjs` union package does. Dynamic imports, so a peer that
+ * fails to load is reported, not fatal (and esbuild cannot drop a side-effect import).
+ */
+import type { JaxModule, TfModule } from './types'
+
+export const loadJax = async (): Promise<JaxModule> => {
+  const g = globalThis as Record<string, unknown>
+  if (typeof g.Float16Array === 'undefined') {
+    // never instantiated: jax-js only needs `x instanceof Float16Array` not to throw
+    g.Float16Array = class Float16ArrayStandIn {}
+  }
+  const jax = await import('@jax-js/jax')
+  const devices = await jax.init('wasm')
+  if (!devices.includes('wasm')) throw new Error(`init('wasm') returned [${devices.join(', ')}]`)
+  jax.defaultDevice('wasm')
+  return jax
+}
+
+export const loadTf = async (backend: 'wasm' | 'cpu'): Promise<TfModule> => {
+  const tf = await import('@tensorflow/tfjs-core')
+  await import('@tensorflow/tfjs') // registers the gradients
+  if (backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm')
+  else await import('@tensorflow/tfjs-backend-cpu')
+  // the cpu backend prints an advert for tfjs-node on its first use; keep stdout clean
+  const log = console.log
+  const warn = console.warn
+  console.log = () => {}
+  console.warn = () => {}
+  try {
+    const ok = await tf.setBackend(backend)
+    if (!ok || tf.getBackend() !== backend) throw new Error(`setBackend('${backend}') failed`)
+    await tf.ready()
+    tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(1)).dataSync())
+  } finally {
+    console.log = log
+    console.warn = warn
+  }
+  return tf
+}

@@ -1,0 +1,72 @@
+/**
+ * Types shared by the benchmark driver (bench/run.ts), the per-measurement child process
+ * (bench/child.ts) and the workloads (bench/workloads/*.ts).
+ *
+ * A workload builds deterministic plain typed-array inputs once, then each implementation
+ * turns them into a zero-argument `Call` that runs the whole workload once and reads the
+ * answer back into JS numbers (so lazy or asynchronous libraries are fully done when a
+ * call returns). Answers are named parts (e.g. `loss`, `dW1`) compared part by part.
+ */
+import type * as Leibniz from '../../src/index'
+
+export type LeibnizModule = typeof Leibniz
+export type JaxModule = typeof import('@jax-js/jax')
+export type TfModule = typeof import('@tensorflow/tfjs-core')
+
+/** The answer of one call: named flat parts. */
+export type Output = Readonly<Record<string, ArrayLike<number>>>
+export type Call = () => Output
+
+export const IMPLS = ['baseline', 'leibniz', 'jax-js', 'tfjs-wasm', 'tfjs-cpu'] as const
+export type ImplId = (typeof IMPLS)[number]
+
+export type FloatDType = 'float32' | 'float64'
+
+/** A ready implementation, or the reason there is none. */
+export type Prepared =
+  | { readonly call: Call; readonly dtype?: FloatDType; readonly note?: string }
+  | { readonly unavailable: string }
+
+/** Timing knobs (see bench/harness/measure.ts). */
+export interface MeasureOpts {
+  /** warm-up continues until both warmupRuns and warmupMs are reached (capped at 3 s) */
+  readonly warmupRuns: number
+  readonly warmupMs: number
+  /** sampling continues until both minRuns and minMs are reached, or maxMs has passed */
+  readonly minRuns: number
+  readonly minMs: number
+  readonly maxMs: number
+  /** minRuns = 0: the first call is the only measurement (for runs of many seconds) */
+}
+
+/** A performance target for leibniz, as in BENCH.md. */
+export type Target =
+  | { readonly kind: 'ratio'; readonly metric: 'median'; readonly vs: ImplId; readonly max: number }
+  | { readonly kind: 'absolute'; readonly metric: 'median' | 'first'; readonly maxMs: number }
+
+export interface Workload<I> {
+  readonly id: string
+  readonly title: string
+  /** the dtype the workload is specified in */
+  readonly dtype: FloatDType
+  /** BENCH.md's leibniz target, in words */
+  readonly targetText: string
+  readonly targets: readonly Target[]
+  /**
+   * Normwise relative tolerance per part, by the dtype an implementation computes in
+   * (a larger error is flagged WRONG).
+   */
+  readonly tolerance: Readonly<Record<FloatDType, number>>
+  /** fresh processes used to measure the first call (default 1: the measuring child) */
+  readonly firstCallProcesses?: number
+  readonly measure?: Partial<Record<ImplId, Partial<MeasureOpts>>>
+  readonly makeInputs: () => I
+  readonly baseline: (inputs: I) => Prepared
+  readonly leibniz: (L: LeibnizModule, inputs: I) => Prepared
+  readonly jaxjs: (jax: JaxModule, inputs: I) => Prepared
+  /** one implementation for both TensorFlow.js columns; the child sets the backend */
+  readonly tfjs: (tf: TfModule, inputs: I) => Prepared
+}
+
+/** Any workload (for lists). */
+export type AnyWorkload = Workload<any>

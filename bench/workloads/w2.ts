@@ -1,0 +1,40 @@
+/** W2: gradient of W1 w.r.t. x (1e6 outputs). */
+import { w2Grad } from '../baselines/w2'
+import { uniform32 } from '../harness/rng'
+import type { Workload } from '../harness/types'
+import { N1 } from './w1'
+
+export const w2: Workload<{ x: Float32Array }> = {
+  id: 'W2',
+  title: 'grad of W1, 1e6 outputs, f32',
+  dtype: 'float32',
+  targetText: '≤ 1.0× jax-js',
+  targets: [{ kind: 'ratio', metric: 'median', vs: 'jax-js', max: 1.0 }],
+  tolerance: { float32: 1e-5, float64: 1e-12 },
+  makeInputs: () => ({ x: uniform32(1, N1, -2, 2) }),
+  baseline: ({ x }) => ({ call: () => ({ grad: w2Grad(x) }), note: 'fused analytic' }),
+  leibniz: ({ np, jit, grad }, { x }) => {
+    const g = jit(grad((x: any) => np.sum(np.tanh(x.mul(1.5).add(0.5)).mul(np.exp(x.mul(x).neg())))))
+    const xa = np.array(x)
+    return { call: () => ({ grad: g(xa).toTypedArray() }) }
+  },
+  jaxjs: (jax, { x }) => {
+    const np = jax.numpy
+    const g = jax.jit(jax.grad((x: any) => np.sum(np.tanh(x.ref.mul(1.5).add(0.5)).mul(np.exp(x.ref.mul(x).neg())))))
+    const xa = np.array(x)
+    return { call: () => ({ grad: g(xa.ref).dataSync() }) }
+  },
+  tfjs: (tf, { x }) => {
+    const xt = tf.tensor1d(x)
+    const g = tf.grad((x: any) => tf.sum(tf.mul(tf.tanh(tf.add(tf.mul(x, 1.5), 0.5)), tf.exp(tf.neg(tf.mul(x, x))))))
+    return {
+      call: () => {
+        const out = tf.tidy(() => g(xt))
+        const v = out.dataSync()
+        out.dispose()
+        return { grad: v }
+      },
+      note: 'eager tf.grad',
+    }
+  },
+}
