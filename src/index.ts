@@ -18,6 +18,8 @@ export type { VmapOptions, AxisSpec } from './transforms/vmap'
 export { jit, makeJaxpr, evalShape } from './transforms/jit'
 export type { JitOptions, JitFunction } from './transforms/jit'
 export { stopGradient, customJvp, customVjp, checkpoint } from './transforms/custom'
+export { toDot, toMermaid } from './graph'
+export type { GraphOptions, ValuesSpec } from './graph'
 
 export { Tracer as Array } from './core/tracer'
 export { Jaxpr, ClosedJaxpr, Var, Lit } from './ir/jaxpr'

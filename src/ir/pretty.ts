@@ -9,7 +9,7 @@
  * Variables are named a, b, …, z, ba, bb, … in order of appearance; constants come before `;`.
  */
 import { avalStr } from './aval'
-import type { Atom, Eqn, Jaxpr, Var } from './jaxpr'
+import type { Atom, Eqn, Jaxpr, Lit, Var } from './jaxpr'
 
 const varName = (n: number): string => {
   let s = ''
@@ -30,6 +30,13 @@ export const formatNumber = (x: number, isFloat: boolean): string => {
   return isFloat && Number.isInteger(x) && !s.includes('e') ? `${s}.0` : s
 }
 
+/** A literal as the text form shows it: `2.0`, `3`, `true`. */
+export const litStr = (l: Lit): string => {
+  const d = l.aval.dtype
+  if (d === 'bool') return l.value ? 'true' : 'false'
+  return formatNumber(l.value, d === 'float32' || d === 'float64')
+}
+
 class Namer {
   private readonly names = new Map<Var, string>()
   constructor(private next = 0) {}
@@ -42,10 +49,7 @@ class Namer {
     return n
   }
   atom(a: Atom): string {
-    if (a._tag === 'Var') return this.name(a)
-    const d = a.aval.dtype
-    if (d === 'bool') return a.value ? 'true' : 'false'
-    return formatNumber(a.value, d === 'float32' || d === 'float64')
+    return a._tag === 'Var' ? this.name(a) : litStr(a)
   }
   binder(v: Var): string {
     return `${this.name(v)}:${avalStr(v.aval)}`
@@ -55,7 +59,7 @@ class Namer {
 const isJaxpr = (x: unknown): x is Jaxpr =>
   typeof x === 'object' && x !== null && 'eqns' in x && 'inVars' in x && 'outs' in x
 
-const formatParam = (x: unknown, indent: string): string => {
+export const formatParam = (x: unknown, indent: string): string => {
   if (isJaxpr(x)) return printJaxpr(x, indent + '  ')
   if (Array.isArray(x)) {
     const items = x.map((v) => formatParam(v, indent))
@@ -88,4 +92,25 @@ export const printJaxpr = (j: Jaxpr, indent = ''): string => {
   if (lines.length === 0) return `${head}\n${indent}  in ${outs}`
   const body = lines.map((l, i) => `${indent}  ${i === 0 ? 'let ' : '    '}${l}`).join('\n')
   return `${head}\n${body}\n${indent}  in ${outs}`
+}
+
+/**
+ * The names `printJaxpr` gives `j`'s variables (a, b, … in the same order of appearance), for
+ * tools that show a jaxpr another way (src/graph). A sub-jaxpr in params is named on its own,
+ * from `a` again, as the text form does.
+ */
+export const varNames = (j: Jaxpr): ReadonlyMap<Var, string> => {
+  const namer = new Namer()
+  const names = new Map<Var, string>()
+  const see = (a: Atom): void => {
+    if (a._tag === 'Var') names.set(a, namer.name(a))
+  }
+  j.constVars.forEach(see)
+  j.inVars.forEach(see)
+  for (const e of j.eqns) {
+    e.outVars.forEach(see)
+    e.inputs.forEach(see)
+  }
+  j.outs.forEach(see)
+  return names
 }
