@@ -5,6 +5,8 @@
 import fc from 'fast-check'
 import { np, nn, lax, tree, grad, hessian, hvp, jit, jvp, makeJaxpr, valueAndGrad, vmap, customJvp, stopGradient } from '../src'
 import { laws, arb } from '../laws'
+import { join } from 'node:path'
+import { writeGraphPicture } from './graph'
 import type { Array } from '../src'
 
 const section = (title: string) => console.log(`\n── ${title} ${'─'.repeat(Math.max(0, 68 - title.length))}`)
@@ -22,6 +24,13 @@ console.log(String(makeJaxpr(f)(np.zeros([3]), np.array(2.0))))
 
 section('Its gradient, as a jaxpr too')
 console.log(String(makeJaxpr(grad(f))(np.zeros([3]), np.array(2.0))))
+
+section('The computation graph of f = (x + y) · z, with values and gradients')
+const picture = writeGraphPicture(join(process.cwd(), 'demo-output', 'graph.svg'))
+const fxyz = (x: Array, y: Array, z: Array) => x.add(y).mul(z)
+const [fv, [gx, gy, gz]] = valueAndGrad(fxyz, { argnums: [0, 1, 2] })(np.array(-2.0), np.array(5.0), np.array(-4.0))
+console.log(`at x = −2, y = 5, z = −4: f = ${fv.item()}, df/dx = ${gx.item()}, df/dy = ${gy.item()}, df/dz = ${gz.item()} (the picture labels every edge with value / gradient)`)
+console.log(`wrote ${picture.format === 'svg' ? 'an SVG (Graphviz)' : 'Mermaid text (install graphviz for an SVG)'}: ${picture.path}`)
 
 section('Derivatives of any order: d⁶/dx⁶ sin(x) = −sin(x)')
 let d: (x: Array) => Array = np.sin
