@@ -7,16 +7,23 @@ import type { Eq } from 'fp-ts/Eq'
 import { tree } from '../src'
 import { asArray } from './treeMath'
 
+/** Tolerances of approximate equality: |actual − expected| ≤ atol + rtol·|expected|. */
 export interface Tolerance {
+  /** Relative tolerance (default 1e-5). */
   readonly rtol?: number
+  /** Absolute tolerance (default 1e-8). */
   readonly atol?: number
 }
 
+/** The first difference found by `findMismatch`. */
 export interface Mismatch {
+  /** Index of the leaf in the flattened pytree (−1: the structures differ). */
   readonly leaf: number
+  /** Flat index of the element in that leaf (−1: the shapes differ). */
   readonly index: number
   readonly actual: number
   readonly expected: number
+  /** A readable description, as the laws print it. */
   readonly reason: string
 }
 

@@ -10,17 +10,26 @@ import { jvp, vjp } from '../src'
 import { findMismatch } from './allclose'
 import { type Rng, axpy, makeRng, precisionOf, randomLike, scale, sub, vdot } from './treeMath'
 
+/** `fwd`: jvp against central differences; `rev`: vjp against jvp (adjointness). */
 export type Mode = 'fwd' | 'rev'
 
+/** Options of `checkGrads`; tolerances default to `defaultTolerances` of the arguments' precision. */
 export interface CheckGradsOptions {
+  /** Highest derivative order to check (default 2). */
   readonly order?: number
+  /** Which modes to check (default both); use `['rev']` for a `customVjp` function. */
   readonly modes?: readonly Mode[]
+  /** Finite-difference step. */
   readonly eps?: number
+  /** Absolute tolerance: |actual − expected| ≤ atol + rtol·|expected|. */
   readonly atol?: number
+  /** Relative tolerance. */
   readonly rtol?: number
+  /** Seed of the random directions (default 0). */
   readonly seed?: number
 }
 
+/** Thrown by `checkGrads`: which mode and order failed, with the expected and actual values. */
 export class GradCheckError extends Error {
   override readonly name = 'GradCheckError'
   constructor(

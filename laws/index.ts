@@ -12,11 +12,20 @@ import * as arbitraries from './arbitraries'
 import * as predicates from './predicates'
 import { differentiable, linear, twiceDifferentiable } from './suites'
 
+/**
+ * The fast-check suites: `differentiable` (first-order laws), `twiceDifferentiable` (then the
+ * second-order ones), `linear` (laws of linear functions). Each throws a `LawError` on failure.
+ */
 export const laws = { differentiable, twiceDifferentiable, linear }
+/** fast-check arbitraries for the suites. */
 export const arb = {
+  /** Arrays of a shape and dtype, values in [min, max] (default 0-d float64 in [−2, 2]). */
   array: arbitraries.array,
+  /** Shapes of rank minRank…maxRank (default 0…3), sizes minDim…maxDim (default 1…4). */
   shape: arbitraries.shape,
+  /** Nested JS arrays and objects with leaves drawn from `leaf`. */
   pytree: arbitraries.pytree,
+  /** Random well-typed programs with domain-safe inputs, for fuzzing transformations. */
   program: arbitraries.program,
 }
 export { predicates }

@@ -14,12 +14,14 @@ import type { Array } from '../src'
 import { findMismatch } from './allclose'
 import { type Rng, asArray, axpy, randomLike, scale, sub, vdot } from './treeMath'
 
+/** Tolerances of a predicate: |actual − expected| ≤ atol + rtol·|expected|, and the finite-difference step. */
 export interface LawTolerance {
   readonly rtol: number
   readonly atol: number
   readonly eps: number
 }
 type F = (...args: any[]) => any
+/** A law at one point: null when it holds, else how it failed. `rng` draws the random directions. */
 export type Predicate = (f: F, args: unknown[], tol: LawTolerance, rng: Rng) => string | null
 
 const close = (what: string, actual: unknown, expected: unknown, tol: LawTolerance): string | null => {
@@ -40,6 +42,7 @@ const isScalarOut = (out: unknown): boolean => {
 
 // ---- first order --------------------------------------------------------------------------
 
+/** jvp(f, x, v) ≈ (f(x + εv) − f(x − εv)) / 2ε. */
 export const jvpMatchesFiniteDifferences: Predicate = (f, args, tol, rng) => {
   const v = randomLike(args, rng) as unknown[]
   const [, t] = jvp(f, args, v)
@@ -47,6 +50,7 @@ export const jvpMatchesFiniteDifferences: Predicate = (f, args, tol, rng) => {
   return close('jvp vs central differences', t, fd, tol)
 }
 
+/** jvp(f, x, 2v − 3w) = 2 jvp(f, x, v) − 3 jvp(f, x, w). */
 export const jvpLinearInTangent: Predicate = (f, args, tol, rng) => {
   const v = randomLike(args, rng) as unknown[]
   const w = randomLike(args, rng) as unknown[]
@@ -56,6 +60,7 @@ export const jvpLinearInTangent: Predicate = (f, args, tol, rng) => {
   return close('jvp(f, x, 2v − 3w) vs 2 jvp(v) − 3 jvp(w)', tvw, axpy(2, tv, scale(-3, tw)), tol)
 }
 
+/** ⟨u, J v⟩ = ⟨Jᵀu, v⟩: the pullback of vjp is the adjoint of jvp. */
 export const vjpAdjointToJvp: Predicate = (f, args, tol, rng) => {
   const v = randomLike(args, rng) as unknown[]
   const [out, tv] = jvp(f, args, v)
@@ -64,6 +69,7 @@ export const vjpAdjointToJvp: Predicate = (f, args, tol, rng) => {
   return closeNum('⟨u, J v⟩ vs ⟨Jᵀu, v⟩', vdot(u, tv), vdot(ju, v), tol)
 }
 
+/** linearize(f, x) gives f(x), and fLin(v) = jvp(f, x, v). */
 export const linearizeMatchesJvp: Predicate = (f, args, tol, rng) => {
   const v = randomLike(args, rng) as unknown[]
   const [out, tv] = jvp(f, args, v)
@@ -86,6 +92,7 @@ export const gradAgreesForScalar: Predicate = (f, args, tol) => {
   )
 }
 
+/** jit(f)(x) = f(x). */
 export const jitMatches: Predicate = (f, args, tol) => close('jit(f) vs f', jit(f)(...args), f(...args), tol)
 
 /** vmap(f) over a batch of two points (args and a second sample) ≡ stacking f at each. */
@@ -142,6 +149,7 @@ export const secondOrderFiniteDifferences: Predicate = (f, args, tol, rng) => {
 
 // ---- linear functions -----------------------------------------------------------------------
 
+/** For linear f: f(2x − 1.5y) = 2 f(x) − 1.5 f(y). */
 export const linearity: Predicate = (f, args, tol, rng) => {
   const y = randomLike(args, rng) as unknown[]
   const lhs = f(...(axpy(-1.5, y, scale(2, args)) as unknown[]))
@@ -149,6 +157,7 @@ export const linearity: Predicate = (f, args, tol, rng) => {
   return close('f(2x − 1.5y) vs 2f(x) − 1.5f(y)', lhs, rhs, tol)
 }
 
+/** For linear f: ⟨u, f(x)⟩ = ⟨fᵀ(u), x⟩ with fᵀ = linearTranspose(f). */
 export const transposeAdjoint: Predicate = (f, args, tol, rng) => {
   const out = f(...args)
   const u = randomLike(out, rng)
@@ -156,6 +165,7 @@ export const transposeAdjoint: Predicate = (f, args, tol, rng) => {
   return closeNum('⟨u, f(x)⟩ vs ⟨fᵀ(u), x⟩', vdot(u, out), vdot(fT(u), args), tol)
 }
 
+/** For linear f: (fᵀ)ᵀ = f. */
 export const transposeInvolution: Predicate = (f, args, tol, rng) => {
   const out = f(...args)
   const u = randomLike(out, rng)

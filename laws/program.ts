@@ -11,19 +11,27 @@ import { lax, np } from '../src'
 import type { Array } from '../src'
 import { array } from './arbitraries'
 
+/** Options of `arb.program`. */
 export interface ProgramOptions {
+  /** Number of input arrays (default 2). */
   readonly numInputs?: number
   /** Shape of every value; default: drawn from [4], [2, 3], [3, 3]. */
   readonly shape?: readonly number[]
+  /** At most this many operations (default 5; at least one). */
   readonly maxOps?: number
   /** 'scalar' sums the last value (for grad, hessian); 'array' returns it. */
   readonly output?: 'scalar' | 'array'
+  /** Only operations differentiable everywhere (default true); false adds abs, max, where, sort, floor, … */
   readonly smooth?: boolean
+  /** dtype of the inputs (default float64). */
   readonly dtype?: 'float64' | 'float32'
 }
 
+/** A random program: the function, inputs inside its domain, and its text. */
 export interface Program {
+  /** The program as a function of its inputs. */
   readonly fn: (...xs: Array[]) => Array
+  /** Inputs drawn inside every operation's domain. */
   readonly args: Array[]
   /** The program as text, e.g. `v2 = tanh(v0); v3 = mul(v2, v1); out = sum(v3)`. */
   readonly text: string

@@ -15,14 +15,21 @@ import {
 } from './predicates'
 import { makeRng, precisionOf } from './treeMath'
 
+/** Options of the law suites; tolerances default to `defaultTolerances` of the draws' precision. */
 export interface LawOptions {
+  /** Draws per suite (default: the LAWS_RUNS environment variable, else 20). */
   readonly numRuns?: number
+  /** fast-check seed; a failure prints the seed to pass here to replay it. */
   readonly seed?: number
+  /** Relative tolerance: |actual − expected| ≤ atol + rtol·|expected|. */
   readonly rtol?: number
+  /** Absolute tolerance. */
   readonly atol?: number
+  /** Finite-difference step. */
   readonly eps?: number
 }
 
+/** Thrown by a law suite: the law's name, how it failed, the shrunk counterexample and the seed. */
 export class LawError extends Error {
   override readonly name = 'LawError'
   constructor(readonly law: string, readonly detail: string) {

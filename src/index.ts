@@ -7,6 +7,7 @@ import './rules'
 export * as np from './numpy'
 export * as lax from './lax'
 export * as nn from './nn'
+export * as random from './random'
 export * as tree from './tree'
 
 export { grad, valueAndGrad, vjp, jvp, linearize, linearTranspose, hvp } from './transforms/autodiff'

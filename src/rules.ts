@@ -11,6 +11,7 @@ import { whileRules } from './higher/while'
 import { customRules } from './higher/custom'
 import { jitRules } from './higher/jit'
 import { binaryRules } from './primitives/binary'
+import { bitwiseRules } from './primitives/bitwise'
 import { cumsumRules } from './primitives/cumsum'
 import { dotRules } from './primitives/dot'
 import { gatherRules } from './primitives/gather'
@@ -25,6 +26,7 @@ import { unaryRules } from './primitives/unary'
 export const RULES: RuleTable = {
   ...unaryRules,
   ...binaryRules,
+  ...bitwiseRules,
   ...integerPowRules,
   ...shapeRules,
   ...reduceRulesTable,

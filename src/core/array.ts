@@ -9,12 +9,25 @@ import type { ParamsMap, PrimName } from '../ir/params'
 import { rulesOf } from './rules'
 import { MainTrace, Trace, Tracer, initBaseTrace } from './tracer'
 
+/** A faster evaluator of some primitives on concrete arrays (the backend installs one): a
+ *  result, or null to run the primitive's impl. */
+export type EagerHook = (prim: PrimName, xs: readonly ConcreteArray[], params: unknown) => ConcreteArray[] | null
+let eagerHook: EagerHook | null = null
+export const setEagerHook = (h: EagerHook | null): void => {
+  eagerHook = h
+}
+
 export class EvalTrace extends Trace {
   lift(x: Tracer): Tracer {
     return x
   }
   processPrimitive<P extends PrimName>(prim: P, tracers: readonly Tracer[], params: ParamsMap[P]): Tracer[] {
-    return rulesOf(prim).impl(tracers as readonly ConcreteArray[], params)
+    const xs = tracers as readonly ConcreteArray[]
+    if (eagerHook !== null) {
+      const r = eagerHook(prim, xs, params)
+      if (r !== null) return r
+    }
+    return rulesOf(prim).impl(xs, params)
   }
 }
 
@@ -37,11 +50,11 @@ export class ConcreteArray extends Tracer {
   get _trace(): Trace {
     return BASE.trace()
   }
-  override item(): number | boolean {
+  override item(): number {
     if (this.size !== 1) {
       throw new TypeError(`item() needs an array of exactly one element, got shape [${this.shape.join(', ')}]`)
     }
-    return this.dtype === 'bool' ? this.data[0] !== 0 : this.data[0]
+    return this.data[0]
   }
   override tolist(): unknown {
     const { shape, data } = this
@@ -70,7 +83,7 @@ export class ConcreteArray extends Tracer {
     return Number(this.data[0])
   }
   override toString(): string {
-    return `Array(${this.size > SUMMARY_THRESHOLD ? summary(this) : JSON.stringify(this.tolist())}, dtype=${this.dtype})`
+    return `Array(${this.size > SUMMARY_THRESHOLD ? summary(this) : listText(this.tolist())}, dtype=${this.dtype})`
   }
   /** How `console.log` shows an array in Node: its values (summarized when large) and dtype. */
   [Symbol.for('nodejs.util.inspect.custom')](_depth: number, opts: object, inspect: (x: unknown, o: object) => string): string {
@@ -79,6 +92,9 @@ export class ConcreteArray extends Tracer {
     return `Array(${body}, dtype=${this.dtype}${this.weakType ? ', weak' : ''})`
   }
 }
+
+/** Nested lists as text; unlike JSON, NaN and ±Infinity print as themselves. */
+const listText = (x: unknown): string => (Array.isArray(x) ? `[${x.map(listText).join(',')}]` : String(x))
 
 /** Arrays larger than this print as their first and last few elements (as NumPy does). */
 const SUMMARY_THRESHOLD = 1000

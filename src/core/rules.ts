@@ -14,6 +14,7 @@
  * The full table is a mapped type over `PrimName` (see src/rules.ts): a primitive missing a
  * rule — or a linear primitive missing its transpose — does not compile.
  */
+import type { LowerAvals, ScalarExpr } from '../backend/scalar'
 import type { ShapedArray } from '../ir/aval'
 import type { ParamsMap, PrimName } from '../ir/params'
 import type { ConcreteArray } from './array'
@@ -59,6 +60,12 @@ export type BatchRule<P extends PrimName> = (
  *  special, like `jit` and `checkpoint`). `trace` is the partial-evaluation trace. */
 export type PartialEvalRule<P extends PrimName> = (trace: Trace, tracers: readonly Tracer[], params: ParamsMap[P]) => Tracer[]
 
+/** Lowering of an elementwise primitive to the backend's scalar-expression vocabulary
+ *  (src/backend/scalar.ts): `args` stand for the operands at the current element; the result
+ *  is the expression of the output element. Structural primitives (broadcasts, transposes,
+ *  slices, …) have no lowering: the fusion planner turns them into index arithmetic. */
+export type LowerRule<P extends PrimName> = (args: readonly ScalarExpr[], params: ParamsMap[P], avals: LowerAvals) => ScalarExpr
+
 /** Primitives that are linear in (some of) their inputs, and so need a transpose rule. */
 export type LinearPrim =
   | 'add' | 'sub' | 'neg' | 'mul' | 'div' | 'convert_element_type' | 'reduce_sum'
@@ -74,6 +81,8 @@ export interface BaseRules<P extends PrimName> {
   readonly jvp: JvpRule<P>
   readonly batch: BatchRule<P>
   readonly partialEval?: PartialEvalRule<P>
+  /** Elementwise primitives only: how the fused-kernel evaluator computes one element. */
+  readonly lower?: LowerRule<P>
 }
 
 export type PrimitiveRules<P extends PrimName> = BaseRules<P> &

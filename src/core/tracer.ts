@@ -67,7 +67,8 @@ export abstract class Tracer {
         `and keep shapes and loop bounds independent of array data (pass them as static arguments).`,
     )
   }
-  item(): number | boolean {
+  /** The single element as a JS number (a bool array gives 1 or 0). */
+  item(): number {
     throw this.concretizationError('item()')
   }
   tolist(): unknown {
@@ -79,7 +80,7 @@ export abstract class Tracer {
   /** `Number(x)`, `x > 0`, `` `${x}` `` all come here. */
   [Symbol.toPrimitive](hint: string): number | string {
     if (hint === 'string') return this.toString()
-    throw this.concretizationError(`Using an array as a JS ${hint === 'number' ? 'number' : 'value'} (Number(x), x > 0, if (x) …)`)
+    throw this.concretizationError(`Using an array as a JS ${hint === 'number' ? 'number' : 'value'} (Number(x), x > 0, …)`)
   }
   toString(): string {
     return `Traced<${avalStr(this.aval)}>(${this._trace.constructor.name})`

@@ -9,8 +9,8 @@ import { ShapeError } from '../core/errors'
 import { avalEq, avalStr } from '../ir/aval'
 import { type Eqn, Var, makeEqn } from '../ir/jaxpr'
 import type { CallParams } from '../ir/params'
+import { runJit } from '../backend'
 import { batchJaxpr } from '../interpret/batch'
-import { evalJaxpr } from '../interpret/eval'
 import { jvpJaxpr } from '../interpret/jvp'
 import { type PETracer, type PartialEvalTrace, partialEvalJaxpr, registerEqnSplitRule } from '../interpret/partial'
 import { transposeJaxpr } from '../interpret/transpose'
@@ -63,7 +63,8 @@ export const jitRules: Pick<RuleTable, 'jit'> = {
       checkCallAvals(`jit(${p.name})`, p, avals)
       return p.jaxpr.outAvals
     },
-    impl: (xs, p) => evalJaxpr(p.jaxpr, [], xs) as never,
+    // The fused-kernel evaluator (src/backend), or the reference interpreter when it is off.
+    impl: (xs, p) => runJit(p.jaxpr, xs) as never,
     // jvp(jit f) = jit(jvp f): one staged call computing primals and tangents.
     jvp: (primals, tangents, p) => {
       const nonzeros = tangents.map((t) => !isZero(t))

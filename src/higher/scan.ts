@@ -42,9 +42,12 @@ const sliceAval = (a: ShapedArray): ShapedArray => shaped(a.shape.slice(1), a.dt
 
 /**
  * Split a scan whose inputs are partly unknown. Returns the known body (known consts, known
- * carry, known xs → known carry, known ys, stacked residuals) and the unknown body, whose
+ * carry, known xs → known carry, known ys, computed residuals) and the unknown body, whose
  * inputs are (unknown consts, invariant residuals, unknown carry, stacked residuals, unknown xs).
- * `invariant` lists, for each invariant residual, the index of the known const it is.
+ * `invariant` lists, for each invariant residual, the index of the known const it is. A stacked
+ * residual that is a row of a known xs is read from that xs instead of being copied into a new
+ * stacked output: `forwarded` has, per stacked residual, the index of its known xs or −1 when
+ * the known body computes it (then it is the next of the known scan's residual outputs).
  */
 const splitScan = (p: ScanParams, unknownIns: readonly boolean[]) => {
   const u = parts(unknownIns, p)
@@ -55,10 +58,12 @@ const splitScan = (p: ScanParams, unknownIns: readonly boolean[]) => {
   const numKnownOuts = s.outUnknowns.filter((x) => !x).length
   const residuals = s.known.outs.slice(numKnownOuts)
   const knownConstVars = p.jaxpr.inVars.slice(0, p.numConsts).filter((_, i) => !u.consts[i])
+  const knownXsVars = p.jaxpr.inVars.slice(p.numConsts + nK).filter((_, i) => !u.xs[i])
   const invariant = residuals.map((r) => (r._tag === 'Var' ? knownConstVars.indexOf(r) : -1))
   const isInv = invariant.map((k) => k >= 0)
-  const known = new Jaxpr([], s.known.inVars, s.known.eqns, [...s.known.outs.slice(0, numKnownOuts), ...residuals.filter((_, i) => !isInv[i])])
-  const [stackedRes, invRes] = partition(isInv, residuals)
+  const fromXs = residuals.map((r, i) => (!isInv[i] && r._tag === 'Var' ? knownXsVars.indexOf(r) : -1))
+  const computed = residuals.filter((_, i) => !isInv[i] && fromXs[i] < 0)
+  const known = new Jaxpr([], s.known.inVars, s.known.eqns, [...s.known.outs.slice(0, numKnownOuts), ...computed])
   const nUC = u.consts.filter(Boolean).length
   const nUK = carryU.filter(Boolean).length
   const uIn = s.unknown.inVars
@@ -67,15 +72,13 @@ const splitScan = (p: ScanParams, unknownIns: readonly boolean[]) => {
   const rest = uIn.slice(residuals.length)
   const unknownIns2 = [...rest.slice(0, nUC), ...invIn, ...rest.slice(nUC, nUC + nUK), ...stackedIn, ...rest.slice(nUC + nUK)]
   const unknown = new Jaxpr([], unknownIns2, s.unknown.eqns, s.unknown.outs)
-  void stackedRes
-  void invRes
   return {
     known,
     unknown,
     carryU,
     ysU: s.outUnknowns.slice(nK),
     invariant: invariant.filter((k) => k >= 0),
-    numStacked: isInv.filter((x) => !x).length,
+    forwarded: fromXs.filter((_, i) => !isInv[i]),
     numKnownCarry: carryU.filter((x) => !x).length,
     numKnownOuts,
   }
@@ -93,20 +96,20 @@ registerEqnSplitRule('scan', (eqn, unknownIns) => {
   const outsCarry = e.outVars.slice(0, p.numCarry)
   const outsYs = e.outVars.slice(p.numCarry)
   const resVars = s.known.outAvals.slice(s.numKnownOuts).map((a) => new Var(stackedAval(a, p.length)))
-  const known = makeEqn('scan', [...kc, ...kk, ...kx], { ...p, jaxpr: s.known, numConsts: kc.length, numCarry: kk.length }, [
-    ...partition(s.carryU, outsCarry)[0],
-    ...partition(s.ysU, outsYs)[0],
-    ...resVars,
-  ])
+  const knownOuts = [...partition(s.carryU, outsCarry)[0], ...partition(s.ysU, outsYs)[0], ...resVars]
+  // A known scan with no outputs (every residual forwarded from xs or consts) is dropped.
+  const known = knownOuts.length === 0 ? null : makeEqn('scan', [...kc, ...kk, ...kx], { ...p, jaxpr: s.known, numConsts: kc.length, numCarry: kk.length }, knownOuts)
   const inv = s.invariant.map((k) => kc[k])
-  const unknown = makeEqn('scan', [...ucs, ...inv, ...uk, ...resVars, ...ux], { ...p, jaxpr: s.unknown, numConsts: ucs.length + inv.length, numCarry: uk.length }, [
+  let j = 0
+  const stacked = s.forwarded.map((k) => (k >= 0 ? kx[k] : resVars[j++]))
+  const unknown = makeEqn('scan', [...ucs, ...inv, ...uk, ...stacked, ...ux], { ...p, jaxpr: s.unknown, numConsts: ucs.length + inv.length, numCarry: uk.length }, [
     ...partition(s.carryU, outsCarry)[1],
     ...partition(s.ysU, outsYs)[1],
   ])
   // Carries known on entry but made unknown by the fixed point are read by the unknown scan.
   const promoted = ins.carry.filter((a, i): a is Var => s.carryU[i] && !u.carry[i] && a._tag === 'Var')
-  const residuals = [...resVars, ...inv.filter((a): a is Var => a._tag === 'Var'), ...promoted]
-  return { known, unknown, outUnknowns: [...s.carryU, ...s.ysU], residuals }
+  const residuals = [...stacked, ...inv].filter((a): a is Var => a._tag === 'Var')
+  return { known, unknown, outUnknowns: [...s.carryU, ...s.ysU], residuals: [...residuals, ...promoted] }
 })
 
 // ---- impl ----------------------------------------------------------------------------------
@@ -201,8 +204,10 @@ export const scanRules: Pick<RuleTable, 'scan'> = {
       const [kk, uk] = partition(s.carryU, a.carry)
       const [kx, ux] = partition(u.xs, a.xs)
       const val = (t: PETracer) => t.pval.known as Tracer
-      const outsK = bind('scan', [...kc, ...kk, ...kx].map(val), { ...p, jaxpr: s.known, numConsts: kc.length, numCarry: kk.length })
-      const res = outsK.slice(s.numKnownOuts).map((r) => pe.instantiateConst(fullRaise(pe, r) as PETracer))
+      const outsK = s.known.outs.length === 0 ? [] : bind('scan', [...kc, ...kk, ...kx].map(val), { ...p, jaxpr: s.known, numConsts: kc.length, numCarry: kk.length })
+      const computed = outsK.slice(s.numKnownOuts).map((r) => pe.instantiateConst(fullRaise(pe, r) as PETracer))
+      let j = 0
+      const res = s.forwarded.map((k) => (k >= 0 ? pe.instantiateConst(kx[k]) : computed[j++]))
       const inv = s.invariant.map((k) => pe.instantiateConst(kc[k]))
       const ukI = uk.map((t) => pe.instantiateConst(t))
       const outAvals = s.unknown.outAvals.map((av, i) => (i < ukI.length ? av : stackedAval(av, p.length)))

@@ -4,7 +4,8 @@
  *
  * Forward mode carries the tangents along (a fixed point decides which carries have them).
  * Reverse mode is not defined for a loop whose trip count is unknown ahead: partial
- * evaluation raises an error pointing to `foriLoop` with static bounds or `scan`.
+ * evaluation (the trace rule, and the jaxpr split used when the loop sits inside jit, cond,
+ * scan or checkpoint) raises an error pointing to `foriLoop` with static bounds or `scan`.
  * Under vmap with a per-lane predicate, lanes finish independently: the loop runs while any
  * lane's predicate holds, and finished lanes keep their carry.
  */
@@ -15,6 +16,7 @@ import type { ParamsMap } from '../ir/params'
 import { batchJaxpr } from '../interpret/batch'
 import { evalJaxpr } from '../interpret/eval'
 import { jvpJaxpr } from '../interpret/jvp'
+import { registerEqnSplitRule } from '../interpret/partial'
 import { reduceMax } from '../primitives/reduce'
 import { broadcastInDim, selectN } from '../primitives/shape'
 import { batchToFront, instantiate } from '../primitives/util'
@@ -36,6 +38,12 @@ const notReverse = (): NonDifferentiableError =>
       'static (JS number) bounds or lax.scan, which are reverse-differentiable; forward mode (jvp, jacfwd) ' +
       'works through whileLoop.',
   )
+
+// A while loop inside a staged body (jit, cond, scan, checkpoint) that reverse mode reaches:
+// without this rule the whole loop would be staged as unknown, primal outputs included.
+registerEqnSplitRule('while', () => {
+  throw notReverse()
+})
 
 export const whileRules: Pick<RuleTable, 'while'> = {
   while: {

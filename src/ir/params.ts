@@ -23,6 +23,10 @@ export const BINARY_PRIMS = [
 ] as const
 export type BinaryPrim = (typeof BINARY_PRIMS)[number]
 
+/** Bitwise primitives on int32 words (src/primitives/bitwise.ts). */
+export const BITWISE_PRIMS = ['xor', 'shift_left', 'shift_right_logical', 'shift_right_arithmetic'] as const
+export type BitwisePrim = (typeof BITWISE_PRIMS)[number]
+
 export const REDUCE_PRIMS = ['reduce_sum', 'reduce_max', 'reduce_min', 'reduce_prod'] as const
 export type ReducePrim = (typeof REDUCE_PRIMS)[number]
 
@@ -66,7 +70,7 @@ export interface CallParams {
   readonly name: string
 }
 
-export interface ParamsMap extends Record<UnaryPrim | BinaryPrim, NoParams> {
+export interface ParamsMap extends Record<UnaryPrim | BinaryPrim | BitwisePrim, NoParams> {
   integer_pow: { readonly y: number }
   select_n: NoParams
   convert_element_type: { readonly newDtype: DType; readonly weakType: boolean }

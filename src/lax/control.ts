@@ -171,7 +171,16 @@ export const scan = <C, X, Y>(f: (carry: C, x: X) => [C, Y], init: C, xs: X, opt
  * With JS-number bounds it is a scan (reverse-differentiable); with traced bounds, a while loop
  * (forward-differentiable only).
  */
-export const foriLoop = <C>(lower: number | Tracer, upper: number | Tracer, body: (i: Tracer, carry: C) => C, init: C): C => {
+export const foriLoop = <C>(lower: number | Tracer, upper: number | Tracer, bodyFn: (i: Tracer, carry: C) => C, init: C): C => {
+  // Check the body's carry here, so errors name foriLoop and the carry's own leaf paths
+  // (not those of the [i, carry] tuple of the scan or while loop underneath).
+  const initTree = flattenArrays(init, 'lax.foriLoop init')[1]
+  const body = (i: Tracer, c: C): C => {
+    const out = bodyFn(i, c)
+    const [outs, outTree] = flattenArrays(out, 'lax.foriLoop body output')
+    checkCarry('lax.foriLoop', init, initTree, outTree, flattenArrays(c, 'lax.foriLoop carry')[0].map((x) => x.aval), outs.map((x) => x.aval))
+    return out
+  }
   if (typeof lower === 'number' && typeof upper === 'number') {
     if (!Number.isInteger(lower) || !Number.isInteger(upper)) throw new ValueError(`lax.foriLoop: bounds must be integers, got ${lower} and ${upper}`)
     const n = Math.max(0, upper - lower)

@@ -23,6 +23,7 @@ export {
   abs, sign, floor, ceil, round, logistic, not, stopGradient,
 } from '../primitives/unary'
 export { integerPow } from '../primitives/integer_pow'
+export { xor, shiftLeft, shiftRightLogical, shiftRightArithmetic } from '../primitives/bitwise'
 export { convertElementType, broadcastInDim, reshape, transpose, squeeze, selectN } from '../primitives/shape'
 export { reduceSum, reduceMax, reduceMin, reduceProd, argmax, argmin } from '../primitives/reduce'
 export { dotGeneral } from '../primitives/dot'

@@ -8,6 +8,7 @@
  * sums the cotangent back to a scalar.
  */
 import type { ConcreteArray } from '../core/array'
+import { lowerOp } from '../backend/scalar'
 import { DTypeError } from '../core/errors'
 import type { BaseRules, JvpRule, RuleTable, Tangent, TransposeRule } from '../core/rules'
 import { isUndef, isZero } from '../core/rules'
@@ -78,6 +79,8 @@ const binary = <P extends BinaryPrim>(
     },
     jvp,
     batch: elementwiseBatch(prim),
+    // One scalar op of the same name; a 0-d operand is the same element everywhere.
+    lower: lowerOp(prim),
   }) as BaseRules<P>
 
 const plain = (g: (a: number, b: number) => number) => () => g

@@ -1,6 +1,7 @@
 /**
  * Primitives layer: integer_pow — x^y for a static integer y (x² is `integer_pow[y=2] x`).
  */
+import { op } from '../backend/scalar'
 import { DTypeError, ValueError } from '../core/errors'
 import { type RuleTable, Zero, isZero } from '../core/rules'
 import { type Tracer, bind1 } from '../core/tracer'
@@ -54,5 +55,7 @@ export const integerPowRules: Pick<RuleTable, 'integer_pow'> = {
       return [[out], [p.y === 1 ? dx : mul(dx, scale)]]
     },
     batch: unaryBatch('integer_pow'),
+    // x^y by the same repeated squaring as the impl (so x³ = x·(x·x) exactly), rounded once.
+    lower: ([x], p, avals) => op('ipow', [x], avals.out.dtype, p.y),
   },
 }

@@ -3,6 +3,7 @@
  * convert_element_type, select_n, iota. All but iota and select_n's predicate are linear.
  */
 import { ConcreteArray } from '../core/array'
+import { coord, op } from '../backend/scalar'
 import { AxisError, DTypeError, ShapeError, ValueError } from '../core/errors'
 import { type BDim, type RuleTable, Zero, isUndef, isZero } from '../core/rules'
 import { type Tracer, bind1 } from '../core/tracer'
@@ -174,6 +175,8 @@ const convertRules: RuleTable['convert_element_type'] = {
     return [convertElementType(ct, a.dtype, a.weakType)]
   },
   batch: unaryBatch('convert_element_type'),
+  // castScalar per element: float → int32 truncates (NaN → 0), anything → bool is x ≠ 0.
+  lower: ([x], p) => op('cast', [x], p.newDtype),
 }
 
 
@@ -250,6 +253,8 @@ const selectRules: RuleTable['select_n'] = {
     const w = bdims[0] === null && which.ndim === 0 ? which : toFull(which, bdims[0])
     return [[selectN(w, ...cases.map((c, i) => toFull(c, bdims[i + 1])))], [0]]
   },
+  // cases[clamp(which)]: a conditional expression over the (already computed) cases.
+  lower: (xs, _p, avals) => op('select', xs, avals.out.dtype),
 }
 
 // ---- iota --------------------------------------------------------------------------------
@@ -277,6 +282,8 @@ const iotaRules: RuleTable['iota'] = {
   jvp: zeroJvp('iota'),
   // iota has no operands, so it is never batched; a rule is still required by the registry.
   batch: (_n, _xs, _b, p) => [[iota(p.dtype, p.shape, p.dimension)], [null as BDim]],
+  // The element's own coordinate along `dimension`.
+  lower: (_xs, p) => coord(p.dimension, p.dtype),
 }
 
 export const shapeRules: Pick<

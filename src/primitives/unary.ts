@@ -7,6 +7,7 @@
  * that passes the batch axis through.
  */
 import type { ConcreteArray } from '../core/array'
+import { lowerOp } from '../backend/scalar'
 import { type BaseRules, type JvpRule, type RuleTable, type Tangent, isZero } from '../core/rules'
 import { type Tracer, bind1 } from '../core/tracer'
 import { type ShapedArray, avalStr, shaped } from '../ir/aval'
@@ -68,6 +69,8 @@ const unary = <P extends UnaryPrim>(
   impl: (xs: readonly ConcreteArray[]) => [unaryImpl(xs[0], f, xs[0].aval)],
   jvp,
   batch: unaryBatch(prim),
+  // One scalar op of the same name (sin → Math.sin, …; `not` is logical for bool, bitwise for int32).
+  lower: lowerOp(prim),
 })
 
 /** jvp of y = f(x) whose derivative is `scale(x, y)`: dy = scale · dx. */

@@ -150,8 +150,18 @@ export function vjp(f: (...args: any[]) => any, primals: readonly unknown[], opt
 const countLeaves = (d: TreeDef): number =>
   d.kind === 'leaf' ? 1 : d.kind === 'none' ? 0 : d.children.reduce((n, c) => n + countLeaves(c), 0)
 
+/** Options of `grad` and `valueAndGrad`. */
 export interface GradOptions {
+  /**
+   * Which arguments to differentiate (default 0). A number gives the gradient with the
+   * structure of that argument; an array gives a tuple of gradients, one per listed argument.
+   * Differentiated arguments must be float arrays (or pytrees of them).
+   */
   readonly argnums?: number | readonly number[]
+  /**
+   * The function returns `[output, aux]`: `aux` (any pytree) is passed through, not
+   * differentiated. `grad` then returns `[g, aux]`, `valueAndGrad` `[[value, aux], g]`.
+   */
   readonly hasAux?: boolean
 }
 

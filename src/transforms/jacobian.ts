@@ -15,8 +15,11 @@ import { linearizeFlat, pullbackFlat } from './autodiff'
 import { flattenArrays, flattenFun, requireFloatInputs, requireFunction, selectArgnums } from './flat'
 import { vmapFlatChunked } from './vmap'
 
+/** Options of `jacfwd`, `jacrev` and `hessian`. */
 export interface JacOptions {
+  /** Which arguments to differentiate (default 0); an array gives a tuple of Jacobians. */
   readonly argnums?: number | readonly number[]
+  /** The function returns `[output, aux]`; the result is then `[jacobian, aux]`. */
   readonly hasAux?: boolean
   /** Evaluate the basis in chunks of this many directions (bounds peak memory). */
   readonly chunkSize?: number
@@ -60,6 +63,12 @@ const prepare = (f: (...args: any[]) => any, args: any[], opts: JacOptions, wher
 const assemble = (outTree: TreeDef, inTree: TreeDef, blocks: Tracer[][]): any =>
   unflatten(outTree, blocks.map((row) => unflatten(inTree, row)))
 
+/**
+ * The Jacobian of `f` by forward mode: one `jvp` per input element, evaluated together as one
+ * batched pass. Cheaper than `jacrev` when there are fewer inputs than outputs. For an output
+ * of shape `out` and an input of shape `in`, the block has shape `[...out, ...in]`; pytree
+ * outputs and inputs give the output's tree of input trees (JAX's layout).
+ */
 export const jacfwd =
   (f: (...args: any[]) => any, opts: JacOptions = {}) =>
   (...args: any[]): any => {
@@ -86,6 +95,11 @@ export const jacfwd =
     return opts.hasAux ? [jac, aux()] : jac
   }
 
+/**
+ * The Jacobian of `f` by reverse mode: one forward pass, then one pullback per output element
+ * (batched). Cheaper than `jacfwd` when there are fewer outputs than inputs. Same layout as
+ * `jacfwd`: shape `[...out, ...in]` per (output leaf, input leaf).
+ */
 export const jacrev =
   (f: (...args: any[]) => any, opts: JacOptions = {}) =>
   (...args: any[]): any => {

@@ -14,6 +14,7 @@ import { traceToJaxpr } from '../interpret/stage'
 import { type TreeDef, treedefStr, unflatten } from '../tree/treedef'
 import { flattenArrays, flattenFun, requireFunction } from './flat'
 
+/** Options of `jit`. */
 export interface JitOptions {
   /** Arguments passed as JS values (not traced): part of the cache key, so a new value re-traces. */
   readonly staticArgnums?: number | readonly number[]
@@ -42,12 +43,22 @@ interface Compiled {
   readonly outTree: TreeDef
 }
 
+/** A jitted function: callable as `f`, plus how often it has been traced. */
 export interface JitFunction<F extends (...args: any[]) => any> {
+  /** Calls `f`'s compiled form (tracing it first if this input signature is new). */
   (...args: Parameters<F>): ReturnType<F>
   /** How many times the function has been traced (a new signature traces again). */
   readonly traceCount: number
 }
 
+/**
+ * `f` traced once per input signature (pytree structure, shapes, dtypes, weak types and the
+ * values of `staticArgnums` arguments), its jaxpr optimized (jit inlining, algebraic
+ * simplification, constant folding, CSE, DCE) and cached. Composes with every transformation:
+ * `grad(jit(f))` and `jit(grad(f))` both work. Inside `f`, array arguments are abstract: reading
+ * their values (`item()`, `Number(x)`, `x > 0`) throws a `ConcretizationError`, so pass
+ * configuration (step counts, flags, shapes) as static arguments.
+ */
 export const jit = <F extends (...args: any[]) => any>(f: F, opts: JitOptions = {}): JitFunction<F> => {
   requireFunction(f, 'jit')
   const statics = new Set(typeof opts.staticArgnums === 'number' ? [opts.staticArgnums] : (opts.staticArgnums ?? []))

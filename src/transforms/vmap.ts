@@ -11,10 +11,17 @@ import { bind1 } from '../core/tracer'
 import { broadcastPrefix, flatten, unflatten } from '../tree/treedef'
 import { flattenArrays, flattenFun, requireFunction } from './flat'
 
+/**
+ * Where the batch axis is: an axis number (negative counts from the end), `null` for "not
+ * batched", or a pytree prefix of them (a JS array per argument / output, an object per field).
+ */
 export type AxisSpec = number | null | readonly AxisSpec[] | { readonly [k: string]: AxisSpec }
 
+/** Options of `vmap`. */
 export interface VmapOptions {
+  /** The batch axis of each argument (default 0 for every argument); `null` broadcasts it. */
   readonly inAxes?: AxisSpec
+  /** Where the batch axis goes in each output (default 0). */
   readonly outAxes?: AxisSpec
   /** Needed when no argument is mapped. */
   readonly axisSize?: number
@@ -105,6 +112,12 @@ export const vmapFlatChunked = (
   })
 }
 
+/**
+ * `f` mapped over a batch axis of its arguments: every primitive inside `f` is rewritten to
+ * work on the whole batch at once (no loop over the examples). All mapped axes must have the
+ * same size; outputs are stacked along `outAxes`. Composes with every other transformation,
+ * e.g. `vmap(grad(loss), { inAxes: [null, 0, 0] })` for per-example gradients.
+ */
 export const vmap =
   <F extends (...args: any[]) => any>(f: F, opts: VmapOptions = {}) =>
   (...args: Parameters<F>): ReturnType<F> => {

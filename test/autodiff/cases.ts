@@ -47,6 +47,7 @@ export const NON_DIFFERENTIABLE: readonly PrimName[] = [
   'sign', 'floor', 'ceil', 'round', 'not', 'stop_gradient',
   'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and', 'or',
   'argmax', 'argmin', 'iota',
+  'xor', 'shift_left', 'shift_right_logical', 'shift_right_arithmetic',
 ]
 
 /** Higher-order primitives: they carry jaxprs and are tested by composition (jit.test.ts,
@@ -388,6 +389,11 @@ export const nonDifferentiableCases = (): PrimCase[] => [
   c('argmin', 'i32[2,3] axis 1', { axis: 1, indexDtype: 'int32' }, (r) => [ints([2, 3], r, -9, 9)], []),
   c('iota', 'i32[2,3] dim 1', { dtype: 'int32', shape: [2, 3], dimension: 1 }, () => [], []),
   c('iota', 'f64[4] dim 0', { dtype: 'float64', shape: [4], dimension: 0 }, () => [], []),
+  // bitwise: any 32-bit words; shift amounts partly outside [0, 31] (XLA: shifted out)
+  ...(['xor', 'shift_left', 'shift_right_logical', 'shift_right_arithmetic'] as const).flatMap((p) => [
+    c(p, 'i32[4], i32[4]', {}, (r) => [ints([4], r, -(2 ** 31), 2 ** 31 - 1), ints([4], r, -3, 40)], []),
+    c(p, 'i32[], i32[2,3]', {}, (r) => [ints([], r, -(2 ** 31), 2 ** 31 - 1), ints([2, 3], r, 0, 31)], []),
+  ]),
 ]
 
 /** float32 data (values rounded by the Float32Array store). */

@@ -86,3 +86,12 @@ describe('errors a newcomer hits first', () => {
     expect(() => vmap((a: Array, b: Array) => a.add(b))(np.ones([3]), np.ones([4]))).toThrow(/argument 0 axis 0 has size 3; argument 1 axis 0 has size 4/)
   })
 })
+
+describe('reading values back', () => {
+  it('String shows NaN and infinities as themselves; item() is a number (bool → 1/0)', () => {
+    expect(String(np.array([NaN, Infinity, -Infinity, 1.5]))).toBe('Array([NaN,Infinity,-Infinity,1.5], dtype=float64)')
+    const t: number = np.array(true).item()
+    expect(t).toBe(1)
+    expect(np.array(2.5).item() + 1).toBe(3.5)
+  })
+})

@@ -1,0 +1,220 @@
+/**
+ * Backend, JS code generator: a `LoopKernel` as a function `(a0, a1, …, o0, o1, …) => void`
+ * over typed arrays.
+ *
+ * The loop nest opens the kept loops, then the reduced ones. Every node is computed at the
+ * shallowest loop level where all it reads is defined (loop-invariant code motion: a load of
+ * a 0-d input, a constant expression, a value that only depends on outer loops is computed
+ * once per outer iteration). Index arithmetic is split the same way: the part of an affine
+ * index that depends on loops 0…L−1 is summed when loop L−1 opens. Accumulators are set before
+ * the first reduced loop and stored after it closes; each reduction visits its elements in
+ * row-major order, as the reference impls do, so sums are bitwise equal to the reference.
+ */
+import { CodegenError, checkDType, constant, ident, int } from '../emit'
+import type { Affine, KNode, LoopKernel, Reduction } from '../kernel'
+import { HELPERS, type Helper, emitOp } from './ops'
+
+const isFloat = (d: string) => d === 'float64' || d === 'float32'
+
+/** Level of an affine index: 1 + the innermost loop it moves with (0: loop-invariant). */
+const affineLevel = (a: Affine): number => {
+  for (let d = a.st.length - 1; d >= 0; d--) if (a.st[d] !== 0) return d + 1
+  return 0
+}
+
+class Indexer {
+  private readonly ids = new Map<string, number>()
+  private readonly affs: Affine[] = []
+  add(a: Affine): number {
+    const key = `${a.off}|${a.st.join(',')}`
+    let id = this.ids.get(key)
+    if (id === undefined) {
+      id = this.affs.length
+      this.ids.set(key, id)
+      this.affs.push(a)
+    }
+    return id
+  }
+  /** Declarations of the partial indices that change when loop `d` opens. */
+  partials(d: number): string[] {
+    const out: string[] = []
+    this.affs.forEach((a, id) => {
+      if (a.st[d] === 0 || affineLevel(a) === d + 1) return
+      out.push(`const ${ident('q', id)}_${int(d + 1)} = ${this.partial(a, id, d + 1)};`)
+    })
+    return out
+  }
+  /** The full index, valid inside every loop it moves with. */
+  expr(a: Affine): string {
+    return this.partial(a, this.add(a), affineLevel(a))
+  }
+  /** off + Σ_{d < level} st[d]·i_d, reusing the partial declared at the previous level. */
+  private partial(a: Affine, id: number, level: number): string {
+    let prev: string | null = null
+    for (let d = level - 2; d >= 0; d--) {
+      if (a.st[d] !== 0) {
+        prev = `${ident('q', id)}_${int(d + 1)}`
+        break
+      }
+    }
+    const terms: string[] = []
+    if (prev !== null) terms.push(prev)
+    else if (a.off !== 0) terms.push(int(a.off))
+    const d = level - 1
+    if (d >= 0 && a.st[d] !== 0) terms.push(a.st[d] === 1 ? ident('i', d) : `${ident('i', d)} * ${int(a.st[d])}`)
+    return terms.length === 0 ? '0' : terms.join(' + ')
+  }
+}
+
+const RED_INIT: Record<string, (dtype: string) => string> = {
+  sum: () => '0',
+  prod: () => '1',
+  max: (d) => (isFloat(d) ? '-Infinity' : d === 'int32' ? '-2147483648' : '0'),
+  min: (d) => (isFloat(d) ? 'Infinity' : d === 'int32' ? '2147483647' : '1'),
+  argmax: () => '-Infinity',
+  argmin: () => 'Infinity',
+}
+
+const combine = (r: Reduction, acc: string, v: string, k: string, counter: string): string => {
+  const intAcc = r.acc === 'int32'
+  switch (r.op) {
+    case 'sum': return intAcc ? `${acc} = ${acc} + ${v} | 0;` : `${acc} += ${v};`
+    case 'prod': return intAcc ? `${acc} = Math.imul(${acc}, ${v});` : `${acc} *= ${v};`
+    // NaN propagates (once the accumulator is NaN no comparison replaces it)
+    case 'max': return `if (${v} > ${acc} || ${v} !== ${v}) ${acc} = ${v};`
+    case 'min': return `if (${v} < ${acc} || ${v} !== ${v}) ${acc} = ${v};`
+    // first index of the extremum; the first NaN wins and stops the search (as the impl)
+    case 'argmax': return `if (${acc} === ${acc} && (${v} > ${acc} || ${v} !== ${v})) { ${acc} = ${v}; ${k} = ${counter}; }`
+    case 'argmin': return `if (${acc} === ${acc} && (${v} < ${acc} || ${v} !== ${v})) { ${acc} = ${v}; ${k} = ${counter}; }`
+  }
+}
+
+/** The body of the kernel function (parameters a0…, then o0…) without its helpers, and the
+ *  helper definitions it needs (kept apart so a caller can hoist them out of a loop). */
+export const genLoopParts = (k: LoopKernel): { helpers: string[]; body: string } => {
+  const R = k.domain.length
+  const K = R - k.nReduced
+  k.domain.forEach(int)
+  const idx = new Indexer()
+  const nodes = k.nodes
+  const ref = (n: number) => {
+    if (!Number.isInteger(n) || n < 0 || n >= nodes.length) throw new CodegenError(`codegen: bad node reference ${n}`)
+    return n
+  }
+  const deps = (node: KNode): number[] =>
+    node.k === 'op' ? node.args.map(ref) : node.k === 'pick' ? [ref(node.fallback), ...node.pieces.flatMap((p) => (p.node >= 0 ? [ref(p.node)] : []))] : []
+  // level: the loop depth at which a node can be computed; post: it needs a reduction's result
+  const level = new Array<number>(nodes.length).fill(0)
+  const post = new Array<boolean>(nodes.length).fill(false)
+  const atom = new Array<string>(nodes.length)
+  nodes.forEach((n, i) => {
+    atom[i] = n.k === 'lit' ? constant(n.value, n.dtype) : n.k === 'acc' ? ident('v', n.red) : ident('t', i)
+    if (n.k === 'load' || n.k === 'coord') level[i] = affineLevel(n.idx)
+    else if (n.k === 'pick') level[i] = Math.max(level[n.fallback], ...n.pieces.flatMap((p) => [affineLevel(p.idx), ...p.conds.map((c) => affineLevel(c.c))]))
+    else if (n.k === 'acc') {
+      if (!Number.isInteger(n.red) || n.red < 0 || n.red >= k.reductions.length) throw new CodegenError(`codegen: bad reduction reference ${n.red}`)
+      level[i] = K
+      post[i] = true
+    }
+    deps(n).forEach((a) => {
+      level[i] = Math.max(level[i], level[a])
+      post[i] ||= post[a]
+    })
+  })
+  for (const n of nodes) {
+    if (n.k === 'load' || n.k === 'coord') idx.add(n.idx)
+    if (n.k === 'pick') n.pieces.forEach((p) => [p.idx, ...p.conds.map((c) => c.c)].forEach((a) => idx.add(a)))
+  }
+  ;[...k.stores, ...k.reductions, ...k.epilogue].forEach((s) => idx.add(s.idx))
+
+  // the nodes each part needs: the main sweep, and the epilogue (its own copies of main nodes
+  // inside the reduced loops — those of the main sweep are out of scope there)
+  const mainLive = new Array<boolean>(nodes.length).fill(false)
+  const epiLive = new Array<boolean>(nodes.length).fill(false)
+  const mark = (live: boolean[], n: number, epi: boolean): void => {
+    if (live[n]) return
+    if (epi && !post[n] && level[n] <= K) return mainLive[n] ? undefined : mark(mainLive, n, false)
+    if (!epi && post[n]) throw new CodegenError('codegen: a reduction result is used before the reduction ends')
+    live[n] = true
+    deps(nodes[n]).forEach((a) => mark(live, a, epi))
+  }
+  k.stores.forEach((s) => mark(mainLive, ref(s.node), false))
+  k.reductions.forEach((r) => mark(mainLive, ref(r.node), false))
+  k.epilogue.forEach((s) => mark(epiLive, ref(s.node), true))
+
+  const helpers = new Set<Helper>()
+  const lines = (live: boolean[], lvl: number, wantPost: boolean | null) =>
+    nodes.flatMap((n, i) => (live[i] && level[i] === lvl && n.k !== 'lit' && n.k !== 'acc' && (wantPost === null || post[i] === wantPost) ? nodeLines(n, i, atom, idx, nodes, helpers, k.f32 === 'exact') : []))
+  const accs = k.reductions.map((_, j) => ident('r', j))
+  const inits = k.reductions.flatMap((r, j) => [`let ${accs[j]} = ${RED_INIT[r.op](r.acc)};`, ...(r.op.startsWith('arg') ? [`let ${ident('k', j)} = 0;`] : [])])
+  const counter = K < R ? ident('i', K) : '0'
+  const store = (s: { node: number; out: number; idx: Affine }) => `${ident('o', s.out)}[${idx.expr(s.idx)}] = ${atom[s.node]};`
+  const combines = k.reductions.map((r, j) => combine(r, accs[j], atom[r.node], ident('k', j), counter))
+  // after the reductions: their results (rounded as stored), then the epilogue
+  const used = new Set(nodes.flatMap((n, i) => (n.k === 'acc' && epiLive[i] ? [n.red] : [])))
+  const results = k.reductions.flatMap((r, j) => {
+    const v = r.op.startsWith('arg') ? ident('k', j) : accs[j]
+    const out = checkDType(k.outputs[r.out])
+    const value = `const ${ident('v', j)} = ${out === 'float32' ? `Math.fround(${v})` : v};`
+    return [`${ident('o', r.out)}[${idx.expr(r.idx)}] = ${v};`, ...(used.has(j) ? [value] : [])]
+  })
+  const loopOpen = (d: number) => [`for (let ${ident('i', d)} = 0; ${ident('i', d)} < ${int(k.domain[d])}; ${ident('i', d)}++) {`, ...idx.partials(d)]
+  const epilogue: string[] = [...lines(epiLive, K, true)]
+  if (k.epilogue.length > 0) {
+    for (let d = K; d < R; d++) epilogue.push(...loopOpen(d), ...lines(epiLive, d + 1, null))
+    epilogue.push(...k.epilogue.map(store), ...Array<string>(R - K).fill('}'))
+  }
+
+  const out: string[] = [...lines(mainLive, 0, false)]
+  for (let d = 0; d < R; d++) {
+    if (d === K) out.push(...inits)
+    out.push(...loopOpen(d), ...lines(mainLive, d + 1, false))
+  }
+  // no reduced loops: each point's reductions fold a single element, in the innermost block
+  if (K === R) out.push(...inits)
+  out.push(...k.stores.map(store), ...combines)
+  if (K === R) out.push(...results, ...epilogue)
+  for (let d = R - 1; d >= 0; d--) {
+    out.push('}')
+    if (d === K) out.push(...results, ...epilogue)
+  }
+  return { helpers: [...helpers].map((h) => HELPERS[h]), body: out.join('\n') }
+}
+
+/** The body of the kernel function; parameters are a0…, then o0…. */
+export const genLoopBody = (k: LoopKernel): string => {
+  const { helpers, body } = genLoopParts(k)
+  return [...helpers, body].join('\n')
+}
+
+const nodeLines = (n: KNode, i: number, atom: readonly string[], idx: Indexer, nodes: readonly KNode[], helpers: Set<Helper>, exactF32: boolean): string[] => {
+  const t = atom[i]
+  switch (n.k) {
+    case 'load': {
+      const at = n.clamp >= 0 ? `Math.min(Math.max(${idx.expr(n.idx)}, 0), ${int(n.clamp)})` : idx.expr(n.idx)
+      return [`const ${t} = ${ident('a', n.input)}[${at}];`]
+    }
+    case 'coord': return [`const ${t} = ${idx.expr(n.idx)};`]
+    case 'op': {
+      const e = emitOp(n.op, n.dtype, n.args.map((a) => atom[a]), n.args.map((a) => nodes[a].dtype), n.attr, t, exactF32)
+      e.helpers.forEach((h) => helpers.add(h))
+      return [...e.pre, `const ${t} = ${e.expr};`]
+    }
+    case 'pick': {
+      let expr = atom[n.fallback]
+      for (let p = n.pieces.length - 1; p >= 0; p--) {
+        const piece = n.pieces[p]
+        const conds = piece.conds.map((c) => {
+          const x = idx.expr(c.c)
+          return `${x} >= ${int(c.lo)} && ${x} < ${int(c.lo + c.n)}`
+        })
+        const load = piece.node >= 0 ? atom[piece.node] : `${ident('a', piece.input)}[${idx.expr(piece.idx)}]`
+        expr = conds.length === 0 ? load : `(${conds.join(' && ')} ? ${load} : ${expr})`
+      }
+      return [`const ${t} = ${expr};`]
+    }
+    case 'lit':
+    case 'acc':
+      return []
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * Backend: eager evaluation through generated kernels.
+ *
+ * Elementwise primitives (those with a lowering) run one generated loop per op signature —
+ * (primitive, the params that matter, operand dtypes, which operands are 0-d) — built from the
+ * same op templates as the fused kernels, so eager and jit compute each element with one code
+ * path. The loop takes the length as an argument: one kernel serves every shape.
+ *
+ * The shared impls call their scalar function through a closure per element (a megamorphic
+ * call once several ops have run), so a generated loop is several times faster on large
+ * arrays; on tiny arrays the signature lookup costs more than it saves, so below
+ * `EAGER_MIN_SIZE` elements the impl runs (measured: docs/performance.md).
+ *
+ * A scan called eagerly runs its compiled program (a JS loop over a compiled body) when it is
+ * long enough to repay compiling it.
+ */
+import { ConcreteArray } from '../core/array'
+import { rulesOf } from '../core/rules'
+import { type ShapedArray, sizeOf } from '../ir/aval'
+import { type DType, type TypedArray, allocate } from '../ir/dtypes'
+import { Jaxpr, Var, makeEqn } from '../ir/jaxpr'
+import type { ParamsMap, PrimName } from '../ir/params'
+import { HELPERS, TEMPLATED, emitOp } from './codegen/ops'
+import { backendMode, stats } from './compile'
+import { checkDType, constant, ident } from './emit'
+import type { Program } from './program'
+import { type ScalarExpr, arg } from './scalar'
+
+/** Below this many elements an eager elementwise op runs its impl (see the module comment). */
+export const EAGER_MIN_SIZE = 256
+let minSize = EAGER_MIN_SIZE
+/** Change the size threshold of eager kernels (tests use 0 to run every op through them). */
+export const setEagerMinSize = (n: number): void => {
+  minSize = n
+}
+/** A scan called eagerly is compiled when it runs at least this many steps (a while loop's
+ *  trip count is unknown ahead: it runs its impl). */
+export const EAGER_MIN_STEPS = 256
+
+type EagerFn = (...args: (TypedArray | number)[]) => void
+const kernels = new Map<string, EagerFn>()
+
+/** The loop `o0[i] = expr(a0[i] or a0[0], …)` for i < n, from a lowering's expression. */
+const eagerSource = (expr: ScalarExpr, dtypes: readonly DType[], scalar: readonly boolean[]): string | null => {
+  const pre: string[] = []
+  const body: string[] = []
+  const helpers = new Set<string>()
+  let tmp = 0
+  const emit = (x: ScalarExpr): { atom: string; dtype: DType } | null => {
+    switch (x._tag) {
+      case 'arg':
+        return { atom: scalar[x.index] ? ident('p', x.index) : ident('a', x.index) + '[i]', dtype: dtypes[x.index] }
+      case 'lit':
+        return { atom: constant(x.value, checkDType(x.dtype)), dtype: x.dtype }
+      case 'coord':
+        return null
+      case 'op': {
+        if (!TEMPLATED.has(x.op)) return null
+        const args = x.args.map(emit)
+        if (args.some((a) => a === null)) return null
+        const t = ident('t', tmp++)
+        const atoms = args.map((a) => (a as { atom: string }).atom)
+        // operands that are loads are bound to names first (templates may repeat them)
+        const names = atoms.map((a, q) => {
+          if (!a.endsWith('[i]')) return a
+          const nm = `${t}_${q}`
+          body.push(`const ${nm} = ${a};`)
+          return nm
+        })
+        const e = emitOp(x.op, checkDType(x.dtype), names, args.map((a) => (a as { dtype: DType }).dtype), x.attr, t, true)
+        e.helpers.forEach((h) => helpers.add(h))
+        body.push(...e.pre, `const ${t} = ${e.expr};`)
+        return { atom: t, dtype: x.dtype }
+      }
+    }
+  }
+  const r = emit(expr)
+  if (r === null) return null
+  dtypes.forEach((_, q) => scalar[q] && pre.push(`const ${ident('p', q)} = ${ident('a', q)}[0];`))
+  const params = [...dtypes.map((_, q) => ident('a', q)), 'o0', 'n']
+  return [
+    '"use strict";',
+    ...[...helpers].map((h) => HELPERS[h as keyof typeof HELPERS]),
+    `return function (${params.join(', ')}) {`,
+    ...pre,
+    'for (let i = 0; i < n; i++) {',
+    ...body,
+    `o0[i] = ${r.atom};`,
+    '}',
+    '};',
+  ].join('\n')
+}
+
+/** The params that change an elementwise op's code (the rest never do). */
+const paramsKey = (prim: PrimName, params: unknown): string | null => {
+  if (prim === 'integer_pow') {
+    const y = (params as { y: unknown }).y
+    return typeof y === 'number' && Number.isSafeInteger(y) ? `y${y}` : null
+  }
+  if (prim === 'convert_element_type') {
+    const d = (params as { newDtype: unknown }).newDtype
+    return typeof d === 'string' ? d : null
+  }
+  return ''
+}
+
+const elementwise = (prim: PrimName, xs: readonly ConcreteArray[], params: unknown): ConcreteArray[] | null => {
+  // the output has as many elements as the largest operand (0-d operands broadcast): small
+  // ops leave at once, before any other work
+  let n = 0
+  for (const x of xs) n = Math.max(n, x.data.length)
+  if (n < minSize || xs.length === 0) return null
+  const rules = rulesOf(prim)
+  const lower = rules.lower
+  if (lower === undefined) return null
+  const [out] = rules.abstractEval(xs.map((x) => x.aval), params as never)
+  if (sizeOf(out.shape) !== n) return null
+  const pk = paramsKey(prim, params)
+  if (pk === null) return null
+  const scalar = xs.map((x) => x.aval.shape.length === 0)
+  const key = `${prim}|${pk}|${xs.map((x, q) => x.dtype + (scalar[q] ? 's' : 'v')).join(',')}|${out.dtype}`
+  let fn = kernels.get(key)
+  if (fn === undefined) {
+    const expr = lower(xs.map((_, q) => arg(q)), params as never, { ins: xs.map((x) => x.aval), out })
+    const src = eagerSource(expr, xs.map((x) => x.dtype), scalar)
+    if (src === null) return null
+    fn = new Function(src)() as EagerFn
+    stats.kernelsCompiled++
+    kernels.set(key, fn)
+  }
+  const dst = allocate(out.dtype, n)
+  fn(...xs.map((x) => x.data), dst, n)
+  return [new ConcreteArray(dst, out.shape, out.dtype, out.weakType)]
+}
+
+const oneEqnPrograms = new WeakMap<object, Program>()
+
+/** A scan called eagerly: the program of the one-equation jaxpr (cached per params). */
+const control = (prim: PrimName, xs: readonly ConcreteArray[], params: object, compile: (j: Jaxpr) => Program): ConcreteArray[] | null => {
+  if ((params as ParamsMap['scan']).length < EAGER_MIN_STEPS) return null
+  const outAvals: ShapedArray[] = rulesOf(prim).abstractEval(xs.map((x) => x.aval), params as never)
+  let p = oneEqnPrograms.get(params)
+  if (p === undefined) {
+    const ins = xs.map((x) => new Var(x.aval))
+    const outs = outAvals.map((a) => new Var(a))
+    p = compile(new Jaxpr([], ins, [makeEqn(prim, ins, params as never, outs)], outs))
+    oneEqnPrograms.set(params, p)
+  }
+  const ys = p.run(xs.map((x) => x.data))
+  return ys.map((d, i) => new ConcreteArray(d, outAvals[i].shape, outAvals[i].dtype, outAvals[i].weakType))
+}
+
+/** The EvalTrace hook: a result, or null to run the primitive's impl. */
+export const makeEagerHook =
+  (compile: (j: Jaxpr) => Program) =>
+  (prim: PrimName, xs: readonly ConcreteArray[], params: unknown): ConcreteArray[] | null => {
+    if (backendMode() === 'reference') return null
+    if (prim === 'scan') return control(prim, xs, params as object, compile)
+    return elementwise(prim, xs, params)
+  }

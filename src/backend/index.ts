@@ -1,0 +1,47 @@
+/**
+ * Backend: the fused-kernel evaluator (DESIGN §5). `compileJaxpr` turns a jaxpr into a
+ * `Program` — validated, call bodies inlined, planned into fused loop kernels, matmul kernels
+ * and steps for the rest, each kernel generated and compiled once per structure — cached per
+ * jaxpr object (jaxprs are immutable). `runJit` is the `jit` primitive's evaluator.
+ *
+ * The reference interpreter (the primitives' impls driven by evalJaxpr) stays the definition
+ * of every result: LEIBNIZ_BACKEND=reference, `setBackend('reference')`, or an environment
+ * without `new Function` selects it.
+ */
+import { ConcreteArray, setEagerHook } from '../core/array'
+import type { Jaxpr } from '../ir/jaxpr'
+import { evalJaxpr } from '../interpret/eval'
+import { Builder } from './build'
+import { makeEagerHook } from './eager'
+import { backendMode, onModeChange } from './compile'
+import { planJaxpr } from './plan'
+import { Program } from './program'
+import { flattenCalls } from './validate'
+
+export { EAGER_MIN_SIZE, EAGER_MIN_STEPS, setEagerMinSize } from './eager'
+export { backendMode, setBackend, float32Mode, setFloat32Mode, stats, kernelSource } from './compile'
+export type { Program } from './program'
+export { describeProgram } from './describe'
+
+let programs = new WeakMap<Jaxpr, Program>()
+onModeChange(() => (programs = new WeakMap()))
+
+export const compileJaxpr = (j: Jaxpr): Program => {
+  let p = programs.get(j)
+  if (p === undefined) {
+    const plan = planJaxpr(flattenCalls(j))
+    p = new Program(new Builder(plan, compileJaxpr).build())
+    programs.set(j, p)
+  }
+  return p
+}
+
+/** Evaluate a closed-over-nothing jaxpr on concrete arrays: compiled, or by the reference
+ *  interpreter when the backend is off. */
+export const runJit = (j: Jaxpr, xs: readonly ConcreteArray[]): ConcreteArray[] => {
+  if (backendMode() === 'reference' || j.constVars.length > 0) return evalJaxpr(j, [], xs) as ConcreteArray[]
+  const outs = compileJaxpr(j).run(xs.map((x) => x.data))
+  return j.outs.map((a, i) => new ConcreteArray(outs[i], a.aval.shape, a.aval.dtype, a.aval.weakType))
+}
+
+setEagerHook(makeEagerHook(compileJaxpr))

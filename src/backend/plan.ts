@@ -1,0 +1,294 @@
+/**
+ * Backend: the fusion planner. From a (flattened, validated) jaxpr it decides which values
+ * are materialized and groups the rest into loop kernels:
+ *
+ *   1. Classify equations: elementwise (they have a `lower` rule), structural (index maps),
+ *      pad/concatenate (guarded loads), reductions, contractions (small or vector-like ones
+ *      are fused as reductions of products, large ones go to the matmul kernel), control flow
+ *      (scan, while, cond) and opaque primitives (their reference impl is called).
+ *   2. Materialize: jaxpr outputs, reduction and contraction results, operands of opaque and
+ *      control-flow equations — then, by expanding every root's region, whatever expansion
+ *      asks to cut, and expensive values that several kernels (or several index maps) would
+ *      each recompute. Repeat until nothing changes.
+ *   3. Schedule: walk the equations in order; a root joins the latest kernel with the same loop
+ *      domain whose position is after everything the root reads (or that stores, at the same
+ *      index, a value the root reads — it is then reused as a node), else opens a new kernel.
+ *      So independent outputs of one shape come out of one loop, and a reduction shares its
+ *      loop with the elementwise values computed over its input.
+ */
+import { rulesOf } from '../core/rules'
+import type { Eqn, Jaxpr, Var } from '../ir/jaxpr'
+import { TEMPLATED } from './codegen/ops'
+import { identityMap, mapKey, selectMap } from './indexmap'
+import { CHEAP, type Cls, type PlanCtx, Region } from './region'
+import { dotGeometry, dotMaps, reduceDomain } from './roots'
+import { type ScalarExpr, arg } from './scalar'
+
+const STRUCT = new Set(['broadcast_in_dim', 'reshape', 'transpose', 'squeeze', 'slice'])
+const REDUCE = new Set(['reduce_sum', 'reduce_max', 'reduce_min', 'reduce_prod', 'argmax', 'argmin'])
+const CTRL = new Set(['scan', 'while', 'cond'])
+const TRANSCENDENTAL = new Set(['sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'tanh', 'exp', 'expm1', 'log', 'log1p', 'logistic', 'pow', 'atan2'])
+
+/** Contractions fused as loop reductions: no contraction, little work, or a matrix-vector
+ *  product contiguous along k on both sides (one running sum per output, hoisted operands).
+ *  The rest go to the register-blocked matmul kernel. */
+const FUSED_DOT_WORK = 1 << 14
+
+const classify = (e: Eqn): Cls => {
+  if (STRUCT.has(e.prim)) return 'struct'
+  if (REDUCE.has(e.prim)) return 'reduce'
+  if (CTRL.has(e.prim)) return 'ctrl'
+  if (e.prim === 'concatenate') return 'pick'
+  if (e.prim === 'pad') {
+    const cfg = (e.params as { paddingConfig: ReadonlyArray<readonly [number, number, number]> }).paddingConfig
+    return cfg.every((c) => c[2] === 0) ? 'pick' : 'opaque'
+  }
+  if (e.prim === 'dot_general') {
+    const g = dotGeometry(e)
+    return g.K === 1 || (g.contiguousK && Math.min(g.M, g.N) <= 2) || g.B * g.M * g.N * g.K <= FUSED_DOT_WORK ? 'dotf' : 'dot'
+  }
+  return lowersToTemplates(e) ? 'ew' : 'opaque'
+}
+
+/** Whether `e` has a lowering whose every op the JS generator has a template for. */
+const lowersToTemplates = (e: Eqn): boolean => {
+  const lower = rulesOf(e.prim).lower
+  if (lower === undefined || e.outVars.length !== 1) return false
+  const ok = (x: ScalarExpr): boolean => x._tag !== 'op' || (TEMPLATED.has(x.op) && x.args.every(ok))
+  return ok(lower(e.inputs.map((_, i) => arg(i)), e.params as never, { ins: e.inputs.map((a) => a.aval), out: e.outVars[0].aval }))
+}
+
+const opCost = (prim: string): number =>
+  TRANSCENDENTAL.has(prim) ? 8 : prim === 'div' || prim === 'sqrt' || prim === 'rsqrt' || prim === 'rem' || prim === 'integer_pow' ? 2 : 1
+
+/** A value computed by a loop kernel: stored elementwise, or a reduction (of a contraction). */
+export type Root =
+  | { readonly kind: 'store'; readonly v: Var }
+  | { readonly kind: 'reduce'; readonly eqn: Eqn }
+  | { readonly kind: 'dotf'; readonly eqn: Eqn }
+
+export type PlanStep =
+  | {
+      readonly kind: 'loop'
+      readonly extents: readonly number[]
+      readonly nReduced: number
+      readonly roots: Root[]
+      /** stored after the kernel's reductions, reading their results */
+      readonly epilogue: Root[]
+    }
+  | { readonly kind: 'dot'; readonly eqn: Eqn }
+  | { readonly kind: 'eqn'; readonly eqn: Eqn }
+
+export interface Plan {
+  readonly jaxpr: Jaxpr
+  readonly steps: readonly PlanStep[]
+  readonly M: ReadonlySet<Var>
+  readonly ctx: PlanCtx
+  /** each root expanded alone, and its node (a kernel of one root reuses it) */
+  readonly probes: ReadonlyMap<Root, { readonly reg: Region; readonly node: number }>
+}
+
+/** The value a root stores at every point of its domain (a contraction without contracting
+ *  axes is an elementwise product), or null for reductions. */
+export const storedVar = (r: Root): Var | null =>
+  r.kind === 'store' ? r.v : r.kind === 'dotf' && dotGeometry(r.eqn).nContract === 0 ? r.eqn.outVars[0] : null
+
+const rootDomain = (r: Root): { extents: readonly number[]; nReduced: number } => {
+  if (r.kind === 'store') return { extents: r.v.aval.shape, nReduced: 0 }
+  if (r.kind === 'reduce') return reduceDomain(r.eqn)
+  const g = dotGeometry(r.eqn)
+  return { extents: g.extents, nReduced: g.nContract }
+}
+
+/** Expand one root into `reg` (a region of its kernel); returns the node(s) it needs. */
+export const expandRoot = (reg: Region, r: Root): number => {
+  if (r.kind === 'store') return reg.define(r.v, identityMap(r.v.aval.shape.length))
+  if (r.kind === 'reduce') return reg.value(r.eqn.inputs[0], reduceDomain(r.eqn).map)
+  const { lhs, rhs } = dotMaps(r.eqn)
+  const [x, y] = r.eqn.inputs
+  const g = dotGeometry(r.eqn)
+  const a = reg.value(x, lhs)
+  const b = reg.value(y, rhs)
+  const prod = reg.node({ k: 'op', op: 'mul', args: [a, b], dtype: g.acc, attr: 0 })
+  if (g.nContract > 0) return prod
+  // no contraction: the impl's 0 + x·y (so −0 products become 0, as its accumulator does)
+  return reg.node({ k: 'op', op: 'add', args: [reg.node({ k: 'lit', value: 0, dtype: g.acc }), prod], dtype: g.acc, attr: 0 })
+}
+
+const sameExtents = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i])
+
+export const planJaxpr = (jaxpr: Jaxpr): Plan => {
+  const producer = new Map<Var, Eqn>()
+  const cls = new Map<Eqn, Cls>()
+  for (const e of jaxpr.eqns) {
+    cls.set(e, classify(e))
+    e.outVars.forEach((v) => producer.set(v, e))
+  }
+  const M = new Set<Var>(jaxpr.inVars)
+  for (const e of jaxpr.eqns) {
+    const c = cls.get(e) as Cls
+    if (c === 'reduce' || c === 'dotf' || c === 'dot' || c === 'ctrl' || c === 'opaque') e.outVars.forEach((v) => M.add(v))
+    if (c === 'ctrl' || c === 'opaque' || c === 'dot') for (const a of e.inputs) if (a._tag === 'Var') M.add(a)
+  }
+  for (const a of jaxpr.outs) if (a._tag === 'Var') M.add(a)
+
+  let costMemo = new Map<Var, number>()
+  const cost = (v: Var): number => {
+    if (M.has(v) || !producer.has(v)) return 0
+    let c = costMemo.get(v)
+    if (c !== undefined) return c
+    const e = producer.get(v) as Eqn
+    const k = cls.get(e)
+    c = (k === 'ew' ? opCost(e.prim) : 0) + e.inputs.reduce((s, a) => s + (a._tag === 'Var' ? cost(a) : 0), 0)
+    costMemo.set(v, c)
+    return c
+  }
+  const ctx: PlanCtx = { producer, cls, M, cost }
+
+  for (let round = 0; ; round++) {
+    costMemo = new Map()
+    const { steps, probes } = schedule(jaxpr, ctx)
+    const grow = new Set<Var>()
+    const seen = new Map<Var, Set<string>>()
+    steps.forEach((s, si) => {
+      if (s.kind !== 'loop') return
+      for (const r of [...s.roots, ...s.epilogue]) {
+        const reg = (probes.get(r) as { reg: Region }).reg
+        // the epilogue is a second sweep: a value both sweeps need is computed twice
+        const sweep = s.epilogue.includes(r) ? 'e' : ''
+        reg.cuts.forEach((v) => grow.add(v))
+        for (const [v, keys] of reg.touched) {
+          if (M.has(v)) continue
+          let all = seen.get(v)
+          if (all === undefined) seen.set(v, (all = new Set()))
+          keys.forEach((k) => all.add(`${si}${sweep}/${k}`))
+        }
+      }
+    })
+    // expensive values computed in several kernels (or sweeps): materialize the outermost
+    // ones (the others are then inside them, and computed once already)
+    const shared = [...seen].filter(([v, keys]) => keys.size > 1 && cost(v) > CHEAP).map(([v]) => v)
+    const inner = new Set<Var>()
+    const walk = (v: Var): void => {
+      const e = producer.get(v)
+      if (e === undefined) return
+      for (const a of e.inputs) if (a._tag === 'Var' && !M.has(a) && !inner.has(a)) (inner.add(a), walk(a))
+    }
+    shared.forEach(walk)
+    shared.filter((v) => !inner.has(v)).forEach((v) => grow.add(v))
+    const before = M.size
+    grow.forEach((v) => M.add(v))
+    if (M.size === before || round > 50) return { jaxpr, steps, M, ctx, probes }
+  }
+}
+
+/** Group roots into kernels, in equation order (see the module comment); also returns each
+ *  root's region expanded alone (what it reads, touches and asks to cut). */
+const schedule = (jaxpr: Jaxpr, ctx: PlanCtx): { steps: PlanStep[]; probes: Map<Root, { reg: Region; node: number }> } => {
+  const steps: PlanStep[] = []
+  const probes = new Map<Root, { reg: Region; node: number }>()
+  const reads: Set<Var>[] = []
+  const stepOf = new Map<Var, number>()
+  const storedBy = new Map<Var, number>()
+  const identity = (n: number) => mapKey(identityMap(n))
+  for (const e of jaxpr.eqns) {
+    const c = ctx.cls.get(e) as Cls
+    let root: Root | null = null
+    if (c === 'reduce') root = { kind: 'reduce', eqn: e }
+    else if (c === 'dotf') root = { kind: 'dotf', eqn: e }
+    else if ((c === 'ew' || c === 'struct' || c === 'pick') && ctx.M.has(e.outVars[0])) root = { kind: 'store', v: e.outVars[0] }
+    if (root === null) {
+      if (c === 'dot' || c === 'ctrl' || c === 'opaque') {
+        steps.push(c === 'dot' ? { kind: 'dot', eqn: e } : { kind: 'eqn', eqn: e })
+        reads.push(new Set(e.inputs.filter((a): a is Var => a._tag === 'Var')))
+        e.outVars.forEach((v) => stepOf.set(v, steps.length - 1))
+      }
+      continue
+    }
+    const { extents, nReduced } = rootDomain(root)
+    const stored = storedVar(root)
+    // what the root reads, found by expanding it alone
+    const probe = new Region(ctx, extents, identity(extents.length))
+    probes.set(root, { reg: probe, node: expandRoot(probe, root) })
+    let target = -1
+    let epilogue = false
+    for (let si = steps.length - 1; si >= 0; si--) {
+      const s = steps[si]
+      if (s.kind === 'loop' && s.epilogue.length === 0 && sameExtents(s.extents, extents) && (s.nReduced === nReduced || nReduced === 0 || s.roots.every((r) => storedVar(r) !== null))) {
+        const ok = probe.reads.every(({ v, key }) => {
+          const at = stepOf.get(v)
+          if (at === undefined || at < si) return true
+          return at === si && storedBy.get(v) === si && key === identity(extents.length)
+        })
+        if (ok) target = si
+      }
+      // a stored value that reads the results of this kernel's reductions at the kept
+      // coordinates (and nothing else the kernel makes) becomes its epilogue
+      if (target < 0 && stored !== null && s.kind === 'loop' && s.nReduced > 0 && sameExtents(s.extents, extents)) {
+        const kept = mapKey(selectMap(extents.length, [...Array(extents.length - s.nReduced).keys()]))
+        const reductionOut = (v: Var) => s.roots.some((r) => storedVar(r) === null && r.kind !== 'store' && r.eqn.outVars.includes(v))
+        // (values the kernel stores are complete at the same point when the epilogue runs)
+        const ok = probe.reads.some(({ v }) => stepOf.get(v) === si) && probe.reads.every(({ v, key }) => {
+          const at = stepOf.get(v)
+          if (at === undefined || at < si) return true
+          return at === si && ((key === kept && reductionOut(v)) || (storedBy.get(v) === si && key === identity(extents.length)))
+        })
+        if (ok) {
+          target = si
+          epilogue = true
+          break
+        }
+      }
+      // a root cannot move before a step that produces something it reads
+      if (probe.reads.some(({ v }) => stepOf.get(v) === si)) break
+    }
+    if (target < 0) {
+      steps.push({ kind: 'loop', extents, nReduced, roots: [], epilogue: [] })
+      reads.push(new Set())
+      target = steps.length - 1
+    }
+    probe.reads.forEach(({ v }) => reads[target].add(v))
+    const s = steps[target] as Extract<PlanStep, { kind: 'loop' }>
+    if (nReduced > 0 && s.nReduced === 0) steps[target] = { ...s, nReduced }
+    const t = steps[target] as Extract<PlanStep, { kind: 'loop' }>
+    ;(epilogue ? t.epilogue : t.roots).push(root)
+    for (const v of e.outVars) {
+      stepOf.set(v, target)
+      if (stored !== null && !epilogue) storedBy.set(v, target)
+    }
+  }
+  return { steps: sink(steps, reads), probes }
+}
+
+type LoopStep = Extract<PlanStep, { kind: 'loop' }>
+const written = (s: PlanStep): Var[] =>
+  s.kind === 'loop' ? [...s.roots, ...s.epilogue].flatMap((r) => (r.kind === 'store' ? [r.v] : r.eqn.outVars)) : [...s.eqn.outVars]
+const compatible = (a: LoopStep, b: LoopStep): boolean =>
+  sameExtents(a.extents, b.extents) && a.epilogue.length === 0 && b.epilogue.length === 0 &&
+  (a.nReduced === b.nReduced || a.roots.every((r) => storedVar(r) !== null) || b.roots.every((r) => storedVar(r) !== null))
+
+/**
+ * Merge a kernel into a later one of the same domain when no step in between (nor the later
+ * kernel) reads what it computes: e.g. a loop counter computed before a reduction joins the
+ * kernel after it. One call fewer per run (and per scan step).
+ */
+const sink = (steps: PlanStep[], reads: Set<Var>[]): PlanStep[] => {
+  const alive = steps.map(() => true)
+  for (let a = steps.length - 1; a >= 0; a--) {
+    const sa = steps[a]
+    if (sa.kind !== 'loop') continue
+    const outs = written(sa)
+    for (let b = a + 1; b < steps.length; b++) {
+      if (!alive[b]) continue
+      if (outs.some((v) => reads[b].has(v))) break
+      const sb = steps[b]
+      if (sb.kind === 'loop' && compatible(sa, sb)) {
+        steps[b] = { ...sb, nReduced: Math.max(sa.nReduced, sb.nReduced), roots: [...sa.roots, ...sb.roots] }
+        reads[b] = new Set([...reads[a], ...reads[b]])
+        alive[a] = false
+        break
+      }
+    }
+  }
+  return steps.filter((_, i) => alive[i])
+}

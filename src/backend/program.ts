@@ -1,0 +1,198 @@
+/**
+ * Backend: a compiled jaxpr — a list of kernel calls over planned buffers — and the driver
+ * that runs it.
+ *
+ * Every materialized value has a slot. Input slots hold the caller's arrays (never written);
+ * output slots get fresh arrays per call (they escape to the user), or the caller's arrays
+ * (`runInto`, used by loops to write the next carry in place); temporary slots are views of a
+ * few buffers the program owns and reuses: a buffer is free again after the last step that
+ * reads its value, and an output is never placed in one (best fit by size, per dtype). Slots
+ * of opaque and control-flow results are filled by those steps.
+ *
+ * The driver is one generated function per program, `b => { k0(b[2], b[5]); k1(b); … }`, made
+ * only of integers, so a call costs a few JS calls per kernel and nothing per equation.
+ */
+import { ValueError } from '../core/errors'
+import { type Shape, sizeOf } from '../ir/aval'
+import { type DType, type TypedArray, allocate, castScalar } from '../ir/dtypes'
+import { type KernelFn, compileDriver, stats } from './compile'
+import { int } from './emit'
+import type { Kernel } from './kernel'
+
+export interface SlotSpec {
+  readonly dtype: DType
+  readonly shape: Shape
+  /** input: the caller's; const: a literal's 1-element array; temp: a reused buffer;
+   *  output: a kernel writes it and it is returned; dynamic: a step sets it. */
+  readonly kind: 'input' | 'const' | 'temp' | 'output' | 'dynamic'
+  readonly value?: number
+}
+
+export type ProgStep =
+  | { readonly kind: 'kernel'; readonly fn: KernelFn; readonly ins: readonly number[]; readonly outs: readonly number[]; readonly kernel: Kernel; readonly source: string }
+  | {
+      readonly kind: 'fn'
+      readonly fn: (b: TypedArray[]) => void
+      readonly ins: readonly number[]
+      readonly outs: readonly number[]
+      readonly label: string
+      /** compiled bodies it runs (scan, while, cond) */
+      readonly subs: readonly Program[]
+    }
+
+export type OutSpec = { readonly kind: 'slot'; readonly slot: number } | { readonly kind: 'lit'; readonly value: number; readonly dtype: DType }
+
+export interface ProgramSpec {
+  readonly slots: readonly SlotSpec[]
+  readonly inputs: readonly number[]
+  readonly outs: readonly OutSpec[]
+  readonly steps: readonly ProgStep[]
+}
+
+/** Allocation with a clear error instead of an engine's RangeError. */
+export const alloc = (dtype: DType, n: number): TypedArray => {
+  try {
+    return allocate(dtype, n)
+  } catch (e) {
+    throw new ValueError(`jit: cannot allocate a ${dtype} buffer of ${n} elements (${(e as Error).message})`)
+  }
+}
+
+const makeDriver = (steps: readonly ProgStep[]): ((b: TypedArray[]) => void) => {
+  const decl = steps.map((_, i) => `const k${int(i)} = k[${int(i)}];`)
+  const calls = steps.map((s, i) =>
+    s.kind === 'kernel' ? `k${int(i)}(${[...s.ins, ...s.outs].map((j) => `b[${int(j)}]`).join(', ')});` : `k${int(i)}(b);`,
+  )
+  const src = `"use strict";\n${decl.join('\n')}\nreturn function (b) {\n${calls.join('\n')}\n};`
+  return compileDriver<(b: TypedArray[]) => void>(src)(steps.map((s) => s.fn))
+}
+
+interface PoolPlan {
+  /** per slot: index of its physical buffer (temps) or -1 */
+  readonly phys: readonly number[]
+  readonly buffers: readonly { readonly dtype: DType; readonly size: number }[]
+}
+
+/** Liveness-based reuse of temporary buffers (see the module comment). */
+const planPool = (spec: ProgramSpec): PoolPlan => {
+  const n = spec.slots.length
+  const last = new Array<number>(n).fill(-1)
+  spec.steps.forEach((s, i) => [...s.ins, ...s.outs].forEach((j) => (last[j] = i)))
+  const phys = new Array<number>(n).fill(-1)
+  const buffers: { dtype: DType; size: number }[] = []
+  const busy = new Set<number>()
+  const holders = new Map<number, number>()
+  spec.steps.forEach((s, i) => {
+    for (const j of s.outs) {
+      const slot = spec.slots[j]
+      if (slot.kind !== 'temp' || phys[j] >= 0) continue
+      const size = sizeOf(slot.shape)
+      let best = -1
+      buffers.forEach((b, q) => {
+        if (busy.has(q) || b.dtype !== slot.dtype || b.size < size) return
+        if (best < 0 || b.size < buffers[best].size) best = q
+      })
+      if (best < 0) {
+        best = buffers.length
+        buffers.push({ dtype: slot.dtype, size })
+      }
+      busy.add(best)
+      holders.set(j, best)
+      phys[j] = best
+    }
+    // values read for the last time here free their buffers for the following steps
+    for (const [j, q] of holders) {
+      if (last[j] <= i) {
+        busy.delete(q)
+        holders.delete(j)
+      }
+    }
+  })
+  return { phys, buffers }
+}
+
+export class Program {
+  private readonly pool: PoolPlan
+  private readonly driver: (b: TypedArray[]) => void
+  private table: TypedArray[] | null = null
+  private running = false
+  private readonly outSlots: number[]
+  /** slots that hold the caller's or a step's arrays: cleared after a run (no retention) */
+  private readonly transient: number[]
+
+  constructor(readonly spec: ProgramSpec) {
+    this.pool = planPool(spec)
+    this.driver = makeDriver(spec.steps)
+    this.outSlots = spec.slots.flatMap((s, i) => (s.kind === 'output' ? [i] : []))
+    this.transient = spec.slots.flatMap((s, i) => (s.kind === 'temp' || s.kind === 'const' ? [] : [i]))
+    stats.programsCompiled++
+  }
+
+  /** A slot table with temps and constants bound (persistent unless the program re-enters). */
+  acquire(): TypedArray[] {
+    if (this.table !== null && !this.running) return this.table
+    const phys = this.pool.buffers.map((b) => alloc(b.dtype, b.size))
+    const t = this.spec.slots.map((s, i) => {
+      if (s.kind === 'temp') return phys[this.pool.phys[i]].subarray(0, sizeOf(s.shape)) as TypedArray
+      if (s.kind === 'const') {
+        const a = alloc(s.dtype, 1)
+        a[0] = castScalar(s.value ?? 0, s.dtype)
+        return a
+      }
+      return undefined as unknown as TypedArray
+    })
+    if (!this.running) this.table = t
+    return t
+  }
+
+  private clear(b: TypedArray[]): void {
+    for (const j of this.transient) b[j] = undefined as unknown as TypedArray
+  }
+
+  private exec(inputs: readonly TypedArray[], bind: (b: TypedArray[]) => void): TypedArray[] {
+    const reentered = this.running
+    const b = this.acquire()
+    const ins = this.spec.inputs
+    for (let i = 0; i < ins.length; i++) b[ins[i]] = inputs[i]
+    bind(b)
+    this.running = true
+    try {
+      this.driver(b)
+    } finally {
+      this.running = reentered
+    }
+    return b
+  }
+
+  /** Run on the inputs' data; returns fresh output arrays. */
+  run(inputs: readonly TypedArray[]): TypedArray[] {
+    const b = this.exec(inputs, (t) => {
+      for (const j of this.outSlots) t[j] = alloc(this.spec.slots[j].dtype, sizeOf(this.spec.slots[j].shape))
+    })
+    const outs = this.spec.outs.map((o) => {
+      if (o.kind === 'slot') return b[o.slot]
+      const a = alloc(o.dtype, 1)
+      a[0] = castScalar(o.value, o.dtype)
+      return a
+    })
+    this.clear(b)
+    return outs
+  }
+
+  /** Run and write the outputs into `outs` (which must not alias the inputs). */
+  runInto(inputs: readonly TypedArray[], outs: readonly TypedArray[]): void {
+    const spec = this.spec
+    const b = this.exec(inputs, (t) => {
+      for (let i = 0; i < spec.outs.length; i++) {
+        const o = spec.outs[i]
+        if (o.kind === 'slot' && spec.slots[o.slot].kind === 'output') t[o.slot] = outs[i]
+      }
+    })
+    for (let i = 0; i < spec.outs.length; i++) {
+      const o = spec.outs[i]
+      if (o.kind === 'lit') outs[i].fill(castScalar(o.value, o.dtype))
+      else if (b[o.slot] !== outs[i]) outs[i].set(b[o.slot])
+    }
+    this.clear(b)
+  }
+}

@@ -1,0 +1,246 @@
+/**
+ * Backend: region expansion — turning the equations that feed a materialized value into the
+ * scalar nodes of one loop kernel.
+ *
+ * Starting from a root at the identity map of the loop domain, `value(atom, map)` walks
+ * backwards: an elementwise equation becomes its lowering (the primitive's `lower` rule) over
+ * its operands at the same map (0-d operands at the scalar map); a structural equation
+ * becomes a new map of its operand (indexmap.ts); pad and concatenate become guarded loads;
+ * a materialized value (an input, a kernel's output, a reduction, …) becomes a load at the
+ * map's flat index. Nodes are shared by structural key, so a value needed twice at the same
+ * map is computed once.
+ *
+ * Expansion also reports what the planner must decide: `cuts` (values that must be
+ * materialized because their map is not affine, or because recomputing them at every point
+ * of a larger loop would multiply expensive work), `touched` values and the `reads` of
+ * materialized values (for scheduling).
+ */
+import { rulesOf } from '../core/rules'
+import { sizeOf } from '../ir/aval'
+import type { Atom, Eqn, Var } from '../ir/jaxpr'
+import { CodegenError } from './emit'
+import { type IndexMap, mapKey, operandMap, scalarMap, toFlat } from './indexmap'
+import type { Affine, KNode, Piece, PieceCond } from './kernel'
+import { type ScalarExpr, isScalarOp } from './scalar'
+
+export type Cls = 'ew' | 'struct' | 'pick' | 'reduce' | 'dotf' | 'dot' | 'ctrl' | 'opaque'
+
+/** Cost above which a value is materialized rather than recomputed (units: one add). */
+export const CHEAP = 4
+
+export interface PlanCtx {
+  readonly producer: ReadonlyMap<Var, Eqn>
+  readonly cls: ReadonlyMap<Eqn, Cls>
+  /** Materialized values (inputs included). */
+  readonly M: ReadonlySet<Var>
+  readonly cost: (v: Var) => number
+}
+
+/** How many times more often a value is computed in a loop than it has elements: loops up
+ *  to the innermost one its map depends on all repeat its computation. */
+const zeroAffine = (r: number): Affine => ({ off: 0, st: new Array<number>(r).fill(0) })
+
+const recomputeFactor = (m: IndexMap, extents: readonly number[], size: number): number => {
+  const as = m.kind === 'flat' ? [m.a] : m.cs
+  let deepest = -1
+  for (const a of as) a.st.forEach((s, d) => s !== 0 && extents[d] !== 1 && d > deepest && (deepest = d))
+  let n = 1
+  for (let d = 0; d <= deepest; d++) n *= extents[d]
+  return size === 0 ? 1 : n / size
+}
+
+/** A number as a key: −0 and 0 differ (they are different constants). */
+const numKey = (x: number): string => (Object.is(x, -0) ? '-0' : String(x))
+const affKey = (a: Affine): string => `${a.off}:${a.st.join(',')}`
+
+/** Structural key of a node (nodes with equal keys compute the same value). */
+const nodeKey = (n: KNode): string => {
+  switch (n.k) {
+    case 'load': return `L${n.input}@${affKey(n.idx)}c${n.clamp}`
+    case 'lit': return `C${n.dtype}:${numKey(n.value)}`
+    case 'coord': return `K${n.dtype}@${affKey(n.idx)}`
+    case 'op': return `O${n.op}:${n.dtype}:${n.attr}(${n.args.join(',')})`
+    case 'acc': return `A${n.red}`
+    case 'pick': return `P${JSON.stringify(n)}`
+  }
+}
+
+export class Region {
+  readonly nodes: KNode[] = []
+  readonly inputs: Var[] = []
+  readonly cuts = new Set<Var>()
+  readonly touched = new Map<Var, Set<string>>()
+  readonly reads: { readonly v: Var; readonly key: string }[] = []
+  /** Values stored by this kernel at the identity map, reusable as nodes. */
+  readonly local = new Map<Var, number>()
+  /** Results of this kernel's reductions, read by its epilogue at the kept coordinates. */
+  readonly acc = new Map<Var, { readonly red: number; readonly key: string }>()
+  private readonly memo = new Map<string, number>()
+  private readonly byNode = new Map<string, number>()
+  private readonly inputIndex = new Map<Var, number>()
+  private readonly r: number
+
+  constructor(private readonly ctx: PlanCtx, readonly extents: readonly number[], private readonly identityKey: string) {
+    this.r = extents.length
+  }
+
+  node(n: KNode): number {
+    const key = nodeKey(n)
+    let id = this.byNode.get(key)
+    if (id === undefined) {
+      id = this.nodes.length
+      this.nodes.push(n)
+      this.byNode.set(key, id)
+    }
+    return id
+  }
+
+  inputOf(v: Var): number {
+    let i = this.inputIndex.get(v)
+    if (i === undefined) {
+      i = this.inputs.length
+      this.inputs.push(v)
+      this.inputIndex.set(v, i)
+    }
+    return i
+  }
+
+  value(a: Atom, m: IndexMap): number {
+    if (a._tag === 'Lit') return this.node({ k: 'lit', value: a.value, dtype: a.aval.dtype })
+    if (this.ctx.M.has(a) || !this.ctx.producer.has(a)) return this.load(a, m)
+    return this.define(a, m)
+  }
+
+  private load(v: Var, m: IndexMap): number {
+    const key = mapKey(m)
+    this.reads.push({ v, key })
+    const local = this.local.get(v)
+    if (local !== undefined && key === this.identityKey) return local
+    const acc = this.acc.get(v)
+    if (acc !== undefined && key === acc.key) return this.node({ k: 'acc', red: acc.red, dtype: v.aval.dtype })
+    const idx = toFlat(m, v.aval.shape, this.r)
+    // an index that can leave the buffer (a computed pad piece, read at every point) is clamped
+    let lo = idx.off
+    let hi = idx.off
+    idx.st.forEach((s, d) => (s > 0 ? (hi += s * (this.extents[d] - 1)) : (lo += s * (this.extents[d] - 1))))
+    const last = sizeOf(v.aval.shape) - 1
+    const clamp = this.extents.some((e) => e === 0) || (lo >= 0 && hi <= last) ? -1 : Math.max(last, 0)
+    return this.node({ k: 'load', input: this.inputOf(v), idx, dtype: v.aval.dtype, clamp })
+  }
+
+  /** The value of `v` computed from its equation (even when `v` is materialized: roots). */
+  define(v: Var, m: IndexMap): number {
+    const key = `${v.id}@${mapKey(m)}`
+    const hit = this.memo.get(key)
+    if (hit !== undefined) return hit
+    let keys = this.touched.get(v)
+    if (keys === undefined) this.touched.set(v, (keys = new Set()))
+    keys.add(mapKey(m))
+    const id = this.expand(v, m)
+    this.memo.set(key, id)
+    return id
+  }
+
+  private cut(v: Var): number {
+    this.cuts.add(v)
+    return this.node({ k: 'lit', value: 0, dtype: v.aval.dtype })
+  }
+
+  private expand(v: Var, m: IndexMap): number {
+    const e = this.ctx.producer.get(v) as Eqn
+    const cls = this.ctx.cls.get(e)
+    switch (cls) {
+      case 'ew': {
+        const rank = v.aval.shape.length
+        const args = e.inputs.map((x) => this.value(x, x.aval.shape.length === 0 && rank > 0 ? scalarMap() : m))
+        const lower = rulesOf(e.prim).lower
+        if (lower === undefined) throw new CodegenError(`internal: ${e.prim} has no lowering`)
+        const expr = lower(args.map((_, i) => ({ _tag: 'arg', index: i })), e.params as never, { ins: e.inputs.map((x) => x.aval), out: v.aval })
+        return this.translate(expr, args, m, v)
+      }
+      case 'struct': {
+        const u = e.inputs[0]
+        const m2 = operandMap(e, m, this.extents)
+        if (m2 === null) return this.cut(v)
+        if (u._tag === 'Var' && !this.ctx.M.has(u) && this.ctx.producer.has(u) && this.ctx.cost(u) > CHEAP) {
+          if (recomputeFactor(m2, this.extents, sizeOf(u.aval.shape)) > 1) return this.cut(u)
+        }
+        return this.value(u, m2)
+      }
+      case 'pick':
+        return m.kind === 'flat' ? this.cut(v) : this.pick(e, m.cs)
+      default:
+        throw new CodegenError(`internal: ${e.prim} (${String(cls)}) reached as a fused value`)
+    }
+  }
+
+  /**
+   * A piece of a pad or concatenate: a guarded load of a materialized operand, or, when the
+   * operand is cheap, the operand computed in the loop — at every point, its value used only
+   * where the piece is chosen (its loads clamped into range). Otherwise the operand is
+   * materialized (cut): measured on W4 (the pads of a slice's transpose), computing an
+   * expensive piece everywhere with clamped loads was slower than storing it once.
+   */
+  private piece(a: Atom, coords: readonly Affine[], conds: PieceCond[]): Piece | null {
+    if (a._tag === 'Lit') return { input: -1, idx: zeroAffine(this.r), node: this.value(a, scalarMap()), conds }
+    if (this.ctx.M.has(a) || !this.ctx.producer.has(a)) {
+      this.reads.push({ v: a, key: 'pick' })
+      return { input: this.inputOf(a), idx: toFlat({ kind: 'coords', cs: coords }, a.aval.shape, this.r), node: -1, conds }
+    }
+    if (this.ctx.cost(a) <= CHEAP) {
+      return { input: -1, idx: zeroAffine(this.r), node: this.value(a, { kind: 'coords', cs: coords }), conds }
+    }
+    this.cut(a)
+    return null
+  }
+
+  /** pad (no interior padding) and concatenate: guarded pieces. */
+  private pick(e: Eqn, cs: readonly Affine[]): number {
+    const dtype = e.outVars[0].aval.dtype
+    if (e.prim === 'pad') {
+      const [x, pv] = e.inputs
+      const fallback = this.value(pv, scalarMap())
+      const cfg = (e.params as { paddingConfig: ReadonlyArray<readonly [number, number, number]> }).paddingConfig
+      const shape = x.aval.shape
+      const inCoords = cs.map((c, k) => ({ off: c.off - cfg[k][0], st: c.st }))
+      const conds: PieceCond[] = cs.flatMap((c, k) => (cfg[k][0] === 0 && cfg[k][1] === 0 ? [] : [{ c, lo: cfg[k][0], n: shape[k] }]))
+      const p = this.piece(x, inCoords, conds)
+      return p === null ? this.node({ k: 'lit', value: 0, dtype }) : this.node({ k: 'pick', pieces: [p], fallback, dtype })
+    }
+    const dim = (e.params as { dimension: number }).dimension
+    let start = 0
+    const pieces: Piece[] = []
+    let missing = false
+    e.inputs.forEach((x, q) => {
+      const n = x.aval.shape[dim]
+      const coords = cs.map((c, k) => (k === dim ? { off: c.off - start, st: c.st } : c))
+      const last = q === e.inputs.length - 1
+      const p = this.piece(x, coords, last ? [] : [{ c: cs[dim], lo: start, n }])
+      if (p === null) missing = true
+      else pieces.push(p)
+      start += n
+    })
+    const fallback = this.node({ k: 'lit', value: 0, dtype })
+    return missing ? fallback : this.node({ k: 'pick', pieces, fallback, dtype })
+  }
+
+  /** A lowering's expression as nodes: args are the operands' nodes. */
+  private translate(x: ScalarExpr, args: readonly number[], m: IndexMap, v: Var): number {
+    switch (x._tag) {
+      case 'arg':
+        if (!Number.isInteger(x.index) || x.index < 0 || x.index >= args.length) throw new CodegenError(`internal: lowering of ${v.aval.dtype} value refers to operand ${x.index}`)
+        return args[x.index]
+      case 'lit':
+        return this.node({ k: 'lit', value: x.value, dtype: x.dtype })
+      case 'coord':
+        if (m.kind === 'flat') return this.cut(v)
+        return this.node({ k: 'coord', idx: m.cs[x.dim], dtype: x.dtype })
+      case 'op': {
+        if (!isScalarOp(x.op)) throw new CodegenError('lowering: unknown scalar op')
+        if (!Number.isSafeInteger(x.attr)) throw new CodegenError('lowering: op attribute must be an integer')
+        const as = x.args.map((y) => this.translate(y, args, m, v))
+        return this.node({ k: 'op', op: x.op, args: as, dtype: x.dtype, attr: x.attr })
+      }
+    }
+  }
+}

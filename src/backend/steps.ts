@@ -1,0 +1,153 @@
+/**
+ * Backend: program steps that are not generated loops.
+ *
+ *   opaque   any primitive without a lowering (gather, scatter_add, sort, cumsum, linalg,
+ *            dynamic_slice, …): its reference impl, on arrays wrapping the slots' buffers
+ *   scan     a JS loop over the compiled body, writing each step's carry into one of two
+ *            buffer sets (double buffering) and each ys row in place
+ *   while    the same with a compiled condition
+ *   cond     the compiled branch chosen by the (clamped) index
+ * Bodies are compiled once, with the program that contains them.
+ */
+import { ConcreteArray } from '../core/array'
+import { rulesOf } from '../core/rules'
+import { type ShapedArray, sizeOf } from '../ir/aval'
+import { type TypedArray, castScalar } from '../ir/dtypes'
+import type { Eqn, Jaxpr } from '../ir/jaxpr'
+import type { ParamsMap } from '../ir/params'
+import { genScanLoop } from './codegen/scan'
+import { compileDriver } from './compile'
+import { type Program, alloc } from './program'
+
+type ScanLoop = (b: TypedArray[], cst: TypedArray[], cur: TypedArray[], nxt: TypedArray[], spare: TypedArray[], xs: TypedArray[], ys: TypedArray[], lit: number[]) => void
+
+export type CompileSub = (j: Jaxpr) => Program
+
+type Step = (b: TypedArray[]) => void
+
+const allocFor = (a: ShapedArray): TypedArray => alloc(a.dtype, sizeOf(a.shape))
+
+/** A step's result must not be one of the arrays it read: those may be buffers the program
+ *  reuses (a zero-trip loop returns its initial carry; a branch may return an operand). */
+const own = (b: TypedArray[], ins: readonly number[], y: TypedArray): TypedArray => {
+  for (const s of ins) if (b[s] === y) return y.slice()
+  return y
+}
+
+/** The step of equation `e`, and the programs it runs (for describing it). */
+export const eqnStep = (e: Eqn, ins: readonly number[], outs: readonly number[], sub: CompileSub): { fn: Step; subs: Program[] } => {
+  const subs: Program[] = []
+  const track: CompileSub = (j) => {
+    const p = sub(j)
+    subs.push(p)
+    return p
+  }
+  switch (e.prim) {
+    case 'scan': return { fn: scanStep(e.params as ParamsMap['scan'], e, ins, outs, track), subs }
+    case 'while': return { fn: whileStep(e.params as ParamsMap['while'], ins, outs, track), subs }
+    case 'cond': return { fn: condStep(e.params as ParamsMap['cond'], ins, outs, track), subs }
+    default: return { fn: opaqueStep(e, ins, outs), subs }
+  }
+}
+
+const opaqueStep = (e: Eqn, ins: readonly number[], outs: readonly number[]): Step => {
+  const impl = rulesOf(e.prim).impl
+  const avals = e.inputs.map((a) => a.aval)
+  const params = e.params as never
+  return (b) => {
+    const xs = ins.map((s, i) => new ConcreteArray(b[s], avals[i].shape, avals[i].dtype, avals[i].weakType))
+    const ys = impl(xs, params)
+    for (let i = 0; i < outs.length; i++) b[outs[i]] = own(b, ins, ys[i].data)
+  }
+}
+
+const scanStep = (p: ParamsMap['scan'], e: Eqn, ins: readonly number[], outs: readonly number[], sub: CompileSub): Step => {
+  const body = sub(p.jaxpr)
+  const nC = p.numConsts
+  const nK = p.numCarry
+  const nX = ins.length - nC - nK
+  const carryAvals = e.outVars.slice(0, nK).map((v) => v.aval)
+  const yAvals = p.jaxpr.outAvals.slice(nK)
+  const xSize = e.inputs.slice(nC + nK).map((a) => sizeOf(a.aval.shape.slice(1)))
+  const ySize = yAvals.map((a) => sizeOf(a.shape))
+  const n = p.length
+  const src = genScanLoop(body.spec, { nConsts: nC, nCarry: nK, xSizes: xSize, ySizes: ySize, length: n, reverse: p.reverse })
+  if (src !== null) {
+    // the whole loop as one generated function over the body's kernels
+    const loop = compileDriver<ScanLoop>(src)(body.spec.steps.map((s) => s.fn))
+    const lits = body.spec.outs.map((o) => (o.kind === 'lit' ? castScalar(o.value, o.dtype) : 0))
+    return (b) => {
+      const cur = ins.slice(nC, nC + nK).map((s) => b[s])
+      const ys = yAvals.map((a) => alloc(a.dtype, n * sizeOf(a.shape)))
+      loop(body.acquire(), ins.slice(0, nC).map((s) => b[s]), cur, carryAvals.map(allocFor), carryAvals.map(allocFor), ins.slice(nC + nK).map((s) => b[s]), ys, lits)
+      for (let k = 0; k < nK; k++) b[outs[k]] = own(b, ins, cur[k])
+      for (let y = 0; y < ys.length; y++) b[outs[nK + y]] = ys[y]
+    }
+  }
+  return (b) => {
+    const bodyIns = new Array<TypedArray>(nC + nK + nX)
+    const bodyOuts = new Array<TypedArray>(nK + yAvals.length)
+    for (let c = 0; c < nC; c++) bodyIns[c] = b[ins[c]]
+    const xs = ins.slice(nC + nK).map((s) => b[s])
+    const ys = yAvals.map((a) => alloc(a.dtype, n * sizeOf(a.shape)))
+    let cur = ins.slice(nC, nC + nK).map((s) => b[s])
+    let nxt = carryAvals.map(allocFor)
+    const spare = carryAvals.map(allocFor)
+    for (let t = 0; t < n; t++) {
+      const i = p.reverse ? n - 1 - t : t
+      for (let k = 0; k < nK; k++) {
+        bodyIns[nC + k] = cur[k]
+        bodyOuts[k] = nxt[k]
+      }
+      for (let x = 0; x < nX; x++) bodyIns[nC + nK + x] = xs[x].subarray(i * xSize[x], (i + 1) * xSize[x]) as TypedArray
+      for (let y = 0; y < ys.length; y++) bodyOuts[nK + y] = ys[y].subarray(i * ySize[y], (i + 1) * ySize[y]) as TypedArray
+      body.runInto(bodyIns, bodyOuts)
+      const prev = cur
+      cur = nxt
+      nxt = t === 0 ? spare : prev
+    }
+    for (let k = 0; k < nK; k++) b[outs[k]] = own(b, ins, cur[k])
+    for (let y = 0; y < ys.length; y++) b[outs[nK + y]] = ys[y]
+  }
+}
+
+const whileStep = (p: ParamsMap['while'], ins: readonly number[], outs: readonly number[], sub: CompileSub): Step => {
+  const cond = sub(p.condJaxpr)
+  const body = sub(p.bodyJaxpr)
+  const nCC = p.condNumConsts
+  const nBC = p.bodyNumConsts
+  const carryAvals = p.bodyJaxpr.outAvals
+  const nK = carryAvals.length
+  return (b) => {
+    const condIns = ins.slice(0, nCC).map((s) => b[s])
+    const bodyIns = ins.slice(nCC, nCC + nBC).map((s) => b[s])
+    let cur = ins.slice(nCC + nBC).map((s) => b[s])
+    let nxt = carryAvals.map(allocFor)
+    let spare: TypedArray[] | null = carryAvals.map(allocFor)
+    const flag = new Uint8Array(1)
+    const flagOut = [flag]
+    for (;;) {
+      for (let k = 0; k < nK; k++) condIns[nCC + k] = cur[k]
+      cond.runInto(condIns, flagOut)
+      if (flag[0] === 0) break
+      for (let k = 0; k < nK; k++) bodyIns[nBC + k] = cur[k]
+      body.runInto(bodyIns, nxt)
+      const prev = cur
+      cur = nxt
+      if (spare !== null) {
+        nxt = spare
+        spare = null
+      } else nxt = prev
+    }
+    for (let k = 0; k < nK; k++) b[outs[k]] = own(b, ins, cur[k])
+  }
+}
+
+const condStep = (p: ParamsMap['cond'], ins: readonly number[], outs: readonly number[], sub: CompileSub): Step => {
+  const branches = p.branches.map(sub)
+  return (b) => {
+    const i = Math.min(Math.max(Number(b[ins[0]][0]), 0), branches.length - 1)
+    const res = branches[i].run(ins.slice(1).map((s) => b[s]))
+    for (let k = 0; k < outs.length; k++) b[outs[k]] = own(b, ins, res[k])
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Backend: checks a jaxpr must pass before anything is generated from it, and the flattening
+ * of call-like equations.
+ *
+ * Jaxprs can be built by hand (or arrive from outside), so the backend trusts nothing it
+ * reads: every aval must have a dtype of the closed set and a shape of safe non-negative
+ * integers of bounded size; every literal must be a JS number; and every equation must be
+ * exactly what its primitive's abstract evaluation says for its inputs and params — which
+ * re-validates every param (integers where integers belong, axes in range, dtype names).
+ * Nothing else from a jaxpr is ever used by the code generators; names (function names,
+ * `name` params) are never read.
+ */
+import { rulesOf } from '../core/rules'
+import { ValueError } from '../core/errors'
+import type { ShapedArray } from '../ir/aval'
+import { isDType } from '../ir/dtypes'
+import { type Atom, type Eqn, Jaxpr, Lit, type Var } from '../ir/jaxpr'
+import { inlineBody } from '../passes/inline'
+
+/** Largest buffer the backend allocates (elements). */
+export const MAX_ELEMENTS = 2 ** 31 - 1
+
+const checkAval = (a: ShapedArray, where: string): void => {
+  if (a === null || typeof a !== 'object') throw new ValueError(`${where}: missing aval`)
+  if (!isDType(a.dtype)) throw new ValueError(`${where}: unknown dtype ${typeof a.dtype === 'string' ? JSON.stringify(String(a.dtype).slice(0, 40)) : typeof a.dtype}`)
+  if (!Array.isArray(a.shape)) throw new ValueError(`${where}: shape is not an array`)
+  let n = 1
+  for (const d of a.shape) {
+    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
+      throw new ValueError(`${where}: shape entries must be non-negative integers, got ${typeof d === 'number' ? d : typeof d}`)
+    }
+    n *= d
+  }
+  if (n > MAX_ELEMENTS) throw new ValueError(`${where}: shape [${a.shape.join(', ')}] has more than 2^31 − 1 elements`)
+}
+
+const sameAval = (a: ShapedArray, b: ShapedArray): boolean =>
+  a.dtype === b.dtype && a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i])
+
+const checkAtom = (x: Atom, where: string): void => {
+  if (x instanceof Lit) {
+    if (typeof x.value !== 'number') throw new ValueError(`${where}: literal is not a number`)
+    if (x.aval.shape.length !== 0) throw new ValueError(`${where}: literal must be 0-d`)
+  }
+  checkAval(x.aval, where)
+}
+
+/** Throws a named error (ValueError, ShapeError, …) when `e` is not well formed. */
+export const validateEqn = (e: Eqn, k: number): void => {
+  const where = `jit: equation ${k} (${typeof e.prim === 'string' ? e.prim.slice(0, 40) : 'bad primitive'})`
+  e.inputs.forEach((x) => checkAtom(x, where))
+  e.outVars.forEach((v) => checkAval(v.aval, where))
+  let want: ShapedArray[]
+  try {
+    want = rulesOf(e.prim).abstractEval(e.inputs.map((x) => x.aval), e.params as never)
+  } catch (err) {
+    if (err instanceof Error) err.message = `${where}: ${err.message}`
+    throw err
+  }
+  if (want.length !== e.outVars.length || want.some((a, i) => !sameAval(a, e.outVars[i].aval))) {
+    throw new ValueError(`${where}: its outputs do not match its primitive's abstract evaluation`)
+  }
+}
+
+/** The inputs' and outputs' avals (equations are validated as they are flattened). */
+const checkSignature = (j: Jaxpr): void => {
+  if (!(j instanceof Jaxpr)) throw new ValueError('jit: expected a Jaxpr')
+  j.inVars.forEach((v) => checkAval(v.aval, 'jit: input'))
+  j.outs.forEach((a) => checkAtom(a, 'jit: output'))
+}
+
+/** The body of a call-like equation and the inputs it takes, or null for other equations. */
+const callBody = (e: Eqn): { body: Jaxpr; inputs: Atom[] } | null => {
+  const p = e.params as Record<string, unknown>
+  switch (e.prim) {
+    case 'jit':
+    case 'checkpoint':
+      return { body: p.jaxpr as Jaxpr, inputs: [...e.inputs] }
+    case 'custom_jvp_call': {
+      const n = p.numConsts as number
+      return { body: p.jaxpr as Jaxpr, inputs: [...e.inputs.slice(0, n), ...e.inputs.slice(n + (p.jvpNumConsts as number))] }
+    }
+    case 'custom_vjp_call': {
+      const n = p.numConsts as number
+      const skip = (p.fwdNumConsts as number) + (p.bwdNumConsts as number)
+      return { body: p.jaxpr as Jaxpr, inputs: [...e.inputs.slice(0, n), ...e.inputs.slice(n + skip)] }
+    }
+    default:
+      return null
+  }
+}
+
+/**
+ * Inline jit, checkpoint, custom_jvp_call and custom_vjp_call bodies (recursively): when a
+ * jaxpr is only evaluated, they mean "evaluate the body", and inlining lets their equations
+ * fuse with their neighbours. Each equation is validated before it is used.
+ */
+export const flattenCalls = (j: Jaxpr): Jaxpr => {
+  checkSignature(j)
+  const eqns: Eqn[] = []
+  const env = new Map<Var, Atom>()
+  const read = (a: Atom): Atom => (a._tag === 'Var' ? (env.get(a) ?? a) : a)
+  const visit = (e: Eqn, k: number, depth: number): void => {
+    validateEqn(e, k)
+    const c = callBody(e)
+    if (c === null) {
+      eqns.push({ ...e, inputs: e.inputs.map(read) })
+      return
+    }
+    if (depth > 100) throw new ValueError('jit: call bodies nested more than 100 deep')
+    checkSignature(c.body)
+    const { eqns: inner, outs } = inlineBody(c.body, c.inputs.map(read))
+    inner.forEach((x, i) => visit(x, i, depth + 1))
+    e.outVars.forEach((v, i) => env.set(v, read(outs[i])))
+  }
+  j.eqns.forEach((e, k) => visit(e, k, 0))
+  if (eqns.length === j.eqns.length && eqns.every((e, i) => e.prim === j.eqns[i].prim && e.inputs.every((a, q) => a === j.eqns[i].inputs[q]))) return j
+  return new Jaxpr(j.constVars, j.inVars, eqns, j.outs.map(read))
+}

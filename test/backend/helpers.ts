@@ -1,0 +1,54 @@
+/**
+ * Test helpers for the backend: one-equation jaxprs, running a jaxpr compiled or by the
+ * reference interpreter, and bitwise comparison of typed arrays.
+ */
+import '../../src'
+import { ConcreteArray } from '../../src/core/array'
+import { rulesOf } from '../../src/core/rules'
+import type { Tracer } from '../../src/core/tracer'
+import type { TypedArray } from '../../src/ir/dtypes'
+import { Jaxpr, Var, makeEqn } from '../../src/ir/jaxpr'
+import type { ParamsMap, PrimName } from '../../src/ir/params'
+import { evalJaxpr } from '../../src/interpret/eval'
+import { compileJaxpr } from '../../src/backend'
+
+/** The jaxpr `{ lambda xs . let ys = prim[params] xs in ys }`. */
+export const oneEqn = <P extends PrimName>(prim: P, xs: readonly ConcreteArray[], params: ParamsMap[P]): Jaxpr => {
+  const ins = xs.map((x) => new Var(x.aval))
+  const outs = rulesOf(prim).abstractEval(xs.map((x) => x.aval), params).map((a) => new Var(a))
+  return new Jaxpr([], ins, [makeEqn(prim, ins, params, outs)], outs)
+}
+
+export const runCompiled = (j: Jaxpr, xs: readonly ConcreteArray[]): TypedArray[] => compileJaxpr(j).run(xs.map((x) => x.data))
+
+export const runReference = (j: Jaxpr, xs: readonly ConcreteArray[]): TypedArray[] =>
+  (evalJaxpr(j, [], xs as readonly Tracer[]) as ConcreteArray[]).map((y) => y.data)
+
+/** null when equal bit for bit (NaN equals NaN, −0 differs from 0), else a description. */
+export const bitwiseDiff = (got: TypedArray, want: TypedArray): string | null => {
+  if (got.constructor !== want.constructor) return `array types differ: ${got.constructor.name} vs ${want.constructor.name}`
+  if (got.length !== want.length) return `lengths differ: ${got.length} vs ${want.length}`
+  for (let i = 0; i < got.length; i++) {
+    if (!Object.is(got[i], want[i])) return `element ${i}: ${got[i]} vs ${want[i]}`
+  }
+  return null
+}
+
+/** null when |got − want| ≤ atol + rtol·|want| everywhere (NaNs must match), else a description. */
+export const closeDiff = (got: TypedArray, want: TypedArray, rtol: number, atol = 0): string | null => {
+  if (got.length !== want.length) return `lengths differ: ${got.length} vs ${want.length}`
+  for (let i = 0; i < got.length; i++) {
+    const a = got[i]
+    const b = want[i]
+    if (Number.isNaN(a) || Number.isNaN(b)) {
+      if (Number.isNaN(a) !== Number.isNaN(b)) return `element ${i}: ${a} vs ${b}`
+      continue
+    }
+    if (Math.abs(a - b) > atol + rtol * Math.abs(b)) return `element ${i}: ${a} vs ${b} (rtol ${rtol})`
+  }
+  return null
+}
+
+/** float64 operands converted to float32 (others unchanged). */
+export const toF32 = (xs: readonly ConcreteArray[]): ConcreteArray[] =>
+  xs.map((x) => (x.dtype === 'float64' ? new ConcreteArray(Float32Array.from(x.data), x.shape, 'float32', x.weakType) : x))

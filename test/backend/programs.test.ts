@@ -1,0 +1,123 @@
+/**
+ * Random programs (laws' `arb.program`: elementwise chains, broadcasts, transposes, reshapes,
+ * reductions, pads and slices, concatenations, matmuls, gathers, sorts, cumsums), and their
+ * gradients and batched versions: the compiled jaxpr against the reference interpreter on the
+ * same jaxpr.
+ *
+ * Bit for bit for float64 (every fused op is the impl's op, and every reduction and
+ * contraction accumulates in the reference order), and for float32 in the default 'exact' mode.
+ * In the opt-in 'relaxed' float32 mode a fused kernel keeps float32 intermediates in double and
+ * rounds where it stores, so float32 results agree to rounding (tolerance below).
+ */
+import fc from 'fast-check'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Array as Arr, grad, makeJaxpr, nn, np, vmap } from '../../src'
+import { float32Mode, setFloat32Mode } from '../../src/backend'
+import type { ConcreteArray } from '../../src/core/array'
+import { hoistConsts } from '../../src/interpret/jvp'
+import { optimize } from '../../src/passes'
+import { program } from '../../laws/program'
+import { bitwiseDiff, closeDiff, runCompiled, runReference } from './helpers'
+
+type Cmp = 'bitwise' | 'close'
+
+/** Compiled vs reference on the optimized, constant-hoisted jaxpr of f (as jit builds it). */
+const agree = (f: (...xs: Arr[]) => unknown, args: Arr[], text: string, cmp: Cmp = 'bitwise'): void => {
+  const closed = makeJaxpr(f)(...args)
+  const j = optimize(hoistConsts(closed.jaxpr), { all: true })
+  const xs = [...closed.consts, ...args] as ConcreteArray[]
+  const want = runReference(j, xs)
+  const got = runCompiled(j, xs)
+  got.forEach((g, i) => {
+    let scale = 1
+    for (let k = 0; k < want[i].length; k++) scale = Math.max(scale, Math.abs(want[i][k]))
+    const d = cmp === 'bitwise' ? bitwiseDiff(g, want[i]) : closeDiff(g, want[i], 1e-5, 1e-5 * scale)
+    if (d !== null) expect.fail(`${text}\noutput ${i}: ${d}\n${String(j)}`)
+  })
+}
+
+const runs = { numRuns: 40, seed: 20261122 }
+/** Three copies of each argument, stacked (perturbed so the lanes differ). */
+const stack3 = (a: Arr): Arr => np.stack([a, a.mul(0.5), a.add(0.25)])
+
+const suite = (dtype: 'float64' | 'float32', cmp: Cmp, smoothOnly: boolean) => {
+  for (const smooth of smoothOnly ? [true] : [true, false]) {
+    for (const output of ['array', 'scalar'] as const) {
+      it(`${dtype}, ${smooth ? 'smooth' : 'non-smooth'}, ${output} output`, () => {
+        fc.assert(fc.property(program({ dtype, smooth, output, maxOps: 7 }), (p) => agree(p.fn, p.args, p.text, cmp)), runs)
+      })
+    }
+  }
+  it(`${dtype}: grad of random programs`, () => {
+    fc.assert(fc.property(program({ dtype, smooth: true, output: 'scalar', maxOps: 6 }), (p) => agree(grad(p.fn, { argnums: [0, 1] }), p.args, `grad: ${p.text}`, cmp)), runs)
+  })
+  it(`${dtype}: vmap of random programs`, () => {
+    fc.assert(fc.property(program({ dtype, smooth: smoothOnly, output: 'array', maxOps: 6 }), (p) => agree(vmap(p.fn), p.args.map(stack3), `vmap: ${p.text}`, cmp)), runs)
+  })
+}
+
+describe('random programs, exact float32 mode (the default): compiled == reference bit for bit', () => {
+  let before: 'exact' | 'relaxed'
+  beforeAll(() => {
+    before = float32Mode()
+    setFloat32Mode('exact')
+  })
+  afterAll(() => setFloat32Mode(before))
+  suite('float64', 'bitwise', false)
+  suite('float32', 'bitwise', false)
+})
+
+describe('random programs, relaxed float32 mode (opt-in)', () => {
+  let before: 'exact' | 'relaxed'
+  beforeAll(() => {
+    before = float32Mode()
+    setFloat32Mode('relaxed')
+  })
+  afterAll(() => setFloat32Mode(before))
+  suite('float64', 'bitwise', false)
+  suite('float32', 'close', true)
+
+  it('rounds float32 where values are stored, not between fused ops (the documented difference)', () => {
+    // x = 1 + 2⁻¹²: x·x = 1 + 2⁻¹¹ + 2⁻²⁴ is a tie in float32 (rounds to 1 + 2⁻¹¹)
+    const x = np.array(new Float32Array([1 + 2 ** -12]))
+    const f = (x: Arr) => x.mul(x).sub(1)
+    const relaxed = runCompiled(optimize(makeJaxpr(f)(x).jaxpr), [x as ConcreteArray])[0][0]
+    expect(relaxed).toBe(2 ** -11 + 2 ** -24) // x·x − 1 in double, rounded once
+    setFloat32Mode('exact')
+    const exact = runCompiled(optimize(makeJaxpr(f)(x).jaxpr), [x as ConcreteArray])[0][0]
+    setFloat32Mode('relaxed')
+    expect(exact).toBe(2 ** -11) // as the eager path: x·x rounded, then − 1
+    expect(f(x).item()).toBe(2 ** -11)
+  })
+})
+
+describe('reductions with prologues and epilogues (exact mode, bit for bit)', () => {
+  let before: 'exact' | 'relaxed'
+  beforeAll(() => {
+    before = float32Mode()
+    setFloat32Mode('exact')
+  })
+  afterAll(() => setFloat32Mode(before))
+  const data = (dtype: 'float64' | 'float32') => np.array(Array.from({ length: 6 }, (_, i) => Array.from({ length: 7 }, (_, j) => Math.sin(3 * i + j) * 3)), { dtype })
+  const cases: [string, (x: Arr) => Arr][] = [
+    ['softmax', (x) => nn.softmax(x)],
+    ['log-softmax and logsumexp', (x) => nn.logSoftmax(x).add(np.logsumexp(x, -1, { keepdims: true }))],
+    ['layer norm', (x) => {
+      const m = np.mean(x, -1, { keepdims: true })
+      const v = np.mean(x.sub(m).mul(x.sub(m)), -1, { keepdims: true })
+      return x.sub(m).div(np.sqrt(v.add(1e-5)))
+    }],
+    ['one-hot of argmax', (x) => np.equal(np.arange(7).reshape([1, 7]), np.argmax(x, -1).reshape([6, 1])).astype(x.dtype).mul(x)],
+    ['max and min with shared epilogue', (x) => x.sub(np.min(x, -1, { keepdims: true })).div(np.max(x, -1, { keepdims: true }).sub(np.min(x, -1, { keepdims: true })))],
+    ['column sums broadcast back', (x) => x.div(np.sum(x.mul(x), 0, { keepdims: true }).add(1))],
+    ['int32 sums', (x) => np.sum(x.astype('int32'), -1, { keepdims: true }).mul(x.astype('int32')).astype(x.dtype)],
+  ]
+  for (const dtype of ['float64', 'float32'] as const) {
+    for (const [name, f] of cases) {
+      it(`${name} (${dtype})`, () => {
+        agree(f, [data(dtype)], name)
+        agree(grad((x: Arr) => f(x).mul(f(x)).sum()), [data(dtype)], `grad ${name}`)
+      })
+    }
+  }
+})
