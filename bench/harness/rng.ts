@@ -1,4 +1,6 @@
-/** Deterministic inputs: mulberry32, a small seeded PRNG (same numbers in every process). */
+/** Deterministic inputs: mulberry32, a small seeded PRNG (same numbers in every process).
+ *  The same generator as laws/treeMath.ts makeRng, kept separate on purpose: importing laws/
+ *  would load the whole library into the baseline and peer processes and skew their RSS. */
 export const rng = (seed: number): (() => number) => {
   let a = seed >>> 0
   return () => {

@@ -16,6 +16,7 @@ import { ConcreteArray } from '../../src/core/array'
 import type { Tracer } from '../../src/core/tracer'
 import type { Shape } from '../../src/ir/aval'
 import { jvp, vjp } from '../../src/transforms/autodiff'
+import { makeRng } from '../../laws/treeMath'
 
 export type Mode = 'fwd' | 'rev'
 export type FlatFn = (...xs: Tracer[]) => Tracer | readonly Tracer[]
@@ -35,16 +36,7 @@ export interface CheckOpts {
 // ---- random numbers ------------------------------------------------------------------------
 
 /** A seeded uniform generator on [0, 1) (mulberry32). */
-export const makeRng = (seed: number): (() => number) => {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { makeRng }
 
 export const sizeOfShape = (shape: Shape): number => shape.reduce((a, b) => a * b, 1)
 

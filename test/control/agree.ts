@@ -14,17 +14,10 @@ import { findMismatch } from '../../laws'
 
 export type Fn = (s: any, ...xs: Arr[]) => unknown
 
-/** mulberry32, so every random direction is reproducible. */
-export const makeRng = (seed: number): (() => number) => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** mulberry32 (seeded, reproducible): the one in leibniz/laws. */
+import { makeRng } from '../../laws/treeMath'
+
+export { makeRng }
 
 /** A float64 array of `shape` with entries uniform in [lo, hi). */
 export const randn = (rng: () => number, shape: readonly number[], lo = -1, hi = 1): Arr => {

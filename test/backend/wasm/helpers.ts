@@ -28,17 +28,10 @@ export const ulp64 = (a: number, b: number): number => {
   return Math.abs(sameSign ? (ha - hb) * 2 ** 32 + (la - lb) : (ha + hb) * 2 ** 32 + (la + lb))
 }
 
-/** A deterministic PRNG in [0, 1) (mulberry32). */
-export const rng = (seed: number): (() => number) => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** mulberry32 (seeded, reproducible): the one in leibniz/laws. */
+import { makeRng } from '../../../laws/treeMath'
+
+export const rng = makeRng
 
 /** n float32 values with uniformly random bit patterns: every exponent, subnormals, NaNs. */
 export const randomBits32 = (n: number, seed: number): Float32Array => {
