@@ -11,7 +11,7 @@
  */
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Array as Arr, grad, makeJaxpr, nn, np, vmap } from '../../src'
+import { type Array as Arr, grad, lax, makeJaxpr, nn, np, vmap } from '../../src'
 import { float32Mode, setFloat32Mode } from '../../src/backend'
 import type { ConcreteArray } from '../../src/core/array'
 import { hoistConsts } from '../../src/interpret/jvp'
@@ -119,5 +119,22 @@ describe('reductions with prologues and epilogues (exact mode, bit for bit)', ()
         agree(grad((x: Arr) => f(x).mul(f(x)).sum()), [data(dtype)], `grad ${name}`)
       })
     }
+  }
+})
+
+describe('pad and concatenate of computed values (pieces computed in the loop, loads clamped)', () => {
+  const x = np.array([[0.5, -1, 2, 3], [1.5, 0.25, -2, 4], [0, 1, 2, 3]])
+  const y = np.array([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]]).mul(0.1)
+  const cases: [string, (a: Arr, b: Arr) => Arr][] = [
+    ['pad of a cheap expression', (a) => lax.pad(a.mul(2), 0, [[1, 2, 0], [-1, 1, 0]])],
+    ['pad of an expensive expression', (a) => lax.pad(np.exp(np.sin(a)).mul(np.tanh(a)), 0, [[0, 1, 0], [2, -2, 0]])],
+    ['concatenate of cheap and expensive parts', (a, b) => lax.concatenate([a.add(1), np.exp(b), b.mul(a)], 1)],
+    ['slice of a concatenation (shifted window)', (a, b) => lax.slice(lax.concatenate([a.neg(), b.add(a)], 0), [2, 1], [5, 4])],
+  ]
+  for (const [name, f] of cases) {
+    it(name, () => {
+      agree(f, [x, y], name)
+      agree(grad((a: Arr, b: Arr) => f(a, b).mul(f(a, b)).sum(), { argnums: [0, 1] }), [x, y], `grad ${name}`)
+    })
   }
 })
