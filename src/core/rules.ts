@@ -14,7 +14,7 @@
  * The full table is a mapped type over `PrimName` (see src/rules.ts): a primitive missing a
  * rule — or a linear primitive missing its transpose — does not compile.
  */
-import type { LowerAvals, ScalarExpr } from '../backend/scalar'
+import type { LowerAvals, ScalarExpr } from '../ir/scalar'
 import type { ShapedArray } from '../ir/aval'
 import type { ParamsMap, PrimName } from '../ir/params'
 import type { ConcreteArray } from './array'

@@ -8,7 +8,7 @@
  * sums the cotangent back to a scalar.
  */
 import type { ConcreteArray } from '../core/array'
-import { lowerOp } from '../backend/scalar'
+import { lowerOp } from '../ir/scalar'
 import { DTypeError } from '../core/errors'
 import type { BaseRules, JvpRule, RuleTable, Tangent, TransposeRule } from '../core/rules'
 import { isUndef, isZero } from '../core/rules'

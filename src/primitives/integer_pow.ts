@@ -1,7 +1,7 @@
 /**
  * Primitives layer: integer_pow — x^y for a static integer y (x² is `integer_pow[y=2] x`).
  */
-import { op } from '../backend/scalar'
+import { op } from '../ir/scalar'
 import { DTypeError, ValueError } from '../core/errors'
 import { type RuleTable, Zero, isZero } from '../core/rules'
 import { type Tracer, bind1 } from '../core/tracer'

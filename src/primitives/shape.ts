@@ -3,7 +3,7 @@
  * convert_element_type, select_n, iota. All but iota and select_n's predicate are linear.
  */
 import { ConcreteArray } from '../core/array'
-import { coord, op } from '../backend/scalar'
+import { coord, op } from '../ir/scalar'
 import { AxisError, DTypeError, ShapeError, ValueError } from '../core/errors'
 import { type BDim, type RuleTable, Zero, isUndef, isZero } from '../core/rules'
 import { type Tracer, bind1 } from '../core/tracer'

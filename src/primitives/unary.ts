@@ -7,7 +7,7 @@
  * that passes the batch axis through.
  */
 import type { ConcreteArray } from '../core/array'
-import { lowerOp } from '../backend/scalar'
+import { lowerOp } from '../ir/scalar'
 import { type BaseRules, type JvpRule, type RuleTable, type Tangent, isZero } from '../core/rules'
 import { type Tracer, bind1 } from '../core/tracer'
 import { type ShapedArray, avalStr, shaped } from '../ir/aval'
