@@ -31,7 +31,7 @@ const intPow = (v: number, y: number): number => {
 }
 
 /** x^y by repeated squaring, so x² is exactly x·x (as XLA), not Math.pow's rounding. */
-const floatPow = (v: number, y: number): number => {
+export const floatPow = (v: number, y: number): number => {
   let e = Math.abs(y)
   let r = 1
   let b = v

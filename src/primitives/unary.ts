@@ -37,7 +37,7 @@ export const roundHalfEven = (v: number): number => {
 }
 
 /** σ(x) = 1 / (1 + e^{-x}), without overflow for large |x|. */
-const logisticScalar = (v: number): number => {
+export const logisticScalar = (v: number): number => {
   if (v >= 0) return 1 / (1 + Math.exp(-v))
   const e = Math.exp(v)
   return e / (1 + e)

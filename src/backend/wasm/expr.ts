@@ -10,6 +10,8 @@
  * rounds after every operation (Math.fround of the float64 result), exactly what the eager
  * impls do when they store into a Float32Array.
  */
+import { floatPow } from '../../primitives/integer_pow'
+import { logisticScalar, roundHalfEven } from '../../primitives/unary'
 
 export type UnaryOp =
   | 'neg' | 'abs' | 'sqrt' | 'rsqrt' | 'floor' | 'ceil' | 'round' | 'sign'
@@ -157,26 +159,8 @@ export const exprKey = (roots: readonly Node[]): string => {
 
 // ---- reference semantics -----------------------------------------------------------------
 
-const logistic = (v: number): number => {
-  if (v >= 0) return 1 / (1 + Math.exp(-v))
-  const e = Math.exp(v)
-  return e / (1 + e)
-}
-const roundHalfEven = (v: number): number => {
-  const r = Math.round(v)
-  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r
-}
-const floatPow = (v: number, y: number): number => {
-  let e = Math.abs(y)
-  let r = 1
-  let b = v
-  while (e > 0) {
-    if (e & 1) r *= b
-    b *= b
-    e >>= 1
-  }
-  return y < 0 ? 1 / r : r
-}
+// The scalar definitions are the primitives' own (their impls are the living definition).
+const logistic = logisticScalar
 
 /** Scalar definitions in float64 (float32 rounds their results). */
 export const UNARY_REF: Readonly<Record<UnaryOp, (v: number) => number>> = {
