@@ -42,3 +42,15 @@ export const loadTf = async (backend: 'wasm' | 'cpu'): Promise<TfModule> => {
   }
   return tf
 }
+
+/** A call of an eager `tf.grad` function at `xt`, reading the gradient back and freeing it
+ *  (the shape every tfjs gradient workload shares). */
+export const tfGradCall = (tf: TfModule, g: (x: any) => any, xt: unknown, note: string) => ({
+  call: () => {
+    const out = tf.tidy(() => g(xt))
+    const grad = out.dataSync()
+    out.dispose()
+    return { grad }
+  },
+  note,
+})

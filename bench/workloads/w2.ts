@@ -3,6 +3,7 @@ import { w2Grad } from '../baselines/w2'
 import { uniform32 } from '../harness/rng'
 import type { Workload } from '../harness/types'
 import { N1 } from './w1'
+import { tfGradCall } from '../harness/peers'
 
 export const w2: Workload<{ x: Float32Array }> = {
   id: 'W2',
@@ -27,14 +28,6 @@ export const w2: Workload<{ x: Float32Array }> = {
   tfjs: (tf, { x }) => {
     const xt = tf.tensor1d(x)
     const g = tf.grad((x: any) => tf.sum(tf.mul(tf.tanh(tf.add(tf.mul(x, 1.5), 0.5)), tf.exp(tf.neg(tf.mul(x, x))))))
-    return {
-      call: () => {
-        const out = tf.tidy(() => g(xt))
-        const v = out.dataSync()
-        out.dispose()
-        return { grad: v }
-      },
-      note: 'eager tf.grad',
-    }
+    return tfGradCall(tf, g, xt, 'eager tf.grad')
   },
 }

@@ -6,6 +6,7 @@
 import { chainGrad, ROUNDS } from '../baselines/w7'
 import { uniform32 } from '../harness/rng'
 import type { Workload } from '../harness/types'
+import { tfGradCall } from '../harness/peers'
 
 export const w7: Workload<{ x: Float32Array }> = {
   id: 'W7',
@@ -62,14 +63,6 @@ export const w7: Workload<{ x: Float32Array }> = {
     }
     const g = tf.grad(f)
     const xt = tf.tensor1d(x)
-    return {
-      call: () => {
-        const out = tf.tidy(() => g(xt))
-        const r = out.dataSync()
-        out.dispose()
-        return { grad: r }
-      },
-      note: 'no jit: eager tf.grad',
-    }
+    return tfGradCall(tf, g, xt, 'no jit: eager tf.grad')
   },
 }

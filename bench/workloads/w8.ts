@@ -2,6 +2,7 @@
 import { smallGrad } from '../baselines/w8'
 import { uniform32 } from '../harness/rng'
 import type { Workload } from '../harness/types'
+import { tfGradCall } from '../harness/peers'
 
 export const w8: Workload<{ x: Float32Array }> = {
   id: 'W8',
@@ -26,14 +27,6 @@ export const w8: Workload<{ x: Float32Array }> = {
   tfjs: (tf, { x }) => {
     const g = tf.grad((x: any) => tf.sum(tf.tanh(tf.add(tf.mul(tf.sin(x), 2), 1))))
     const xt = tf.tensor1d(x)
-    return {
-      call: () => {
-        const out = tf.tidy(() => g(xt))
-        const r = out.dataSync()
-        out.dispose()
-        return { grad: r }
-      },
-      note: 'eager tf.grad',
-    }
+    return tfGradCall(tf, g, xt, 'eager tf.grad')
   },
 }

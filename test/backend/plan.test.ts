@@ -14,13 +14,20 @@ const programOf = (f: (...xs: Arr[]) => unknown, ...args: Arr[]) => compileJaxpr
 
 const w1 = (x: Arr) => np.sum(np.tanh(x.mul(1.5).add(0.5)).mul(np.exp(x.mul(x).neg())))
 
+/** The generated source of W1's plan in a float32 mode (restoring the mode afterwards). */
+const w1Source = (mode: 'relaxed' | 'exact'): string => {
+  const before = float32Mode()
+  setFloat32Mode(mode)
+  try {
+    return describeProgram(programOf(w1, np.array(new Float32Array(1000))), { source: true })
+  } finally {
+    setFloat32Mode(before)
+  }
+}
+
 describe('kernel plans', () => {
   it('W1 is one fused loop: the elementwise chain feeds the sum in registers (relaxed float32)', () => {
-    const before = float32Mode()
-    setFloat32Mode('relaxed')
-    const p = programOf(w1, np.array(new Float32Array(1000)))
-    setFloat32Mode(before)
-    expect(describeProgram(p, { source: true })).toMatchInlineSnapshot(`
+    expect(w1Source('relaxed')).toMatchInlineSnapshot(`
       "0: loop [1000], sum over the last 1 loop(s), 0 store(s), 10 nodes (input0) → (output1)
       -- kernel 0
       "use strict";
@@ -43,11 +50,7 @@ describe('kernel plans', () => {
   })
 
   it('W1 in the default exact float32 mode rounds every op (Math.fround)', () => {
-    const before = float32Mode()
-    setFloat32Mode('exact')
-    const p = programOf(w1, np.array(new Float32Array(1000)))
-    setFloat32Mode(before)
-    expect(describeProgram(p, { source: true })).toMatchInlineSnapshot(`
+    expect(w1Source('exact')).toMatchInlineSnapshot(`
       "0: loop [1000], sum over the last 1 loop(s), 0 store(s), 10 nodes (input0) → (output1)
       -- kernel 0
       "use strict";
