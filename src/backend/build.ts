@@ -7,7 +7,7 @@ import { type Shape, sizeOf, stridesOf } from '../ir/aval'
 import type { DType } from '../ir/dtypes'
 import type { Atom, Eqn, Var } from '../ir/jaxpr'
 import type { DotDimensionNumbers } from '../ir/params'
-import { compileKernel, float32Mode } from './compile'
+import { compileKernel, float32Mode, wasmKernelsEnabled } from './compile'
 import { CodegenError } from './emit'
 import { identityMap, mapKey, selectMap } from './indexmap'
 import { type Affine, type DotKernel, type LoopKernel, type Reduction, type Store, normalizeLoops } from './kernel'
@@ -16,6 +16,8 @@ import type { ProgStep, ProgramSpec, SlotSpec } from './program'
 import { Region } from './region'
 import { dotGeometry } from './roots'
 import { type CompileSub, eqnStep } from './steps'
+import { describeWasmPlan, wasmPlan } from './wasmlower'
+import { wasmAvailable, wasmKernelFn } from './wasmrun'
 
 const RED_OP = { reduce_sum: 'sum', reduce_prod: 'prod', reduce_max: 'max', reduce_min: 'min', argmax: 'argmax', argmin: 'argmin' } as const
 
@@ -73,8 +75,13 @@ export class Builder {
 
   pushKernel(k: LoopKernel | DotKernel, ins: readonly number[], outs: readonly number[]): void {
     const kernel = k.kind === 'loop' ? normalizeLoops(k) : k
+    const w = wasmKernelsEnabled() && wasmAvailable() ? wasmPlan(kernel) : null
+    if (w !== null) {
+      this.steps.push({ kind: 'kernel', fn: wasmKernelFn(w, ins.length), ins, outs, kernel, source: describeWasmPlan(w), engine: 'wasm' })
+      return
+    }
     const c = compileKernel(kernel)
-    this.steps.push({ kind: 'kernel', fn: c.fn, ins, outs, kernel, source: c.source })
+    this.steps.push({ kind: 'kernel', fn: c.fn, ins, outs, kernel, source: c.source, engine: 'js' })
   }
 
   private loop(s: Extract<PlanStep, { kind: 'loop' }>): void {

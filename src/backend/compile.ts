@@ -102,7 +102,24 @@ export const setFloat32Mode = (m: 'exact' | 'relaxed'): void => {
   modeListeners.forEach((f) => f())
 }
 
-/** Called when compiled programs must be rebuilt (the float32 mode changed). */
+let wasmOn: boolean | null = null
+
+/** Whether programs may run their hot kernels (large float maps, reductions and matmuls) as
+ *  WebAssembly SIMD kernels (the default where WebAssembly is available). Off with
+ *  LEIBNIZ_WASM=off or `setWasmKernels(false)`: every kernel is then generated JavaScript. */
+export const wasmKernelsEnabled = (): boolean => {
+  if (wasmOn === null) wasmOn = !(typeof process !== 'undefined' && process.env?.LEIBNIZ_WASM === 'off')
+  return wasmOn
+}
+
+export const setWasmKernels = (on: boolean): void => {
+  if (typeof on !== 'boolean') throw new TypeError(`setWasmKernels: expected a boolean, got ${String(on)}`)
+  if (on === wasmKernelsEnabled()) return
+  wasmOn = on
+  modeListeners.forEach((f) => f())
+}
+
+/** Called when compiled programs must be rebuilt (the float32 or wasm mode changed). */
 export const onModeChange = (f: () => void): void => {
   modeListeners.push(f)
 }

@@ -14,6 +14,7 @@ export const describeProgram = (p: Program, opts: { source?: boolean } = {}, ind
       return `${indent}${i}: ${s.label} ${io}${subs}`
     }
     const k = s.kernel
+    if (s.engine === 'wasm') return `${indent}${i}: ${s.source} ${io}`
     if (k.kind === 'dot') return `${indent}${i}: matmul B=${k.B} M=${k.M} K=${k.K} N=${k.N} ${io}`
     const red = k.reductions.length === 0 ? '' : `, ${k.reductions.map((r) => r.op).join(', ')} over the last ${k.nReduced} loop(s)`
     const epi = k.epilogue.length === 0 ? '' : `, then ${k.epilogue.length} epilogue store(s)`

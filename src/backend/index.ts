@@ -17,9 +17,10 @@ import { backendMode, onModeChange } from './compile'
 import { planJaxpr } from './plan'
 import { Program } from './program'
 import { flattenCalls } from './validate'
+import { foldDotTransposes } from './dotfold'
 
 export { EAGER_MIN_SIZE, EAGER_MIN_STEPS, setEagerMinSize } from './eager'
-export { backendMode, setBackend, float32Mode, setFloat32Mode, stats, kernelSource } from './compile'
+export { backendMode, setBackend, float32Mode, setFloat32Mode, setWasmKernels, stats, kernelSource, wasmKernelsEnabled } from './compile'
 export type { Program } from './program'
 export { describeProgram } from './describe'
 
@@ -29,7 +30,7 @@ onModeChange(() => (programs = new WeakMap()))
 export const compileJaxpr = (j: Jaxpr): Program => {
   let p = programs.get(j)
   if (p === undefined) {
-    const plan = planJaxpr(flattenCalls(j))
+    const plan = planJaxpr(foldDotTransposes(flattenCalls(j)))
     p = new Program(new Builder(plan, compileJaxpr).build())
     programs.set(j, p)
   }

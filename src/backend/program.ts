@@ -29,7 +29,16 @@ export interface SlotSpec {
 }
 
 export type ProgStep =
-  | { readonly kind: 'kernel'; readonly fn: KernelFn; readonly ins: readonly number[]; readonly outs: readonly number[]; readonly kernel: Kernel; readonly source: string }
+  | {
+      readonly kind: 'kernel'
+      readonly fn: KernelFn
+      readonly ins: readonly number[]
+      readonly outs: readonly number[]
+      readonly kernel: Kernel
+      /** the generated JS, or a one-line summary of the wasm kernel that runs instead */
+      readonly source: string
+      readonly engine: 'js' | 'wasm'
+    }
   | {
       readonly kind: 'fn'
       readonly fn: (b: TypedArray[]) => void
