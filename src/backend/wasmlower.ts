@@ -252,7 +252,7 @@ export const wasmDotPlan = (k: DotKernel): WasmPlan | null => {
 
 /** Work below which a kernel stays in generated JS: elements for maps and reductions (a wasm
  *  call stages its operands through the arena), multiply-adds for matmuls. */
-export const WASM_MIN_ELEMENTS = 2048
+export const WASM_MIN_ELEMENTS = 256
 export const WASM_MIN_MADDS = 1 << 15
 
 /** The wasm plan of a (normalized) kernel worth running in wasm, else null. */

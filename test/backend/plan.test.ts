@@ -4,11 +4,16 @@
  * body becomes one generated loop over its kernels. Snapshots of the plan and of the generated
  * source (never timings).
  */
-import { describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Array as Arr, grad, jit, lax, makeJaxpr, nn, np, vmap } from '../../src'
-import { compileJaxpr, describeProgram, setFloat32Mode, float32Mode } from '../../src/backend'
+import { compileJaxpr, describeProgram, setFloat32Mode, float32Mode, setWasmKernels } from '../../src/backend'
 import { optimize } from '../../src/passes'
 import { hoistConsts } from '../../src/interpret/jvp'
+
+// These snapshots show the generated JavaScript; the same plans' WebAssembly kernels are in
+// wasm-kernels.test.ts.
+beforeAll(() => setWasmKernels(false))
+afterAll(() => setWasmKernels(true))
 
 const programOf = (f: (...xs: Arr[]) => unknown, ...args: Arr[]) => compileJaxpr(optimize(hoistConsts(makeJaxpr(f)(...args).jaxpr), { all: true }))
 

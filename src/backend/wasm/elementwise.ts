@@ -9,7 +9,7 @@
  * single vectors, then single elements.
  */
 import type { Local } from './encode'
-import { type Expr, type FloatDType, checkExprs, exprKey } from './expr'
+import { type Expr, type FloatDType, canonicalize, checkExprs, exprKey } from './expr'
 import { lowerExprs } from './lower'
 import { type Arg, Kernel, Simd } from './simd'
 
@@ -18,6 +18,9 @@ export type InputKind = 'array' | 'scalar'
 /** Vectors per main-loop step: two independent copies of the expression per iteration give
  *  the CPU more to overlap (W1-like chains: 5.5 → 4.1 ms per 1e6 float32; 3 gained little more). */
 const UNROLL = 2
+/** Expressions with more distinct nodes than this are not unrolled (module size: BENCH W7's
+ *  gradient, 128 nodes, would be emitted four times instead of twice). */
+const UNROLL_MAX_NODES = 48
 
 export interface ElementwiseSpec {
   readonly dtype: FloatDType
@@ -88,8 +91,12 @@ export const buildElementwise = (spec: ElementwiseSpec, opts: { shared?: boolean
     f.get(off).i32(step * unroll).op('i32.add').set(off)
     f.br(0).end().end()
   }
-  loop(16, true, UNROLL)
-  loop(16, true)
+  // a long expression is already plenty of independent work per vector: one copy of it
+  if (canonicalize(spec.outputs).unique.length > UNROLL_MAX_NODES) loop(16, true)
+  else {
+    loop(16, true, UNROLL)
+    loop(16, true)
+  }
   // tail: the remaining n mod lanes elements, one at a time
   f.get(n).i32(io.size).op('i32.mul').set(end)
   loop(io.size, false)

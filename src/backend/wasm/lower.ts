@@ -9,11 +9,11 @@
  * float64 for float32 when a product of more than two factors is involved). Transcendentals
  * are the approximations of math32.ts / math64.ts.
  */
-import type { Local } from './encode'
+import type { FuncRef, Local } from './encode'
 import { type Expr, type FloatDType, type Node, type Pred, type UnaryOp, canonicalize } from './expr'
 import { cos32, exp32, expm1_32, log1p32, log32, logistic32, pow32, rsqrt32, sin32, tanh32 } from './math32'
 import { cos64, exp64, expm1_64, log1p64, log64, logistic64, sin64, tanh64 } from './math64'
-import { type Arg, type Arith, type Simd, arith } from './simd'
+import { type Arg, type Arith, Simd, arith } from './simd'
 
 type Math1 = (s: Simd, x: Local) => Local
 
@@ -55,6 +55,7 @@ export const lowerExprs = (s: Simd, dtype: FloatDType, roots: readonly Expr[], i
   const t = dtype === 'float32' ? 'f32x4' : 'f64x2'
   const a = arith(s, t)
   const { id, unique } = canonicalize(roots)
+  const calls = unique.filter((n) => n._tag === 'unary' && MATH[dtype][n.op] !== undefined).length > INLINE_MATH
   const memo: Arg[] = []
   const v = (n: Expr): Arg => memo[id.get(n) as number]
   const p = (n: Pred): Arg => memo[id.get(n) as number]
@@ -63,7 +64,7 @@ export const lowerExprs = (s: Simd, dtype: FloatDType, roots: readonly Expr[], i
     switch (n._tag) {
       case 'input': out = inputs[n.index]; break
       case 'const': out = a.c(dtype === 'float32' ? Math.fround(n.value) : n.value); break
-      case 'unary': out = unary(s, a, dtype, n.op, v(n.x)); break
+      case 'unary': out = unary(s, a, dtype, n.op, v(n.x), calls); break
       case 'binary': {
         const x = v(n.x), y = v(n.y)
         switch (n.op) {
@@ -105,7 +106,23 @@ export const lowerExprs = (s: Simd, dtype: FloatDType, roots: readonly Expr[], i
   return roots.map(v)
 }
 
-const unary = (s: Simd, a: Arith, dtype: FloatDType, op: UnaryOp, x: Arg): Arg => {
+/**
+ * Transcendentals are inlined when an expression has at most this many of them; beyond, each
+ * is one helper function per module, called per vector. Inlining saves a call per vector (W1,
+ * two of them: ~10 % of its time); calling keeps long chains small — BENCH W7's gradient has
+ * 30, which inlined in the unrolled loop made a 180 KB module that took ~50 ms to generate and
+ * far longer for the engine's first compile.
+ */
+const INLINE_MATH = 6
+
+const mathHelper = (s: Simd, dtype: FloatDType, op: UnaryOp, f: Math1): FuncRef =>
+  s.kernel.helper(`math:${dtype}:${op}`, (k) => {
+    const [ref, fb] = k.module.func(['v128'], ['v128'])
+    fb.get(f(new Simd(fb, k), fb.params[0]))
+    return ref
+  })
+
+const unary = (s: Simd, a: Arith, dtype: FloatDType, op: UnaryOp, x: Arg, calls: boolean): Arg => {
   switch (op) {
     case 'neg': return a.neg(x)
     case 'abs': return a.abs(x)
@@ -118,5 +135,8 @@ const unary = (s: Simd, a: Arith, dtype: FloatDType, op: UnaryOp, x: Arg): Arg =
   }
   const f = MATH[dtype][op]
   if (f === undefined) throw new RangeError(`wasm kernel: ${op} is not available in ${dtype}`)
-  return f(s, materialize(s, x))
+  if (!calls) return f(s, materialize(s, x))
+  s.push(x)
+  s.f.call(mathHelper(s, dtype, op, f))
+  return s.pop()
 }

@@ -26,7 +26,7 @@ const isLocal = (a: Arg): a is Local => 'index' in a
 
 /** Helpers a module may need, each added at most once: functions we write, and host
  *  functions imported from `HOST_IMPORTS` (module "host"). */
-export type HelperName = 'reduceLargeF32' | 'sin' | 'cos'
+export type HelperName = 'reduceLargeF32' | 'sin' | 'cos' | `math:${string}`
 
 /** The host functions a kernel may import; pass as `{ host: HOST_IMPORTS }` when instantiating. */
 export const HOST_IMPORTS = { sin: Math.sin, cos: Math.cos } as const

@@ -85,6 +85,25 @@ describe('elementwise kernels', () => {
       check(dtype, ['array'], outs, 500, 7, (g, w) => same(g, w) || Math.abs(g - w) <= tol * Math.max(1, Math.abs(w)))
     })
 
+    it(`long chains call their transcendentals and are not unrolled, with the same results (${dtype})`, () => {
+      // 5 rounds of BENCH W7's chain: 20 transcendentals, > the inlining limit, > 48 nodes
+      const x = ex.input(0)
+      let y = x
+      for (let r = 0; r < 5; r++) {
+        y = ex.tanh(ex.add(ex.mul(ex.sin(y), ex.c(1.3)), ex.c(0.2)))
+        y = ex.cos(ex.exp(ex.neg(ex.mul(y, y))))
+        y = ex.mul(ex.add(y, x), ex.c(0.5))
+      }
+      const tol = dtype === 'float32' ? 1e-5 : 1e-13
+      for (const n of [0, 3, 4, 9, 300]) check(dtype, ['array'], [y], n, 40 + n, (g, w) => same(g, w) || Math.abs(g - w) <= tol * Math.max(1, Math.abs(w)))
+      // one copy of the chain per loop instead of four, each function one helper: smaller than
+      // two transcendentals inlined in the unrolled loops
+      const bytes = buildElementwise({ dtype, inputs: ['array'], outputs: [y] })
+      const short = buildElementwise({ dtype, inputs: ['array'], outputs: [ex.tanh(ex.sin(x))] })
+      expect(wasm.validate(bytes)).toBe(true)
+      expect(bytes.length).toBeLessThan(short.length)
+    })
+
     it(`max/min propagate NaN and keep the reference's choice between ±0 (${dtype})`, () => {
       const xs = [0, -0, NaN, 1, -0, 0, NaN, 2]
       const ys = [-0, 0, 1, NaN, -0, 0, NaN, -2]
