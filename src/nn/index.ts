@@ -4,7 +4,7 @@
  * Losses return per-example values (no hidden reduction), as optax does.
  *
  * Numerical care:
- *   softplus(x) = x ≤ 0 ? log1p(eˣ) : x + log1p(e^{−x})  never overflows, smooth at 0
+ *   softplus(x) = max(x, 0) + log1p(e^{−|x|}), −|x| as a select  one exp, no overflow, smooth at 0
  *   logSoftmax  = (x − m) − log Σ e^{x − m}, m = max x  m under stopGradient (it cancels)
  *   binaryCrossEntropyWithLogits(z, y) = softplus(z) − y z, gradient σ(z) − y with no NaN
  *   gelu exact  = x Φ(x) = ½ x erfc(−x/√2), with erfc from fdlibm's rational approximations
@@ -66,18 +66,17 @@ export const relu = (x: ArrayLike): Tracer => {
 export const sigmoid = (x: ArrayLike): Tracer => logistic(floatArg(x, 'sigmoid'))
 
 /**
- * log(1 + eˣ): log1p(eˣ) for x ≤ 0, x + log1p(e^{−x}) for x > 0 — no overflow, and every
- * derivative is smooth at 0 (max(x, 0) + log1p(e^{−|x|}) would give softplus''(0) = 0, not ¼,
- * from the kinks of max and abs). Each branch sees an input clamped to its own side (the
- * double-`where` pattern), so the branch not taken contributes no inf/NaN. softplus' = σ.
+ * log(1 + eˣ) = where(x > 0, x, 0) + log1p(eᵃ), a = where(x > 0, −x, x) = −|x|: one
+ * exponential, of a value ≤ 0, so nothing overflows. `a` is −|x| written as a select, not as
+ * `abs`: its derivative is −1 or +1 on each side (abs' = sign is 0 at 0), so every derivative
+ * is right at 0 — softplus'(0) = ½ and softplus''(0) = ¼ (max(x, 0) + log1p(e^{−|x|}) would
+ * give 0 for both). softplus' = σ: (x > 0) + (±1)·eᵃ/(1 + eᵃ).
  */
 export const softplus = (x: ArrayLike): Tracer => {
   const t = floatArg(x, 'softplus')
   const pos = gt(t, 0)
   const zero = zerosOf(t.aval)
-  const a = where(pos, t, zero) // x > 0 side
-  const b = where(pos, zero, t) // x ≤ 0 side
-  return where(pos, add(a, log1p(exp(neg(a)))), log1p(exp(b)))
+  return add(where(pos, t, zero), log1p(exp(where(pos, neg(t), t))))
 }
 
 /** log σ(x) = −softplus(−x). */

@@ -89,7 +89,7 @@ describe('kernel plans', () => {
     }
     const p = programOf(vmap(grad(loss), { inAxes: [null, 0, 0] }), np.array(new Float32Array(100)), np.zeros([256, 100], { dtype: 'float32' }), np.zeros([256], { dtype: 'float32' }))
     expect(describeProgram(p, { source: true })).toMatchInlineSnapshot(`
-      "0: loop [256, 100], sum over the last 1 loop(s), 0 store(s), then 1 epilogue store(s), 32 nodes (input0, input1, input2) → (temp3, output4)
+      "0: loop [256, 100], sum over the last 1 loop(s), 0 store(s), then 1 epilogue store(s), 26 nodes (input0, input1, input2) → (temp3, output4)
       -- kernel 0
       "use strict";
       return function (a0, a1, a2, o0, o1) {
@@ -107,30 +107,24 @@ describe('kernel plans', () => {
       o0[i0] = r0;
       const v0 = Math.fround(r0);
       const t8 = (v0 > 0 ? 1 : 0);
-      const t10 = (t8 !== 0 ? 1 : 0);
-      const t11 = (t8 !== 0 ? v0 : 0);
-      const t12 = (-t11);
-      const t13 = Math.fround(Math.exp(t12));
-      const t14 = Math.fround((t13 + 1));
-      const t15 = Math.fround((t10 / t14));
-      const t16 = Math.fround((t15 * t13));
+      const t10 = (-v0);
+      const t11 = (t8 !== 0 ? t10 : v0);
+      const t12 = Math.fround(Math.exp(t11));
+      const t13 = Math.fround((t12 + 1));
+      const t14 = Math.fround((1 / t13));
+      const t15 = Math.fround((t14 * t12));
+      const t16 = (t8 !== 0 ? t15 : 0);
       const t17 = (-t16);
-      const t18 = Math.fround((t10 + t17));
-      const t19 = (t8 !== 0 ? t18 : 0);
-      const t20 = Math.fround((t5 + t19));
-      const t21 = (t8 !== 0 ? 0 : 1);
-      const t22 = (t8 !== 0 ? 0 : v0);
-      const t23 = Math.fround(Math.exp(t22));
-      const t24 = Math.fround((t23 + 1));
-      const t25 = Math.fround((t21 / t24));
-      const t26 = Math.fround((t25 * t23));
-      const t27 = (t8 !== 0 ? 0 : t26);
-      const t28 = Math.fround((t20 + t27));
+      const t18 = Math.fround((t5 + t17));
+      const t19 = (t8 !== 0 ? 0 : t15);
+      const t20 = Math.fround((t18 + t19));
+      const t21 = (t8 !== 0 ? 1 : 0);
+      const t22 = Math.fround((t20 + t21));
       for (let i1 = 0; i1 < 100; i1++) {
       const t1 = a1[q1_1 + i1];
-      const t29 = (t28 * t1);
-      const t31 = (0 + t29);
-      o1[q1_1 + i1] = t31;
+      const t23 = (t22 * t1);
+      const t25 = (0 + t23);
+      o1[q1_1 + i1] = t25;
       }
       }
       };"

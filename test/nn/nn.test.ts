@@ -72,6 +72,10 @@ describe('activations', () => {
     finite(nn.softplus(f64(z)))
     const g = grad((x: Tracer) => sum(nn.softplus(x)))(f64(z))
     vals(g).forEach((v, i) => expect(relErr(v, sig(z[i])) * Math.max(1, 1 / Math.max(sig(z[i]), 1e-300))).toBeLessThan(1e-12))
+    // softplus″ = σ(1 − σ): ¼ at 0 from either side (no kink from the |x| inside)
+    const pts = [-3, -1e-8, 0, 1e-8, 3]
+    const h = grad((x: Tracer) => sum(grad((y: Tracer) => sum(nn.softplus(y)))(x)))(f64(pts))
+    vals(h).forEach((v, i) => expect(v).toBeCloseTo(sig(pts[i]) * (1 - sig(pts[i])), 14))
   })
   it('logSigmoid = log σ, finite at the extremes', () => {
     const z = [-1000, -40, -1, 0, 3, 40, 1000]
