@@ -21,6 +21,7 @@ import { foldDotTransposes } from './dotfold'
 
 export { EAGER_MIN_SIZE, EAGER_MIN_STEPS, setEagerMinSize } from './eager'
 export { backendMode, setBackend, float32Mode, setFloat32Mode, setWasmKernels, stats, kernelSource, wasmKernelsEnabled } from './compile'
+export { setThreads, threadsInUse } from './wasmengine'
 export type { Program } from './program'
 export { describeProgram } from './describe'
 

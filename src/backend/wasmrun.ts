@@ -5,15 +5,28 @@
  * process-wide arena: each input is copied in (a memcpy, ~0.1 ms per 4 MB, against several
  * milliseconds of work that the wasm kernel saves on the sizes that reach it), the kernel runs,
  * the outputs are copied out, and the arena space is returned. Views of the arena's memory are
- * taken after the allocations of a call (growing the memory detaches older views).
+ * taken after the allocations of a call (growing the memory detaches older views). The
+ * arena and kernels come from `wasmengine.ts` (one thread, or several sharing the arena).
  */
 import type { TypedArray } from '../ir/dtypes'
 import type { KernelFn } from './compile'
 import type { WasmPlan } from './wasmlower'
-import { Arena, WasmKernels, buildElementwise, ex, wasm } from './wasm'
+import { type Arena, buildElementwise, ex, wasm } from './wasm'
+import { type Engine, engine } from './wasmengine'
 
-let kernels: WasmKernels | null = null
-const wk = (): WasmKernels => (kernels ??= new WasmKernels(new Arena({ initialBytes: 1 << 22 })))
+/** The kernel `make` builds on the current engine, rebuilt when the engine changes. */
+const onEngine = <K>(make: (e: Engine) => K): (() => K) => {
+  let at: Engine | null = null
+  let k: K | null = null
+  return () => {
+    const e = engine()
+    if (e !== at || k === null) {
+      k = make(e)
+      at = e
+    }
+    return k
+  }
+}
 
 /** Whether this runtime runs WebAssembly with SIMD (checked once, on a one-op kernel). */
 let available: boolean | null = null
@@ -44,11 +57,11 @@ const copyOut = (arena: Arena, ptr: number, out: TypedArray): void => {
 /** The kernel function of a plan: (inputs…, outputs…) as the generated JS kernels take. */
 export const wasmKernelFn = (p: WasmPlan, nIn: number): KernelFn => {
   const size = SIZE[p.dtype]
-  const k = wk()
-  const arena = k.arena
   if (p.kind === 'matmul') {
-    const mm = k.matmul({ dtype: p.dtype, transA: p.transA, transB: p.transB })
+    const mm = onEngine((e) => e.matmul({ dtype: p.dtype, transA: p.transA, transB: p.transB }))
     return (a: TypedArray, b: TypedArray, c: TypedArray) => {
+      const k = mm()
+      const arena = engine().arena
       const pa = stageIn(arena, a)
       const pb = stageIn(arena, b)
       const pc = arena.alloc(c.byteLength)
@@ -56,7 +69,7 @@ export const wasmKernelFn = (p: WasmPlan, nIn: number): KernelFn => {
         for (let i = 0; i < p.B; i++) {
           const ai = pa + (p.a.off + i * p.a.sb) * size
           const bi = pb + (p.b.off + i * p.b.sb) * size
-          mm.runStrided(p.M, p.K, p.N, ai, p.a.ld, bi, p.b.ld, pc + i * p.M * p.N * size, p.N)
+          k.runStrided(p.M, p.K, p.N, ai, p.a.ld, bi, p.b.ld, pc + i * p.M * p.N * size, p.N)
         }
         copyOut(arena, pc, c)
       } finally {
@@ -71,22 +84,20 @@ export const wasmKernelFn = (p: WasmPlan, nIn: number): KernelFn => {
   const run =
     p.kind === 'map'
       ? (() => {
-          const kern = k.elementwise({ dtype: p.dtype, inputs: p.ins.map((i) => i.kind), outputs: p.outs })
+          const kern = onEngine((e) => e.elementwise({ dtype: p.dtype, inputs: p.ins.map((i) => i.kind), outputs: p.outs }))
           const outPtrs = new Array<number>(p.outs.length)
           const rowPtrs = new Array<number>(p.ins.length)
           const rowOuts = new Array<number>(p.outs.length)
-          const runRows = (): void => {
-            if (p.rows === 1) return kern.run(p.n, ptrs, outPtrs)
-            for (let r = 0; r < p.rows; r++) {
-              for (let j = 0; j < ptrs.length; j++) rowPtrs[j] = ptrs[j] + r * p.ins[j].rowStride * size
-              for (let j = 0; j < outPtrs.length; j++) rowOuts[j] = outPtrs[j] + r * p.n * size
-              kern.run(p.n, rowPtrs, rowOuts)
-            }
-          }
-          return (outs: TypedArray[]) => {
+          return (arena: Arena, outs: TypedArray[]) => {
+            const k = kern()
             for (let j = 0; j < outPtrs.length; j++) outPtrs[j] = arena.alloc(p.rows * p.n * size)
             try {
-              runRows()
+              if (p.rows === 1) k.run(p.n, ptrs, outPtrs)
+              for (let r = 0; p.rows > 1 && r < p.rows; r++) {
+                for (let j = 0; j < ptrs.length; j++) rowPtrs[j] = ptrs[j] + r * p.ins[j].rowStride * size
+                for (let j = 0; j < outPtrs.length; j++) rowOuts[j] = outPtrs[j] + r * p.n * size
+                k.run(p.n, rowPtrs, rowOuts)
+              }
               for (let j = 0; j < outPtrs.length; j++) copyOut(arena, outPtrs[j], outs[p.outOf[j]])
             } finally {
               for (let j = outPtrs.length - 1; j >= 0; j--) arena.free(outPtrs[j])
@@ -94,11 +105,12 @@ export const wasmKernelFn = (p: WasmPlan, nIn: number): KernelFn => {
           }
         })()
       : (() => {
-          const kern = k.reduce({ dtype: p.dtype, op: p.op, inputs: p.ins.map((i) => i.kind), prologue: p.prologue })
-          return (outs: TypedArray[]) => {
+          const kern = onEngine((e) => e.reduce({ dtype: p.dtype, op: p.op, inputs: p.ins.map((i) => i.kind), prologue: p.prologue }))
+          return (arena: Arena, outs: TypedArray[]) => {
+            const k = kern()
             const po = arena.alloc(p.outer * p.inner * size)
             try {
-              kern.run(p.outer, p.red, p.inner, ptrs, po)
+              k.run(p.outer, p.red, p.inner, ptrs, po)
               copyOut(arena, po, outs[0])
             } finally {
               arena.free(po)
@@ -107,10 +119,11 @@ export const wasmKernelFn = (p: WasmPlan, nIn: number): KernelFn => {
         })()
   const used = [...new Set(p.ins.map((i) => i.input))]
   return (...bufs: TypedArray[]) => {
+    const arena = engine().arena
     for (const i of used) staged[i] = stageIn(arena, bufs[i])
     try {
       for (let j = 0; j < ptrs.length; j++) ptrs[j] = staged[p.ins[j].input] + p.ins[j].off * size
-      run(bufs.slice(nIn))
+      run(arena, bufs.slice(nIn))
     } finally {
       for (let q = used.length - 1; q >= 0; q--) arena.free(staged[used[q]])
     }

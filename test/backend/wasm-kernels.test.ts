@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { type Array as Arr, lax, makeJaxpr, nn, np } from '../../src'
 import { ConcreteArray } from '../../src/core/array'
-import { compileJaxpr, describeProgram, setWasmKernels } from '../../src/backend'
+import { compileJaxpr, describeProgram, setThreads, setWasmKernels, threadsInUse } from '../../src/backend'
 import { optimize } from '../../src/passes'
 import { hoistConsts } from '../../src/interpret/jvp'
 import type { TypedArray } from '../../src/ir/dtypes'
@@ -158,5 +158,32 @@ describe('wasm results against the reference interpreter', () => {
       // |error| ≤ K·2⁻²⁴·Σ|a||b| ≤ 80·2⁻²⁴·80 for entries in [−1, 1]
       expect(closeDiff(got[0], want[0], 0, 80 * 80 * 2 ** -24), label).toBeNull()
     }
+  })
+})
+
+describe('worker threads (opt-in)', () => {
+  it('threaded maps, reductions and matmuls equal the one-thread results bit for bit', async () => {
+    const x = f32(300000)
+    const X = np.array(Float32Array.from({ length: 256 * 300 }, () => rnd() - 0.5)).reshape([256, 300])
+    const W = np.array(Float32Array.from({ length: 300 * 200 }, () => rnd() - 0.5)).reshape([300, 200])
+    const progs: [Jaxpr, Arr[]][] = [
+      [jaxprOf((x) => np.tanh(x.mul(1.5)).mul(np.exp(x.neg())), x), [x]],
+      [jaxprOf((x) => np.sum(np.sin(x)), x), [x]],
+      [jaxprOf((x) => np.sum(x.reshape([600, 500]).mul(2), 1), x), [x]],
+      [jaxprOf((a, b) => np.matmul(a, b), X, W), [X, W]],
+    ]
+    const data = (xs: Arr[]) => (xs as unknown as ConcreteArray[]).map((a) => a.data)
+    const one = progs.map(([j, xs]) => compileJaxpr(j).run(data(xs))[0])
+    await setThreads(2)
+    try {
+      expect(threadsInUse()).toBe(2)
+      progs.forEach(([j, xs], i) => expect(bitwiseDiff(compileJaxpr(j).run(data(xs))[0], one[i]), `program ${i}`).toBeNull())
+    } finally {
+      await setThreads(1)
+    }
+    expect(threadsInUse()).toBe(1)
+  })
+  it('setThreads checks its argument', async () => {
+    await expect(setThreads(0)).rejects.toThrow(/setThreads: expected an integer from 1 to 64, got 0/)
   })
 })

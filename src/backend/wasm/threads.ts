@@ -60,6 +60,10 @@ export interface ParallelOptions {
   readonly workers?: number
   /** Work below which a call stays on the calling thread (default 2¹⁶). */
   readonly minWork?: number
+  /** Split a reduction with fewer output rows than threads along its reduced axis (default
+   *  true). The combined partial sums can differ from one thread's in the last bits; with
+   *  false every result is bitwise the single-threaded one. */
+  readonly splitReduced?: boolean
 }
 
 export class ParallelKernels {
@@ -67,11 +71,13 @@ export class ParallelKernels {
   private readonly helpers: Helper[]
   private readonly ids = new Map<WasmModule, number>()
   private readonly minWork: number
+  private readonly splitReducedAxis: boolean
 
-  private constructor(readonly arena: Arena, helpers: Helper[], minWork: number) {
+  private constructor(readonly arena: Arena, helpers: Helper[], opts: ParallelOptions) {
     this.wk = new WasmKernels(arena)
     this.helpers = helpers
-    this.minWork = minWork
+    this.minWork = opts.minWork ?? 2 ** 16
+    this.splitReducedAxis = opts.splitReduced ?? true
   }
 
   /** Starts the workers (and waits until they run). The arena must be shared. */
@@ -87,7 +93,7 @@ export class ParallelKernels {
       port1.unref()
       helpers.push({ worker, ctl: new Int32Array(control), port: port1, seq: 0 })
     }
-    return new ParallelKernels(arena, helpers, opts.minWork ?? 2 ** 16)
+    return new ParallelKernels(arena, helpers, opts)
   }
 
   /** Stops the workers. */
@@ -181,6 +187,7 @@ export class ParallelKernels {
           this.fork(full.module, () => full.run(...parts[0]), parts.slice(1))
           return
         }
+        if (!this.splitReducedAxis) { full.run(outer, red, inner, ...inputs, out); return }
         this.splitReduced(part, spec, outer, red, inner, inputs, out, offset)
         if (epilogue) epilogue.run(outer * inner, [out], [out])
       },
