@@ -121,11 +121,40 @@ export const sleb = (n: bigint): number[] => {
 
 const utf8 = (s: string): number[] => [...new TextEncoder().encode(s)]
 const vec = (items: readonly number[][]): number[] => [...uleb(items.length), ...items.flat()]
+
+/** The parts one after another. Large parts (function bodies) are copied with `set`, a
+ *  builtin, rather than spread element by element: a module's bytes are written on the
+ *  first call of a jitted function, usually before the engine has optimized this code. */
+const cat = (parts: readonly ArrayLike<number>[]): Uint8Array => {
+  let n = 0
+  for (const p of parts) n += p.length
+  const out = new Uint8Array(n)
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
+}
 const nameBytes = (s: string): number[] => { const b = utf8(s); return [...uleb(b.length), ...b] }
 
 const scratch = new DataView(new ArrayBuffer(8))
-const f32Bytes = (v: number): number[] => { scratch.setFloat32(0, v, true); return [0, 1, 2, 3].map((i) => scratch.getUint8(i)) }
-const f64Bytes = (v: number): number[] => { scratch.setFloat64(0, v, true); return [0, 1, 2, 3, 4, 5, 6, 7].map((i) => scratch.getUint8(i)) }
+const scratchBytes = new Uint8Array(scratch.buffer)
+const f32Bytes = (v: number): number[] => { scratch.setFloat32(0, v, true); return Array.from(scratchBytes.subarray(0, 4)) }
+const f64Bytes = (v: number): number[] => { scratch.setFloat64(0, v, true); return Array.from(scratchBytes) }
+
+/** Signed LEB128 of a 32-bit integer, without BigInt (the common immediate). */
+const sleb32 = (n: number): number[] => {
+  const out: number[] = []
+  let v = n | 0
+  for (;;) {
+    const b = v & 0x7f
+    v >>= 7
+    const done = (v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)
+    out.push(done ? b : b | 0x80)
+    if (done) return out
+  }
+}
 
 // ---- functions ---------------------------------------------------------------------------
 
@@ -173,7 +202,7 @@ export class FunctionBuilder {
   set(l: Local): this { this.code.push(0x21); this.u(l.index); return this }
   tee(l: Local): this { this.code.push(0x22); this.u(l.index); return this }
 
-  i32(v: number): this { this.code.push(0x41, ...sleb(BigInt(v | 0))); return this }
+  i32(v: number): this { this.code.push(0x41, ...sleb32(v)); return this }
   i64(v: bigint): this { this.code.push(0x42, ...sleb(BigInt.asIntN(64, v))); return this }
   f32(v: number): this { this.code.push(0x43, ...f32Bytes(v)); return this }
   f64(v: number): this { this.code.push(0x44, ...f64Bytes(v)); return this }
@@ -222,8 +251,8 @@ export class FunctionBuilder {
     return this
   }
 
-  /** The body in binary form: locals (run-length), code, final `end`. */
-  body(indexOf: (f: FuncRef) => number): number[] {
+  /** The body in binary form: size, locals (run-length), code, final `end`. */
+  body(indexOf: (f: FuncRef) => number): Uint8Array {
     for (const [at, fn] of this.calls) {
       let v = indexOf(fn)
       for (let i = 0; i < 5; i++, v >>>= 7) this.code[at + i] = (v & 0x7f) | (i < 4 ? 0x80 : 0)
@@ -235,8 +264,8 @@ export class FunctionBuilder {
       runs.push([...uleb(j - i), VALTYPE[this.extra[i]]])
       i = j
     }
-    const b = [...vec(runs), ...this.code, 0x0b]
-    return [...uleb(b.length), ...b]
+    const locals = vec(runs)
+    return cat([uleb(locals.length + this.code.length + 1), locals, this.code, [0x0b]])
   }
 }
 
@@ -298,9 +327,8 @@ export class ModuleBuilder {
       const [p, r] = key.split('->').map((s) => (s === '' ? [] : (s.split(',') as ValType[])))
       return [0x60, ...vec(p.map((t) => [VALTYPE[t]])), ...vec(r.map((t) => [VALTYPE[t]]))]
     }))
-    const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]
-    // sections can be large: append with a loop (a spread call has an argument-count limit)
-    const append = (bytes: readonly number[]): void => { for (const b of bytes) out.push(b) }
+    const out: ArrayLike<number>[] = [[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]]
+    const append = (bytes: readonly number[]): void => void out.push(bytes)
     append(section(1, typeSec))
     const imports: number[][] = this.funcImports.map((f) => [...nameBytes(f.module), ...nameBytes(f.name), 0x00, ...uleb(f.type)])
     const m = this.memory
@@ -312,10 +340,12 @@ export class ModuleBuilder {
     if (imports.length > 0) append(section(2, vec(imports)))
     append(section(3, vec(this.funcs.map((f) => uleb(f.type)))))
     append(section(7, vec(this.exports.map(([name, f]) => [...nameBytes(name), 0x00, ...uleb(indexOf(f))]))))
-    append(section(10, vec(this.funcs.map((f) => f.builder.body(indexOf)))))
+    const bodies = this.funcs.map((f) => f.builder.body(indexOf))
+    const codeSize = uleb(this.funcs.length).length + bodies.reduce((n, b) => n + b.length, 0)
+    out.push([10, ...uleb(codeSize), ...uleb(this.funcs.length)], ...bodies)
     if (this.data.length > 0) {
       append(section(11, vec(this.data.map(([off, bytes]) => [0x00, 0x41, ...sleb(BigInt(off)), 0x0b, ...uleb(bytes.length), ...bytes]))))
     }
-    return Uint8Array.from(out)
+    return cat(out)
   }
 }
