@@ -4,10 +4,14 @@
  * gradients and batched versions: the compiled jaxpr against the reference interpreter on the
  * same jaxpr.
  *
- * Bit for bit for float64 (every fused op is the impl's op, and every reduction and
- * contraction accumulates in the reference order), and for float32 in the default 'exact' mode.
- * In the opt-in 'relaxed' float32 mode a fused kernel keeps float32 intermediates in double and
- * rounds where it stores, so float32 results agree to rounding (tolerance below).
+ * arb.program's arrays are small (at most 9 elements), so their kernels are generated
+ * JavaScript: bit for bit for float64 (every fused op is the impl's op, and every reduction
+ * and contraction accumulates in the reference order), and for float32 in the default 'exact'
+ * mode. In the opt-in 'relaxed' float32 mode a fused kernel keeps float32 intermediates in
+ * double and rounds where it stores, so float32 results agree to rounding (tolerance below).
+ * Programs over 64×64 arrays run WebAssembly kernels where they fit (maps, reductions, the
+ * matmul): float64 maps and products stay bit for bit, sums are reassociated (relative 1e-12),
+ * float32 transcendentals are within an ulp or two and matmuls accumulate in float32 (1e-5).
  */
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -22,7 +26,7 @@ import { bitwiseDiff, closeDiff, runCompiled, runReference } from './helpers'
 type Cmp = 'bitwise' | 'close'
 
 /** Compiled vs reference on the optimized, constant-hoisted jaxpr of f (as jit builds it). */
-const agree = (f: (...xs: Arr[]) => unknown, args: Arr[], text: string, cmp: Cmp = 'bitwise'): void => {
+const agree = (f: (...xs: Arr[]) => unknown, args: Arr[], text: string, cmp: Cmp = 'bitwise', rtol = 1e-5): void => {
   const closed = makeJaxpr(f)(...args)
   const j = optimize(hoistConsts(closed.jaxpr), { all: true })
   const xs = [...closed.consts, ...args] as ConcreteArray[]
@@ -31,7 +35,7 @@ const agree = (f: (...xs: Arr[]) => unknown, args: Arr[], text: string, cmp: Cmp
   got.forEach((g, i) => {
     let scale = 1
     for (let k = 0; k < want[i].length; k++) scale = Math.max(scale, Math.abs(want[i][k]))
-    const d = cmp === 'bitwise' ? bitwiseDiff(g, want[i]) : closeDiff(g, want[i], 1e-5, 1e-5 * scale)
+    const d = cmp === 'bitwise' ? bitwiseDiff(g, want[i]) : closeDiff(g, want[i], rtol, rtol * scale)
     if (d !== null) expect.fail(`${text}\noutput ${i}: ${d}\n${String(j)}`)
   })
 }
@@ -89,6 +93,18 @@ describe('random programs, relaxed float32 mode (opt-in)', () => {
     expect(exact).toBe(2 ** -11) // as the eager path: x·x rounded, then − 1
     expect(f(x).item()).toBe(2 ** -11)
   })
+})
+
+describe('random programs on 64×64 arrays (WebAssembly kernels where they fit)', () => {
+  const big = { numRuns: 15, seed: 20261123 }
+  for (const [dtype, rtol] of [['float64', 1e-12], ['float32', 1e-5]] as const) {
+    it(`${dtype}: programs and their gradients`, () => {
+      const progs = program({ dtype, smooth: true, output: 'array', maxOps: 6, shape: [64, 64] })
+      fc.assert(fc.property(progs, (p) => agree(p.fn, p.args, p.text, 'close', rtol)), big)
+      const scalars = program({ dtype, smooth: true, output: 'scalar', maxOps: 5, shape: [64, 64] })
+      fc.assert(fc.property(scalars, (p) => agree(grad(p.fn, { argnums: [0, 1] }), p.args, `grad: ${p.text}`, 'close', rtol)), big)
+    })
+  }
 })
 
 describe('reductions with prologues and epilogues (exact mode, bit for bit)', () => {
