@@ -77,7 +77,7 @@ export class Builder {
     const kernel = k.kind === 'loop' ? normalizeLoops(k) : k
     const w = wasmKernelsEnabled() && wasmAvailable() ? wasmPlan(kernel) : null
     if (w !== null) {
-      this.steps.push({ kind: 'kernel', fn: wasmKernelFn(w, ins.length), ins, outs, kernel, source: describeWasmPlan(w), engine: 'wasm' })
+      this.steps.push({ kind: 'kernel', fn: wasmKernelFn(w, ins.length, () => compileKernel(kernel).fn), ins, outs, kernel, source: describeWasmPlan(w), engine: 'wasm' })
       return
     }
     const c = compileKernel(kernel)

@@ -30,6 +30,7 @@ const envThreads = (): number => {
 }
 
 let threads: number | null = null
+let maximumBytes: number | undefined
 let single: WasmKernels | null = null
 let parallel: Engine | null = null
 let closeParallel: (() => Promise<void>) | null = null
@@ -38,7 +39,7 @@ let closeParallel: (() => Promise<void>) | null = null
 export const engine = (): Engine => {
   if (single === null) {
     threads ??= envThreads()
-    single = new WasmKernels(new Arena({ initialBytes: 1 << 22, shared: threads > 1 }))
+    single = new WasmKernels(new Arena({ initialBytes: Math.min(1 << 22, maximumBytes ?? Infinity), maximumBytes, shared: threads > 1 }))
     if (threads > 1) void startWorkers(single.arena, threads)
   }
   return parallel ?? single
@@ -71,6 +72,13 @@ export const setThreads = async (n: number): Promise<void> => {
   if (close !== null) await close()
   const e = engine()
   if (n > 1) await startWorkers(e.arena, n)
+}
+
+/** Caps the arena at `bytes` (undefined: 4 GiB, or 1 GiB shared) and starts a new one. A
+ *  call whose operands do not fit runs its generated-JS kernel instead. */
+export const setArenaLimit = async (bytes: number | undefined): Promise<void> => {
+  maximumBytes = bytes
+  await setThreads(threads ?? envThreads())
 }
 
 /** Threads in use right now (1 until the workers are running). */

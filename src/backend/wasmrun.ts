@@ -43,89 +43,116 @@ export const wasmAvailable = (): boolean => {
 
 const SIZE = { float32: 4, float64: 8 } as const
 
-/** Copies `a` into the arena; returns its byte offset. */
-const stageIn = (arena: Arena, a: TypedArray): number => {
-  const ptr = arena.alloc(a.byteLength)
-  new Uint8Array(arena.memory.buffer, ptr, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength))
-  return ptr
+/**
+ * One call's arena space: everything taken is given back when the call ends. Taking can fail
+ * (the memory cannot grow: past 4 GiB, or 1 GiB when shared with worker threads) — always
+ * before the kernel has written anything, so the call can still run in generated JS.
+ */
+class Staging {
+  private readonly held: number[] = []
+  constructor(readonly arena: Arena) {}
+
+  take(bytes: number): number {
+    const ptr = this.arena.alloc(bytes)
+    this.held.push(ptr)
+    return ptr
+  }
+
+  /** Copies `a` in; returns its byte offset. */
+  put(a: TypedArray): number {
+    const ptr = this.take(a.byteLength)
+    new Uint8Array(this.arena.memory.buffer, ptr, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength))
+    return ptr
+  }
+
+  /** Copies the arena's elements at `ptr` into `out`. */
+  get(ptr: number, out: TypedArray): void {
+    out.set(new (out.constructor as Float64ArrayConstructor)(this.arena.memory.buffer, ptr, out.length) as never)
+  }
+
+  release(): void {
+    for (let i = this.held.length - 1; i >= 0; i--) this.arena.free(this.held[i])
+    this.held.length = 0
+  }
 }
 
-const copyOut = (arena: Arena, ptr: number, out: TypedArray): void => {
-  out.set(new (out.constructor as Float64ArrayConstructor)(arena.memory.buffer, ptr, out.length) as never)
+/** Body of a call: stage, then `run()` the kernel (after which nothing may fall back). */
+type Call = (st: Staging, bufs: readonly TypedArray[], started: () => void) => void
+
+/**
+ * The kernel function of a plan: (inputs…, outputs…) as the generated JS kernels take.
+ * `fallback` gives the generated-JS kernel of the same computation, for a call whose operands
+ * do not fit in the arena.
+ */
+export const wasmKernelFn = (p: WasmPlan, nIn: number, fallback: () => KernelFn): KernelFn => {
+  const call = planCall(p, nIn)
+  return (...bufs: TypedArray[]) => {
+    const st = new Staging(engine().arena)
+    let running = false
+    try {
+      call(st, bufs, () => (running = true))
+    } catch (e) {
+      if (running || !(e instanceof RangeError)) throw e
+      st.release()
+      fallback()(...bufs)
+    } finally {
+      st.release()
+    }
+  }
 }
 
-/** The kernel function of a plan: (inputs…, outputs…) as the generated JS kernels take. */
-export const wasmKernelFn = (p: WasmPlan, nIn: number): KernelFn => {
+const planCall = (p: WasmPlan, nIn: number): Call => {
   const size = SIZE[p.dtype]
   if (p.kind === 'matmul') {
     const mm = onEngine((e) => e.matmul({ dtype: p.dtype, transA: p.transA, transB: p.transB }))
-    return (a: TypedArray, b: TypedArray, c: TypedArray) => {
+    return (st, [a, b, c], started) => {
       const k = mm()
-      const arena = engine().arena
-      const pa = stageIn(arena, a)
-      const pb = stageIn(arena, b)
-      const pc = arena.alloc(c.byteLength)
-      try {
-        for (let i = 0; i < p.B; i++) {
-          const ai = pa + (p.a.off + i * p.a.sb) * size
-          const bi = pb + (p.b.off + i * p.b.sb) * size
-          k.runStrided(p.M, p.K, p.N, ai, p.a.ld, bi, p.b.ld, pc + i * p.M * p.N * size, p.N)
-        }
-        copyOut(arena, pc, c)
-      } finally {
-        arena.free(pc)
-        arena.free(pb)
-        arena.free(pa)
+      const pa = st.put(a)
+      const pb = st.put(b)
+      const pc = st.take(c.byteLength)
+      for (let i = 0; i < p.B; i++) {
+        const ai = pa + (p.a.off + i * p.a.sb) * size
+        const bi = pb + (p.b.off + i * p.b.sb) * size
+        // the kernel borrows its packing scratch from the arena first: only then it writes
+        k.runStrided(p.M, p.K, p.N, ai, p.a.ld, bi, p.b.ld, pc + i * p.M * p.N * size, p.N)
+        started()
       }
+      st.get(pc, c)
     }
   }
   const ptrs = new Array<number>(p.ins.length)
   const staged = new Array<number>(nIn)
-  const run =
-    p.kind === 'map'
-      ? (() => {
-          const kern = onEngine((e) => e.elementwise({ dtype: p.dtype, inputs: p.ins.map((i) => i.kind), outputs: p.outs }))
-          const outPtrs = new Array<number>(p.outs.length)
-          const rowPtrs = new Array<number>(p.ins.length)
-          const rowOuts = new Array<number>(p.outs.length)
-          return (arena: Arena, outs: TypedArray[]) => {
-            const k = kern()
-            for (let j = 0; j < outPtrs.length; j++) outPtrs[j] = arena.alloc(p.rows * p.n * size)
-            try {
-              if (p.rows === 1) k.run(p.n, ptrs, outPtrs)
-              for (let r = 0; p.rows > 1 && r < p.rows; r++) {
-                for (let j = 0; j < ptrs.length; j++) rowPtrs[j] = ptrs[j] + r * p.ins[j].rowStride * size
-                for (let j = 0; j < outPtrs.length; j++) rowOuts[j] = outPtrs[j] + r * p.n * size
-                k.run(p.n, rowPtrs, rowOuts)
-              }
-              for (let j = 0; j < outPtrs.length; j++) copyOut(arena, outPtrs[j], outs[p.outOf[j]])
-            } finally {
-              for (let j = outPtrs.length - 1; j >= 0; j--) arena.free(outPtrs[j])
-            }
-          }
-        })()
-      : (() => {
-          const kern = onEngine((e) => e.reduce({ dtype: p.dtype, op: p.op, inputs: p.ins.map((i) => i.kind), prologue: p.prologue }))
-          return (arena: Arena, outs: TypedArray[]) => {
-            const k = kern()
-            const po = arena.alloc(p.outer * p.inner * size)
-            try {
-              k.run(p.outer, p.red, p.inner, ptrs, po)
-              copyOut(arena, po, outs[0])
-            } finally {
-              arena.free(po)
-            }
-          }
-        })()
   const used = [...new Set(p.ins.map((i) => i.input))]
-  return (...bufs: TypedArray[]) => {
-    const arena = engine().arena
-    for (const i of used) staged[i] = stageIn(arena, bufs[i])
-    try {
-      for (let j = 0; j < ptrs.length; j++) ptrs[j] = staged[p.ins[j].input] + p.ins[j].off * size
-      run(arena, bufs.slice(nIn))
-    } finally {
-      for (let q = used.length - 1; q >= 0; q--) arena.free(staged[used[q]])
+  const stageInputs = (st: Staging, bufs: readonly TypedArray[]): void => {
+    for (const i of used) staged[i] = st.put(bufs[i])
+    for (let j = 0; j < ptrs.length; j++) ptrs[j] = staged[p.ins[j].input] + p.ins[j].off * size
+  }
+  if (p.kind === 'map') {
+    const kern = onEngine((e) => e.elementwise({ dtype: p.dtype, inputs: p.ins.map((i) => i.kind), outputs: p.outs }))
+    const outPtrs = new Array<number>(p.outs.length)
+    const rowPtrs = new Array<number>(p.ins.length)
+    const rowOuts = new Array<number>(p.outs.length)
+    return (st, bufs, started) => {
+      const k = kern()
+      stageInputs(st, bufs)
+      for (let j = 0; j < outPtrs.length; j++) outPtrs[j] = st.take(p.rows * p.n * size)
+      started()
+      if (p.rows === 1) k.run(p.n, ptrs, outPtrs)
+      for (let r = 0; p.rows > 1 && r < p.rows; r++) {
+        for (let j = 0; j < ptrs.length; j++) rowPtrs[j] = ptrs[j] + r * p.ins[j].rowStride * size
+        for (let j = 0; j < outPtrs.length; j++) rowOuts[j] = outPtrs[j] + r * p.n * size
+        k.run(p.n, rowPtrs, rowOuts)
+      }
+      for (let j = 0; j < outPtrs.length; j++) st.get(outPtrs[j], bufs[nIn + p.outOf[j]])
     }
+  }
+  const kern = onEngine((e) => e.reduce({ dtype: p.dtype, op: p.op, inputs: p.ins.map((i) => i.kind), prologue: p.prologue }))
+  return (st, bufs, started) => {
+    const k = kern()
+    stageInputs(st, bufs)
+    const po = st.take(p.outer * p.inner * size)
+    started()
+    k.run(p.outer, p.red, p.inner, ptrs, po)
+    st.get(po, bufs[nIn])
   }
 }

@@ -10,6 +10,7 @@ import { ConcreteArray } from '../../src/core/array'
 import { compileJaxpr, describeProgram, setThreads, setWasmKernels, threadsInUse } from '../../src/backend'
 import { optimize } from '../../src/passes'
 import { hoistConsts } from '../../src/interpret/jvp'
+import { setArenaLimit } from '../../src/backend/wasmengine'
 import type { TypedArray } from '../../src/ir/dtypes'
 import type { Jaxpr } from '../../src/ir/jaxpr'
 import { makeRng } from '../autodiff/check'
@@ -185,5 +186,26 @@ describe('worker threads (opt-in)', () => {
   })
   it('setThreads checks its argument', async () => {
     await expect(setThreads(0)).rejects.toThrow(/setThreads: expected an integer from 1 to 64, got 0/)
+  })
+})
+
+describe('operands that do not fit in the arena', () => {
+  it('run the generated-JS kernel instead, with its results', async () => {
+    const x = f32(1 << 20) // 4 MiB: more than the 1 MiB arena below
+    const j = jaxprOf((x) => np.tanh(x).mul(2), x)
+    setWasmKernels(false)
+    const js = compileJaxpr(j).run([(x as unknown as ConcreteArray).data])[0]
+    setWasmKernels(true)
+    await setArenaLimit(1 << 20)
+    try {
+      expect(engines(j)).toEqual(['wasm'])
+      expect(bitwiseDiff(compileJaxpr(j).run([(x as unknown as ConcreteArray).data])[0], js)).toBeNull()
+      // small calls still fit
+      const y = f32(4096)
+      const { got, want } = run(jaxprOf((x) => x.mul(x).add(1), y), [y])
+      expect(bitwiseDiff(got[0], want[0])).toBeNull()
+    } finally {
+      await setArenaLimit(undefined)
+    }
   })
 })
