@@ -75,8 +75,9 @@ export class Builder {
 
   pushKernel(k: LoopKernel | DotKernel, ins: readonly number[], outs: readonly number[]): void {
     const kernel = k.kind === 'loop' ? normalizeLoops(k) : k
-    const w = wasmKernelsEnabled() && wasmAvailable() ? wasmPlan(kernel) : null
-    if (w !== null) {
+    // (the plan first: it is cheap, and most small programs never need the availability probe)
+    const w = wasmKernelsEnabled() ? wasmPlan(kernel) : null
+    if (w !== null && wasmAvailable()) {
       this.steps.push({ kind: 'kernel', fn: wasmKernelFn(w, ins.length, () => compileKernel(kernel).fn), ins, outs, kernel, source: describeWasmPlan(w), engine: 'wasm' })
       return
     }
