@@ -14,6 +14,7 @@
  */
 import type { ElementwiseKernel, ElementwiseSpec, MatmulKernel, MatmulSpec, ReduceKernel, ReduceSpec } from './wasm'
 import { Arena, WasmKernels } from './wasm'
+import { ParallelKernels } from './wasm/threads'
 
 /** What kernels are made by: one thread (`WasmKernels`) or several (`ParallelKernels`). */
 export interface Engine {
@@ -47,7 +48,6 @@ export const engine = (): Engine => {
 
 const startWorkers = async (arena: Arena, n: number): Promise<void> => {
   try {
-    const { ParallelKernels } = await import('./wasm/threads')
     const pk = await ParallelKernels.create(arena, { workers: n - 1, splitReduced: false })
     if (single?.arena !== arena) return void (await pk.close()) // the thread count changed meanwhile
     parallel = pk

@@ -1,7 +1,7 @@
 // `npm run build` produces ESM, CJS and type declarations for '.' and './laws', sharing one
 // copy of the core (so arrays made through one entry point work with the other).
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
@@ -50,5 +50,11 @@ describe('the package build', () => {
     const main = readFileSync(join(out, 'index.js'), 'utf8')
     expect(main).not.toMatch(/fast-check/)
     expect(readFileSync(join(out, 'laws.js'), 'utf8')).toMatch(/fast-check/)
+  })
+  it('the ESM build imports no Node builtin (worker threads are looked up only when asked for)', () => {
+    for (const f of readdirSync(out).filter((n) => n.endsWith('.js'))) {
+      const src = readFileSync(join(out, f), 'utf8')
+      expect(src, f).not.toMatch(/\bfrom\s*["']node:|\bimport\s*\(\s*["']node:|^import\s*["']node:/m)
+    }
   })
 })

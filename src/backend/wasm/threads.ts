@@ -1,6 +1,8 @@
 /**
  * Backend layer (wasm): large kernels split across the calling thread and worker threads
- * (Node's worker_threads) over one shared memory. Node-only; import this file explicitly.
+ * (Node's worker_threads) over one shared memory. Node only: `node:worker_threads` is looked up
+ * when workers are created (`process.getBuiltinModule`, Node ≥ 20.16), not imported, so this
+ * file can be part of a bundle that also runs where there are no worker threads.
  *
  *   const arena = new Arena({ shared: true })
  *   const pk = await ParallelKernels.create(arena)        // one helper worker by default
@@ -18,7 +20,7 @@
  * epilogue runs as a one-element elementwise kernel); matmul by row blocks of C. Calls below
  * `minWork` (elements, or multiply-adds for matmul) run on the calling thread alone.
  */
-import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads'
+import type { MessagePort, Worker } from 'node:worker_threads'
 import type { Arena } from './arena'
 import { type ElementwiseSpec, buildElementwise, elementwiseKey } from './elementwise'
 import { type ElementwiseKernel, type MatmulKernel, type ReduceKernel, type Run, WasmKernels } from './index'
@@ -53,6 +55,14 @@ for (;;) {
 }
 `
 
+type WorkerThreads = typeof import('node:worker_threads')
+
+/** node:worker_threads, or undefined where there is none (a browser, Node < 20.16). */
+const workerThreads = (): WorkerThreads | undefined => {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
+  return proc?.getBuiltinModule?.('node:worker_threads') as WorkerThreads | undefined
+}
+
 interface Helper { readonly worker: Worker; readonly ctl: Int32Array; readonly port: MessagePort; seq: number }
 
 export interface ParallelOptions {
@@ -83,11 +93,13 @@ export class ParallelKernels {
   /** Starts the workers (and waits until they run). The arena must be shared. */
   static async create(arena: Arena, opts: ParallelOptions = {}): Promise<ParallelKernels> {
     if (!arena.shared) throw new TypeError('ParallelKernels needs an arena with a shared memory: new Arena({ shared: true })')
+    const wt = workerThreads()
+    if (wt === undefined) throw new TypeError('ParallelKernels needs node:worker_threads (Node ≥ 20.16)')
     const helpers: Helper[] = []
     for (let i = 0; i < (opts.workers ?? 1); i++) {
       const control = new SharedArrayBuffer(4 * (ARGS + MAX_ARGS))
-      const { port1, port2 } = new MessageChannel()
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { memory: arena.memory, control, port: port2 }, transferList: [port2] })
+      const { port1, port2 } = new wt.MessageChannel()
+      const worker = new wt.Worker(WORKER_SOURCE, { eval: true, workerData: { memory: arena.memory, control, port: port2 }, transferList: [port2] })
       await new Promise<void>((resolve, reject) => { worker.once('online', resolve); worker.once('error', reject) })
       worker.unref() // idle workers do not keep the process alive
       port1.unref()
