@@ -5,7 +5,8 @@
  * A primitive's `lower` rule (src/core/rules.ts) maps its operands — scalar expressions
  * standing for "this operand at the current element" — to the scalar expression of its result.
  * The vocabulary is closed: `ScalarOp` is a fixed list, and every code generator (the JS one
- * in src/backend/codegen, a WebAssembly one later) maps each op to one of its own templates.
+ * in src/backend/codegen; src/backend/wasmlower.ts for the WebAssembly kernels) maps each op to
+ * one of its own templates.
  * Nothing in an expression is ever pasted into source as text: ops are looked up in a table,
  * numbers go through one safe formatter.
  *
