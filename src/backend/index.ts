@@ -1,8 +1,10 @@
 /**
  * Backend: the fused-kernel evaluator (DESIGN §5). `compileJaxpr` turns a jaxpr into a
- * `Program` — validated, call bodies inlined, planned into fused loop kernels, matmul kernels
- * and steps for the rest, each kernel generated and compiled once per structure — cached per
- * jaxpr object (jaxprs are immutable). `runJit` is the `jit` primitive's evaluator.
+ * `Program` — validated, call bodies inlined, transposed contractions folded (dotfold.ts),
+ * planned into fused loop kernels, matmul kernels and steps for the rest, each kernel generated
+ * once per structure: as JavaScript, or, for large float maps, reductions and matmuls, as a
+ * WebAssembly SIMD kernel (wasmlower.ts, wasmrun.ts, wasmengine.ts) — cached per jaxpr object
+ * (jaxprs are immutable). `runJit` is the `jit` primitive's evaluator.
  *
  * The reference interpreter (the primitives' impls driven by evalJaxpr) stays the definition
  * of every result: LEIBNIZ_BACKEND=reference, `setBackend('reference')`, or an environment
