@@ -4,7 +4,10 @@
  * Elementwise primitives (those with a lowering) run one generated loop per op signature —
  * (primitive, the params that matter, operand dtypes, which operands are 0-d) — built from the
  * same op templates as the fused kernels, so eager and jit compute each element with one code
- * path. The loop takes the length as an argument: one kernel serves every shape.
+ * path. The loop takes the length as an argument: one kernel serves every shape. An op that a
+ * jitted program would run as a WebAssembly kernel (float operands of one dtype, an op in the
+ * wasm vocabulary, at least 256 elements) runs that same kernel eagerly, so a large float32
+ * `sin` gives the same bits with and without jit.
  *
  * The shared impls call their scalar function through a closure per element (a megamorphic
  * call once several ops have run), so a generated loop is several times faster on large
@@ -21,10 +24,13 @@ import { type DType, type TypedArray, allocate } from '../ir/dtypes'
 import { Jaxpr, Var, makeEqn } from '../ir/jaxpr'
 import type { ParamsMap, PrimName } from '../ir/params'
 import { HELPERS, TEMPLATED, emitOp } from './codegen/ops'
-import { backendMode, stats } from './compile'
+import { type KernelFn, backendMode, compileKernel, float32Mode, stats, wasmKernelsEnabled } from './compile'
 import { checkDType, constant, ident } from './emit'
 import type { Program } from './program'
+import type { KNode, LoopKernel } from './kernel'
 import { type ScalarExpr, arg } from './scalar'
+import { wasmPlan } from './wasmlower'
+import { wasmAvailable, wasmKernelFn } from './wasmrun'
 
 /** Below this many elements an eager elementwise op runs its impl (see the module comment). */
 export const EAGER_MIN_SIZE = 256
@@ -104,6 +110,51 @@ const paramsKey = (prim: PrimName, params: unknown): string | null => {
   return ''
 }
 
+/**
+ * The op as a one-loop kernel over n elements (0-d operands broadcast), for the WebAssembly
+ * kernels; null when its lowering uses coordinates (iota).
+ */
+const opKernel = (expr: ScalarExpr, xs: readonly ConcreteArray[], scalar: readonly boolean[], out: DType, n: number): LoopKernel | null => {
+  const nodes: KNode[] = []
+  const go = (x: ScalarExpr): number | null => {
+    if (x._tag === 'coord') return null
+    if (x._tag === 'arg') nodes.push({ k: 'load', input: x.index, idx: { off: 0, st: [scalar[x.index] ? 0 : 1] }, dtype: xs[x.index].dtype, clamp: -1 })
+    else if (x._tag === 'lit') nodes.push({ k: 'lit', value: x.value, dtype: x.dtype })
+    else {
+      const args: number[] = []
+      for (const a of x.args) {
+        const i = go(a)
+        if (i === null) return null
+        args.push(i)
+      }
+      nodes.push({ k: 'op', op: x.op, args, dtype: x.dtype, attr: x.attr })
+    }
+    return nodes.length - 1
+  }
+  const r = go(expr)
+  if (r === null) return null
+  return {
+    kind: 'loop', f32: float32Mode(), domain: [n], nReduced: 0, inputs: xs.map((x) => x.dtype), outputs: [out], nodes,
+    stores: [{ node: r, out: 0, idx: { off: 0, st: [1] } }], reductions: [], epilogue: [],
+  }
+}
+
+/** The op's WebAssembly kernel at this size, when it has one (float operands and result of one
+ *  dtype, an op in the wasm vocabulary): the same kernel a jitted map of this op would run. */
+const wasmOp = (key: string, expr: () => ScalarExpr, xs: readonly ConcreteArray[], scalar: readonly boolean[], out: DType, n: number): KernelFn | null => {
+  if (!wasmKernelsEnabled()) return null
+  const k = `${key}|${n}`
+  let fn = wasmOps.get(k)
+  if (fn === undefined) {
+    const kernel = opKernel(expr(), xs, scalar, out, n)
+    const plan = kernel === null ? null : wasmPlan(kernel)
+    fn = plan === null || kernel === null || !wasmAvailable() ? null : wasmKernelFn(plan, xs.length, () => compileKernel(kernel).fn)
+    wasmOps.set(k, fn)
+  }
+  return fn
+}
+const wasmOps = new Map<string, KernelFn | null>()
+
 const elementwise = (prim: PrimName, xs: readonly ConcreteArray[], params: unknown): ConcreteArray[] | null => {
   // the output has as many elements as the largest operand (0-d operands broadcast): small
   // ops leave at once, before any other work
@@ -119,9 +170,16 @@ const elementwise = (prim: PrimName, xs: readonly ConcreteArray[], params: unkno
   if (pk === null) return null
   const scalar = xs.map((x) => x.aval.shape.length === 0)
   const key = `${prim}|${pk}|${xs.map((x, q) => x.dtype + (scalar[q] ? 's' : 'v')).join(',')}|${out.dtype}`
+  const lowered = () => lower(xs.map((_, q) => arg(q)), params as never, { ins: xs.map((x) => x.aval), out })
+  const w = wasmOp(key, lowered, xs, scalar, out.dtype, n)
+  if (w !== null) {
+    const dst = allocate(out.dtype, n)
+    w(...xs.map((x) => x.data), dst)
+    return [new ConcreteArray(dst, out.shape, out.dtype, out.weakType)]
+  }
   let fn = kernels.get(key)
   if (fn === undefined) {
-    const expr = lower(xs.map((_, q) => arg(q)), params as never, { ins: xs.map((x) => x.aval), out })
+    const expr = lowered()
     const src = eagerSource(expr, xs.map((x) => x.dtype), scalar)
     if (src === null) return null
     fn = new Function(src)() as EagerFn

@@ -5,13 +5,13 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { type Array as Arr, jit, lax, np } from '../../src'
-import { EAGER_MIN_SIZE, backendMode, setBackend, setEagerMinSize, stats } from '../../src/backend'
+import { EAGER_MIN_SIZE, backendMode, setBackend, setEagerMinSize, setWasmKernels, stats } from '../../src/backend'
 import { ConcreteArray } from '../../src/core/array'
 import { rulesOf } from '../../src/core/rules'
 import { bind } from '../../src/core/tracer'
 import { extraBatchCases, nonDifferentiableCases, primitiveCases } from '../autodiff/cases'
 import { makeRng } from '../autodiff/check'
-import { bitwiseDiff, toF32 } from './helpers'
+import { bitwiseDiff, closeDiff, toF32 } from './helpers'
 
 afterEach(() => {
   setBackend('compiled')
@@ -50,7 +50,7 @@ describe('backend modes', () => {
   })
 })
 
-describe('eager per-op kernels == impls, bit for bit', () => {
+describe('eager per-op kernels: generated JS == impls bit for bit; large float maps == jit', () => {
   const EW = [...primitiveCases(), ...nonDifferentiableCases(), ...extraBatchCases()].filter((c) => rulesOf(c.prim).lower !== undefined && c.prim !== 'iota')
   it(`covers ${EW.length} elementwise cases`, () => {
     setEagerMinSize(0)
@@ -73,13 +73,28 @@ describe('eager per-op kernels == impls, bit for bit', () => {
     }
   })
   it('large arrays go through the kernels by default; small ones through the impls', () => {
-    const big = np.array(new Float64Array(EAGER_MIN_SIZE).fill(0.5))
-    const before = stats.kernelsCompiled
-    lax.integerPow(big, 17) // a new signature: one kernel compiled
-    expect(stats.kernelsCompiled).toBe(before + 1)
-    lax.integerPow(np.array([0.5, 1]), 17) // small: the impl
-    lax.integerPow(big, 17) // cached
-    expect(stats.kernelsCompiled).toBe(before + 1)
+    // generated-JS kernels (with wasm kernels on, this float64 power would run in wasm)
+    setWasmKernels(false)
+    try {
+      const big = np.array(new Float64Array(EAGER_MIN_SIZE).fill(0.5))
+      const before = stats.kernelsCompiled
+      lax.integerPow(big, 17) // a new signature: one kernel compiled
+      expect(stats.kernelsCompiled).toBe(before + 1)
+      lax.integerPow(np.array([0.5, 1]), 17) // small: the impl
+      lax.integerPow(big, 17) // cached
+      expect(stats.kernelsCompiled).toBe(before + 1)
+    } finally {
+      setWasmKernels(true)
+    }
+  })
+  it('large float32 maps run the WebAssembly kernel a jitted map runs: eager == jit, bit for bit', () => {
+    const x = np.array(Float32Array.from({ length: 3000 }, (_, i) => Math.sin(i) * 20))
+    const eager = np.tanh(np.sin(x)).toTypedArray()
+    const compiled = jit((x: Arr) => np.tanh(np.sin(x)))(x).toTypedArray()
+    expect(bitwiseDiff(eager, compiled)).toBeNull()
+    // and within the wasm float32 bound of the impls (≤ 1 ulp each, so ≤ a few ulps composed)
+    const ref = Float32Array.from(x.toTypedArray(), (v) => Math.fround(Math.tanh(Math.fround(Math.sin(v)))))
+    expect(closeDiff(eager, ref, 2 ** -21)).toBeNull()
   })
   it('an eager long scan runs compiled and equals the reference', () => {
     const run = () => lax.foriLoop(0, 1000, (_i: Arr, c: Arr) => c.mul(0.999).add(np.sin(c).mul(0.001)), np.array([0.3, -1.2, 0.8]))
