@@ -149,6 +149,7 @@ const wasmOp = (key: string, expr: () => ScalarExpr, xs: readonly ConcreteArray[
     const kernel = opKernel(expr(), xs, scalar, out, n)
     const plan = kernel === null ? null : wasmPlan(kernel)
     fn = plan === null || kernel === null || !wasmAvailable() ? null : wasmKernelFn(plan, xs.length, () => compileKernel(kernel).fn)
+    if (wasmOps.size >= 1024) wasmOps.clear() // one entry per size: keep the table bounded
     wasmOps.set(k, fn)
   }
   return fn
