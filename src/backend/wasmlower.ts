@@ -20,6 +20,7 @@
  * reassociated in blocks (accumulated in float64 for float32), and float32 matmuls accumulate
  * in float32 as sgemm does.
  */
+import { sizeOf } from '../ir/aval'
 import type { DType } from '../ir/dtypes'
 import type { DotKernel, KNode, Kernel, LoopKernel } from './kernel'
 import { type BinaryOp, type Expr, type FloatDType, type InputKind, type Pred, type ReduceOp, type UnaryOp, UNSUPPORTED, ex } from './wasm'
@@ -167,8 +168,6 @@ const kernelDtype = (k: { readonly inputs: readonly DType[]; readonly outputs: r
   return d !== undefined && isFloat(d) && all.every((x) => x === d) ? d : null
 }
 
-const prod = (xs: readonly number[]) => xs.reduce((p, x) => p * x, 1)
-
 /** The wasm plan of a normalized loop kernel, or null when it must stay in JS. */
 export const wasmLoopPlan = (k: LoopKernel): WasmPlan | null => {
   const dtype = kernelDtype(k)
@@ -242,7 +241,7 @@ export const wasmDotPlan = (k: DotKernel): WasmPlan | null => {
   }
   const a = side(k.M, k.K, k.lhs.sr, k.lhs.sc)
   const b = side(k.K, k.N, k.rhs.sr, k.rhs.sc)
-  if (a === null || b === null || prod([k.B, k.M, k.K, k.N]) === 0) return null
+  if (a === null || b === null || sizeOf([k.B, k.M, k.K, k.N]) === 0) return null
   return {
     kind: 'matmul', dtype, B: k.B, M: k.M, K: k.K, N: k.N, transA: a.trans, transB: b.trans,
     a: { off: k.lhs.off, sb: k.lhs.sb, ld: a.ld },
@@ -257,8 +256,8 @@ export const WASM_MIN_MADDS = 1 << 15
 
 /** The wasm plan of a (normalized) kernel worth running in wasm, else null. */
 export const wasmPlan = (k: Kernel): WasmPlan | null => {
-  if (k.kind === 'dot') return prod([k.B, k.M, k.K, k.N]) >= WASM_MIN_MADDS ? wasmDotPlan(k) : null
-  return prod(k.domain) >= WASM_MIN_ELEMENTS ? wasmLoopPlan(k) : null
+  if (k.kind === 'dot') return sizeOf([k.B, k.M, k.K, k.N]) >= WASM_MIN_MADDS ? wasmDotPlan(k) : null
+  return sizeOf(k.domain) >= WASM_MIN_ELEMENTS ? wasmLoopPlan(k) : null
 }
 
 /** One line for describeProgram. */

@@ -60,8 +60,8 @@ class Staging {
 
   /** Copies `a` in; returns its byte offset. */
   put(a: TypedArray): number {
-    const ptr = this.take(a.byteLength)
-    new Uint8Array(this.arena.memory.buffer, ptr, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength))
+    const ptr = this.arena.put(a as Float32Array | Float64Array) // (wasm kernels take float operands only)
+    this.held.push(ptr)
     return ptr
   }
 
