@@ -9,6 +9,7 @@ export * as lax from './lax'
 export * as nn from './nn'
 export * as random from './random'
 export * as tree from './tree'
+export * as config from './config'
 
 export { grad, valueAndGrad, vjp, jvp, linearize, linearTranspose, hvp } from './transforms/autodiff'
 export type { GradOptions } from './transforms/autodiff'

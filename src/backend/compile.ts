@@ -3,7 +3,8 @@
  * compiled with `new Function` once; the result is cached under the kernel's structural key
  * (its IR as JSON — never the source text, which is derived from it). Where `new Function` is
  * unavailable (a Content-Security-Policy without 'unsafe-eval'), or when LEIBNIZ_BACKEND=reference,
- * the backend is off and the reference interpreter runs instead.
+ * no JS is generated and the reference interpreter runs instead (with the WebAssembly kernels
+ * for large elementwise ops where those are allowed: evaluator.ts).
  */
 import type { TypedArray } from '../ir/dtypes'
 import { genDotBody } from './codegen/dot'
@@ -20,7 +21,9 @@ export interface Compiled {
 
 const cache = new Map<string, Compiled>()
 
-export const stats = { kernelsCompiled: 0, kernelCacheHits: 0, programsCompiled: 0 }
+/** Counters for tests and diagnostics; `wasmKernelCalls` counts kernel calls that ran as
+ *  WebAssembly (jitted or eager). */
+export const stats = { kernelsCompiled: 0, kernelCacheHits: 0, programsCompiled: 0, wasmKernelCalls: 0 }
 
 /** The full source of a kernel: a factory whose result is the kernel function. */
 export const kernelSource = (k: Kernel): string => {
@@ -59,12 +62,24 @@ export const compileDriver = <F>(source: string): ((k: readonly unknown[]) => F)
 
 // ---- availability ------------------------------------------------------------------------
 
-const probe = (): boolean => {
-  try {
-    return new Function('return 1')() === 1
-  } catch {
-    return false
+let jsCodegen: boolean | null = null
+
+/** Whether this runtime compiles JavaScript from strings (`new Function`; a page's CSP forbids
+ *  it without 'unsafe-eval'). Probed once: each refused probe costs the page a CSP report. */
+export const jsCodegenAvailable = (): boolean => {
+  if (jsCodegen === null) {
+    try {
+      jsCodegen = new Function('return 1')() === 1
+    } catch {
+      jsCodegen = false
+    }
   }
+  return jsCodegen
+}
+
+/** Forget the probe's answer (tests simulate other runtimes). */
+export const forgetJsCodegenProbe = (): void => {
+  jsCodegen = null
 }
 
 const envChoice = (): 'reference' | 'compiled' | null => {
@@ -72,13 +87,18 @@ const envChoice = (): 'reference' | 'compiled' | null => {
   return v === 'reference' ? 'reference' : v === 'compiled' ? 'compiled' : null
 }
 
-let mode: 'reference' | 'compiled' | null = null
+let requested: 'reference' | 'compiled' | null = null
 
-/** Whether jit and eager calls use generated kernels ('compiled') or the impls ('reference'). */
-export const backendMode = (): 'reference' | 'compiled' => {
-  if (mode === null) mode = envChoice() === 'reference' || !probe() ? 'reference' : 'compiled'
-  return mode
+/** The evaluator asked for (LEIBNIZ_BACKEND or `setBackend`), whatever the runtime allows. */
+export const requestedBackend = (): 'reference' | 'compiled' => {
+  requested ??= envChoice() ?? 'compiled'
+  return requested
 }
+
+/** Whether jit and eager calls use generated JS kernels ('compiled') or the impls ('reference':
+ *  on request, or where `new Function` is unavailable — see evaluator.ts for what runs then). */
+export const backendMode = (): 'reference' | 'compiled' =>
+  requestedBackend() === 'reference' || !jsCodegenAvailable() ? 'reference' : 'compiled'
 
 let f32Mode: 'exact' | 'relaxed' | null = null
 const modeListeners: (() => void)[] = []
@@ -124,7 +144,10 @@ export const onModeChange = (f: () => void): void => {
   modeListeners.push(f)
 }
 
-/** Choose the evaluator ('compiled' falls back to 'reference' when code generation is unavailable). */
+/** Choose the evaluator ('compiled' runs the impls anyway where code generation is
+ *  unavailable; asking again probes the runtime again). */
 export const setBackend = (m: 'reference' | 'compiled'): void => {
-  mode = m === 'compiled' && !probe() ? 'reference' : m
+  if (m !== 'reference' && m !== 'compiled') throw new TypeError(`setBackend: expected 'reference' or 'compiled', got ${String(m)}`)
+  requested = m
+  jsCodegen = null
 }

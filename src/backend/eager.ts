@@ -24,7 +24,8 @@ import { type DType, type TypedArray, allocate } from '../ir/dtypes'
 import { Jaxpr, Var, makeEqn } from '../ir/jaxpr'
 import type { ParamsMap, PrimName } from '../ir/params'
 import { HELPERS, TEMPLATED, emitOp } from './codegen/ops'
-import { type KernelFn, backendMode, compileKernel, float32Mode, stats, wasmKernelsEnabled } from './compile'
+import { type KernelFn, compileKernel, float32Mode, stats, wasmKernelsEnabled } from './compile'
+import { evaluator } from './evaluator'
 import { checkDType, constant, ident } from './emit'
 import type { Program } from './program'
 import type { KNode, LoopKernel } from './kernel'
@@ -141,14 +142,14 @@ const opKernel = (expr: ScalarExpr, xs: readonly ConcreteArray[], scalar: readon
 
 /** The op's WebAssembly kernel at this size, when it has one (float operands and result of one
  *  dtype, an op in the wasm vocabulary): the same kernel a jitted map of this op would run. */
-const wasmOp = (key: string, expr: () => ScalarExpr, xs: readonly ConcreteArray[], scalar: readonly boolean[], out: DType, n: number): KernelFn | null => {
+const wasmOp = (key: string, expr: () => ScalarExpr, xs: readonly ConcreteArray[], scalar: readonly boolean[], out: DType, n: number, jsKernels: boolean): KernelFn | null => {
   if (!wasmKernelsEnabled()) return null
-  const k = `${key}|${n}`
+  const k = `${key}|${n}|${jsKernels ? 'js' : 'nojs'}`
   let fn = wasmOps.get(k)
   if (fn === undefined) {
     const kernel = opKernel(expr(), xs, scalar, out, n)
     const plan = kernel === null ? null : wasmPlan(kernel)
-    fn = plan === null || kernel === null || !wasmAvailable() ? null : wasmKernelFn(plan, xs.length, () => compileKernel(kernel).fn)
+    fn = plan === null || kernel === null || !wasmAvailable() ? null : wasmKernelFn(plan, xs.length, jsKernels ? () => compileKernel(kernel).fn : noJsFallback)
     if (wasmOps.size >= 1024) wasmOps.clear() // one entry per size: keep the table bounded
     wasmOps.set(k, fn)
   }
@@ -156,7 +157,15 @@ const wasmOp = (key: string, expr: () => ScalarExpr, xs: readonly ConcreteArray[
 }
 const wasmOps = new Map<string, KernelFn | null>()
 
-const elementwise = (prim: PrimName, xs: readonly ConcreteArray[], params: unknown): ConcreteArray[] | null => {
+/** Where no JS may be generated, a wasm call that cannot be staged has no JS kernel to run. */
+class NoJsFallback extends Error {}
+const noJsFallback = (): KernelFn => {
+  throw new NoJsFallback('no generated-JS fallback here')
+}
+
+/** An elementwise op through a kernel: its WebAssembly kernel when it has one, else (when
+ *  `jsKernels`: JavaScript may be generated) the generated JS loop; null: run the impl. */
+const elementwise = (prim: PrimName, xs: readonly ConcreteArray[], params: unknown, jsKernels: boolean): ConcreteArray[] | null => {
   // the output has as many elements as the largest operand (0-d operands broadcast): small
   // ops leave at once, before any other work
   let n = 0
@@ -172,12 +181,18 @@ const elementwise = (prim: PrimName, xs: readonly ConcreteArray[], params: unkno
   const scalar = xs.map((x) => x.aval.shape.length === 0)
   const key = `${prim}|${pk}|${xs.map((x, q) => x.dtype + (scalar[q] ? 's' : 'v')).join(',')}|${out.dtype}`
   const lowered = () => lower(xs.map((_, q) => arg(q)), params as never, { ins: xs.map((x) => x.aval), out })
-  const w = wasmOp(key, lowered, xs, scalar, out.dtype, n)
+  const w = wasmOp(key, lowered, xs, scalar, out.dtype, n, jsKernels)
   if (w !== null) {
     const dst = allocate(out.dtype, n)
-    w(...xs.map((x) => x.data), dst)
+    try {
+      w(...xs.map((x) => x.data), dst)
+    } catch (e) {
+      if (e instanceof NoJsFallback) return null // the arena is full and no JS may be generated: the impl
+      throw e
+    }
     return [new ConcreteArray(dst, out.shape, out.dtype, out.weakType)]
   }
+  if (!jsKernels) return null
   let fn = kernels.get(key)
   if (fn === undefined) {
     const expr = lowered()
@@ -213,7 +228,9 @@ const control = (prim: PrimName, xs: readonly ConcreteArray[], params: object, c
 export const makeEagerHook =
   (compile: (j: Jaxpr) => Program) =>
   (prim: PrimName, xs: readonly ConcreteArray[], params: unknown): ConcreteArray[] | null => {
-    if (backendMode() === 'reference') return null
+    const ev = evaluator()
+    if (ev === 'interpreter') return null
+    if (ev === 'wasm-kernels') return prim === 'scan' ? null : elementwise(prim, xs, params, false)
     if (prim === 'scan') return control(prim, xs, params as object, compile)
-    return elementwise(prim, xs, params)
+    return elementwise(prim, xs, params, true)
   }

@@ -8,22 +8,26 @@
  *
  * The reference interpreter (the primitives' impls driven by evalJaxpr) stays the definition
  * of every result: LEIBNIZ_BACKEND=reference, `setBackend('reference')`, or an environment
- * without `new Function` selects it.
+ * without `new Function` selects it (evaluator.ts: with the WebAssembly kernels for large
+ * elementwise ops where only WebAssembly may be compiled).
  */
 import { ConcreteArray, setEagerHook } from '../core/array'
 import type { Jaxpr } from '../ir/jaxpr'
 import { evalJaxpr } from '../interpret/eval'
 import { Builder } from './build'
 import { makeEagerHook } from './eager'
-import { backendMode, onModeChange } from './compile'
+import { onModeChange } from './compile'
+import { evaluator } from './evaluator'
 import { planJaxpr } from './plan'
 import { Program } from './program'
 import { flattenCalls } from './validate'
 import { foldDotTransposes } from './dotfold'
 
 export { EAGER_MIN_SIZE, EAGER_MIN_STEPS, setEagerMinSize } from './eager'
-export { backendMode, setBackend, float32Mode, setFloat32Mode, setWasmKernels, stats, kernelSource, wasmKernelsEnabled } from './compile'
-export { setThreads, threadsInUse } from './wasmengine'
+export { backendMode, setBackend, float32Mode, setFloat32Mode, setWasmKernels, stats, kernelSource, wasmKernelsEnabled, jsCodegenAvailable } from './compile'
+export { evaluator, forgetRuntimeProbes, type Evaluator } from './evaluator'
+export { wasmAvailable } from './wasmrun'
+export { setThreads, threadsInUse, threadsSetting } from './wasmengine'
 export type { Program } from './program'
 export { describeProgram } from './describe'
 
@@ -41,9 +45,10 @@ export const compileJaxpr = (j: Jaxpr): Program => {
 }
 
 /** Evaluate a closed-over-nothing jaxpr on concrete arrays: compiled, or by the reference
- *  interpreter when the backend is off. */
+ *  interpreter when the backend is off (its eager hook still runs WebAssembly kernels in the
+ *  'wasm-kernels' evaluator). */
 export const runJit = (j: Jaxpr, xs: readonly ConcreteArray[]): ConcreteArray[] => {
-  if (backendMode() === 'reference' || j.constVars.length > 0) return evalJaxpr(j, [], xs) as ConcreteArray[]
+  if (evaluator() !== 'compiled' || j.constVars.length > 0) return evalJaxpr(j, [], xs) as ConcreteArray[]
   const outs = compileJaxpr(j).run(xs.map((x) => x.data))
   return j.outs.map((a, i) => new ConcreteArray(outs[i], a.aval.shape, a.aval.dtype, a.aval.weakType))
 }

@@ -83,3 +83,7 @@ export const setArenaLimit = async (bytes: number | undefined): Promise<void> =>
 
 /** Threads in use right now (1 until the workers are running). */
 export const threadsInUse = (): number => (parallel === null ? 1 : (threads ?? 1))
+
+/** The thread count asked for (`setThreads`, else LEIBNIZ_THREADS, else 1), whether or not the
+ *  workers are running yet. */
+export const threadsSetting = (): number => threads ?? envThreads()

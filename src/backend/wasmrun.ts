@@ -9,7 +9,7 @@
  * arena and kernels come from `wasmengine.ts` (one thread, or several sharing the arena).
  */
 import type { TypedArray } from '../ir/dtypes'
-import type { KernelFn } from './compile'
+import { type KernelFn, stats } from './compile'
 import type { WasmPlan } from './wasmlower'
 import { type Arena, buildElementwise, ex, wasm } from './wasm'
 import { type Engine, engine } from './wasmengine'
@@ -28,17 +28,26 @@ const onEngine = <K>(make: (e: Engine) => K): (() => K) => {
   }
 }
 
-/** Whether this runtime runs WebAssembly with SIMD (checked once, on a one-op kernel). */
+/** Whether this runtime runs WebAssembly with SIMD: a one-op kernel must validate and compile.
+ *  Validating alone is not enough: a page's Content-Security-Policy without 'wasm-unsafe-eval'
+ *  (or 'unsafe-eval') accepts `validate` and refuses to compile. Checked once (a refused compile
+ *  costs the page one CSP report). */
 let available: boolean | null = null
 export const wasmAvailable = (): boolean => {
   if (available === null) {
     try {
-      available = typeof wasm !== 'undefined' && wasm.validate(buildElementwise({ dtype: 'float32', inputs: ['array'], outputs: [ex.neg(ex.input(0))] }))
+      const probe = buildElementwise({ dtype: 'float32', inputs: ['array'], outputs: [ex.neg(ex.input(0))] })
+      available = typeof wasm !== 'undefined' && wasm.validate(probe) && new wasm.Module(probe) !== undefined
     } catch {
       available = false
     }
   }
   return available
+}
+
+/** Forget the probe's answer (tests simulate other runtimes). */
+export const forgetWasmProbe = (): void => {
+  available = null
 }
 
 const SIZE = { float32: 4, float64: 8 } as const
@@ -91,6 +100,7 @@ export const wasmKernelFn = (p: WasmPlan, nIn: number, fallback: () => KernelFn)
     let running = false
     try {
       call(st, bufs, () => (running = true))
+      stats.wasmKernelCalls++
     } catch (e) {
       if (running || !(e instanceof RangeError)) throw e
       st.release()
