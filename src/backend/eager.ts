@@ -26,6 +26,7 @@ import type { ParamsMap, PrimName } from '../ir/params'
 import { HELPERS, TEMPLATED, emitOp } from './codegen/ops'
 import { type KernelFn, compileKernel, float32Mode, stats, wasmKernelsEnabled } from './compile'
 import { evaluator } from './evaluator'
+import { wasmOnlyOp } from './eagerwasm'
 import { checkDType, constant, ident } from './emit'
 import type { Program } from './program'
 import type { KNode, LoopKernel } from './kernel'
@@ -230,7 +231,7 @@ export const makeEagerHook =
   (prim: PrimName, xs: readonly ConcreteArray[], params: unknown): ConcreteArray[] | null => {
     const ev = evaluator()
     if (ev === 'interpreter') return null
-    if (ev === 'wasm-kernels') return prim === 'scan' ? null : elementwise(prim, xs, params, false)
+    if (ev === 'wasm-kernels') return prim === 'scan' ? null : (wasmOnlyOp(prim, xs, params) ?? elementwise(prim, xs, params, false))
     if (prim === 'scan') return control(prim, xs, params as object, compile)
     return elementwise(prim, xs, params, true)
   }

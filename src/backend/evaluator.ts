@@ -7,9 +7,10 @@
  *
  * - 'compiled': both fused JS kernels and WebAssembly kernels (the default where allowed).
  * - 'wasm-kernels': no JS generation, WebAssembly allowed — the reference interpreter runs
- *   each equation, and every elementwise op of at least 256 float elements runs the
- *   WebAssembly kernel a compiled program would run for it (unfused: slower than 'compiled',
- *   much faster than the interpreter alone). Reductions, matmuls and the rest run their impls.
+ *   each equation, and large elementwise ops (≥ 256 float elements), sum/max/min reductions
+ *   and 2-D matmuls run the WebAssembly kernels a compiled program would run for them
+ *   (eager.ts, eagerwasm.ts; unfused: slower than 'compiled', faster than the interpreter
+ *   alone). The rest runs its impls.
  * - 'interpreter': the reference interpreter alone — on request (LEIBNIZ_BACKEND=reference,
  *   `setBackend('reference')`), or because neither kind of code may be generated.
  *

@@ -9,7 +9,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { type Array as Arr, config, jit, np } from '../../src'
 import { evaluator, forgetRuntimeProbes, setBackend, stats } from '../../src/backend'
 
-const original = { Function: globalThis.Function, Module: WebAssembly.Module }
+/** The global WebAssembly object (the project's lib has no DOM or WebAssembly types). */
+const WA = (globalThis as unknown as { WebAssembly: { Module: unknown; CompileError: ErrorConstructor } }).WebAssembly
+const original = { Function: globalThis.Function, Module: WA.Module }
 
 const blockJs = (): void => {
   globalThis.Function = function () {
@@ -17,9 +19,9 @@ const blockJs = (): void => {
   } as unknown as FunctionConstructor
 }
 const blockWasm = (): void => {
-  WebAssembly.Module = function () {
-    throw new WebAssembly.CompileError("WebAssembly.Module(): Refused to compile or instantiate WebAssembly module because 'unsafe-eval' is not an allowed source of script")
-  } as unknown as typeof WebAssembly.Module
+  WA.Module = function () {
+    throw new WA.CompileError("WebAssembly.Module(): Refused to compile or instantiate WebAssembly module because 'unsafe-eval' is not an allowed source of script")
+  }
 }
 
 let warn: ReturnType<typeof vi.spyOn>
@@ -28,7 +30,7 @@ beforeEach(() => {
 })
 afterEach(async () => {
   globalThis.Function = original.Function
-  WebAssembly.Module = original.Module
+  WA.Module = original.Module
   warn.mockRestore()
   setBackend('compiled')
   forgetRuntimeProbes()
@@ -67,6 +69,38 @@ describe('evaluator under a Content-Security-Policy', () => {
     expect(stats.kernelsCompiled).toBe(compiledBefore) // no JavaScript was generated
     // small arrays: the impls, same values
     expect(g(np.array([0.5, -1])).item()).toBeCloseTo(Math.tanh(1.25) * 0.5 - Math.tanh(-1) * 1, 14)
+    expect(warn).not.toHaveBeenCalled()
+  })
+
+  it("'wasm-kernels': reductions over a block of axes and 2-D matmuls (either operand transposed) run as WebAssembly", () => {
+    const rnd = (n: number, seed: number) => Float64Array.from({ length: n }, (_, i) => Math.sin(i * 0.731 + seed) * 3)
+    const x = np.array(rnd(6 * 50 * 40, 1)).reshape([6, 50, 40])
+    const a = np.array(rnd(64 * 48, 2)).reshape([64, 48])
+    const b = np.array(rnd(48 * 40, 3)).reshape([48, 40])
+    const cases: [string, () => Arr][] = [
+      ['sum all', () => np.sum(x)],
+      ['sum axis 1', () => np.sum(x, 1)],
+      ['max axes 1, 2', () => np.max(x, [1, 2])],
+      ['min axis 0', () => np.min(x, 0)],
+      ['a @ b', () => np.matmul(a, b)],
+      ['aᵀ @ a', () => np.matmul(a.T, a)],
+      ['b @ bᵀ', () => np.matmul(b, b.T)],
+    ]
+    setBackend('reference')
+    const want = cases.map(([, f]) => f().tolist())
+    setBackend('compiled')
+    blockJs()
+    forgetRuntimeProbes()
+    expect(evaluator()).toBe('wasm-kernels')
+    cases.forEach(([name, f], i) => {
+      const before = stats.wasmKernelCalls
+      const got = f()
+      expect(stats.wasmKernelCalls, name).toBeGreaterThan(before)
+      const [g, w] = [[got.tolist()].flat(3) as number[], [want[i]].flat(3) as number[]]
+      expect(g.length, name).toBe(w.length)
+      // sums are reassociated in blocks: equal to the last few bits
+      g.forEach((v, q) => expect(Math.abs(v - w[q]), name).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(w[q]))))
+    })
     expect(warn).not.toHaveBeenCalled()
   })
 
