@@ -54,7 +54,7 @@ const panel = (y0: number, series: readonly (keyof typeof COLORS)[], data: Recor
   series.forEach((s, q) => {
     const points = data[s].map((v, i) => `${sx(t[i]).toFixed(1)},${sy(v).toFixed(1)}`).join(' ')
     out.push(svgEl('polyline', { class: 'curve', 'data-series': s, stroke: COLORS[s], points }))
-    out.push(svgEl('text', { x: LEFT + 10 + q * 90, y: y0 + 16, fill: COLORS[s], style: `fill: ${COLORS[s]}` }, LABELS[s]))
+    out.push(svgEl('text', { x: W - RIGHT - 10 - (series.length - q) * 70, y: y0 + 16, fill: COLORS[s], style: `fill: ${COLORS[s]}` }, LABELS[s]))
   })
   return out
 }

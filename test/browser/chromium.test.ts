@@ -166,6 +166,10 @@ describe.runIf(haveChromium)('in headless Chromium', () => {
     expect(errors).toEqual([])
     const want = springCurves(4, 0.3)
     const last = want.x.length - 1
+    // Node's sensitivities against central differences of the simulation (float64)
+    const h = 1e-6
+    expect(want.dk[last]).toBeCloseTo((springCurves(4 + h, 0.3).x[last] - springCurves(4 - h, 0.3).x[last]) / (2 * h), 7)
+    expect(want.dc[last]).toBeCloseTo((springCurves(4, 0.3 + h).x[last] - springCurves(4, 0.3 - h).x[last]) / (2 * h), 7)
     const final = JSON.parse((await page.getAttribute('body', 'data-final')) ?? '{}')
     expect(final.x).toBeCloseTo(want.x[last], 12)
     expect(final.dk).toBeCloseTo(want.dk[last], 12)
