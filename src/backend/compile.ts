@@ -4,7 +4,7 @@
  * (its IR as JSON — never the source text, which is derived from it). Where `new Function` is
  * unavailable (a Content-Security-Policy without 'unsafe-eval'), or when LEIBNIZ_BACKEND=reference,
  * no JS is generated and the reference interpreter runs instead (with the WebAssembly kernels
- * for large elementwise ops where those are allowed: evaluator.ts).
+ * for large maps, reductions and matmuls where those are allowed: evaluator.ts).
  */
 import type { TypedArray } from '../ir/dtypes'
 import { genDotBody } from './codegen/dot'

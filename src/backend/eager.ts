@@ -16,6 +16,10 @@
  *
  * A scan called eagerly runs its compiled program (a JS loop over a compiled body) when it is
  * long enough to repay compiling it.
+ *
+ * Where JavaScript may not be generated but WebAssembly may (the 'wasm-kernels' evaluator,
+ * evaluator.ts), this hook is where jit's kernels run: the wasm maps above, and the wasm
+ * reductions and matmuls of eagerwasm.ts; everything else runs its impl.
  */
 import { ConcreteArray } from '../core/array'
 import { rulesOf } from '../core/rules'

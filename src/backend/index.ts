@@ -9,7 +9,7 @@
  * The reference interpreter (the primitives' impls driven by evalJaxpr) stays the definition
  * of every result: LEIBNIZ_BACKEND=reference, `setBackend('reference')`, or an environment
  * without `new Function` selects it (evaluator.ts: with the WebAssembly kernels for large
- * elementwise ops where only WebAssembly may be compiled).
+ * maps, reductions and matmuls where only WebAssembly may be compiled).
  */
 import { ConcreteArray, setEagerHook } from '../core/array'
 import type { Jaxpr } from '../ir/jaxpr'
