@@ -47,14 +47,15 @@ describe.runIf(!haveChromium && inCI)('Chromium (required in CI)', () => {
 })
 
 describe.runIf(haveChromium)('in headless Chromium', () => {
-  const cache = join(repoRoot, 'node_modules/.cache')
-  mkdirSync(cache, { recursive: true })
-  const root = mkdtempSync(join(cache, 'leibniz-browser-'))
+  let root: string
   let server: StaticServer
   let browser: Browser
   let node: CheckResults
 
   beforeAll(async () => {
+    const cache = join(repoRoot, 'node_modules/.cache')
+    mkdirSync(cache, { recursive: true })
+    root = mkdtempSync(join(cache, 'leibniz-browser-'))
     await buildBrowserBundle(root, { page: join(repoRoot, 'test/browser/page.ts') })
     for (const kind of Object.keys(CSP)) writeFileSync(join(root, `${kind}.html`), PAGE_HTML)
     copyFileSync(join(repoRoot, 'examples/browser/index.html'), join(root, 'example.html'))
@@ -72,7 +73,7 @@ describe.runIf(haveChromium)('in headless Chromium', () => {
   afterAll(async () => {
     await browser?.close()
     await server?.close()
-    rmSync(root, { recursive: true, force: true })
+    if (root !== undefined) rmSync(root, { recursive: true, force: true })
   })
 
   interface Loaded {
