@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- W3 W5 ...] [-- --json FILE] [-- --impls leibniz,baseline]`
  *
- * Runs BENCH.md's workloads for leibniz, the plain-JS baseline and the peers, side by side
+ * Runs the workloads (bench/README.md) for leibniz, the plain-JS baseline and the peers, side by side
  * in one run, and prints a table per workload (see bench/README.md for the columns).
  * Every measurement is a fresh child process (bench/child.ts), run one after another (never
  * in parallel: the machine has 2 cores): that gives each implementation its own peak RSS
@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url'
 import type { ChildResult, ChildSpec } from './child'
 import type { Parts } from './harness/compare'
 import { block, implReport, judge, overall, summary, type ImplReport, type WorkloadReport } from './harness/report'
+import { ensurePeers, peerVersion } from './harness/install-peers'
 import { IMPLS, type AnyWorkload, type ImplId } from './harness/types'
 import { WORKLOADS, workloadById } from './workloads/index'
 
@@ -99,14 +100,6 @@ const readParts = (r: ChildResult, file: string): Parts | undefined => {
   return parts
 }
 
-const versionOf = (pkg: string): string => {
-  try {
-    return (JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version
-  } catch {
-    return 'not installed'
-  }
-}
-
 const machine = () => {
   const cs = cpus()
   return {
@@ -119,10 +112,10 @@ const machine = () => {
     date: new Date().toISOString(),
     loadAvgAtStart: loadavg(),
     peers: {
-      '@jax-js/jax': versionOf('@jax-js/jax'),
-      '@tensorflow/tfjs-core': versionOf('@tensorflow/tfjs-core'),
-      '@tensorflow/tfjs-backend-wasm': versionOf('@tensorflow/tfjs-backend-wasm'),
-      '@tensorflow/tfjs-backend-cpu': versionOf('@tensorflow/tfjs-backend-cpu'),
+      '@jax-js/jax': peerVersion('@jax-js/jax'),
+      '@tensorflow/tfjs-core': peerVersion('@tensorflow/tfjs-core'),
+      '@tensorflow/tfjs-backend-wasm': peerVersion('@tensorflow/tfjs-backend-wasm'),
+      '@tensorflow/tfjs-backend-cpu': peerVersion('@tensorflow/tfjs-backend-cpu'),
     },
   }
 }
@@ -175,6 +168,7 @@ const runWorkload = async (w: AnyWorkload, impls: readonly ImplId[], dir: string
 
 const main = async (): Promise<void> => {
   const args = parseArgs(process.argv.slice(2))
+  ensurePeers(args.impls)
   const m = machine()
   console.log(`leibniz bench — ${m.date}`)
   console.log(`machine: ${m.cpus} cpus (${m.cpuModel}), ${m.memGiB} GiB, node ${m.node}, ${m.platform}`)

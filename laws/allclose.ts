@@ -3,7 +3,6 @@
  * with NaN equal to NaN (a law comparing two NaNs compares two identical answers) — and an
  * fp-ts `Eq` built on it. Never exact float equality.
  */
-import type { Eq } from 'fp-ts/Eq'
 import { tree } from '../src'
 import { asArray } from './treeMath'
 
@@ -59,6 +58,14 @@ export const findMismatch = (actual: unknown, expected: unknown, tol: Tolerance 
 
 /** `allclose(a, b, { rtol, atol })` over pytrees: |a − b| ≤ atol + rtol·|b| everywhere. */
 export const allclose = (a: unknown, b: unknown, tol: Tolerance = {}): boolean => findMismatch(a, b, tol) === null
+
+/**
+ * An equality, in the shape of fp-ts's `Eq` (declared here, so that using leibniz/laws does not
+ * require fp-ts; a value of this type is an fp-ts `Eq` as it is).
+ */
+export interface Eq<A> {
+  readonly equals: (x: A, y: A) => boolean
+}
 
 /** An fp-ts `Eq` for pytrees of arrays, by `allclose`. (Approximate, so not transitive.) */
 export const approxEq = (tol: Tolerance = {}): Eq<unknown> => ({ equals: (a, b) => allclose(a, b, tol) })

@@ -7,6 +7,8 @@
  *
  * Three layers, as fp-ts-laws: pure predicates (./predicates) → fast-check suites (`laws`) →
  * arbitraries (`arb`). fast-check is a peer dependency of this entry point only.
+ *
+ * @module leibniz/laws
  */
 import * as arbitraries from './arbitraries'
 import * as predicates from './predicates'
@@ -32,7 +34,7 @@ export { predicates }
 export { checkGrads, GradCheckError, defaultTolerances } from './checkGrads'
 export type { CheckGradsOptions, Mode } from './checkGrads'
 export { allclose, approxEq, findMismatch } from './allclose'
-export type { Tolerance, Mismatch } from './allclose'
+export type { Tolerance, Mismatch, Eq } from './allclose'
 export { LawError } from './suites'
 export type { LawOptions } from './suites'
 export type { Program, ProgramOptions } from './program'

@@ -1,6 +1,8 @@
 /**
  * leibniz — composable function transformations over arrays.
  * The public entry point: namespaces, transformations, types and errors.
+ *
+ * @module leibniz
  */
 import './rules'
 

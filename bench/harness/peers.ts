@@ -1,6 +1,6 @@
 /**
- * Loading the peers (each child process loads only the one it measures). Facts from
- * BENCH.md: jax-js 0.1.25 probes `navigator` in `init()` with no argument, so ask for
+ * Loading the peers (each child process loads only the one it measures). Facts observed
+ * in Node 20: jax-js 0.1.25 probes `navigator` in `init()` with no argument, so ask for
  * 'wasm' explicitly; it tests `instanceof Float16Array`, which Node 20 lacks, so an inert
  * stand-in class goes on globalThis first. tfjs-core's Node build does not register
  * gradients: the `@tensorflow/tfjs` union package does. Dynamic imports, so a peer that
@@ -14,7 +14,8 @@ export const loadJax = async (): Promise<JaxModule> => {
     // never instantiated: jax-js only needs `x instanceof Float16Array` not to throw
     g.Float16Array = class Float16ArrayStandIn {}
   }
-  const jax = await import('@jax-js/jax')
+  // @ts-ignore: missing until `npm run bench` installs the peers (see ./types.ts)
+  const jax: JaxModule = await import('@jax-js/jax')
   const devices = await jax.init('wasm')
   if (!devices.includes('wasm')) throw new Error(`init('wasm') returned [${devices.join(', ')}]`)
   jax.defaultDevice('wasm')
@@ -22,9 +23,13 @@ export const loadJax = async (): Promise<JaxModule> => {
 }
 
 export const loadTf = async (backend: 'wasm' | 'cpu'): Promise<TfModule> => {
-  const tf = await import('@tensorflow/tfjs-core')
+  // @ts-ignore: missing until `npm run bench` installs the peers (see ./types.ts)
+  const tf: TfModule = await import('@tensorflow/tfjs-core')
+  // @ts-ignore
   await import('@tensorflow/tfjs') // registers the gradients
+  // @ts-ignore
   if (backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm')
+  // @ts-ignore
   else await import('@tensorflow/tfjs-backend-cpu')
   // the cpu backend prints an advert for tfjs-node on its first use; keep stdout clean
   const log = console.log

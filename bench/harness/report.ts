@@ -200,7 +200,7 @@ export const block = (w: WorkloadReport, firstProcesses: number, cpus: number): 
 }
 
 export const summary = (ws: readonly WorkloadReport[]): string => {
-  const lines = ['Summary (leibniz vs BENCH.md targets)']
+  const lines = ['Summary (leibniz vs the targets)']
   for (const w of ws) {
     const wrong = w.impls.filter((r) => r.correct === false).map((r) => r.impl)
     const failed = w.impls.filter((r) => r.status === 'error' || r.status === 'timeout').map((r) => `${r.impl} ${r.status}`)

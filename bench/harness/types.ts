@@ -10,7 +10,14 @@
 import type * as Leibniz from '../../src/index'
 
 export type LeibnizModule = typeof Leibniz
+// The peers live in bench/node_modules (bench/package.json), installed by `npm run bench` when
+// missing and not by the project's `npm install`. Without them these types are `any`, so the
+// project still type-checks on a fresh clone; with them, the workloads are checked against
+// the peers' real declarations (@ts-ignore, not @ts-expect-error: there is an error only
+// when they are missing).
+// @ts-ignore
 export type JaxModule = typeof import('@jax-js/jax')
+// @ts-ignore
 export type TfModule = typeof import('@tensorflow/tfjs-core')
 
 /** The answer of one call: named flat parts. */
@@ -39,7 +46,7 @@ export interface MeasureOpts {
   /** minRuns = 0: the first call is the only measurement (for runs of many seconds) */
 }
 
-/** A performance target for leibniz, as in BENCH.md. */
+/** A performance target for leibniz, as in bench/README.md. */
 export type Target =
   | { readonly kind: 'ratio'; readonly metric: 'median'; readonly vs: ImplId; readonly max: number }
   | { readonly kind: 'absolute'; readonly metric: 'median' | 'first'; readonly maxMs: number }
@@ -49,7 +56,7 @@ export interface Workload<I> {
   readonly title: string
   /** the dtype the workload is specified in */
   readonly dtype: FloatDType
-  /** BENCH.md's leibniz target, in words */
+  /** the leibniz target, in words */
   readonly targetText: string
   readonly targets: readonly Target[]
   /**

@@ -1,4 +1,4 @@
-/** All workloads of BENCH.md, in order. */
+/** All workloads (bench/README.md), in order. */
 import type { AnyWorkload } from '../harness/types'
 import { w1 } from './w1'
 import { w2 } from './w2'

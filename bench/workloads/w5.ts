@@ -10,7 +10,7 @@ import { type LorenzSetup, lorenzSensitivity } from '../baselines/w5'
 import type { Workload } from '../harness/types'
 
 export const LORENZ: LorenzSetup = { sigma: 10, rho: 28, beta: 8 / 3, x0: [1, 1, 1], dt: 0.001, steps: 10_000 }
-/** jax-js: Euler steps per jitted block (the workaround of BENCH.md) */
+/** jax-js: Euler steps per jitted block (the workaround described in bench/README.md) */
 const BLOCK = 10
 
 export const w5: Workload<LorenzSetup> = {
