@@ -131,7 +131,7 @@ export const arctan = floatUnary('arctan', un.atan)
 const sel = (c: Tracer, a: Tracer, b: Tracer): Tracer => where(c, a, b)
 
 /**
- * log x / log b, snapped to the integer n when within 4 ulps of it: log x / log b rounds
+ * log x / log b, snapped to the integer n when within 4 ulps of it (of the dtype): log x / log b rounds
  * twice, so log10(1000) came out 2.9999999999999996. For x the double nearest bⁿ (n ≠ 0)
  * the true value is within half an ulp of n, so NumPy's correctly rounded log gives n
  * exactly; so do we. The snap is a stopped-gradient correction, so the derivative stays
@@ -140,7 +140,7 @@ const sel = (c: Tracer, a: Tracer, b: Tracer): Tracer => where(c, a, b)
 const logBase = (x: Tracer, lnBase: number): Tracer => {
   const r = bin.div(un.log(x), lit(lnBase, x))
   const n = un.round(r)
-  const near = bin.le(un.abs(bin.sub(r, n)), bin.mul(un.abs(n), lit(4 * 2 ** -52, x)))
+  const near = bin.le(un.abs(bin.sub(r, n)), bin.mul(un.abs(n), lit(4 * (x.dtype === 'float32' ? 2 ** -23 : 2 ** -52), x)))
   const fix = sel(near, bin.sub(n, r), lit(0, x))
   return bin.add(r, un.stopGradient(fix))
 }

@@ -71,6 +71,13 @@ describe('exp2, log2, log10 are exact at exact powers (as NumPy)', () => {
       expect(ulps(at(np.log10, v), Math.log10(v))).toBeLessThanOrEqual(2)
       expect(ulps(at(np.log2, v), Math.log2(v))).toBeLessThanOrEqual(2)
     }
+    // float32 too (snapped within 4 float32 ulps), eagerly and in the kernels
+    for (const n of [1, 2 ** 28]) {
+      const x = np.full([n === 1 ? 1 : 300], 1000, { dtype: 'float32' })
+      expect((np.log10(x).tolist() as number[])[0]).toBe(3)
+      expect((np.log2(x.mul(0).add(1024)).tolist() as number[])[0]).toBe(10)
+      expect((np.exp2(x.mul(0).add(7)).tolist() as number[])[0]).toBe(128)
+    }
     expect(at(np.log10, 0)).toBe(-Infinity)
     expect(at(np.log10, Infinity)).toBe(Infinity)
     expect(at(np.log2, -1)).toBeNaN()
