@@ -13,6 +13,7 @@ import { traceHoisted } from '../higher/util'
 import { add } from '../primitives/binary'
 import { convertElementType } from '../primitives/shape'
 import { scalar } from '../core/array'
+import { checkInt32, clampInt32 } from '../primitives/util'
 import { flattenArrays } from '../transforms/flat'
 import { type TreeDef, leafPaths, treedefEq, treedefStr, unflatten } from '../tree/treedef'
 
@@ -43,8 +44,10 @@ const checkCarry = (where: string, init: unknown, initTree: TreeDef, outTree: Tr
   })
 }
 
+/** A scalar bool/int32 as int32; a JS integer beyond int32 is clamped into it (every user
+ *  clamps or compares with 0 next, so the result is the same); a fractional one is an error. */
 const toIndex = (x: Tracer | number | boolean, where: string): Tracer => {
-  const t = typeof x === 'number' || typeof x === 'boolean' ? scalar(Number(x), 'int32') : x
+  const t = typeof x === 'number' ? scalar(clampInt32(x, where), 'int32') : typeof x === 'boolean' ? scalar(Number(x), 'int32') : x
   if (t.ndim !== 0) throw new ShapeError(`${where}: the predicate/index must be a scalar, got ${avalStr(t.aval)}`)
   if (t.dtype === 'float32' || t.dtype === 'float64') throw new DTypeError(`${where}: the predicate/index must be bool or int32, got ${avalStr(t.aval)}`)
   return t.dtype === 'int32' ? t : convertElementType(t, 'int32')
@@ -80,9 +83,17 @@ export const switch_ = (index: Tracer | number, branches: readonly ((...ops: any
 }
 export { switch_ as switch }
 
-/** `cond(pred, trueFn, falseFn, ...operands)`: both branches traced once; `pred` a scalar bool. */
-export const cond = (pred: Tracer | boolean, trueFn: (...ops: any[]) => any, falseFn: (...ops: any[]) => any, ...operands: unknown[]): any =>
-  switch_(toIndex(pred, 'lax.cond'), [falseFn, trueFn], ...operands)
+/**
+ * `cond(pred, trueFn, falseFn, ...operands)`: both branches traced once; `pred` a scalar bool,
+ * or a number / int32 scalar that counts as true when it is not 0 (so −5 is true, as in JAX).
+ */
+export const cond = (pred: Tracer | boolean, trueFn: (...ops: any[]) => any, falseFn: (...ops: any[]) => any, ...operands: unknown[]): any => {
+  // as JAX: a number is `pred != 0` (no cast to int32 first: 2^32 and 0.5 are true)
+  if (typeof pred === 'number') return switch_(scalar(pred !== 0), [falseFn, trueFn], ...operands)
+  const idx = toIndex(pred, 'lax.cond')
+  const isTrue = idx === pred && idx.dtype === 'int32' ? bind('ne', [idx, scalar(0, 'int32')], {})[0] : idx
+  return switch_(isTrue, [falseFn, trueFn], ...operands)
+}
 
 /** `whileLoop(condFn, bodyFn, init)`: while condFn(carry), carry = bodyFn(carry). Forward-differentiable. */
 export const whileLoop = <C>(condFn: (carry: C) => Tracer | boolean, bodyFn: (carry: C) => C, init: C): C => {
@@ -182,14 +193,16 @@ export const foriLoop = <C>(lower: number | Tracer, upper: number | Tracer, body
     return out
   }
   if (typeof lower === 'number' && typeof upper === 'number') {
-    if (!Number.isInteger(lower) || !Number.isInteger(upper)) throw new ValueError(`lax.foriLoop: bounds must be integers, got ${lower} and ${upper}`)
+    // the counter i is int32: a bound outside its range would wrap
+    checkInt32(lower, 'lax.foriLoop lower bound')
+    checkInt32(upper, 'lax.foriLoop upper bound')
     const n = Math.max(0, upper - lower)
     const step = (c: [Tracer, C]): [[Tracer, C], null] => [[add(c[0], 1), body(c[0], c[1])], null]
     const [out] = scan(step, [scalar(lower, 'int32'), init] as [Tracer, C], null, { length: n })
     return out[1]
   }
-  const lo = typeof lower === 'number' ? scalar(lower, 'int32') : toIndex(lower, 'lax.foriLoop lower')
-  const hi = typeof upper === 'number' ? scalar(upper, 'int32') : toIndex(upper, 'lax.foriLoop upper')
+  const lo = typeof lower === 'number' ? scalar(checkInt32(lower, 'lax.foriLoop lower bound'), 'int32') : toIndex(lower, 'lax.foriLoop lower')
+  const hi = typeof upper === 'number' ? scalar(checkInt32(upper, 'lax.foriLoop upper bound'), 'int32') : toIndex(upper, 'lax.foriLoop upper')
   const out = whileLoop(
     (c: [Tracer, Tracer, C]) => bind('lt', [c[0], c[1]], {})[0],
     (c: [Tracer, Tracer, C]) => [add(c[0], 1), c[1], body(c[0], c[2])] as [Tracer, Tracer, C],

@@ -13,7 +13,7 @@ import { iota as iotaP, reshape as reshapeP, selectN } from '../primitives/shape
 import { dynamicSlice as dynamicSliceP, dynamicUpdateSlice as dynamicUpdateSliceP, pad as padP } from '../primitives/slicing'
 import { sort as sortP } from '../primitives/sort'
 import { max as maxP, min as minP } from '../primitives/binary'
-import { normAxes } from '../primitives/util'
+import { checkInt32, clampInt32, normAxes } from '../primitives/util'
 
 export {
   add, sub, mul, div, pow, max, min, atan2, rem, eq, ne, lt, le, gt, ge, and, or,
@@ -33,7 +33,9 @@ export { cholesky, triangularSolve, lu } from '../primitives/linalg'
 
 type Scalar = Tracer | number
 
-const index = (i: Scalar): Tracer => (typeof i === 'number' ? scalar(i, 'int32', false) : i)
+/** A start index; dynamic_slice clamps starts so the window fits, so a JS integer beyond int32
+ *  is clamped to it first (same result); a fractional one is a ValueError. */
+const index = (i: Scalar, op: string): Tracer => (typeof i === 'number' ? scalar(clampInt32(i, `${op} start index`), 'int32', false) : i)
 
 /** `c ? a : b` elementwise (`c` bool, 0-d or of the cases' shape). */
 export const select = (c: Tracer, a: Tracer, b: Tracer): Tracer => selectN(c, b, a)
@@ -62,15 +64,15 @@ export const expandDims = (x: Tracer, dimensions: readonly number[]): Tracer => 
 
 /** Pad with `padValue` (a JS number takes `x`'s dtype): [lo, hi, interior] per axis. */
 export const pad = (x: Tracer, padValue: Scalar, paddingConfig: ReadonlyArray<readonly [number, number, number]>): Tracer =>
-  padP(x, typeof padValue === 'number' ? scalar(padValue, x.dtype, x.weakType) : padValue, paddingConfig)
+  padP(x, typeof padValue === 'number' ? scalar(x.dtype === 'int32' ? checkInt32(padValue, 'lax.pad value') : padValue, x.dtype, x.weakType) : padValue, paddingConfig)
 
 /** The window of `sliceSizes` at `startIndices` (JS integers or 0-d int32 arrays; clamped into range). */
 export const dynamicSlice = (x: Tracer, startIndices: readonly Scalar[], sliceSizes: readonly number[]): Tracer =>
-  dynamicSliceP(x, startIndices.map(index), sliceSizes)
+  dynamicSliceP(x, startIndices.map((i) => index(i, 'lax.dynamicSlice')), sliceSizes)
 
 /** `x` with the window at `startIndices` (clamped) replaced by `update`. */
 export const dynamicUpdateSlice = (x: Tracer, update: Tracer, startIndices: readonly Scalar[]): Tracer =>
-  dynamicUpdateSliceP(x, update, startIndices.map(index))
+  dynamicUpdateSliceP(x, update, startIndices.map((i) => index(i, 'lax.dynamicUpdateSlice')))
 
 /** Inclusive prefix sums along `axis` (default 0); `reverse`: suffix sums. */
 export const cumsum = (x: Tracer, axis = 0, reverse = false): Tracer => cumsumP(x, axis, reverse)

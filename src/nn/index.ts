@@ -6,15 +6,16 @@
  * Numerical care:
  *   softplus(x) = max(x, 0) + log1p(e^{−|x|}), −|x| as a select  one exp, no overflow, smooth at 0
  *   logSoftmax  = (x − m) − log Σ e^{x − m}, m = max x  m under stopGradient (it cancels)
- *   binaryCrossEntropyWithLogits(z, y) = softplus(z) − y z, gradient σ(z) − y with no NaN
+ *   binaryCrossEntropyWithLogits(z, y) = softplus(z) − y z, split by the sign of z so the
+ *     large terms cancel exactly: (1 − y) z + log1p(e^{−z}) for z > 0; gradient σ(z) − y
  *   gelu exact  = x Φ(x) = ½ x erfc(−x/√2), with erfc from fdlibm's rational approximations
  */
 import { scalar } from '../core/array'
-import { DTypeError, ValueError } from '../core/errors'
+import { DTypeError, ShapeError, ValueError } from '../core/errors'
 import type { Tracer } from '../core/tracer'
 import { avalStr } from '../ir/aval'
 import { type DType, isInt } from '../ir/dtypes'
-import { add, div, eq, gt, lt, mul, sub } from '../primitives/binary'
+import { add, and as bitAnd, div, eq, ge, gt, lt, mul, sub } from '../primitives/binary'
 import { reduceMax, reduceSum } from '../primitives/reduce'
 import { broadcastInDim, convertElementType, iota, reshape, selectN } from '../primitives/shape'
 import { exp, log, log1p, logistic, neg, stopGradient, tanh } from '../primitives/unary'
@@ -191,19 +192,65 @@ export const gelu = (x: ArrayLike, opts: GeluOpts = {}): Tracer => {
 export const binaryCrossEntropyWithLogits = (logits: ArrayLike, labels: ArrayLike): Tracer => {
   const op = 'binaryCrossEntropyWithLogits'
   const [z, y] = broadcastArrays(op, ...promoteArgs(op, floatArg(logits, op), floatArg(labels, op)))
-  return sub(softplus(z), mul(y, z))
+  // softplus(z) − y·z cancels: at z = 40, y = 1 it is 40 − 40 = 0, not e^{−40}. Split by sign
+  // so the large terms cancel exactly before the small one is added:
+  //   z > 0:  (1 − y)·z + log1p(e^{−z}),  gradient (1 − y) − σ(−z)
+  //   z ≤ 0:     −y·z  + log1p(e^{z}),    gradient σ(z) − y
+  // Each gradient is one sum of two terms, so σ(z) − y keeps its small digits too.
+  const pos = gt(z, 0)
+  const linear = where(pos, mul(sub(1, y), z), neg(mul(y, z)))
+  return add(linear, log1p(exp(where(pos, neg(z), z))))
 }
 
 /**
  * Per-example softmax cross-entropy: −Σ_axis labels · logSoftmax(logits). `labels` are
- * probabilities (or one-hot) broadcastable to the logits; the result drops `axis`.
+ * probabilities (or one-hot, float) broadcastable to the logits; the result drops `axis`.
+ * Integer class labels are an error: use `softmaxCrossEntropyWithIntegerLabels`.
  */
 export const softmaxCrossEntropy = (logits: ArrayLike, labels: ArrayLike, axis = -1): Tracer => {
   const op = 'softmaxCrossEntropy'
-  const [z, y] = broadcastArrays(op, ...promoteArgs(op, floatArg(logits, op), floatArg(labels, op)))
+  const lab = asArray(labels, op)
+  if (isInt(lab.dtype)) {
+    throw new DTypeError(
+      `${op}: labels are ${avalStr(lab.aval)}, an integer array; this loss takes class probabilities (float). ` +
+        `For class indices use nn.softmaxCrossEntropyWithIntegerLabels(logits, labels); ` +
+        `for an integer one-hot array, convert it first: labels.astype('float64')`,
+    )
+  }
+  const [z, y] = broadcastArrays(op, ...promoteArgs(op, floatArg(logits, op), floatArg(lab, op)))
   if (z.ndim === 0) throw new ValueError(`${op}: logits must have at least one axis (the classes), got ${avalStr(z.aval)}`)
   const axes = axesOf(z, axis, op)
   return neg(reduceSum(mul(y, logSoftmax(z, axes)), axes))
+}
+
+/**
+ * Per-example softmax cross-entropy with class indices (optax's
+ * `softmax_cross_entropy_with_integer_labels`): −logSoftmax(logits)[label] along `axis`.
+ * `labels` are int32 with the logits' shape without `axis`; equal to `softmaxCrossEntropy`
+ * with `oneHot(labels, numClasses)`. A label outside [0, numClasses) gives NaN.
+ */
+export const softmaxCrossEntropyWithIntegerLabels = (logits: ArrayLike, labels: ArrayLike, axis = -1): Tracer => {
+  const op = 'softmaxCrossEntropyWithIntegerLabels'
+  const z = floatArg(logits, op)
+  const lab = asArray(labels, op)
+  if (!isInt(lab.dtype)) {
+    throw new DTypeError(
+      `${op}: labels must be int32 class indices, got ${avalStr(lab.aval)}. Convert them (labels.astype('int32')), ` +
+        `or use nn.softmaxCrossEntropy for class probabilities`,
+    )
+  }
+  if (z.ndim === 0) throw new ValueError(`${op}: logits must have at least one axis (the classes), got ${avalStr(z.aval)}`)
+  const [ax] = axesOf(z, axis, op)
+  const want = z.shape.filter((_, i) => i !== ax)
+  if (lab.shape.length !== want.length || lab.shape.some((d, i) => d !== want[i])) {
+    throw new ShapeError(`${op}: labels must have the logits' shape without axis ${ax}, [${want.join(', ')}], got ${avalStr(lab.aval)}`)
+  }
+  const kept = z.shape.map((_, i) => i).filter((i) => i !== ax)
+  const hit = eq(broadcastInDim(lab, z.shape, kept), iota('int32', z.shape, ax))
+  const picked = reduceSum(where(hit, logSoftmax(z, ax), zerosOf(z.aval)), [ax])
+  const n = z.shape[ax]
+  const valid = bitAnd(ge(lab, 0), lt(lab, n))
+  return where(valid, neg(picked), broadcastInDim(scalar(NaN, picked.dtype), picked.shape, []))
 }
 
 export interface OneHotOpts {

@@ -12,7 +12,7 @@ import { type Shape, shapeStr } from '../ir/aval'
 import { type DType, type TypedArray, allocate, castScalar, isDType, isFloat } from '../ir/dtypes'
 import { add, eq, mul } from '../primitives/binary'
 import { broadcastInDim, convertElementType, iota } from '../primitives/shape'
-import { checkShape, describe, isTracerLike } from '../primitives/util'
+import { checkInt32, checkShape, describe, isTracerLike } from '../primitives/util'
 import { type ArrayLike, asArray, promoteArgs, resultType as resultTypeOp } from './promote'
 import { stack } from './shape'
 
@@ -306,6 +306,11 @@ export function arange(...args: (number | DTypeOpts | undefined)[]): Tracer {
   if (dtype === 'bool') throw new DTypeError(`${op}: dtype bool is not supported`)
   // Integer parameters with an int dtype: exact int32 arithmetic; otherwise float64, then cast.
   const intArith = dtype === 'int32' && Number.isInteger(start) && Number.isInteger(step)
+  if (dtype === 'int32' && n > 0) {
+    // every value must be an int32: no silent wrap of arange(3e9, 3e9 + 3, { dtype: 'int32' })
+    checkInt32(Math.trunc(start), `${op} start (int32)`)
+    checkInt32(Math.trunc(start + (n - 1) * step), `${op} last value (int32)`)
+  }
   const work: DType = intArith ? 'int32' : 'float64'
   let y = iota(work, [n], 0)
   if (step !== 1) y = mul(y, scalar(step, work, false))

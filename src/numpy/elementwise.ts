@@ -127,20 +127,66 @@ export const cosh = floatUnary('cosh', un.cosh)
 export const arcsin = floatUnary('arcsin', un.asin)
 export const arccos = floatUnary('arccos', un.acos)
 export const arctan = floatUnary('arctan', un.atan)
-/** log₂ x = log x / log 2 */
-export const log2 = floatUnary('log2', (x) => bin.div(un.log(x), lit(Math.LN2, x)))
-/** log₁₀ x = log x / log 10 */
-export const log10 = floatUnary('log10', (x) => bin.div(un.log(x), lit(Math.LN10, x)))
-/** 2ˣ = exp(x log 2) */
-export const exp2 = floatUnary('exp2', (x) => un.exp(bin.mul(x, lit(Math.LN2, x))))
-/** arcsinh x = log(x + √(x² + 1)), computed on |x| with the sign restored (accurate for x < 0). */
+/** `c ? a : b` elementwise, literals broadcast (np.where). */
+const sel = (c: Tracer, a: Tracer, b: Tracer): Tracer => where(c, a, b)
+
+/**
+ * log x / log b, snapped to the integer n when within 4 ulps of it (of the dtype): log x / log b rounds
+ * twice, so log10(1000) came out 2.9999999999999996. For x the double nearest bⁿ (n ≠ 0)
+ * the true value is within half an ulp of n, so NumPy's correctly rounded log gives n
+ * exactly; so do we. The snap is a stopped-gradient correction, so the derivative stays
+ * 1 / (x log b) everywhere.
+ */
+const logBase = (x: Tracer, lnBase: number): Tracer => {
+  const r = bin.div(un.log(x), lit(lnBase, x))
+  const n = un.round(r)
+  const near = bin.le(un.abs(bin.sub(r, n)), bin.mul(un.abs(n), lit(4 * (x.dtype === 'float32' ? 2 ** -23 : 2 ** -52), x)))
+  const fix = sel(near, bin.sub(n, r), lit(0, x))
+  return bin.add(r, un.stopGradient(fix))
+}
+/** log₂ x, exact (an integer) at exact powers of 2 */
+export const log2 = floatUnary('log2', (x) => logBase(x, Math.LN2))
+/** log₁₀ x, exact (an integer) at the doubles nearest powers of 10 */
+export const log10 = floatUnary('log10', (x) => logBase(x, Math.LN10))
+/** 2ˣ = pow(2, x): exact at integers (exp(x log 2) gave exp2(3) = 7.999999999999998), ∞ from 1024 */
+export const exp2 = floatUnary('exp2', (x) => bin.pow(lit(2, x), x))
+
+/** Above 2^28, √(x² ± 1) = x in float64, so arcsinh x = arccosh x = log(2x) = log x + log 2. */
+const BIG = 2 ** 28
+
+/**
+ * arcsinh for t ≥ 0: log1p(t + t²/(1 + √(t² + 1))) (no cancellation; t² cannot overflow below
+ * 2^28), and log t + log 2 above. Each branch gets an input from its own range, so the
+ * branch not taken cannot put a NaN into the gradient.
+ */
+const arcsinhPos = (t: Tracer): Tracer => {
+  const big = bin.gt(t, lit(BIG, t))
+  const s = sel(big, lit(1, t), t)
+  const l = sel(big, t, lit(1, t))
+  const small = un.log1p(bin.add(s, bin.div(bin.mul(s, s), bin.add(lit(1, s), un.sqrt(bin.add(bin.mul(s, s), lit(1, s)))))))
+  return sel(big, bin.add(un.log(l), lit(Math.LN2, l)), small)
+}
+/**
+ * arcsinh x = log(x + √(x² + 1)), odd: x ≥ 0 by arcsinhPos(x), x < 0 by −arcsinhPos(−x). No
+ * sign(x)·f(|x|): its derivative at 0 is sign′(0)·f(0) + sign(0)·f′(0) = 0, not 1.
+ */
 export const arcsinh = floatUnary('arcsinh', (x) => {
-  const a = un.abs(x)
-  return bin.mul(un.sign(x), un.log1p(bin.add(a, bin.div(bin.mul(a, a), bin.add(lit(1, a), un.sqrt(bin.add(bin.mul(a, a), lit(1, a))))))))
+  const negative = bin.lt(x, lit(0, x))
+  const pos = sel(negative, lit(0, x), x)
+  const neg = sel(negative, x, lit(0, x))
+  return sel(negative, un.neg(arcsinhPos(un.neg(neg))), arcsinhPos(pos))
 })
-/** arccosh x = log(x + √(x² − 1)) */
-export const arccosh = floatUnary('arccosh', (x) =>
-  un.log(bin.add(x, un.sqrt(bin.mul(bin.sub(x, lit(1, x)), bin.add(x, lit(1, x)))))))
+/**
+ * arccosh x = log(x + √(x² − 1)) = log1p(t + √(t (2 + t))) with t = x − 1 (accurate near 1),
+ * and log x + log 2 above 2^28 (where x² would overflow); NaN below 1.
+ */
+export const arccosh = floatUnary('arccosh', (x) => {
+  const big = bin.gt(x, lit(BIG, x))
+  const t = bin.sub(sel(big, lit(2, x), x), lit(1, x))
+  const l = sel(big, x, lit(2, x))
+  const small = un.log1p(bin.add(t, un.sqrt(bin.mul(t, bin.add(lit(2, t), t)))))
+  return sel(big, bin.add(un.log(l), lit(Math.LN2, l)), small)
+})
 /** arctanh x = ½ (log1p(x) − log1p(−x)) */
 export const arctanh = floatUnary('arctanh', (x) => bin.mul(bin.sub(un.log1p(x), un.log1p(un.neg(x))), lit(0.5, x)))
 

@@ -27,7 +27,7 @@ import { gather, scatterAdd, takeAlongAxis as laxTakeAlongAxis } from '../primit
 import { broadcastInDim, convertElementType, iota, reshape, selectN } from '../primitives/shape'
 import { concatenate } from '../primitives/slicing'
 import { sort as laxSort } from '../primitives/sort'
-import { describe, isTracerLike, normAxis, zerosOf } from '../primitives/util'
+import { checkInt32, describe, isTracerLike, normAxis, zerosOf } from '../primitives/util'
 import { type NestedData, array } from './creation'
 import { type ArrayLike, asArray, broadcastShapes, broadcastTo } from './promote'
 
@@ -60,7 +60,7 @@ const positions = (v: ArrayLike | NestedData, op: string): Tracer => {
       if (Array.isArray(u)) u.forEach(check)
       else if (typeof u !== 'number' || !Number.isInteger(u)) {
         throw new ValueError(`${op}: positions must be integers, got ${describe(u)}`)
-      }
+      } else checkInt32(u, `${op} position`) // 3e9 must not wrap to a valid position
     }
     if (Array.isArray(v)) check(v)
     else if (!(v instanceof Int32Array)) throw new DTypeError(`${op}: positions given as a typed array must be an Int32Array`)

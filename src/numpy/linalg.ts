@@ -15,6 +15,9 @@ import { reduceMax, reduceMin, reduceProd, reduceSum } from '../primitives/reduc
 import { broadcastInDim, convertElementType, iota, reshape, transpose } from '../primitives/shape'
 import { abs, log, sign, sqrt } from '../primitives/unary'
 import { normAxes } from '../primitives/util'
+import { customJvp } from '../transforms/custom'
+import { array } from './creation'
+import { take } from './indexing'
 import { type ArrayLike, broadcastShapes, broadcastTo, promoteArgs, toFloat } from './promote'
 
 // ---- helpers -----------------------------------------------------------------------------
@@ -103,14 +106,62 @@ export const inv = (a: ArrayLike): Tracer => {
 
 // ---- det, slogdet, cholesky --------------------------------------------------------------
 
-/** Determinant of each matrix of `a` [..., n, n]: (−1)^(row swaps) · Π diag(U) of P a = L U. */
+/** (−1)^(row swaps) · Π diag(U) of P a = L U, for each matrix of a float stack. */
+const detLU = (x: Tracer): Tracer => {
+  const [f, pivots] = lu(x)
+  const d = diagonal(f)
+  return mul(pivotSign(pivots, floatDtype(x)), reduceProd(d, [d.ndim - 1]))
+}
+
+/** Up to this size the gradient of det is the cofactor matrix from minors (right everywhere);
+ *  above it, det(a)·a⁻ᵀ (O(n³), but NaN at singular matrices). */
+const DET_COFACTOR_MAX = 16
+
+/**
+ * The cofactor matrix C of each n×n matrix of `x`: C_ij = (−1)^(i+j) det(x without row i and
+ * column j), the gradient of det (d det = Σ C ⊙ dx). Unlike det(x)·x⁻ᵀ it is right at singular
+ * matrices ([[1, 2], [2, 4]] → [[4, −2], [−2, 1]]; rank ≤ n − 2 → 0). The minors' determinants
+ * are `det` again, so the rule is differentiable to any order.
+ */
+const cofactors = (x: Tracer): Tracer => {
+  const n = x.shape[x.ndim - 1]
+  if (n === 0) return mul(x, 0) // no entries
+  if (n === 1) return convertElementType(eyeMask(x.shape), x.dtype, x.weakType) // det of a 0×0 minor is 1
+  // keep[i] = the n − 1 indices other than i
+  const keep = array(Array.from({ length: n }, (_, i) => Array.from({ length: n - 1 }, (_, k) => (k < i ? k : k + 1))), { dtype: 'int32' })
+  const rows = take(x, keep, x.ndim - 2) // [..., n(i), n − 1, n]
+  const minors = take(rows, keep, rows.ndim - 1) // [..., n(i), n − 1, n(j), n − 1]
+  const b = x.ndim - 2
+  const perm = [...Array.from({ length: b }, (_, k) => k), b, b + 2, b + 1, b + 3] // → [..., i, j, n − 1, n − 1]
+  const signs = array(Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => ((i + j) % 2 === 0 ? 1 : -1))), { dtype: floatDtype(x) })
+  const c = detOf(transpose(minors, perm))
+  return mul(c, broadcastInDim(signs, c.shape, [c.ndim - 2, c.ndim - 1]))
+}
+
+/** det with its derivative d det = Σ cof(x) ⊙ dx (or det·x⁻ᵀ above DET_COFACTOR_MAX). */
+const detOf: (x: Tracer) => Tracer = customJvp(
+  (x: Tracer) => detLU(x),
+  ([x]: Tracer[], [dx]: Tracer[]): [Tracer, Tracer] => {
+    const n = x.shape[x.ndim - 1]
+    const out = detLU(x)
+    const g = n <= DET_COFACTOR_MAX ? cofactors(x) : mul(expandLast2(out, x.shape), mT(inv(x)))
+    return [out, reduceSum(mul(g, dx), [x.ndim - 2, x.ndim - 1])]
+  },
+)
+
+/** A [...] stack of scalars broadcast against [..., n, n]. */
+const expandLast2 = (d: Tracer, shape: Shape): Tracer => broadcastInDim(d, shape, d.shape.map((_, i) => i))
+
+/**
+ * Determinant of each matrix of `a` [..., n, n]: (−1)^(row swaps) · Π diag(U) of P a = L U.
+ * Its gradient is the cofactor matrix (the adjugate transposed), right at singular matrices
+ * too for n ≤ DET_COFACTOR_MAX (16); larger matrices use det(a)·a⁻ᵀ, NaN where a is singular.
+ */
 export const det = (a: ArrayLike): Tracer => {
   const op = 'det'
   const x = toFloat(a, op)
   squareSize(x, op)
-  const [f, pivots] = lu(x)
-  const d = diagonal(f)
-  return mul(pivotSign(pivots, floatDtype(x)), reduceProd(d, [d.ndim - 1]))
+  return detOf(x)
 }
 
 /**

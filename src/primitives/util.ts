@@ -12,6 +12,31 @@ import type { PrimName } from '../ir/params'
 
 export type ArrayLike = Tracer | number | boolean
 
+const INT32_MIN = -(2 ** 31)
+const INT32_MAX = 2 ** 31 - 1
+
+/**
+ * A JS number where an int32 is meant (a loop bound, a position, a branch number): an integer
+ * in [−2³¹, 2³¹ − 1], else a ValueError. Never the silent wrap of `v | 0` (3e9 → −1294967296)
+ * or truncation (1.5 → 1).
+ */
+export const checkInt32 = (v: number, what: string): number => {
+  if (!Number.isInteger(v) || v < INT32_MIN || v > INT32_MAX) {
+    throw new ValueError(`${what}: expected an int32 (integers in the int32 range [${INT32_MIN}, ${INT32_MAX}]), got ${describe(v)}`)
+  }
+  return v
+}
+
+/**
+ * A JS integer where the operation clamps its int32 anyway (a dynamic-slice start, a switch
+ * index): clamped into the int32 range first, which changes no result. Fractional or
+ * non-finite numbers are a ValueError.
+ */
+export const clampInt32 = (v: number, what: string): number => {
+  if (!Number.isInteger(v)) throw new ValueError(`${what}: expected an integer, got ${describe(v)}`)
+  return Math.min(Math.max(v, INT32_MIN), INT32_MAX)
+}
+
 export const isTracerLike = (x: unknown): x is Tracer =>
   typeof x === 'object' && x !== null && '_trace' in x && 'aval' in x
 

@@ -3,7 +3,7 @@
  * list of arrays, run a function on flat lists, and rebuild the output tree.
  */
 import { scalar } from '../core/array'
-import { DTypeError, ShapeError, TreeMismatchError } from '../core/errors'
+import { DTypeError, ShapeError, TreeMismatchError, ValueError } from '../core/errors'
 import type { Tracer } from '../core/tracer'
 import { type ShapedArray, avalStr } from '../ir/aval'
 import { isFloat } from '../ir/dtypes'
@@ -66,7 +66,13 @@ export const selectArgnums = (argnums: number | readonly number[], nargs: number
       throw new TypeError(`${where}: argnums ${JSON.stringify(argnums)} out of range for a call with ${nargs} argument(s)`)
     }
   }
-  return list.map((a) => (a < 0 ? a + nargs : a))
+  const out = list.map((a) => (a < 0 ? a + nargs : a))
+  // As in JAX: one argument listed twice would get its gradient once and zeros the other time.
+  const dup = out.find((a, k) => out.indexOf(a) !== k)
+  if (dup !== undefined) {
+    throw new ValueError(`${where}: argnums ${JSON.stringify(argnums)} names argument ${dup} more than once; list each argument once`)
+  }
+  return out
 }
 
 export const requireFloatInputs = (xs: readonly Tracer[], argIndex: number, where: string): void => {

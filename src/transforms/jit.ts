@@ -11,30 +11,18 @@ import type { ClosedJaxpr, Jaxpr } from '../ir/jaxpr'
 import { hoistConsts } from '../interpret/jvp'
 import { optimize } from '../passes'
 import { traceToJaxpr } from '../interpret/stage'
-import { type TreeDef, treedefStr, unflatten } from '../tree/treedef'
+import { type TreeDef, treedefKey, unflatten } from '../tree/treedef'
 import { flattenArrays, flattenFun, requireFunction } from './flat'
+import { staticKey } from './statickey'
 
 /** Options of `jit`. */
 export interface JitOptions {
-  /** Arguments passed as JS values (not traced): part of the cache key, so a new value re-traces. */
+  /**
+   * Arguments passed as JS values (not traced): part of the cache key, so a new value re-traces.
+   * Numbers, strings and plain objects/arrays of them compare by value (`Object.is` for
+   * numbers); functions, class instances, Maps and other objects compare by identity.
+   */
   readonly staticArgnums?: number | readonly number[]
-}
-
-const objectIds = new WeakMap<object, number>()
-let nextObjectId = 0
-/** A cache key for a static argument: its JSON when it has one, else its identity. */
-const staticKey = (x: unknown): string => {
-  if (typeof x === 'function' || (typeof x === 'object' && x !== null)) {
-    try {
-      if (typeof x !== 'function') return `j${JSON.stringify(x)}`
-    } catch {
-      // cyclic: fall through to identity
-    }
-    let id = objectIds.get(x as object)
-    if (id === undefined) objectIds.set(x as object, (id = nextObjectId++))
-    return `o${id}`
-  }
-  return `${typeof x}:${String(x)}`
 }
 
 interface Compiled {
@@ -74,7 +62,7 @@ export const jit = <F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
     const dyn = args.filter((_, i) => !statics.has(i))
     const [flat, inTree] = flattenArrays(dyn, `jit(${name}) arguments`)
     const key = [
-      treedefStr(inTree),
+      treedefKey(inTree),
       ...flat.map((x) => `${avalStr(x.aval)}${x.weakType ? 'w' : ''}`),
       ...[...statics].sort().map((i) => `${i}=${staticKey(args[i])}`),
     ].join('|')

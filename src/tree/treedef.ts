@@ -56,8 +56,10 @@ export const unflatten = <T = unknown>(def: TreeDef, leaves: readonly unknown[])
       case 'none': return d.value
       case 'array': return d.children.map(go)
       case 'object': {
+        // defineProperty, not `out[k] =`: an own "__proto__" key (JSON.parse makes them) must
+        // stay a key rather than set the prototype.
         const out: Record<string, unknown> = {}
-        d.keys.forEach((k, j) => (out[k] = go(d.children[j])))
+        d.keys.forEach((k, j) => Object.defineProperty(out, k, { value: go(d.children[j]), enumerable: true, writable: true, configurable: true }))
         return out
       }
     }
@@ -83,6 +85,19 @@ export const treedefStr = (d: TreeDef): string => {
     case 'none': return String(d.value)
     case 'array': return `[${d.children.map(treedefStr).join(', ')}]`
     case 'object': return `{${d.keys.map((k, i) => `${k}: ${treedefStr(d.children[i])}`).join(', ')}}`
+  }
+}
+
+/**
+ * An unambiguous text of a structure, for cache keys: keys are JSON-quoted, so a key such as
+ * `'a: null, b'` cannot read as two keys (treedefStr is for people and does not quote).
+ */
+export const treedefKey = (d: TreeDef): string => {
+  switch (d.kind) {
+    case 'leaf': return '*'
+    case 'none': return d.value === null ? 'n' : 'u'
+    case 'array': return `[${d.children.map(treedefKey).join(',')}]`
+    case 'object': return `{${d.keys.map((k, i) => `${JSON.stringify(k)}:${treedefKey(d.children[i])}`).join(',')}}`
   }
 }
 

@@ -28,8 +28,8 @@ const ipow = (a: Arith, x: Arg, y: number): Arg => {
   let r: Arg | null = null
   let b: Arg = x
   while (e > 0) {
-    if (e & 1) r = r === null ? b : a.mul(r, b)
-    e >>= 1
+    if (e % 2 === 1) r = r === null ? b : a.mul(r, b)
+    e = Math.floor(e / 2) // not e >>= 1: |y| may exceed 2^31
     if (e > 0) b = a.mul(b, b)
   }
   const one = a.c(1)
