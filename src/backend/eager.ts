@@ -30,6 +30,7 @@ import type { Program } from './program'
 import type { KNode, LoopKernel } from './kernel'
 import { type ScalarExpr, arg } from './scalar'
 import { wasmPlan } from './wasmlower'
+import { releaseLargeArena } from './wasmengine'
 import { wasmAvailable, wasmKernelFn } from './wasmrun'
 
 /** Below this many elements an eager elementwise op runs its impl (see the module comment). */
@@ -174,8 +175,9 @@ const elementwise = (prim: PrimName, xs: readonly ConcreteArray[], params: unkno
   const lowered = () => lower(xs.map((_, q) => arg(q)), params as never, { ins: xs.map((x) => x.aval), out })
   const w = wasmOp(key, lowered, xs, scalar, out.dtype, n)
   if (w !== null) {
-    const dst = allocate(out.dtype, n)
+    const dst = allocate(out.dtype, n, out.shape)
     w(...xs.map((x) => x.data), dst)
+    releaseLargeArena()
     return [new ConcreteArray(dst, out.shape, out.dtype, out.weakType)]
   }
   let fn = kernels.get(key)
@@ -187,7 +189,7 @@ const elementwise = (prim: PrimName, xs: readonly ConcreteArray[], params: unkno
     stats.kernelsCompiled++
     kernels.set(key, fn)
   }
-  const dst = allocate(out.dtype, n)
+  const dst = allocate(out.dtype, n, out.shape)
   fn(...xs.map((x) => x.data), dst, n)
   return [new ConcreteArray(dst, out.shape, out.dtype, out.weakType)]
 }
@@ -206,6 +208,7 @@ const control = (prim: PrimName, xs: readonly ConcreteArray[], params: object, c
     oneEqnPrograms.set(params, p)
   }
   const ys = p.run(xs.map((x) => x.data))
+  releaseLargeArena()
   return ys.map((d, i) => new ConcreteArray(d, outAvals[i].shape, outAvals[i].dtype, outAvals[i].weakType))
 }
 

@@ -11,6 +11,7 @@
  * without `new Function` selects it.
  */
 import { ConcreteArray, setEagerHook } from '../core/array'
+import type { TypedArray } from '../ir/dtypes'
 import type { Jaxpr } from '../ir/jaxpr'
 import { evalJaxpr } from '../interpret/eval'
 import { Builder } from './build'
@@ -20,10 +21,11 @@ import { planJaxpr } from './plan'
 import { Program } from './program'
 import { flattenCalls } from './validate'
 import { foldDotTransposes } from './dotfold'
+import { releaseLargeArena } from './wasmengine'
 
 export { EAGER_MIN_SIZE, EAGER_MIN_STEPS, setEagerMinSize } from './eager'
 export { backendMode, setBackend, float32Mode, setFloat32Mode, setWasmKernels, stats, kernelSource, wasmKernelsEnabled } from './compile'
-export { setThreads, threadsInUse } from './wasmengine'
+export { setThreads, threadsInUse, setArenaRetainBytes } from './wasmengine'
 export type { Program } from './program'
 export { describeProgram } from './describe'
 
@@ -44,7 +46,12 @@ export const compileJaxpr = (j: Jaxpr): Program => {
  *  interpreter when the backend is off. */
 export const runJit = (j: Jaxpr, xs: readonly ConcreteArray[]): ConcreteArray[] => {
   if (backendMode() === 'reference' || j.constVars.length > 0) return evalJaxpr(j, [], xs) as ConcreteArray[]
-  const outs = compileJaxpr(j).run(xs.map((x) => x.data))
+  let outs: TypedArray[]
+  try {
+    outs = compileJaxpr(j).run(xs.map((x) => x.data))
+  } finally {
+    releaseLargeArena()
+  }
   return j.outs.map((a, i) => new ConcreteArray(outs[i], a.aval.shape, a.aval.dtype, a.aval.weakType))
 }
 

@@ -11,26 +11,23 @@
 import type { TypedArray } from '../ir/dtypes'
 import type { KernelFn } from './compile'
 import type { WasmPlan } from './wasmlower'
-import { type Arena, buildElementwise, ex, wasm } from './wasm'
-import { type Engine, engine } from './wasmengine'
+import { type Arena, MemoryRefusedError, buildElementwise, ex, wasm } from './wasm'
+import { type Engine, announceJsFallback, usableEngine, wasmMemoryUsable } from './wasmengine'
 
-/** The kernel `make` builds on the current engine, rebuilt when the engine changes. */
-const onEngine = <K>(make: (e: Engine) => K): (() => K) => {
-  let at: Engine | null = null
-  let k: K | null = null
-  return () => {
-    const e = engine()
-    if (e !== at || k === null) {
-      k = make(e)
-      at = e
-    }
+/** The kernel `make` builds on engine `e`, rebuilt when the engine changes. Held weakly by the
+ *  engine, so that a replaced engine's memory is not kept alive by the kernels built on it. */
+const onEngine = <K extends object>(make: (e: Engine) => K): ((e: Engine) => K) => {
+  const built = new WeakMap<Engine, K>()
+  return (e) => {
+    let k = built.get(e)
+    if (k === undefined) built.set(e, (k = make(e)))
     return k
   }
 }
 
 /** Whether this runtime runs WebAssembly with SIMD (checked once, on a one-op kernel). */
 let available: boolean | null = null
-export const wasmAvailable = (): boolean => {
+const wasmValidates = (): boolean => {
   if (available === null) {
     try {
       available = typeof wasm !== 'undefined' && wasm.validate(buildElementwise({ dtype: 'float32', inputs: ['array'], outputs: [ex.neg(ex.input(0))] }))
@@ -40,6 +37,9 @@ export const wasmAvailable = (): boolean => {
   }
   return available
 }
+
+/** Whether the WebAssembly kernels can run: SIMD validates and a memory can be created. */
+export const wasmAvailable = (): boolean => wasmValidates() && wasmMemoryUsable()
 
 const SIZE = { float32: 4, float64: 8 } as const
 
@@ -76,23 +76,26 @@ class Staging {
   }
 }
 
-/** Body of a call: stage, then `run()` the kernel (after which nothing may fall back). */
-type Call = (st: Staging, bufs: readonly TypedArray[], started: () => void) => void
+/** Body of a call on engine `e`: stage, then `run()` the kernel (after which nothing may fall back). */
+type Call = (e: Engine, st: Staging, bufs: readonly TypedArray[], started: () => void) => void
 
 /**
  * The kernel function of a plan: (inputs…, outputs…) as the generated JS kernels take.
  * `fallback` gives the generated-JS kernel of the same computation, for a call whose operands
- * do not fit in the arena.
+ * do not fit in the arena, or when the engine refuses memory (announced once).
  */
 export const wasmKernelFn = (p: WasmPlan, nIn: number, fallback: () => KernelFn): KernelFn => {
   const call = planCall(p, nIn)
   return (...bufs: TypedArray[]) => {
-    const st = new Staging(engine().arena)
+    const e = usableEngine()
+    if (e === null) return fallback()(...bufs)
+    const st = new Staging(e.arena)
     let running = false
     try {
-      call(st, bufs, () => (running = true))
-    } catch (e) {
-      if (running || !(e instanceof RangeError)) throw e
+      call(e, st, bufs, () => (running = true))
+    } catch (err) {
+      if (running || !(err instanceof RangeError)) throw err
+      if (err instanceof MemoryRefusedError) announceJsFallback('WebAssembly memory could not grow for a call')
       st.release()
       fallback()(...bufs)
     } finally {
@@ -105,8 +108,8 @@ const planCall = (p: WasmPlan, nIn: number): Call => {
   const size = SIZE[p.dtype]
   if (p.kind === 'matmul') {
     const mm = onEngine((e) => e.matmul({ dtype: p.dtype, transA: p.transA, transB: p.transB }))
-    return (st, [a, b, c], started) => {
-      const k = mm()
+    return (e, st, [a, b, c], started) => {
+      const k = mm(e)
       const pa = st.put(a)
       const pb = st.put(b)
       const pc = st.take(c.byteLength)
@@ -132,8 +135,8 @@ const planCall = (p: WasmPlan, nIn: number): Call => {
     const outPtrs = new Array<number>(p.outs.length)
     const rowPtrs = new Array<number>(p.ins.length)
     const rowOuts = new Array<number>(p.outs.length)
-    return (st, bufs, started) => {
-      const k = kern()
+    return (e, st, bufs, started) => {
+      const k = kern(e)
       stageInputs(st, bufs)
       for (let j = 0; j < outPtrs.length; j++) outPtrs[j] = st.take(p.rows * p.n * size)
       started()
@@ -147,8 +150,8 @@ const planCall = (p: WasmPlan, nIn: number): Call => {
     }
   }
   const kern = onEngine((e) => e.reduce({ dtype: p.dtype, op: p.op, inputs: p.ins.map((i) => i.kind), prologue: p.prologue }))
-  return (st, bufs, started) => {
-    const k = kern()
+  return (e, st, bufs, started) => {
+    const k = kern(e)
     stageInputs(st, bufs)
     const po = st.take(p.outer * p.inner * size)
     started()

@@ -18,7 +18,7 @@ import { type ReduceSpec, buildReduce, reduceKey } from './reduce'
 import { HOST_IMPORTS } from './simd'
 import { type WasmInstance, type WasmModule, wasm } from './webassembly'
 
-export { Arena, PAGE, RESERVED, type ArenaOptions } from './arena'
+export { Arena, MemoryRefusedError, PAGE, RESERVED, type ArenaOptions } from './arena'
 export { wasm } from './webassembly'
 export { type BinaryOp, type CompareOp, type Expr, type FloatDType, type Pred, type UnaryOp, BINARY_REF, UNARY_REF, UNSUPPORTED, canonicalize, evalExpr, ex, exprKey } from './expr'
 export { type ElementwiseSpec, type InputKind, buildElementwise, elementwiseKey } from './elementwise'
