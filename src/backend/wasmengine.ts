@@ -49,6 +49,7 @@ let closeParallel: (() => Promise<void>) | null = null
 /** Why the engine could not make its memory (then every kernel runs in JS), or null. */
 let refused: string | null = null
 let announced = false
+let arenasMade = 0
 
 /** The engine kernels should run on now (threaded once the workers are up). Throws a
  *  `MemoryRefusedError` when its memory cannot be created: see `usableEngine`. */
@@ -56,6 +57,7 @@ export const engine = (): Engine => {
   if (single === null) {
     threads ??= envThreads()
     single = new WasmKernels(new Arena({ initialBytes: Math.min(1 << 22, maximumBytes ?? Infinity), maximumBytes, shared: threads > 1 }))
+    arenasMade++
     if (threads > 1) void startWorkers(single.arena, threads)
   }
   return parallel ?? single
@@ -115,11 +117,13 @@ const dropEngine = async (): Promise<void> => {
   if (close !== null) await close()
 }
 
-/** The current arena's size and live bytes (0 when there is none yet), for tests and diagnostics. */
-export const arenaStats = (): { capacity: number; bytesInUse: number; retainBytes: number } => ({
+/** The current arena's size and live bytes (0 when there is none yet) and how many arenas
+ *  this process has made, for tests and diagnostics. */
+export const arenaStats = (): { capacity: number; bytesInUse: number; retainBytes: number; arenasMade: number } => ({
   capacity: single?.arena.capacity ?? 0,
   bytesInUse: single?.arena.bytesInUse ?? 0,
   retainBytes,
+  arenasMade,
 })
 
 const startWorkers = async (arena: Arena, n: number): Promise<void> => {
