@@ -18,11 +18,13 @@
  * long enough to repay compiling it.
  */
 import { ConcreteArray } from '../core/array'
+import { Lru } from '../core/lru'
 import { rulesOf } from '../core/rules'
 import { type ShapedArray, sizeOf } from '../ir/aval'
 import { type DType, type TypedArray, allocate } from '../ir/dtypes'
 import { Jaxpr, Var, makeEqn } from '../ir/jaxpr'
 import type { ParamsMap, PrimName } from '../ir/params'
+import { cacheLimits } from './cachelimits'
 import { HELPERS, TEMPLATED, emitOp } from './codegen/ops'
 import { type KernelFn, backendMode, compileKernel, float32Mode, stats, wasmKernelsEnabled } from './compile'
 import { checkDType, constant, ident } from './emit'
@@ -45,7 +47,8 @@ export const setEagerMinSize = (n: number): void => {
 export const EAGER_MIN_STEPS = 256
 
 type EagerFn = (...args: (TypedArray | number)[]) => void
-const kernels = new Map<string, EagerFn>()
+/** Eager loops by op signature (bounded: cachelimits.ts; integer_pow has one per exponent). */
+export const eagerKernels = new Lru<string, EagerFn>(() => cacheLimits.eagerOps)
 
 /** The loop `o0[i] = expr(a0[i] or a0[0], …)` for i < n, from a lowering's expression. */
 const eagerSource = (expr: ScalarExpr, dtypes: readonly DType[], scalar: readonly boolean[]): string | null => {
@@ -145,17 +148,17 @@ const opKernel = (expr: ScalarExpr, xs: readonly ConcreteArray[], scalar: readon
 const wasmOp = (key: string, expr: () => ScalarExpr, xs: readonly ConcreteArray[], scalar: readonly boolean[], out: DType, n: number): KernelFn | null => {
   if (!wasmKernelsEnabled()) return null
   const k = `${key}|${n}`
-  let fn = wasmOps.get(k)
+  let fn = eagerWasmOps.get(k)
   if (fn === undefined) {
     const kernel = opKernel(expr(), xs, scalar, out, n)
     const plan = kernel === null ? null : wasmPlan(kernel)
     fn = plan === null || kernel === null || !wasmAvailable() ? null : wasmKernelFn(plan, xs.length, () => compileKernel(kernel).fn)
-    if (wasmOps.size >= 1024) wasmOps.clear() // one entry per size: keep the table bounded
-    wasmOps.set(k, fn)
+    eagerWasmOps.set(k, fn)
   }
   return fn
 }
-const wasmOps = new Map<string, KernelFn | null>()
+/** Eager wasm kernels by op signature and size (one per size: bounded, cachelimits.ts). */
+export const eagerWasmOps = new Lru<string, KernelFn | null>(() => cacheLimits.eagerOps)
 
 const elementwise = (prim: PrimName, xs: readonly ConcreteArray[], params: unknown): ConcreteArray[] | null => {
   // the output has as many elements as the largest operand (0-d operands broadcast): small
@@ -180,14 +183,14 @@ const elementwise = (prim: PrimName, xs: readonly ConcreteArray[], params: unkno
     releaseLargeArena()
     return [new ConcreteArray(dst, out.shape, out.dtype, out.weakType)]
   }
-  let fn = kernels.get(key)
+  let fn = eagerKernels.get(key)
   if (fn === undefined) {
     const expr = lowered()
     const src = eagerSource(expr, xs.map((x) => x.dtype), scalar)
     if (src === null) return null
     fn = new Function(src)() as EagerFn
     stats.kernelsCompiled++
-    kernels.set(key, fn)
+    eagerKernels.set(key, fn)
   }
   const dst = allocate(out.dtype, n, out.shape)
   fn(...xs.map((x) => x.data), dst, n)

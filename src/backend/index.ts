@@ -26,6 +26,8 @@ import { releaseLargeArena } from './wasmengine'
 export { EAGER_MIN_SIZE, EAGER_MIN_STEPS, setEagerMinSize } from './eager'
 export { backendMode, setBackend, float32Mode, setFloat32Mode, setWasmKernels, stats, kernelSource, wasmKernelsEnabled } from './compile'
 export { setThreads, threadsInUse, setArenaRetainBytes } from './wasmengine'
+export { setCacheLimits, cacheStats } from './caches'
+export { type CacheLimits, DEFAULT_CACHE_LIMITS } from './cachelimits'
 export type { Program } from './program'
 export { describeProgram } from './describe'
 
