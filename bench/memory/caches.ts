@@ -5,7 +5,7 @@
  * 1. `shapes` distinct shapes through one jitted map (each shape is a new signature: traced,
  *    planned, compiled): time, RSS after, RSS after the jitted function is dropped.
  * 2. One 400 MB float32 jit map (10⁸ elements): RSS after the call and after the arrays are
- *    dropped (the wasm arena stages inputs and outputs).
+ *    dropped and the process was idle a moment (the wasm arena stages inputs and outputs).
  */
 import { jit, np } from '../../src'
 import type { Array } from '../../src'
@@ -37,4 +37,5 @@ const atCall = settle()
 y = null
 g = null
 big = null
-console.log(`400 MB jit map: RSS ${atCall} MB with its input and result alive, ${settle()} MB once they are dropped (value ${v.toFixed(6)})`)
+await new Promise((r) => setTimeout(r, 1500)) // an idle moment: the grown arena is released
+console.log(`400 MB jit map: RSS ${atCall} MB with its input and result alive, ${settle()} MB once they are dropped and the process was idle for 1.5 s (value ${v.toFixed(6)})`)

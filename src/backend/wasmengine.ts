@@ -18,10 +18,12 @@
  * announced once with a console warning; the results are the JS kernels', which the wasm
  * kernels equal (bitwise or within their documented bounds).
  *
- * Giving memory back: WebAssembly memories never shrink, so after a call that left the arena
- * larger than `setArenaRetainBytes` (64 MiB by default), the arena is dropped and the next call
- * starts a fresh one (kernels re-instantiate their compiled modules on it: microseconds each).
- * Calls that stay below the bound never pay anything.
+ * Giving memory back: WebAssembly memories never shrink, so an arena that grew past
+ * `setArenaRetainBytes` (64 MiB by default) is dropped once no call has needed that much for a
+ * second, and the next call starts a fresh one (kernels re-instantiate their compiled modules
+ * on it: microseconds each). Calls that stay below the bound pay one comparison; a loop of
+ * large calls keeps its arena (a fresh one would cost page faults on every call: measured 2-3×
+ * on a 100 MB map).
  */
 import type { ElementwiseKernel, ElementwiseSpec, MatmulKernel, MatmulSpec, ReduceKernel, ReduceSpec } from './wasm'
 import { Arena, MemoryRefusedError, WasmKernels } from './wasm'
@@ -88,23 +90,44 @@ export const usableEngine = (): Engine | null => {
 export const wasmMemoryUsable = (): boolean => usableEngine() !== null
 
 let retainBytes = 64 * 2 ** 20
+/** How long an arena larger than `retainBytes` is kept after the last call that needed it. */
+export const ARENA_RELEASE_DELAY_MS = 1000
+let lastLargeUse = 0
+let releaseTimer: { unref?: () => void } | null = null
 
 /**
- * Bytes of WebAssembly memory kept between calls (default 64 MiB): after a call that left the
- * arena larger, the arena is replaced by a fresh small one. Infinity keeps every arena.
+ * Bytes of WebAssembly memory kept when idle (default 64 MiB): an arena that grew past this
+ * for a call is replaced by a fresh small one once no call has needed that much for
+ * `ARENA_RELEASE_DELAY_MS` (checked on a timer, so a loop of large calls keeps its arena and
+ * does not pay for growing a fresh one on every call). Infinity keeps every arena.
  */
 export const setArenaRetainBytes = (bytes: number): void => {
   if (!(bytes >= 0)) throw new RangeError(`setArenaRetainBytes: expected a number of bytes ≥ 0, got ${String(bytes)}`)
   retainBytes = bytes
 }
 
-/** Called when a call has finished: drops an arena that grew past the retained size (and holds
- *  nothing), so that its memory can be collected. */
+/** Called when a call has finished. For the common call the arena is within the retained size:
+ *  one comparison. Otherwise notes whether this call needed the large arena and makes sure a
+ *  release is scheduled. */
 export const releaseLargeArena = (): void => {
-  if (single === null || single.arena.capacity <= retainBytes || single.arena.bytesInUse > 0) return
+  if (single === null || single.arena.capacity <= retainBytes) return
+  if (single.arena.takePeak() > retainBytes) lastLargeUse = Date.now()
+  if (releaseTimer === null) scheduleRelease()
+}
+
+const scheduleRelease = (): void => {
+  if (typeof setTimeout !== 'function') return void dropLargeArena()
+  releaseTimer = setTimeout(dropLargeArena, ARENA_RELEASE_DELAY_MS) as { unref?: () => void }
+  releaseTimer.unref?.() // a pending release never keeps a process alive
+}
+
+const dropLargeArena = (): void => {
+  releaseTimer = null
+  if (single === null || single.arena.capacity <= retainBytes) return
+  if (single.arena.bytesInUse > 0 || Date.now() - lastLargeUse < ARENA_RELEASE_DELAY_MS) return scheduleRelease()
   const restart = (threads ?? 1) > 1
   void dropEngine()
-  if (restart) engine() // the workers start on the fresh arena in the background
+  if (restart) void usableEngine() // the workers start on the fresh arena in the background
 }
 
 /** Forgets the engine (and stops its workers); the next `engine()` makes a new one. */

@@ -48,6 +48,7 @@ export class Arena {
   readonly shared: boolean
   readonly maximumPages: number
   private top = RESERVED
+  private peak = RESERVED // the highest `top` since `takePeak`
   private readonly freeList: Block[] = [] // sorted by ptr, never adjacent (coalesced)
   private readonly sizes = new Map<number, number>() // live allocation → size in bytes
 
@@ -88,6 +89,7 @@ export class Arena {
     this.ensure(ptr + size)
     if (ptr > this.top) this.release({ ptr: this.top, size: ptr - this.top })
     this.top = ptr + size
+    if (this.top > this.peak) this.peak = this.top
     this.sizes.set(ptr, size)
     return ptr
   }
@@ -108,6 +110,13 @@ export class Arena {
     } else {
       this.release({ ptr, size })
     }
+  }
+
+  /** The highest byte allocations reached since the last `takePeak` (then counts afresh). */
+  takePeak(): number {
+    const p = this.peak
+    this.peak = this.top
+    return p
   }
 
   /** Frees everything (the memory keeps its size). */
