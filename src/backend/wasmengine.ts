@@ -126,7 +126,7 @@ const dropLargeArena = (): void => {
   if (single === null || single.arena.capacity <= retainBytes) return
   if (single.arena.bytesInUse > 0 || Date.now() - lastLargeUse < ARENA_RELEASE_DELAY_MS) return scheduleRelease()
   const restart = (threads ?? 1) > 1
-  void dropEngine()
+  dropEngine().catch(() => undefined) // workers that fail to stop are already unreferenced
   if (restart) void usableEngine() // the workers start on the fresh arena in the background
 }
 
