@@ -12,6 +12,7 @@ import type { Array } from '../../src'
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {})
 const mb = (): number => Math.round(process.memoryUsage().rss / 2 ** 20)
+const heap = (): number => Math.round(process.memoryUsage().heapUsed / 2 ** 20)
 const settle = (): number => {
   for (let i = 0; i < 4; i++) gc()
   return mb()
@@ -19,15 +20,18 @@ const settle = (): number => {
 
 const shapes = Number(process.argv[2] ?? 10_000)
 const base = settle()
+const heap0 = heap()
 let f: ((x: Array) => Array) | null = jit((x: Array) => np.sin(x).mul(2).add(1))
 const t0 = performance.now()
 let check = 0
 for (let n = 1; n <= shapes; n++) check += (f as (x: Array) => Array)(np.ones([n])).toTypedArray()[n - 1]
 const secs = (performance.now() - t0) / 1000
 const after = settle()
+const heapAfter = heap()
 f = null
 const dropped = settle()
-console.log(`${shapes} shapes: ${secs.toFixed(1)} s; RSS ${base} -> ${after} MB, ${dropped} MB after the jitted function is dropped (check ${check.toFixed(3)})`)
+console.log(`${shapes} shapes: ${secs.toFixed(1)} s; RSS ${base} -> ${after} MB, ${dropped} MB after the jitted function is dropped; ` +
+  `JS heap ${heap0} -> ${heapAfter} -> ${heap()} MB (check ${check.toFixed(3)})`)
 
 let big: Array | null = np.ones([1e8], { dtype: 'float32' })
 let g: ((x: Array) => Array) | null = jit((x: Array) => np.sin(x).mul(2))
