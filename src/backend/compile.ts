@@ -1,12 +1,15 @@
 /**
  * Backend: turning kernels into functions. Each kernel's source is generated from its IR and
  * compiled with `new Function` once; the result is cached under the kernel's structural key
- * (its IR as JSON — never the source text, which is derived from it). Where `new Function` is
+ * (its IR as JSON — never the source text, which is derived from it), in a bounded cache of the
+ * most recently used (cachelimits.ts). Where `new Function` is
  * unavailable (a Content-Security-Policy without 'unsafe-eval'), or when LEIBNIZ_BACKEND=reference,
  * no JS is generated and the reference interpreter runs instead (with the WebAssembly kernels
  * for large maps, reductions and matmuls where those are allowed: evaluator.ts).
  */
+import { Lru } from '../core/lru'
 import type { TypedArray } from '../ir/dtypes'
+import { cacheLimits } from './cachelimits'
 import { genDotBody } from './codegen/dot'
 import { genLoopBody } from './codegen/loop'
 import { ident } from './emit'
@@ -19,7 +22,8 @@ export interface Compiled {
   readonly source: string
 }
 
-const cache = new Map<string, Compiled>()
+/** Compiled kernels by structural key (bounded: cachelimits.ts). */
+export const kernelCache = new Lru<string, Compiled>(() => cacheLimits.kernels)
 
 /** Counters for tests and diagnostics; `wasmKernelCalls` counts kernel calls that ran as
  *  WebAssembly (jitted or eager). */
@@ -34,7 +38,7 @@ export const kernelSource = (k: Kernel): string => {
 
 export const compileKernel = (k: Kernel): Compiled => {
   const key = kernelKey(k)
-  const hit = cache.get(key)
+  const hit = kernelCache.get(key)
   if (hit !== undefined) {
     stats.kernelCacheHits++
     return hit
@@ -43,19 +47,20 @@ export const compileKernel = (k: Kernel): Compiled => {
   const fn = new Function(source)() as KernelFn
   stats.kernelsCompiled++
   const c = { fn, source }
-  cache.set(key, c)
+  kernelCache.set(key, c)
   return c
 }
 
-const drivers = new Map<string, (k: readonly unknown[]) => unknown>()
+/** Driver factories by source (bounded: cachelimits.ts). */
+export const driverCache = new Lru<string, (k: readonly unknown[]) => unknown>(() => cacheLimits.drivers)
 
 /** Compile a driver's source (made of integers and fixed text only) into a factory taking
  *  the kernel functions; cached by the source, which is its structure. */
 export const compileDriver = <F>(source: string): ((k: readonly unknown[]) => F) => {
-  let f = drivers.get(source)
+  let f = driverCache.get(source)
   if (f === undefined) {
     f = new Function('k', source) as (k: readonly unknown[]) => unknown
-    drivers.set(source, f)
+    driverCache.set(source, f)
   }
   return f as (k: readonly unknown[]) => F
 }

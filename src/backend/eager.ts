@@ -22,11 +22,13 @@
  * reductions and matmuls of eagerwasm.ts; everything else runs its impl.
  */
 import { ConcreteArray } from '../core/array'
+import { Lru } from '../core/lru'
 import { rulesOf } from '../core/rules'
 import { type ShapedArray, sizeOf } from '../ir/aval'
 import { type DType, type TypedArray, allocate } from '../ir/dtypes'
 import { Jaxpr, Var, makeEqn } from '../ir/jaxpr'
 import type { ParamsMap, PrimName } from '../ir/params'
+import { cacheLimits } from './cachelimits'
 import { HELPERS, TEMPLATED, emitOp } from './codegen/ops'
 import { type KernelFn, compileKernel, float32Mode, stats, wasmKernelsEnabled } from './compile'
 import { evaluator } from './evaluator'
@@ -36,6 +38,7 @@ import type { Program } from './program'
 import type { KNode, LoopKernel } from './kernel'
 import { type ScalarExpr, arg } from './scalar'
 import { wasmPlan } from './wasmlower'
+import { releaseLargeArena } from './wasmengine'
 import { wasmAvailable, wasmKernelFn } from './wasmrun'
 
 /** Below this many elements an eager elementwise op runs its impl (see the module comment). */
@@ -50,7 +53,8 @@ export const setEagerMinSize = (n: number): void => {
 export const EAGER_MIN_STEPS = 256
 
 type EagerFn = (...args: (TypedArray | number)[]) => void
-const kernels = new Map<string, EagerFn>()
+/** Eager loops by op signature (bounded: cachelimits.ts; integer_pow has one per exponent). */
+export const eagerKernels = new Lru<string, EagerFn>(() => cacheLimits.eagerOps)
 
 /** The loop `o0[i] = expr(a0[i] or a0[0], …)` for i < n, from a lowering's expression. */
 const eagerSource = (expr: ScalarExpr, dtypes: readonly DType[], scalar: readonly boolean[]): string | null => {
@@ -150,17 +154,17 @@ const opKernel = (expr: ScalarExpr, xs: readonly ConcreteArray[], scalar: readon
 const wasmOp = (key: string, expr: () => ScalarExpr, xs: readonly ConcreteArray[], scalar: readonly boolean[], out: DType, n: number, jsKernels: boolean): KernelFn | null => {
   if (!wasmKernelsEnabled()) return null
   const k = `${key}|${n}|${jsKernels ? 'js' : 'nojs'}`
-  let fn = wasmOps.get(k)
+  let fn = eagerWasmOps.get(k)
   if (fn === undefined) {
     const kernel = opKernel(expr(), xs, scalar, out, n)
     const plan = kernel === null ? null : wasmPlan(kernel)
     fn = plan === null || kernel === null || !wasmAvailable() ? null : wasmKernelFn(plan, xs.length, jsKernels ? () => compileKernel(kernel).fn : noJsFallback)
-    if (wasmOps.size >= 1024) wasmOps.clear() // one entry per size: keep the table bounded
-    wasmOps.set(k, fn)
+    eagerWasmOps.set(k, fn)
   }
   return fn
 }
-const wasmOps = new Map<string, KernelFn | null>()
+/** Eager wasm kernels by op signature and size (one per size: bounded, cachelimits.ts). */
+export const eagerWasmOps = new Lru<string, KernelFn | null>(() => cacheLimits.eagerOps)
 
 /** Where no JS may be generated, a wasm call that cannot be staged has no JS kernel to run. */
 class NoJsFallback extends Error {}
@@ -188,26 +192,28 @@ const elementwise = (prim: PrimName, xs: readonly ConcreteArray[], params: unkno
   const lowered = () => lower(xs.map((_, q) => arg(q)), params as never, { ins: xs.map((x) => x.aval), out })
   const w = wasmOp(key, lowered, xs, scalar, out.dtype, n, jsKernels)
   if (w !== null) {
-    const dst = allocate(out.dtype, n)
+    const dst = allocate(out.dtype, n, out.shape)
     try {
       w(...xs.map((x) => x.data), dst)
     } catch (e) {
       if (e instanceof NoJsFallback) return null // the arena is full and no JS may be generated: the impl
       throw e
+    } finally {
+      releaseLargeArena()
     }
     return [new ConcreteArray(dst, out.shape, out.dtype, out.weakType)]
   }
   if (!jsKernels) return null
-  let fn = kernels.get(key)
+  let fn = eagerKernels.get(key)
   if (fn === undefined) {
     const expr = lowered()
     const src = eagerSource(expr, xs.map((x) => x.dtype), scalar)
     if (src === null) return null
     fn = new Function(src)() as EagerFn
     stats.kernelsCompiled++
-    kernels.set(key, fn)
+    eagerKernels.set(key, fn)
   }
-  const dst = allocate(out.dtype, n)
+  const dst = allocate(out.dtype, n, out.shape)
   fn(...xs.map((x) => x.data), dst, n)
   return [new ConcreteArray(dst, out.shape, out.dtype, out.weakType)]
 }
@@ -226,6 +232,7 @@ const control = (prim: PrimName, xs: readonly ConcreteArray[], params: object, c
     oneEqnPrograms.set(params, p)
   }
   const ys = p.run(xs.map((x) => x.data))
+  releaseLargeArena()
   return ys.map((d, i) => new ConcreteArray(d, outAvals[i].shape, outAvals[i].dtype, outAvals[i].weakType))
 }
 

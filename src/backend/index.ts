@@ -12,6 +12,7 @@
  * maps, reductions and matmuls where only WebAssembly may be compiled).
  */
 import { ConcreteArray, setEagerHook } from '../core/array'
+import type { TypedArray } from '../ir/dtypes'
 import type { Jaxpr } from '../ir/jaxpr'
 import { evalJaxpr } from '../interpret/eval'
 import { Builder } from './build'
@@ -22,12 +23,15 @@ import { planJaxpr } from './plan'
 import { Program } from './program'
 import { flattenCalls } from './validate'
 import { foldDotTransposes } from './dotfold'
+import { releaseLargeArena } from './wasmengine'
 
 export { EAGER_MIN_SIZE, EAGER_MIN_STEPS, setEagerMinSize } from './eager'
 export { backendMode, setBackend, float32Mode, setFloat32Mode, setWasmKernels, stats, kernelSource, wasmKernelsEnabled, jsCodegenAvailable } from './compile'
 export { evaluator, forgetRuntimeProbes, type Evaluator } from './evaluator'
 export { wasmAvailable } from './wasmrun'
-export { setThreads, threadsInUse, threadsSetting } from './wasmengine'
+export { setThreads, threadsInUse, threadsSetting, setArenaRetainBytes } from './wasmengine'
+export { setCacheLimits, cacheStats } from './caches'
+export { type CacheLimits, DEFAULT_CACHE_LIMITS } from './cachelimits'
 export type { Program } from './program'
 export { describeProgram } from './describe'
 
@@ -49,7 +53,12 @@ export const compileJaxpr = (j: Jaxpr): Program => {
  *  'wasm-kernels' evaluator). */
 export const runJit = (j: Jaxpr, xs: readonly ConcreteArray[]): ConcreteArray[] => {
   if (evaluator() !== 'compiled' || j.constVars.length > 0) return evalJaxpr(j, [], xs) as ConcreteArray[]
-  const outs = compileJaxpr(j).run(xs.map((x) => x.data))
+  let outs: TypedArray[]
+  try {
+    outs = compileJaxpr(j).run(xs.map((x) => x.data))
+  } finally {
+    releaseLargeArena()
+  }
   return j.outs.map((a, i) => new ConcreteArray(outs[i], a.aval.shape, a.aval.dtype, a.aval.weakType))
 }
 

@@ -12,7 +12,7 @@
  * The driver is one generated function per program, `b => { k0(b[2], b[5]); k1(b); … }`, made
  * only of integers, so a call costs a few JS calls per kernel and nothing per equation.
  */
-import { ValueError } from '../core/errors'
+import { ResourceError, ValueError } from '../core/errors'
 import { type Shape, sizeOf } from '../ir/aval'
 import { type DType, type TypedArray, allocate, castScalar } from '../ir/dtypes'
 import { type KernelFn, compileDriver, stats } from './compile'
@@ -58,11 +58,13 @@ export interface ProgramSpec {
   readonly steps: readonly ProgStep[]
 }
 
-/** Allocation with a clear error instead of an engine's RangeError. */
+/** Allocation with a clear error instead of an engine's RangeError: a `ResourceError` when the
+ *  memory is refused (from `allocate`), a `ValueError` for a size that is not one. */
 export const alloc = (dtype: DType, n: number): TypedArray => {
   try {
     return allocate(dtype, n)
   } catch (e) {
+    if (e instanceof ResourceError) throw new ResourceError(`jit: ${e.message}`)
     throw new ValueError(`jit: cannot allocate a ${dtype} buffer of ${n} elements (${(e as Error).message})`)
   }
 }

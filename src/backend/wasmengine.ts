@@ -11,9 +11,22 @@
  * output rows, never the reduced axis), so it does not matter which calls ran threaded.
  * Threads need `node:worker_threads` and a shared memory (at most 1 GiB); elsewhere, or if the
  * workers fail to start, everything stays on one thread.
+ *
+ * Memory the engine refuses: where a `WebAssembly.Memory` cannot be created (an address-space
+ * limit such as `ulimit -v`: each memory reserves several GiB of address space) every kernel
+ * runs its generated-JS form; where the memory cannot grow for a call, that call does. Either is
+ * announced once with a console warning; the results are the JS kernels', which the wasm
+ * kernels equal (bitwise or within their documented bounds).
+ *
+ * Giving memory back: WebAssembly memories never shrink, so an arena that grew past
+ * `setArenaRetainBytes` (64 MiB by default) is dropped once no call has needed that much for a
+ * second, and the next call starts a fresh one (kernels re-instantiate their compiled modules
+ * on it: microseconds each). Calls that stay below the bound pay one comparison; a loop of
+ * large calls keeps its arena (a fresh one would cost page faults on every call: measured 2-3×
+ * on a 100 MB map).
  */
 import type { ElementwiseKernel, ElementwiseSpec, MatmulKernel, MatmulSpec, ReduceKernel, ReduceSpec } from './wasm'
-import { Arena, WasmKernels } from './wasm'
+import { Arena, MemoryRefusedError, WasmKernels } from './wasm'
 import { ParallelKernels } from './wasm/threads'
 
 /** What kernels are made by: one thread (`WasmKernels`) or several (`ParallelKernels`). */
@@ -35,16 +48,106 @@ let maximumBytes: number | undefined
 let single: WasmKernels | null = null
 let parallel: Engine | null = null
 let closeParallel: (() => Promise<void>) | null = null
+/** Why the engine could not make its memory (then every kernel runs in JS), or null. */
+let refused: string | null = null
+let announced = false
+let arenasMade = 0
 
-/** The engine kernels should run on now (threaded once the workers are up). */
+/** The engine kernels should run on now (threaded once the workers are up). Throws a
+ *  `MemoryRefusedError` when its memory cannot be created: see `usableEngine`. */
 export const engine = (): Engine => {
   if (single === null) {
     threads ??= envThreads()
     single = new WasmKernels(new Arena({ initialBytes: Math.min(1 << 22, maximumBytes ?? Infinity), maximumBytes, shared: threads > 1 }))
+    arenasMade++
     if (threads > 1) void startWorkers(single.arena, threads)
   }
   return parallel ?? single
 }
+
+/** Warns once per process that kernels run in generated JS because memory was refused. */
+export const announceJsFallback = (reason: string): void => {
+  if (announced) return
+  announced = true
+  console.warn(`leibniz: ${reason}; running the generated-JS kernels instead (same results, slower on large arrays).`)
+}
+
+/** The engine, or null when the engine's memory cannot be created (announced once; later calls
+ *  do not retry until `setThreads` or `setArenaLimit` start a new arena). */
+export const usableEngine = (): Engine | null => {
+  if (refused !== null) return null
+  try {
+    return engine()
+  } catch (e) {
+    if (!(e instanceof MemoryRefusedError)) throw e
+    refused = e.message
+    announceJsFallback('WebAssembly memory could not be created')
+    return null
+  }
+}
+
+/** Whether the WebAssembly kernels have a memory to run on (creates it on first use). */
+export const wasmMemoryUsable = (): boolean => usableEngine() !== null
+
+let retainBytes = 64 * 2 ** 20
+/** How long an arena larger than `retainBytes` is kept after the last call that needed it. */
+export const ARENA_RELEASE_DELAY_MS = 1000
+let lastLargeUse = 0
+let releaseTimer: { unref?: () => void } | null = null
+
+/**
+ * Bytes of WebAssembly memory kept when idle (default 64 MiB): an arena that grew past this
+ * for a call is replaced by a fresh small one once no call has needed that much for
+ * `ARENA_RELEASE_DELAY_MS` (checked on a timer, so a loop of large calls keeps its arena and
+ * does not pay for growing a fresh one on every call). Infinity keeps every arena.
+ */
+export const setArenaRetainBytes = (bytes: number): void => {
+  if (!(bytes >= 0)) throw new RangeError(`setArenaRetainBytes: expected a number of bytes ≥ 0, got ${String(bytes)}`)
+  retainBytes = bytes
+}
+
+/** Called when a call has finished. For the common call the arena is within the retained size:
+ *  one comparison. Otherwise notes whether this call needed the large arena and makes sure a
+ *  release is scheduled. */
+export const releaseLargeArena = (): void => {
+  if (single === null || single.arena.capacity <= retainBytes) return
+  if (single.arena.takePeak() > retainBytes) lastLargeUse = Date.now()
+  if (releaseTimer === null) scheduleRelease()
+}
+
+const scheduleRelease = (): void => {
+  if (typeof setTimeout !== 'function') return void dropLargeArena()
+  releaseTimer = setTimeout(dropLargeArena, ARENA_RELEASE_DELAY_MS) as { unref?: () => void }
+  releaseTimer.unref?.() // a pending release never keeps a process alive
+}
+
+const dropLargeArena = (): void => {
+  releaseTimer = null
+  if (single === null || single.arena.capacity <= retainBytes) return
+  if (single.arena.bytesInUse > 0 || Date.now() - lastLargeUse < ARENA_RELEASE_DELAY_MS) return scheduleRelease()
+  const restart = (threads ?? 1) > 1
+  dropEngine().catch(() => undefined) // workers that fail to stop are already unreferenced
+  if (restart) void usableEngine() // the workers start on the fresh arena in the background
+}
+
+/** Forgets the engine (and stops its workers); the next `engine()` makes a new one. */
+const dropEngine = async (): Promise<void> => {
+  const close = closeParallel
+  parallel = null
+  closeParallel = null
+  single = null
+  refused = null
+  if (close !== null) await close()
+}
+
+/** The current arena's size and live bytes (0 when there is none yet) and how many arenas
+ *  this process has made, for tests and diagnostics. */
+export const arenaStats = (): { capacity: number; bytesInUse: number; retainBytes: number; arenasMade: number } => ({
+  capacity: single?.arena.capacity ?? 0,
+  bytesInUse: single?.arena.bytesInUse ?? 0,
+  retainBytes,
+  arenasMade,
+})
 
 const startWorkers = async (arena: Arena, n: number): Promise<void> => {
   try {
@@ -64,14 +167,11 @@ const startWorkers = async (arena: Arena, n: number): Promise<void> => {
  */
 export const setThreads = async (n: number): Promise<void> => {
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new RangeError(`setThreads: expected an integer from 1 to 64, got ${String(n)}`)
-  const close = closeParallel
-  parallel = null
-  closeParallel = null
-  single = null
+  const dropped = dropEngine()
   threads = n
-  if (close !== null) await close()
-  const e = engine()
-  if (n > 1) await startWorkers(e.arena, n)
+  await dropped
+  const e = usableEngine()
+  if (n > 1 && e !== null) await startWorkers(e.arena, n)
 }
 
 /** Caps the arena at `bytes` (undefined: 4 GiB, or 1 GiB shared) and starts a new one. A

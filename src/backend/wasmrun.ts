@@ -11,19 +11,16 @@
 import type { TypedArray } from '../ir/dtypes'
 import { type KernelFn, stats } from './compile'
 import type { WasmPlan } from './wasmlower'
-import { type Arena, buildElementwise, ex, wasm } from './wasm'
-import { type Engine, engine } from './wasmengine'
+import { type Arena, MemoryRefusedError, buildElementwise, ex, wasm } from './wasm'
+import { type Engine, announceJsFallback, usableEngine, wasmMemoryUsable } from './wasmengine'
 
-/** The kernel `make` builds on the current engine, rebuilt when the engine changes. */
-const onEngine = <K>(make: (e: Engine) => K): (() => K) => {
-  let at: Engine | null = null
-  let k: K | null = null
-  return () => {
-    const e = engine()
-    if (e !== at || k === null) {
-      k = make(e)
-      at = e
-    }
+/** The kernel `make` builds on engine `e`, rebuilt when the engine changes. Held weakly by the
+ *  engine, so that a replaced engine's memory is not kept alive by the kernels built on it. */
+const onEngine = <K extends object>(make: (e: Engine) => K): ((e: Engine) => K) => {
+  const built = new WeakMap<Engine, K>()
+  return (e) => {
+    let k = built.get(e)
+    if (k === undefined) built.set(e, (k = make(e)))
     return k
   }
 }
@@ -33,7 +30,7 @@ const onEngine = <K>(make: (e: Engine) => K): (() => K) => {
  *  (or 'unsafe-eval') accepts `validate` and refuses to compile. Checked once (a refused compile
  *  costs the page one CSP report). */
 let available: boolean | null = null
-export const wasmAvailable = (): boolean => {
+const wasmValidates = (): boolean => {
   if (available === null) {
     try {
       const probe = buildElementwise({ dtype: 'float32', inputs: ['array'], outputs: [ex.neg(ex.input(0))] })
@@ -49,6 +46,9 @@ export const wasmAvailable = (): boolean => {
 export const forgetWasmProbe = (): void => {
   available = null
 }
+
+/** Whether the WebAssembly kernels can run: SIMD validates and compiles, and a memory can be created. */
+export const wasmAvailable = (): boolean => wasmValidates() && wasmMemoryUsable()
 
 const SIZE = { float32: 4, float64: 8 } as const
 
@@ -85,24 +85,27 @@ class Staging {
   }
 }
 
-/** Body of a call: stage, then `run()` the kernel (after which nothing may fall back). */
-type Call = (st: Staging, bufs: readonly TypedArray[], started: () => void) => void
+/** Body of a call on engine `e`: stage, then `run()` the kernel (after which nothing may fall back). */
+type Call = (e: Engine, st: Staging, bufs: readonly TypedArray[], started: () => void) => void
 
 /**
  * The kernel function of a plan: (inputs…, outputs…) as the generated JS kernels take.
  * `fallback` gives the generated-JS kernel of the same computation, for a call whose operands
- * do not fit in the arena.
+ * do not fit in the arena, or when the engine refuses memory (announced once).
  */
 export const wasmKernelFn = (p: WasmPlan, nIn: number, fallback: () => KernelFn): KernelFn => {
   const call = planCall(p, nIn)
   return (...bufs: TypedArray[]) => {
-    const st = new Staging(engine().arena)
+    const e = usableEngine()
+    if (e === null) return fallback()(...bufs)
+    const st = new Staging(e.arena)
     let running = false
     try {
-      call(st, bufs, () => (running = true))
+      call(e, st, bufs, () => (running = true))
       stats.wasmKernelCalls++
-    } catch (e) {
-      if (running || !(e instanceof RangeError)) throw e
+    } catch (err) {
+      if (running || !(err instanceof RangeError)) throw err
+      if (err instanceof MemoryRefusedError) announceJsFallback('WebAssembly memory could not grow for a call')
       st.release()
       fallback()(...bufs)
     } finally {
@@ -115,8 +118,8 @@ const planCall = (p: WasmPlan, nIn: number): Call => {
   const size = SIZE[p.dtype]
   if (p.kind === 'matmul') {
     const mm = onEngine((e) => e.matmul({ dtype: p.dtype, transA: p.transA, transB: p.transB }))
-    return (st, [a, b, c], started) => {
-      const k = mm()
+    return (e, st, [a, b, c], started) => {
+      const k = mm(e)
       const pa = st.put(a)
       const pb = st.put(b)
       const pc = st.take(c.byteLength)
@@ -142,8 +145,8 @@ const planCall = (p: WasmPlan, nIn: number): Call => {
     const outPtrs = new Array<number>(p.outs.length)
     const rowPtrs = new Array<number>(p.ins.length)
     const rowOuts = new Array<number>(p.outs.length)
-    return (st, bufs, started) => {
-      const k = kern()
+    return (e, st, bufs, started) => {
+      const k = kern(e)
       stageInputs(st, bufs)
       for (let j = 0; j < outPtrs.length; j++) outPtrs[j] = st.take(p.rows * p.n * size)
       started()
@@ -157,8 +160,8 @@ const planCall = (p: WasmPlan, nIn: number): Call => {
     }
   }
   const kern = onEngine((e) => e.reduce({ dtype: p.dtype, op: p.op, inputs: p.ins.map((i) => i.kind), prologue: p.prologue }))
-  return (st, bufs, started) => {
-    const k = kern()
+  return (e, st, bufs, started) => {
+    const k = kern(e)
     stageInputs(st, bufs)
     const po = st.take(p.outer * p.inner * size)
     started()

@@ -120,7 +120,7 @@ export const scalar = (x: number | boolean, dtype?: DType, weakType?: boolean): 
 }
 
 export const full = (shape: Shape, value: number, dtype: DType, weakType = false): ConcreteArray => {
-  const data = allocate(dtype, sizeOf(shape))
+  const data = allocate(dtype, sizeOf(shape), shape)
   const v = castScalar(value, dtype)
   if (v !== 0) data.fill(v)
   return new ConcreteArray(data, shape, dtype, weakType)

@@ -43,3 +43,9 @@ export class AxisError extends RangeError {
 export class ValueError extends TypeError {
   override readonly name = 'ValueError'
 }
+
+/** The runtime could not provide the memory an operation needs (an array too large for the
+ *  engine or the process's limits). The message names the dtype, shape and bytes requested. */
+export class ResourceError extends RangeError {
+  override readonly name = 'ResourceError'
+}

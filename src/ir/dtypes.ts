@@ -7,6 +7,7 @@
  * kind (int32 for [int], float64 for [float]) and stays weak. JS number literals are weak, so
  * `float32Array * 2.5` stays float32.
  */
+import { ResourceError } from '../core/errors'
 
 export type DType = 'float64' | 'float32' | 'int32' | 'bool'
 
@@ -29,7 +30,26 @@ export const storageOf = (dtype: DType): TypedArrayCtor => {
   }
 }
 
-export const allocate = (dtype: DType, size: number): TypedArray => new (storageOf(dtype))(size)
+const BYTES: Record<DType, number> = { float64: 8, float32: 4, int32: 4, bool: 1 }
+
+/**
+ * A zeroed array of `size` elements. An engine that cannot provide the memory (a length past
+ * its limit, an allocation refused under a memory limit) raises a `ResourceError` naming the
+ * dtype, the shape (when given) and the bytes, instead of the engine's bare RangeError.
+ */
+export const allocate = (dtype: DType, size: number, shape?: readonly number[]): TypedArray => {
+  const Ctor = storageOf(dtype)
+  try {
+    return new Ctor(size)
+  } catch (e) {
+    if (!(e instanceof RangeError) || !Number.isSafeInteger(size) || size < 0) throw e
+    const what = shape === undefined ? `${size} elements` : `shape [${shape.join(', ')}] (${size} elements)`
+    throw new ResourceError(
+      `cannot allocate a ${dtype} array of ${what}: ${size * BYTES[dtype]} bytes were refused (${e.message}). ` +
+        'Use smaller arrays or chunks (jacfwd/jacrev/vmap take chunkSize), or raise the process\'s memory limit.',
+    )
+  }
+}
 
 export const isFloat = (d: DType): boolean => d === 'float64' || d === 'float32'
 export const isInt = (d: DType): boolean => d === 'int32'

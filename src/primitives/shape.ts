@@ -57,7 +57,7 @@ const broadcastRules: RuleTable['broadcast_in_dim'] = {
     const inStrides = stridesOf(x.shape)
     const strides = p.shape.map(() => 0)
     p.broadcastDimensions.forEach((d, i) => (strides[d] = x.shape[i] === 1 ? 0 : inStrides[i]))
-    return [makeArray(stridedCopy(x.data, 0, strides, p.shape, allocate(out.dtype, sizeOf(p.shape))), out)]
+    return [makeArray(stridedCopy(x.data, 0, strides, p.shape, allocate(out.dtype, sizeOf(p.shape), p.shape)), out)]
   },
   jvp: linearJvp('broadcast_in_dim'),
   // ct of a broadcast: sum over the new axes and the size-1 axes that were expanded.

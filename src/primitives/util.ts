@@ -107,7 +107,7 @@ export const elementwiseAval = (avals: readonly ShapedArray[], op: string, outDt
 export const unaryImpl = (x: ConcreteArray, f: (v: number) => number, out: ShapedArray): ConcreteArray => {
   const n = x.size
   const src = x.data
-  const dst = allocate(out.dtype, n)
+  const dst = allocate(out.dtype, n, out.shape)
   for (let i = 0; i < n; i++) dst[i] = f(src[i])
   return new ConcreteArray(dst, out.shape, out.dtype, out.weakType)
 }
@@ -121,7 +121,7 @@ export const binaryImpl = (
   const n = sizeOf(out.shape)
   const a = x.data
   const b = y.data
-  const dst = allocate(out.dtype, n)
+  const dst = allocate(out.dtype, n, out.shape)
   const sa = x.size === 1 && n !== 1 ? 0 : 1
   const sb = y.size === 1 && n !== 1 ? 0 : 1
   if (sa && sb) for (let i = 0; i < n; i++) dst[i] = f(a[i], b[i])

@@ -5,6 +5,7 @@
  */
 import { isConcrete } from '../core/array'
 import { ValueError } from '../core/errors'
+import { Lru } from '../core/lru'
 import { type Tracer, bind } from '../core/tracer'
 import { type ShapedArray, avalStr } from '../ir/aval'
 import type { ClosedJaxpr, Jaxpr } from '../ir/jaxpr'
@@ -23,6 +24,16 @@ export interface JitOptions {
    * numbers); functions, class instances, Maps and other objects compare by identity.
    */
   readonly staticArgnums?: number | readonly number[]
+}
+
+let signatureLimit = 256
+
+/** How many traced signatures each jitted function keeps (default 256): past it, the least
+ *  recently used is dropped and traced again if it comes back. The cache belongs to the jitted
+ *  function, so dropping the function frees it. */
+export const setJitSignatureLimit = (n: number): void => {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`setJitSignatureLimit: expected an integer ≥ 1, got ${String(n)}`)
+  signatureLimit = n
 }
 
 interface Compiled {
@@ -50,7 +61,7 @@ export interface JitFunction<F extends (...args: any[]) => any> {
 export const jit = <F extends (...args: any[]) => any>(f: F, opts: JitOptions = {}): JitFunction<F> => {
   requireFunction(f, 'jit')
   const statics = new Set(typeof opts.staticArgnums === 'number' ? [opts.staticArgnums] : (opts.staticArgnums ?? []))
-  const cache = new Map<string, Compiled>()
+  const cache = new Lru<string, Compiled>(() => signatureLimit)
   const name = f.name || 'fn'
   let traceCount = 0
   const wrapped = (...args: any[]): any => {

@@ -32,6 +32,15 @@ export interface ArenaOptions {
 
 interface Block { ptr: number; size: number }
 
+/**
+ * The engine refused memory: `WebAssembly.Memory` could not be created or grown (an address
+ * space limit such as `ulimit -v`, a 32-bit host, an exhausted system). Distinct from the
+ * arena's own "past its maximum" RangeError, so that callers can announce the fallback.
+ */
+export class MemoryRefusedError extends RangeError {
+  override readonly name = 'MemoryRefusedError'
+}
+
 const alignUp = (n: number, a: number): number => Math.ceil(n / a) * a
 
 export class Arena {
@@ -39,6 +48,7 @@ export class Arena {
   readonly shared: boolean
   readonly maximumPages: number
   private top = RESERVED
+  private peak = RESERVED // the highest `top` since `takePeak`
   private readonly freeList: Block[] = [] // sorted by ptr, never adjacent (coalesced)
   private readonly sizes = new Map<number, number>() // live allocation → size in bytes
 
@@ -47,7 +57,11 @@ export class Arena {
     this.maximumPages = Math.ceil((opts.maximumBytes ?? (this.shared ? 2 ** 30 : 2 ** 32)) / PAGE)
     const initial = Math.max(1, Math.ceil((opts.initialBytes ?? 2 ** 20) / PAGE))
     if (initial > this.maximumPages) throw new RangeError(`Arena: initialBytes ${opts.initialBytes} exceeds maximumBytes ${opts.maximumBytes}`)
-    this.memory = new wasm.Memory({ initial, maximum: this.maximumPages, shared: this.shared })
+    try {
+      this.memory = new wasm.Memory({ initial, maximum: this.maximumPages, shared: this.shared })
+    } catch (e) {
+      throw new MemoryRefusedError(`Arena: WebAssembly.Memory of ${initial * PAGE} bytes could not be created (${(e as Error).message})`)
+    }
   }
 
   /** Current size of the memory in bytes. */
@@ -75,6 +89,7 @@ export class Arena {
     this.ensure(ptr + size)
     if (ptr > this.top) this.release({ ptr: this.top, size: ptr - this.top })
     this.top = ptr + size
+    if (this.top > this.peak) this.peak = this.top
     this.sizes.set(ptr, size)
     return ptr
   }
@@ -97,6 +112,13 @@ export class Arena {
     }
   }
 
+  /** The highest byte allocations reached since the last `takePeak` (then counts afresh). */
+  takePeak(): number {
+    const p = this.peak
+    this.peak = this.top
+    return p
+  }
+
   /** Frees everything (the memory keeps its size). */
   reset(): void {
     this.top = RESERVED
@@ -112,7 +134,16 @@ export class Arena {
     const grow = Math.max(pages, Math.ceil(have / PAGE / 2)) // grow by ≥ 50% to amortize
     const room = this.maximumPages - have / PAGE
     if (pages > room) throw new RangeError(`Arena: out of memory: need ${bytes} bytes, the maximum is ${this.maximumPages * PAGE}`)
-    this.memory.grow(Math.min(grow, room))
+    // the amortizing extra may be what the engine refuses: then try the exact need
+    for (const n of Math.min(grow, room) > pages ? [Math.min(grow, room), pages] : [pages]) {
+      try {
+        this.memory.grow(n)
+        return
+      } catch {
+        // refused: try the next size, or report below
+      }
+    }
+    throw new MemoryRefusedError(`Arena: the WebAssembly memory could not grow from ${have} to ${bytes} bytes`)
   }
 
   /** Fresh views (see the header about when views go stale). */

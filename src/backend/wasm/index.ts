@@ -8,9 +8,12 @@
  *   arena.f32(x, n).set(data); k.run(n, [x], [y]); arena.f32(y, n)   // the result
  *
  * Modules are compiled once per structure and shared by every arena (`moduleCache`);
- * instances are per arena (they import its memory). See README.md for the API and the
+ * instances are per arena (they import its memory). Both caches keep their most recently used
+ * entries (`cacheLimits.wasmModules`); an evicted kernel is compiled again when next used. See README.md for the API and the
  * accuracy table.
  */
+import { Lru } from '../../core/lru'
+import { cacheLimits } from '../cachelimits'
 import { Arena } from './arena'
 import { type ElementwiseSpec, buildElementwise, elementwiseKey } from './elementwise'
 import { type MatmulSpec, buildMatmul, matmulKey, matmulScratch } from './matmul'
@@ -18,14 +21,15 @@ import { type ReduceSpec, buildReduce, reduceKey } from './reduce'
 import { HOST_IMPORTS } from './simd'
 import { type WasmInstance, type WasmModule, wasm } from './webassembly'
 
-export { Arena, PAGE, RESERVED, type ArenaOptions } from './arena'
+export { Arena, MemoryRefusedError, PAGE, RESERVED, type ArenaOptions } from './arena'
 export { wasm } from './webassembly'
 export { type BinaryOp, type CompareOp, type Expr, type FloatDType, type Pred, type UnaryOp, BINARY_REF, UNARY_REF, UNSUPPORTED, canonicalize, evalExpr, ex, exprKey } from './expr'
 export { type ElementwiseSpec, type InputKind, buildElementwise, elementwiseKey } from './elementwise'
 export { type ReduceOp, type ReduceSpec, buildReduce, reduceKey } from './reduce'
 export { type MatmulSpec, buildMatmul, matmulKey, matmulScratch } from './matmul'
 
-const moduleCache = new Map<string, WasmModule>()
+/** Compiled modules by structure, the most recently used kept (bounded: cachelimits.ts). */
+export const moduleCache = new Lru<string, WasmModule>(() => cacheLimits.wasmModules)
 
 /** The compiled module for `key` (built and compiled on first use). */
 export const compileModule = (key: string, build: () => Uint8Array): WasmModule => {
@@ -36,7 +40,7 @@ export const compileModule = (key: string, build: () => Uint8Array): WasmModule 
   return m
 }
 
-/** Number of distinct modules compiled in this process (for tests and diagnostics). */
+/** Number of modules held by the module cache (for tests and diagnostics). */
 export const compiledModuleCount = (): number => moduleCache.size
 
 export type Run = (...args: number[]) => void
@@ -71,9 +75,12 @@ export interface BoundKernel {
 
 /** Kernels bound to one arena's memory. */
 export class WasmKernels {
-  private readonly instances = new Map<string, BoundKernel>()
+  private readonly instances = new Lru<string, BoundKernel>(() => cacheLimits.wasmModules)
 
   constructor(readonly arena: Arena) {}
+
+  /** Instances bound to this arena (for tests and diagnostics). */
+  get instanceCount(): number { return this.instances.size }
 
   /** The module for `key` (compiled once per process) instantiated on this arena's memory. */
   bound(key: string, build: (opts: { shared: boolean }) => Uint8Array): BoundKernel {

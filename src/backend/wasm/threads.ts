@@ -21,6 +21,8 @@
  * `minWork` (elements, or multiply-adds for matmul) run on the calling thread alone.
  */
 import type { MessagePort, Worker } from 'node:worker_threads'
+import { Lru } from '../../core/lru'
+import { cacheLimits } from '../cachelimits'
 import type { Arena } from './arena'
 import { type ElementwiseSpec, buildElementwise, elementwiseKey } from './elementwise'
 import { type ElementwiseKernel, type MatmulKernel, type ReduceKernel, type Run, WasmKernels } from './index'
@@ -79,7 +81,11 @@ export interface ParallelOptions {
 export class ParallelKernels {
   readonly wk: WasmKernels
   private readonly helpers: Helper[]
-  private readonly ids = new Map<WasmModule, number>()
+  /** The id each module has on the workers: bounded like the module cache, ids of evicted
+   *  modules are reused (a worker's instance under a reused id is replaced by the new one). */
+  private readonly ids = new Lru<WasmModule, number>(() => cacheLimits.wasmModules)
+  private readonly freeIds: number[] = []
+  private nextId = 0
   private readonly minWork: number
   private readonly splitReducedAxis: boolean
 
@@ -123,7 +129,8 @@ export class ParallelKernels {
   private id(module: WasmModule): number {
     let id = this.ids.get(module)
     if (id === undefined) {
-      id = this.ids.size
+      for (const [, old] of this.ids.set(module, -1)) this.freeIds.push(old)
+      id = this.freeIds.pop() ?? this.nextId++
       this.ids.set(module, id)
       for (const h of this.helpers) h.port.postMessage({ id, module })
     }
