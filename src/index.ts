@@ -30,5 +30,5 @@ export type { DType } from './ir/dtypes'
 export type { PrimName, ParamsMap } from './ir/params'
 export {
   ShapeError, DTypeError, ConcretizationError, TracerLeakError, NonDifferentiableError,
-  TreeMismatchError, AxisError, ValueError,
+  TreeMismatchError, AxisError, ValueError, ArgumentTypeError, AsyncFunctionError, NonLinearError,
 } from './core/errors'

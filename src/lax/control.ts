@@ -4,6 +4,7 @@
  * equation, not 10,000, and every transformation applies to it.
  */
 import { DTypeError, ShapeError, TreeMismatchError, ValueError } from '../core/errors'
+import { requireSync } from '../core/validate'
 import type { Tracer } from '../core/tracer'
 import { type ShapedArray, avalStr, shaped } from '../ir/aval'
 import { bind } from '../core/tracer'
@@ -145,7 +146,7 @@ export const scan = <C, X, Y>(f: (carry: C, x: X) => [C, Y], init: C, xs: X, opt
   let cTree: TreeDef | undefined
   const nK = carry.length
   const s = traceHoisted((...vs) => {
-    const r = f(unflatten<C>(initTree, vs.slice(0, nK)), unflatten<X>(xsTree, vs.slice(nK)))
+    const r = requireSync(f(unflatten<C>(initTree, vs.slice(0, nK)), unflatten<X>(xsTree, vs.slice(nK))), 'lax.scan')
     if (!Array.isArray(r) || r.length !== 2) throw new TypeError('lax.scan: f must return [carry, y]')
     const [cl, ct] = flattenArrays(r[0], 'lax.scan carry output')
     const [yl, yt] = flattenArrays(r[1], 'lax.scan y output')

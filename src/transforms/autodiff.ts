@@ -8,6 +8,7 @@
  */
 import { scalar } from '../core/array'
 import { ShapeError } from '../core/errors'
+import { requireSync } from '../core/validate'
 import { type Tangent, UndefPrimal, Zero } from '../core/rules'
 import type { Tracer } from '../core/tracer'
 import { avalStr } from '../ir/aval'
@@ -112,7 +113,7 @@ export function vjp(f: (...args: any[]) => any, primals: readonly unknown[], opt
   let numMain = 0
   const { flat, outTree } = flattenFun(
     (...args: unknown[]) => {
-      const r = f(...args)
+      const r = requireSync(f(...args), 'vjp')
       if (!hasAux) return r
       if (!Array.isArray(r) || r.length !== 2) {
         throw new TypeError('vjp with hasAux: the function must return [output, aux]')
@@ -174,7 +175,7 @@ const valueAndGradImpl = (f: (...args: any[]) => any, opts: GradOptions, where: 
   const g = (...dargs: unknown[]) => {
     const full = [...args]
     argnums.forEach((a, k) => (full[a] = dargs[k]))
-    return f(...full)
+    return requireSync(f(...full), where)
   }
   const [out, pullback, aux] = vjp(g, diffArgs, { hasAux: opts.hasAux === true })
   const [outLeaves] = flattenArrays(out, where)

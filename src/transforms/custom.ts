@@ -4,6 +4,7 @@
  */
 import { type Tracer, bind, bind1 } from '../core/tracer'
 import { TreeMismatchError } from '../core/errors'
+import { requireSync } from '../core/validate'
 import type { ShapedArray } from '../ir/aval'
 import { hoistConsts } from '../interpret/jvp'
 import { traceToJaxpr } from '../interpret/stage'
@@ -33,7 +34,7 @@ export const customJvp =
     const rule = traceToJaxpr((...pt: Tracer[]) => {
       const primals = unflatten<any[]>(inTree, pt.slice(0, n))
       const tangents = unflatten<any[]>(inTree, pt.slice(n))
-      const r = jvpRule(primals, tangents)
+      const r = requireSync(jvpRule(primals, tangents), `customJvp(${name}) rule`)
       if (!Array.isArray(r) || r.length !== 2) throw new TypeError(`customJvp(${name}): the rule must return [out, tangentOut]`)
       const [o, oTree] = flattenArrays(r[0], `customJvp(${name}) rule output`)
       const [t, tTree] = flattenArrays(r[1], `customJvp(${name}) rule tangent output`)
@@ -74,7 +75,7 @@ export const customVjp =
     let resTree: TreeDef | undefined
     let numOut = 0
     const fwdJ = traceToJaxpr((...p: Tracer[]) => {
-      const r = fwd(...unflatten<Parameters<F>>(inTree, p))
+      const r = requireSync(fwd(...unflatten<Parameters<F>>(inTree, p)), `customVjp(${name}) fwd`)
       if (!Array.isArray(r) || r.length !== 2) throw new TypeError(`customVjp(${name}): fwd must return [out, residuals]`)
       const [o, oTree] = flattenArrays(r[0], `customVjp(${name}) fwd output`)
       if (!treedefEq(oTree, outTree())) {
@@ -90,7 +91,7 @@ export const customVjp =
     const bwdJ = traceToJaxpr((...rc: Tracer[]) => {
       const res = unflatten(resTree as TreeDef, rc.slice(0, resAvals.length))
       const ct = unflatten(outTree(), rc.slice(resAvals.length))
-      const grads = bwd(res, ct)
+      const grads = requireSync(bwd(res, ct), `customVjp(${name}) bwd`)
       if (!Array.isArray(grads) || grads.length !== args.length) {
         throw new TypeError(`customVjp(${name}): bwd must return an array of ${args.length} cotangent(s) (one per argument), got ${Array.isArray(grads) ? grads.length : typeof grads}`)
       }
