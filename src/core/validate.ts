@@ -51,6 +51,8 @@ const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isInt
 export const opt = {
   boolean: { ok: (x: unknown) => typeof x === 'boolean', expected: 'true or false' },
   integer: { ok: isInt, expected: 'an integer' },
+  string: { ok: (x: unknown) => typeof x === 'string', expected: 'a string' },
+  list: { ok: (x: unknown) => Array.isArray(x), expected: 'a list (JS array)' },
   nonNegInt: { ok: (x: unknown) => isInt(x) && x >= 0, expected: 'a non-negative integer' },
   intOrInts: {
     ok: (x: unknown) => isInt(x) || (Array.isArray(x) && x.every(isInt)),
