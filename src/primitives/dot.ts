@@ -14,11 +14,13 @@ import { type DType, type TypedArray, allocate, isBool, isDType, isFloat, isInt 
 import type { DotDimensionNumbers } from '../ir/params'
 import { addTangents } from './binary'
 import { convertElementType, inversePermutation, transpose } from './shape'
-import { makeArray, stridedCopy } from './util'
+import { axisList, makeArray, stridedCopy } from './util'
 
 type DotParams = { readonly dimensionNumbers: DotDimensionNumbers; readonly preferredElementType: DType | null }
 
 // ---- wrappers ----------------------------------------------------------------------------
+
+const DOT_FORM = '{ lhsContracting, rhsContracting, lhsBatch?, rhsBatch? } (lists of axes)'
 
 export const dotGeneral = (
   lhs: Tracer,
@@ -28,10 +30,10 @@ export const dotGeneral = (
 ): Tracer =>
   bind1('dot_general', [lhs, rhs], {
     dimensionNumbers: {
-      lhsContracting: [...dimensionNumbers.lhsContracting],
-      rhsContracting: [...dimensionNumbers.rhsContracting],
-      lhsBatch: [...dimensionNumbers.lhsBatch],
-      rhsBatch: [...dimensionNumbers.rhsBatch],
+      lhsContracting: axisList(dimensionNumbers, 'lhsContracting', 'lax.dotGeneral', DOT_FORM),
+      rhsContracting: axisList(dimensionNumbers, 'rhsContracting', 'lax.dotGeneral', DOT_FORM),
+      lhsBatch: axisList(dimensionNumbers, 'lhsBatch', 'lax.dotGeneral', DOT_FORM, true),
+      rhsBatch: axisList(dimensionNumbers, 'rhsBatch', 'lax.dotGeneral', DOT_FORM, true),
     },
     preferredElementType,
   })

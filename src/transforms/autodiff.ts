@@ -24,6 +24,7 @@ import { type TreeDef, unflatten } from '../tree/treedef'
 import {
   checkSameTree, checkTangentAvals, flattenArrays, flattenFun, requireFloatInputs, selectArgnums, requireFunction,
 } from './flat'
+import { checkTransformOptions } from './validate'
 
 // ---- flat cores --------------------------------------------------------------------------
 
@@ -106,6 +107,7 @@ export function vjp<Out = any>(f: (...args: any[]) => Out, primals: readonly unk
 /** `[out, pullback]`: `pullback(ct)` returns one cotangent per primal (reverse mode). */
 export function vjp(f: (...args: any[]) => any, primals: readonly unknown[], opts: { hasAux?: boolean } = {}): any[] {
   requireFunction(f, 'vjp')
+  checkTransformOptions('vjp', opts, 'vjp')
   const [ps, inTree] = flattenArrays([...primals], 'vjp primals')
   const hasAux = opts.hasAux === true
   let auxTree: TreeDef | undefined
@@ -169,6 +171,7 @@ export interface GradOptions {
 /** `(...args) => [[value, aux?], grads]` — the shared core of grad and valueAndGrad. */
 const valueAndGradImpl = (f: (...args: any[]) => any, opts: GradOptions, where: string) => (...args: any[]) => {
   requireFunction(f, where)
+  checkTransformOptions('grad', opts, where)
   const argnums = selectArgnums(opts.argnums ?? 0, args.length, where)
   const diffArgs = argnums.map((i) => args[i])
   argnums.forEach((i) => requireFloatInputs(flattenArrays(args[i], where)[0], i, where))

@@ -4,7 +4,9 @@
  */
 import { type Tracer, bind, bind1 } from '../core/tracer'
 import { TreeMismatchError } from '../core/errors'
-import { requireSync } from '../core/validate'
+import { requireSync, show } from '../core/validate'
+import { avalStr } from '../ir/aval'
+import { isTracerLike } from '../primitives/util'
 import type { ShapedArray } from '../ir/aval'
 import { hoistConsts } from '../interpret/jvp'
 import { traceToJaxpr } from '../interpret/stage'
@@ -16,6 +18,28 @@ import { checkTangentAvals, flattenArrays, flattenFun } from './flat'
 export const stopGradient = <T>(x: T): T => map((l: unknown) => bind1('stop_gradient', [flattenArrays(l, 'stopGradient')[0][0]], {}), x)
 
 const fnName = (f: Function): string => f.name || 'fn'
+
+/** `[f64[3], {w: f64[2]}]`: the structure of an argument list with its leaves' avals. */
+const argsStr = (args: readonly unknown[]): string => {
+  const [leaves, def] = flatten(args)
+  let k = 0
+  const go = (d: TreeDef): string => {
+    switch (d.kind) {
+      case 'leaf': {
+        const l = leaves[k++]
+        return isTracerLike(l) ? avalStr(l.aval) : typeof l === 'number' ? 'f64[]' : '*'
+      }
+      case 'none': return String(d.value)
+      case 'array': return `[${d.children.map(go).join(', ')}]`
+      case 'object': return `{${d.keys.map((key, j) => `${key}: ${go(d.children[j])}`).join(', ')}}`
+    }
+  }
+  return go(def)
+}
+
+/** What a bwd returned, for messages: its structure when it is a pytree. */
+const returnedStr = (x: unknown): string =>
+  Array.isArray(x) ? `a JS array of ${x.length}: ${argsStr(x)}` : isTracerLike(x) ? `one Array ${avalStr(x.aval)} (not in a list)` : show(x)
 
 /**
  * `f` with a user JVP rule: `jvpRule(primals, tangents) => [out, tangentOut]`, where primals
@@ -93,7 +117,11 @@ export const customVjp =
       const ct = unflatten(outTree(), rc.slice(resAvals.length))
       const grads = requireSync(bwd(res, ct), `customVjp(${name}) bwd`)
       if (!Array.isArray(grads) || grads.length !== args.length) {
-        throw new TypeError(`customVjp(${name}): bwd must return an array of ${args.length} cotangent(s) (one per argument), got ${Array.isArray(grads) ? grads.length : typeof grads}`)
+        throw new TreeMismatchError(
+          `customVjp(${name}): bwd must return a JS array of ${args.length} cotangent(s), one per argument of f, ` +
+            `shaped like the arguments ${argsStr(args)}; got ${returnedStr(grads)}. ` +
+            `Wrap a single cotangent in a list ([ct]) and use null for an argument with a zero cotangent.`,
+        )
       }
       const out: Tracer[] = []
       grads.forEach((g, i) => {
@@ -104,7 +132,10 @@ export const customVjp =
         }
         const [gl, gTree] = flattenArrays(g, `customVjp(${name}) bwd cotangent ${i}`)
         if (!treedefEq(gTree, argTree)) {
-          throw new TreeMismatchError(`customVjp(${name}): bwd's cotangent ${i} has structure ${treedefStr(gTree)}, but argument ${i} is ${treedefStr(argTree)}`)
+          throw new TreeMismatchError(
+            `customVjp(${name}): bwd's cotangent ${i} has structure ${treedefStr(gTree)}, but argument ${i} is ${treedefStr(argTree)}; ` +
+              `each cotangent must have its argument's structure (arguments: ${argsStr(args)})`,
+          )
         }
         out.push(...gl)
       })

@@ -13,6 +13,7 @@ import { optimize } from '../passes'
 import { traceToJaxpr } from '../interpret/stage'
 import { type TreeDef, treedefStr, unflatten } from '../tree/treedef'
 import { flattenArrays, flattenFun, requireFunction } from './flat'
+import { checkTransformOptions } from './validate'
 
 /** Options of `jit`. */
 export interface JitOptions {
@@ -61,6 +62,7 @@ export interface JitFunction<F extends (...args: any[]) => any> {
  */
 export const jit = <F extends (...args: any[]) => any>(f: F, opts: JitOptions = {}): JitFunction<F> => {
   requireFunction(f, 'jit')
+  checkTransformOptions('jit', opts, 'jit')
   const statics = new Set(typeof opts.staticArgnums === 'number' ? [opts.staticArgnums] : (opts.staticArgnums ?? []))
   const cache = new Map<string, Compiled>()
   const name = f.name || 'fn'

@@ -3,7 +3,7 @@
  * `undefined` are empty nodes with no leaves (like Python's None in JAX). Object keys are
  * visited in sorted order, so `{ b, a }` and `{ a, b }` have the same structure.
  */
-import { TreeMismatchError } from '../core/errors'
+import { TreeMismatchError, ValueError } from '../core/errors'
 
 export type TreeDef =
   | { readonly kind: 'leaf' }
@@ -24,17 +24,44 @@ const isPlainObject = (x: unknown): x is Record<string, unknown> => {
 
 export const flatten = <T = unknown>(tree: unknown): [T[], TreeDef] => {
   const leaves: T[] = []
-  const go = (x: unknown): TreeDef => {
+  // The containers on the path from the root: meeting one again is a cycle (a shared,
+  // non-cyclic subtree is fine and is simply visited twice).
+  const open = new Set<object>()
+  const paths: string[] = []
+  const enter = (x: object, path: string): void => {
+    if (open.has(x)) {
+      const back = paths[[...open].indexOf(x)]
+      throw new ValueError(
+        `pytree: the value at ${path || '(root)'} is its own ancestor ${back || '(root)'} (a cyclic structure). ` +
+          `Pytrees are finite trees of arrays, JS arrays and plain objects: pass the data without the back-reference.`,
+      )
+    }
+    open.add(x)
+    paths.push(path)
+  }
+  const leave = (x: object): void => {
+    open.delete(x)
+    paths.pop()
+  }
+  const go = (x: unknown, path: string): TreeDef => {
     if (x === null || x === undefined) return { kind: 'none', value: x }
-    if (Array.isArray(x)) return { kind: 'array', children: x.map(go) }
+    if (Array.isArray(x)) {
+      enter(x, path)
+      const def: TreeDef = { kind: 'array', children: x.map((c, i) => go(c, `${path}[${i}]`)) }
+      leave(x)
+      return def
+    }
     if (isPlainObject(x)) {
+      enter(x, path)
       const keys = Object.keys(x).sort()
-      return { kind: 'object', keys, children: keys.map((k) => go(x[k])) }
+      const def: TreeDef = { kind: 'object', keys, children: keys.map((k) => go(x[k], `${path}.${k}`)) }
+      leave(x)
+      return def
     }
     leaves.push(x as T)
     return LEAF
   }
-  const def = go(tree)
+  const def = go(tree, '')
   return [leaves, def]
 }
 
