@@ -106,6 +106,19 @@ export const requireFloatInputs = (xs: readonly Tracer[], argIndex: number, wher
   }
 }
 
+/**
+ * `jvp(f, primals, tangents)` and friends take argument lists (JAX's tuples): `[x]` for one
+ * argument. A bare Array or number there is the usual slip; name it and show the fix.
+ */
+export const requireArgList = (x: unknown, name: string, where: string): void => {
+  if (Array.isArray(x)) return
+  const got = isTracerLike(x) ? `an Array ${avalStr(x.aval)}` : describe(x)
+  throw new ArgumentTypeError(
+    `${where}: ${name} must be a list (a JS array) with one entry per argument of the function, got ${got}. ` +
+      `Wrap it: ${where}(f, [x]${where === 'jvp' || where === 'hvp' ? ', [t]' : ''}) for a function of one argument.`,
+  )
+}
+
 /** Transformations take a function first; say so plainly when they get something else. */
 export const requireFunction = (f: unknown, where: string): void => {
   if (typeof f !== 'function') {

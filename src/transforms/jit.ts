@@ -13,7 +13,7 @@ import { optimize } from '../passes'
 import { traceToJaxpr } from '../interpret/stage'
 import { type TreeDef, treedefStr, unflatten } from '../tree/treedef'
 import { flattenArrays, flattenFun, requireFunction } from './flat'
-import { checkTransformOptions } from './validate'
+import { checkTransformOptions, withStaticHint } from './validate'
 
 /** Options of `jit`. */
 export interface JitOptions {
@@ -88,7 +88,7 @@ export const jit = <F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
       }
       const { flat: ff, outTree } = flattenFun(g, inTree, `jit(${name})`)
       traceCount++
-      const closed = traceToJaxpr(ff, flat.map((x) => x.aval))
+      const closed = withStaticHint(() => traceToJaxpr(ff, flat.map((x) => x.aval)), name, args, statics)
       // The body is simplified once per signature; jit calls nested in it are inlined.
       c = { jaxpr: optimize(hoistConsts(closed.jaxpr), { all: true }), consts: closed.consts, outTree: outTree() }
       // Constants that are tracers of an enclosing transformation belong to this call only.
