@@ -22,7 +22,7 @@ import { backwardPass } from '../interpret/transpose'
 import { instantiate, zerosOf } from '../primitives/util'
 import { type TreeDef, unflatten } from '../tree/treedef'
 import {
-  checkSameTree, checkTangentAvals, flattenArrays, flattenFun, requireArgList, requireFloatInputs, selectArgnums, requireFunction,
+  callUser, checkSameTree, checkTangentAvals, flattenArrays, flattenFun, requireArgList, requireFloatInputs, selectArgnums, requireFunction,
 } from './flat'
 import { checkTransformOptions } from './validate'
 
@@ -182,7 +182,7 @@ const valueAndGradImpl = (f: (...args: any[]) => any, opts: GradOptions, where: 
   const g = (...dargs: unknown[]) => {
     const full = [...args]
     argnums.forEach((a, k) => (full[a] = dargs[k]))
-    return requireSync(f(...full), where)
+    return requireSync(callUser(f, full, where), where)
   }
   const [out, pullback, aux] = vjp(g, diffArgs, { hasAux: opts.hasAux === true })
   const [outLeaves] = flattenArrays(out, where)

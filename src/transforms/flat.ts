@@ -51,7 +51,7 @@ export const flattenFun = (
  * `grad(f)([1, 2, 3])` calls `f` with a JS array of three 0-d Arrays. When `f` then treats it as
  * one Array (`x.mul is not a function`), say so and how to pass one array instead.
  */
-const callUser = (f: (...args: any[]) => unknown, args: readonly unknown[], where: string): unknown => {
+export const callUser = (f: (...args: any[]) => unknown, args: readonly unknown[], where: string): unknown => {
   try {
     return f(...args)
   } catch (e) {
