@@ -24,44 +24,52 @@ const isPlainObject = (x: unknown): x is Record<string, unknown> => {
 
 export const flatten = <T = unknown>(tree: unknown): [T[], TreeDef] => {
   const leaves: T[] = []
-  // The containers on the path from the root: meeting one again is a cycle (a shared,
-  // non-cyclic subtree is fine and is simply visited twice).
-  const open = new Set<object>()
-  const paths: string[] = []
-  const enter = (x: object, path: string): void => {
-    if (open.has(x)) {
-      const back = paths[[...open].indexOf(x)]
+  // The containers on the path from the root and the keys that lead to them: meeting an open
+  // container again is a cycle (a shared, non-cyclic subtree is fine and is visited twice).
+  // Paths are spelled out only for the error message.
+  const open: object[] = []
+  const keys: (string | number)[] = []
+  const pathTo = (depth: number): string =>
+    keys.slice(0, depth).map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('') || '(root)'
+  const enter = (x: object): void => {
+    const back = open.indexOf(x)
+    if (back >= 0) {
       throw new ValueError(
-        `pytree: the value at ${path || '(root)'} is its own ancestor ${back || '(root)'} (a cyclic structure). ` +
+        `pytree: the value at ${pathTo(keys.length)} is its own ancestor ${pathTo(back)} (a cyclic structure). ` +
           `Pytrees are finite trees of arrays, JS arrays and plain objects: pass the data without the back-reference.`,
       )
     }
-    open.add(x)
-    paths.push(path)
+    open.push(x)
   }
-  const leave = (x: object): void => {
-    open.delete(x)
-    paths.pop()
-  }
-  const go = (x: unknown, path: string): TreeDef => {
+  const go = (x: unknown): TreeDef => {
     if (x === null || x === undefined) return { kind: 'none', value: x }
     if (Array.isArray(x)) {
-      enter(x, path)
-      const def: TreeDef = { kind: 'array', children: x.map((c, i) => go(c, `${path}[${i}]`)) }
-      leave(x)
-      return def
+      enter(x)
+      const children = x.map((c, i) => {
+        keys.push(i)
+        const d = go(c)
+        keys.pop()
+        return d
+      })
+      open.pop()
+      return { kind: 'array', children }
     }
     if (isPlainObject(x)) {
-      enter(x, path)
-      const keys = Object.keys(x).sort()
-      const def: TreeDef = { kind: 'object', keys, children: keys.map((k) => go(x[k], `${path}.${k}`)) }
-      leave(x)
-      return def
+      enter(x)
+      const ks = Object.keys(x).sort()
+      const children = ks.map((k) => {
+        keys.push(k)
+        const d = go(x[k])
+        keys.pop()
+        return d
+      })
+      open.pop()
+      return { kind: 'object', keys: ks, children }
     }
     leaves.push(x as T)
     return LEAF
   }
-  const def = go(tree, '')
+  const def = go(tree)
   return [leaves, def]
 }
 
