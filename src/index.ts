@@ -33,5 +33,5 @@ export type { DType } from './ir/dtypes'
 export type { PrimName, ParamsMap } from './ir/params'
 export {
   ShapeError, DTypeError, ConcretizationError, TracerLeakError, NonDifferentiableError,
-  TreeMismatchError, AxisError, ValueError, ResourceError,
+  TreeMismatchError, AxisError, ValueError, ResourceError, ArgumentTypeError, AsyncFunctionError, NonLinearError,
 } from './core/errors'

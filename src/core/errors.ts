@@ -49,3 +49,22 @@ export class ValueError extends TypeError {
 export class ResourceError extends RangeError {
   override readonly name = 'ResourceError'
 }
+
+/** A JS value of the wrong kind where the API needs an array or a list of arguments: a
+ *  string operand, a bare Array where `jvp` wants a list of primals, a JS array passed where
+ *  the function treats it as an Array. */
+export class ArgumentTypeError extends TypeError {
+  override readonly name = 'ArgumentTypeError'
+}
+
+/** A function given to a transformation returned a Promise: tracing is synchronous, so the
+ *  function must compute its result without awaiting. */
+export class AsyncFunctionError extends TypeError {
+  override readonly name = 'AsyncFunctionError'
+}
+
+/** `linearTranspose` of a function that is not linear in its input (a product of two
+ *  input-dependent values, a `sin` of the input, …). */
+export class NonLinearError extends TypeError {
+  override readonly name = 'NonLinearError'
+}

@@ -8,7 +8,8 @@
 import { type ShapedArray, avalStr, sizeOf } from '../ir/aval'
 import type { DType } from '../ir/dtypes'
 import type { ParamsMap, PrimName } from '../ir/params'
-import { ConcretizationError, TracerLeakError } from './errors'
+import { ArgumentTypeError, ConcretizationError, TracerLeakError } from './errors'
+import { show } from './validate'
 
 export type TraceCtor = new (main: MainTrace) => Trace
 
@@ -155,7 +156,18 @@ export const fullRaise = (trace: Trace, x: Tracer): Tracer => {
   throw leak(x)
 }
 
+/** Operands reach `bind` from lax wrappers unconverted; a string or a JS array would fail
+ *  deep inside with "cannot read properties of undefined", so name the operand instead. */
+const checkOperands = (prim: string, args: readonly unknown[]): void => {
+  args.forEach((x, i) => {
+    if (typeof x !== 'object' || x === null || !('_trace' in x)) {
+      throw new ArgumentTypeError(`${prim}: operand ${i} must be an Array, got ${show(x)}. Wrap data with np.array(...).`)
+    }
+  })
+}
+
 export const bind = <P extends PrimName>(prim: P, args: readonly Tracer[], params: ParamsMap[P]): Tracer[] => {
+  checkOperands(prim, args)
   const trace = findTopTrace(args)
   const tracers = args.map((a) => fullRaise(trace, a))
   const outs = trace.processPrimitive(prim, tracers, params)

@@ -42,7 +42,8 @@ const edgeLine = (e: GraphEdge): string => {
 }
 
 export const renderDot = (g: Graph, direction: 'TB' | 'LR'): string => {
-  const graphAttrs = [`rankdir=${direction}`, 'compound=true', 'fontname="Helvetica"', 'fontsize=12']
+  // Only the two known words reach the text, whatever the caller passed.
+  const graphAttrs = [`rankdir=${direction === 'LR' ? 'LR' : 'TB'}`, 'compound=true', 'fontname="Helvetica"', 'fontsize=12']
   if (g.title.length > 0) graphAttrs.push(`label=${label(g.title)}`, 'labelloc=t')
   return [
     'digraph jaxpr {',

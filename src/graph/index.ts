@@ -12,6 +12,7 @@
  * rules are clusters hung off their equation.
  */
 import { ValueError } from '../core/errors'
+import { checkOptions, opt } from '../core/validate'
 import type { ClosedJaxpr, Jaxpr } from '../ir/jaxpr'
 import { renderDot } from './dot'
 import { buildGraph, type Graph } from './model'
@@ -45,7 +46,15 @@ const checkCount = (x: number | undefined, name: string, min: number, what: stri
   }
 }
 
+/** The directions both renderers accept; anything else is an error, never pasted into the text. */
+const DIRECTIONS = ['TB', 'LR'] as const
+
 const graphOf = (j: Jaxpr | ClosedJaxpr, opts: GraphOptions, what: string): Graph => {
+  checkOptions(opts, { direction: opt.oneOf(...DIRECTIONS), title: opt.string, values: { ok: (v) => typeof v === 'object' && v !== null, expected: 'an object { args, consts?, grad? }' } }, what)
+  if (opts.values !== undefined) {
+    checkOptions(opts.values, { args: opt.list, consts: opt.list, grad: opt.boolean }, `${what} values`)
+    if (opts.values.args === undefined) throw new ValueError(`${what}: values needs args, the arguments given to makeJaxpr: { values: { args: [x, y] } }`)
+  }
   checkCount(opts.depth, 'depth', 0, what)
   checkCount(opts.maxElements, 'maxElements', 0, what)
   if (opts.digits !== undefined && !(Number.isInteger(opts.digits) && opts.digits >= 1 && opts.digits <= 17)) {

@@ -58,7 +58,8 @@ export const renderMermaid = (g: Graph, direction: 'TB' | 'LR'): string => {
   const front = g.title.length > 0 ? ['---', `title: ${JSON.stringify(g.title.join(' — '))}`, '---'] : []
   return [
     ...front,
-    `flowchart ${direction}`,
+    // Only the two known words reach the text, whatever the caller passed.
+    `flowchart ${direction === 'LR' ? 'LR' : 'TB'}`,
     ...CLASS_DEFS.map((d) => `  ${d}`),
     ...g.nodes.map((n) => nodeLine(n, '  ')),
     ...g.clusters.flatMap((c) => clusterLines(c, '  ')),

@@ -3,7 +3,9 @@
  * functions once as jaxprs inside a higher-order primitive, so a 10,000-step loop is one
  * equation, not 10,000, and every transformation applies to it.
  */
-import { DTypeError, ShapeError, TreeMismatchError, ValueError } from '../core/errors'
+import { ArgumentTypeError, DTypeError, ShapeError, TreeMismatchError, ValueError } from '../core/errors'
+import { checkOptions, opt, requireSync, show } from '../core/validate'
+import { isTracerLike } from '../primitives/util'
 import type { Tracer } from '../core/tracer'
 import { type ShapedArray, avalStr, shaped } from '../ir/aval'
 import { bind } from '../core/tracer'
@@ -47,6 +49,9 @@ const checkCarry = (where: string, init: unknown, initTree: TreeDef, outTree: Tr
 /** A scalar bool/int32 as int32; a JS integer beyond int32 is clamped into it (every user
  *  clamps or compares with 0 next, so the result is the same); a fractional one is an error. */
 const toIndex = (x: Tracer | number | boolean, where: string): Tracer => {
+  if (typeof x !== 'number' && typeof x !== 'boolean' && !isTracerLike(x)) {
+    throw new ArgumentTypeError(`${where}: the predicate/index must be a JS boolean or integer, or a scalar bool/int32 Array; got ${show(x)}`)
+  }
   const t = typeof x === 'number' ? scalar(clampInt32(x, where), 'int32') : typeof x === 'boolean' ? scalar(Number(x), 'int32') : x
   if (t.ndim !== 0) throw new ShapeError(`${where}: the predicate/index must be a scalar, got ${avalStr(t.aval)}`)
   if (t.dtype === 'float32' || t.dtype === 'float64') throw new DTypeError(`${where}: the predicate/index must be bool or int32, got ${avalStr(t.aval)}`)
@@ -55,7 +60,11 @@ const toIndex = (x: Tracer | number | boolean, where: string): Tracer => {
 
 /** `switch(index, branches, ...operands)`: `branches[clamp(index, 0, n − 1)](...operands)`. */
 export const switch_ = (index: Tracer | number, branches: readonly ((...ops: any[]) => any)[], ...operands: unknown[]): any => {
+  if (!Array.isArray(branches)) throw new ArgumentTypeError(`lax.switch: branches must be a list of functions, got ${show(branches)}`)
   if (branches.length === 0) throw new ValueError('lax.switch: needs at least one branch')
+  branches.forEach((b, i) => {
+    if (typeof b !== 'function') throw new ArgumentTypeError(`lax.cond/switch: branch ${i} must be a function, got ${show(b)}`)
+  })
   const idx = toIndex(index, 'lax.switch')
   const [ops, opsTree] = flattenArrays(operands, 'lax.switch operands')
   const avals = ops.map((o) => o.aval)
@@ -139,6 +148,7 @@ export interface ScanOptions {
  * of `xs`; returns `[carry, ys]` with the ys stacked. Forward- and reverse-differentiable.
  */
 export const scan = <C, X, Y>(f: (carry: C, x: X) => [C, Y], init: C, xs: X, opts: ScanOptions = {}): [C, Y] => {
+  checkOptions(opts, { length: opt.nonNegInt, reverse: opt.boolean }, 'lax.scan')
   const [c0, initTree] = flattenArrays(init, 'lax.scan init')
   const carry = c0.map(strong)
   const [seq, xsTree] = flattenArrays(xs, 'lax.scan xs')
@@ -156,7 +166,7 @@ export const scan = <C, X, Y>(f: (carry: C, x: X) => [C, Y], init: C, xs: X, opt
   let cTree: TreeDef | undefined
   const nK = carry.length
   const s = traceHoisted((...vs) => {
-    const r = f(unflatten<C>(initTree, vs.slice(0, nK)), unflatten<X>(xsTree, vs.slice(nK)))
+    const r = requireSync(f(unflatten<C>(initTree, vs.slice(0, nK)), unflatten<X>(xsTree, vs.slice(nK))), 'lax.scan')
     if (!Array.isArray(r) || r.length !== 2) throw new TypeError('lax.scan: f must return [carry, y]')
     const [cl, ct] = flattenArrays(r[0], 'lax.scan carry output')
     const [yl, yt] = flattenArrays(r[1], 'lax.scan y output')
@@ -183,6 +193,12 @@ export const scan = <C, X, Y>(f: (carry: C, x: X) => [C, Y], init: C, xs: X, opt
  * (forward-differentiable only).
  */
 export const foriLoop = <C>(lower: number | Tracer, upper: number | Tracer, bodyFn: (i: Tracer, carry: C) => C, init: C): C => {
+  for (const [name, b] of [['lower', lower], ['upper', upper]] as const) {
+    if (typeof b !== 'number' && !isTracerLike(b)) {
+      throw new ArgumentTypeError(`lax.foriLoop: the ${name} bound must be a JS integer or a scalar int32 Array, got ${show(b)}`)
+    }
+  }
+  if (typeof bodyFn !== 'function') throw new ArgumentTypeError(`lax.foriLoop: the body must be a function (i, carry) => carry, got ${show(bodyFn)}`)
   // Check the body's carry here, so errors name foriLoop and the carry's own leaf paths
   // (not those of the [i, carry] tuple of the scan or while loop underneath).
   const initTree = flattenArrays(init, 'lax.foriLoop init')[1]

@@ -5,7 +5,7 @@
  * broadcast (beyond 0-d operands), so every `np` function goes through here.
  */
 import { scalar } from '../core/array'
-import { ShapeError } from '../core/errors'
+import { ArgumentTypeError, ShapeError } from '../core/errors'
 import type { Tracer } from '../core/tracer'
 import { type Shape, shapeEq, shapeStr } from '../ir/aval'
 import { type DType, floatOf, isFloat, promoteTypes } from '../ir/dtypes'
@@ -27,7 +27,7 @@ export const asArray = (x: ArrayLike, op: string): Tracer => {
   if (typeof x === 'number') return scalar(x, literalDtype(x), true)
   if (typeof x === 'boolean') return scalar(x, 'bool', false)
   if (!isTracerLike(x)) {
-    throw new TypeError(`${op}: expected an Array or a JS number, got ${describe(x)}. Wrap data with np.array(...).`)
+    throw new ArgumentTypeError(`${op}: expected an Array or a JS number, got ${describe(x)}. Wrap data with np.array(...).`)
   }
   return x
 }

@@ -5,6 +5,7 @@
  */
 import { scalar } from '../core/array'
 import { ValueError } from '../core/errors'
+import { show } from '../core/validate'
 import type { Tracer } from '../core/tracer'
 import { avalStr, sizeOf } from '../ir/aval'
 import { type DType, isBool } from '../ir/dtypes'
@@ -34,8 +35,12 @@ export const normalizeAxes = (axis: Axis, ndim: number, op: string): number[] =>
 }
 
 /** Put size-1 axes back where a reduction removed them. */
-const keep = (y: Tracer, shape: readonly number[], axes: readonly number[], keepdims: boolean | undefined): Tracer =>
-  keepdims ? reshape(y, shape.map((d, i) => (axes.includes(i) ? 1 : d))) : y
+const keep = (y: Tracer, shape: readonly number[], axes: readonly number[], keepdims: boolean | undefined): Tracer => {
+  if (keepdims !== undefined && typeof keepdims !== 'boolean') {
+    throw new ValueError(`reduction: option keepdims must be true or false, got ${show(keepdims)}`)
+  }
+  return keepdims ? reshape(y, shape.map((d, i) => (axes.includes(i) ? 1 : d))) : y
+}
 
 const reduceWith = (
   op: string,

@@ -9,7 +9,7 @@
  */
 import type { ConcreteArray } from '../core/array'
 import { lowerOp } from '../ir/scalar'
-import { DTypeError } from '../core/errors'
+import { DTypeError, NonLinearError } from '../core/errors'
 import type { BaseRules, JvpRule, RuleTable, Tangent, TransposeRule } from '../core/rules'
 import { isUndef, isZero } from '../core/rules'
 import { type Tracer, bind1 } from '../core/tracer'
@@ -192,14 +192,14 @@ const ctFor = (ct: Tangent, arg: Tracer | { aval: ShapedArray }, f: (ct: Tracer)
 const addT: TransposeRule<'add'> = ([ct], [x, y]) => [ctFor(ct, x, (c) => c), ctFor(ct, y, (c) => c)]
 const subT: TransposeRule<'sub'> = ([ct], [x, y]) => [ctFor(ct, x, (c) => c), ctFor(ct, y, (c) => neg(c))]
 const nonlinear = (prim: string): never => {
-  throw new Error(`internal: transpose of ${prim} with both operands linear (the program is not linear)`)
+  throw new NonLinearError(`${prim} of two values that both depend on the input is not linear (transpose of ${prim} with both operands linear)`)
 }
 const mulT: TransposeRule<'mul'> = ([ct], [x, y]) => {
   if (isUndef(x) && isUndef(y)) nonlinear('mul')
   return [ctFor(ct, x, (c) => mul(c, y as Tracer)), ctFor(ct, y, (c) => mul(c, x as Tracer))]
 }
 const divT: TransposeRule<'div'> = ([ct], [x, y]) => {
-  if (isUndef(y)) throw new Error('internal: transpose of div with a linear denominator (not linear)')
+  if (isUndef(y)) throw new NonLinearError('div by a value that depends on the input is not linear (transpose of div with a linear denominator)')
   return [ctFor(ct, x, (c) => div(c, y)), null]
 }
 

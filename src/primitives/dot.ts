@@ -6,7 +6,7 @@
  * operand (the other one fixed) to another dot_general followed by a transpose.
  */
 import type { ConcreteArray } from '../core/array'
-import { AxisError, DTypeError, ShapeError } from '../core/errors'
+import { AxisError, DTypeError, NonLinearError, ShapeError } from '../core/errors'
 import { type BDim, type RuleTable, type Tangent, Zero, isUndef, isZero } from '../core/rules'
 import { type Tracer, bind1 } from '../core/tracer'
 import { type ShapedArray, avalStr, shaped, sizeOf, stridesOf } from '../ir/aval'
@@ -14,11 +14,13 @@ import { type DType, type TypedArray, allocate, isBool, isDType, isFloat, isInt 
 import type { DotDimensionNumbers } from '../ir/params'
 import { addTangents } from './binary'
 import { convertElementType, inversePermutation, transpose } from './shape'
-import { makeArray, stridedCopy } from './util'
+import { axisList, makeArray, stridedCopy } from './util'
 
 type DotParams = { readonly dimensionNumbers: DotDimensionNumbers; readonly preferredElementType: DType | null }
 
 // ---- wrappers ----------------------------------------------------------------------------
+
+const DOT_FORM = '{ lhsContracting, rhsContracting, lhsBatch?, rhsBatch? } (lists of axes)'
 
 export const dotGeneral = (
   lhs: Tracer,
@@ -28,10 +30,10 @@ export const dotGeneral = (
 ): Tracer =>
   bind1('dot_general', [lhs, rhs], {
     dimensionNumbers: {
-      lhsContracting: [...dimensionNumbers.lhsContracting],
-      rhsContracting: [...dimensionNumbers.rhsContracting],
-      lhsBatch: [...dimensionNumbers.lhsBatch],
-      rhsBatch: [...dimensionNumbers.rhsBatch],
+      lhsContracting: axisList(dimensionNumbers, 'lhsContracting', 'lax.dotGeneral', DOT_FORM),
+      rhsContracting: axisList(dimensionNumbers, 'rhsContracting', 'lax.dotGeneral', DOT_FORM),
+      lhsBatch: axisList(dimensionNumbers, 'lhsBatch', 'lax.dotGeneral', DOT_FORM, true),
+      rhsBatch: axisList(dimensionNumbers, 'rhsBatch', 'lax.dotGeneral', DOT_FORM, true),
     },
     preferredElementType,
   })
@@ -243,7 +245,7 @@ const transposeRhs = (ct: Tracer, x: Tracer, yAval: ShapedArray, dn: DotDimensio
 
 // ct_x = ct ·_y yᵀ (then permuted to x's axes); ct_y = xᵀ ·_x ct (likewise)
 const dotTranspose: RuleTable['dot_general']['transpose'] = ([ct], [x, y], p) => {
-  if (isUndef(x) && isUndef(y)) throw new Error(`internal: transpose of ${OP} with both operands linear (the program is not linear)`)
+  if (isUndef(x) && isUndef(y)) throw new NonLinearError(`${OP} of two values that both depend on the input is not linear (transpose of ${OP} with both operands linear)`)
   if (isUndef(x)) return [isZero(ct) ? new Zero(x.aval) : transposeLhs(ct, x.aval, y as Tracer, p.dimensionNumbers), null]
   if (isUndef(y)) return [null, isZero(ct) ? new Zero(y.aval) : transposeRhs(ct, x, y.aval, p.dimensionNumbers)]
   throw new Error(`internal: transpose of ${OP} with no linear operand`)

@@ -18,24 +18,28 @@ import { type Shape, type ShapedArray, avalStr, shapeEq, shapeStr, shaped, sizeO
 import { type DType, type TypedArray, allocate, castScalar, isBool, isFloat } from '../ir/dtypes'
 import type { GatherDimensionNumbers, GatherMode, ScatterDimensionNumbers, ScatterMode } from '../ir/params'
 import { broadcastInDim, reshape } from './shape'
-import { batchToFront, instantiate, makeArray, moveAxis, normAxis, zerosOf } from './util'
+import { axisList, batchToFront, instantiate, makeArray, moveAxis, normAxis, zerosOf } from './util'
 
 // ---- wrappers ----------------------------------------------------------------------------
 
+const GATHER_FORM = '{ offsetDims, collapsedSliceDims, startIndexMap, operandBatchingDims?, startIndicesBatchingDims? } (lists of axes)'
+const SCATTER_FORM = '{ updateWindowDims, insertedWindowDims, scatterDimsToOperandDims, operandBatchingDims?, scatterIndicesBatchingDims? } (lists of axes)'
+
+/** A checked copy (a user's object may be mutated later); batching fields default to []. */
 const copyGatherDnums = (d: GatherDimensionNumbers): GatherDimensionNumbers => ({
-  offsetDims: [...d.offsetDims],
-  collapsedSliceDims: [...d.collapsedSliceDims],
-  startIndexMap: [...d.startIndexMap],
-  operandBatchingDims: [...d.operandBatchingDims],
-  startIndicesBatchingDims: [...d.startIndicesBatchingDims],
+  offsetDims: axisList(d, 'offsetDims', 'lax.gather', GATHER_FORM),
+  collapsedSliceDims: axisList(d, 'collapsedSliceDims', 'lax.gather', GATHER_FORM),
+  startIndexMap: axisList(d, 'startIndexMap', 'lax.gather', GATHER_FORM),
+  operandBatchingDims: axisList(d, 'operandBatchingDims', 'lax.gather', GATHER_FORM, true),
+  startIndicesBatchingDims: axisList(d, 'startIndicesBatchingDims', 'lax.gather', GATHER_FORM, true),
 })
 
 const copyScatterDnums = (d: ScatterDimensionNumbers): ScatterDimensionNumbers => ({
-  updateWindowDims: [...d.updateWindowDims],
-  insertedWindowDims: [...d.insertedWindowDims],
-  scatterDimsToOperandDims: [...d.scatterDimsToOperandDims],
-  operandBatchingDims: [...d.operandBatchingDims],
-  scatterIndicesBatchingDims: [...d.scatterIndicesBatchingDims],
+  updateWindowDims: axisList(d, 'updateWindowDims', 'lax.scatterAdd', SCATTER_FORM),
+  insertedWindowDims: axisList(d, 'insertedWindowDims', 'lax.scatterAdd', SCATTER_FORM),
+  scatterDimsToOperandDims: axisList(d, 'scatterDimsToOperandDims', 'lax.scatterAdd', SCATTER_FORM),
+  operandBatchingDims: axisList(d, 'operandBatchingDims', 'lax.scatterAdd', SCATTER_FORM, true),
+  scatterIndicesBatchingDims: axisList(d, 'scatterIndicesBatchingDims', 'lax.scatterAdd', SCATTER_FORM, true),
 })
 
 /** XLA gather (see the module header); out-of-bounds starts are clamped by default. */

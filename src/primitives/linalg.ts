@@ -8,7 +8,7 @@
  * iota-built triangle masks.
  */
 import type { ConcreteArray } from '../core/array'
-import { DTypeError, ShapeError, ValueError } from '../core/errors'
+import { DTypeError, NonLinearError, ShapeError, ValueError } from '../core/errors'
 import { type BDim, type RuleTable, Zero, isUndef, isZero } from '../core/rules'
 import { type Tracer, bind, bind1 } from '../core/tracer'
 import { type Shape, type ShapedArray, avalStr, shaped, shapeStr, sizeOf } from '../ir/aval'
@@ -303,7 +303,7 @@ const luJvp: RuleTable['lu']['jvp'] = ([a], [da]) => {
 
 // x = op(a)⁻¹ b is linear in b: ct_b = op(a)⁻ᵀ ct (the same solve with transposeA flipped)
 const solveTranspose: RuleTable['triangular_solve']['transpose'] = ([ct], [a, b], p) => {
-  if (isUndef(a)) throw new Error('internal: transpose of triangular_solve with a linear matrix a (the program is not linear)')
+  if (isUndef(a)) throw new NonLinearError('triangular_solve with a matrix that depends on the input is not linear (transpose of triangular_solve with a linear matrix a)')
   if (!isUndef(b)) return [null, null]
   const bAval = b.aval
   if (isZero(ct)) return [null, new Zero(bAval)]

@@ -3,7 +3,7 @@
  * loops over typed arrays, and rule combinators (linear/zero jvp, elementwise batching).
  */
 import { ConcreteArray, full, scalar } from '../core/array'
-import { AxisError, DTypeError, ShapeError, ValueError } from '../core/errors'
+import { ArgumentTypeError, AxisError, DTypeError, ShapeError, ValueError } from '../core/errors'
 import { type BDim, type Tangent, Zero, isZero } from '../core/rules'
 import { type Tracer, bind1 } from '../core/tracer'
 import { type Shape, type ShapedArray, avalStr, shapeEq, shaped, sizeOf } from '../ir/aval'
@@ -46,7 +46,7 @@ export const asTracer = (x: ArrayLike, like?: ShapedArray): Tracer => {
     return like ? scalar(Number(x), like.dtype, true) : scalar(x)
   }
   if (!isTracerLike(x)) {
-    throw new TypeError(`Expected an Array or a JS number, got ${describe(x)}. Wrap data with np.array(...).`)
+    throw new ArgumentTypeError(`Expected an Array or a JS number, got ${describe(x)}. Wrap data with np.array(...).`)
   }
   return x
 }
@@ -69,13 +69,50 @@ export const normAxis = (axis: number, ndim: number, op: string): number => {
   return a
 }
 
-export const checkShape = (shape: Shape, op: string): void => {
-  for (const d of shape) {
-    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0 || d > 2 ** 31 - 1) {
-      throw new ValueError(`${op}: shape entries must be non-negative integers, got [${shape.join(', ')}]`)
-    }
+/** Shape entries as written, strings quoted: `[2, "3", NaN]`. */
+const shapeText = (shape: readonly unknown[]): string =>
+  `[${shape.map((d) => (typeof d === 'string' ? JSON.stringify(d) : String(d))).join(', ')}]`
+
+/** A shape is a list of integers in [0, 2^31 − 1] whose product is at most 2^31 − 1 (the most
+ *  elements one typed array is allowed here). */
+/**
+ * One field of a dimension-numbers object (gather, scatter, dot_general): a list of axis
+ * numbers. `form` shows the whole expected object in messages. A missing optional field (the
+ * batching axes, as in JAX) is an empty list.
+ */
+export const axisList = (dn: unknown, field: string, op: string, form: string, optional = false): number[] => {
+  if (typeof dn !== 'object' || dn === null || Array.isArray(dn)) {
+    throw new ValueError(`${op}: dimension numbers must be an object ${form}, got ${describe(dn)}`)
   }
-  if (sizeOf(shape) > 2 ** 31 - 1) throw new ValueError(`${op}: shape [${shape.join(', ')}] has more than 2^31 - 1 elements`)
+  const v = (dn as Record<string, unknown>)[field]
+  if (v === undefined && optional) return []
+  if (!Array.isArray(v) || !v.every((d) => typeof d === 'number' && Number.isInteger(d))) {
+    const got = v === undefined ? 'it is missing' : `got ${Array.isArray(v) ? `[${v.map((d) => (typeof d === 'string' ? JSON.stringify(d) : String(d))).join(', ')}]` : describe(v)}`
+    throw new ValueError(`${op}: dimension numbers field ${field} must be a list of integer axes (use [] for none), ${got}. Expected ${form}`)
+  }
+  return [...v]
+}
+
+export const checkShape = (shape: Shape, op: string): void => {
+  if (!Array.isArray(shape)) {
+    throw new ValueError(`${op}: expected a shape (a list of non-negative integers such as [2, 3]), got ${describe(shape)}`)
+  }
+  shape.forEach((d: unknown, i) => {
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0 || d > 2 ** 31 - 1) {
+      const why = typeof d !== 'number' ? `a ${typeof d}` : Number.isNaN(d) ? 'NaN' : d < 0 ? 'negative' : !Number.isFinite(d) ? 'infinite' : !Number.isInteger(d) ? 'not an integer' : 'above 2^31 - 1'
+      throw new ValueError(
+        `${op}: shape entries must be non-negative integers, got ${shapeText(shape)} (entry ${i} is ${why}; entries go up to 2^31 - 1). ` +
+          `Compute sizes as JS integers (Math.floor / Math.round a computed size); a size read from array data is not a shape.`,
+      )
+    }
+  })
+  const size = sizeOf(shape)
+  if (size > 2 ** 31 - 1) {
+    throw new ValueError(
+      `${op}: shape ${shapeText(shape)} has ${size} elements, more than 2^31 - 1 elements (the limit for one array). ` +
+        `Use a smaller shape, or process the data in parts (lax.scan over chunks, or vmap with chunkSize).`,
+    )
+  }
 }
 
 export const requireFloat = (a: ShapedArray, op: string): void => {

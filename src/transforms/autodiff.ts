@@ -7,7 +7,8 @@
  *   grad      = vjp seeded with 1.
  */
 import { scalar } from '../core/array'
-import { ShapeError } from '../core/errors'
+import { NonDifferentiableError, NonLinearError, ShapeError } from '../core/errors'
+import { requireSync } from '../core/validate'
 import { type Tangent, UndefPrimal, Zero } from '../core/rules'
 import type { Tracer } from '../core/tracer'
 import { avalStr } from '../ir/aval'
@@ -21,8 +22,9 @@ import { backwardPass } from '../interpret/transpose'
 import { instantiate, zerosOf } from '../primitives/util'
 import { type TreeDef, unflatten } from '../tree/treedef'
 import {
-  checkSameTree, checkTangentAvals, flattenArrays, flattenFun, requireFloatInputs, selectArgnums, requireFunction,
+  callUser, checkSameTree, checkTangentAvals, flattenArrays, flattenFun, requireArgList, requireFloatInputs, selectArgnums, requireFunction,
 } from './flat'
+import { checkTransformOptions } from './validate'
 
 // ---- flat cores --------------------------------------------------------------------------
 
@@ -73,6 +75,8 @@ export const pullbackFlat = (lin: Linearized, primals: readonly Tracer[]) => (ct
 /** `[out, tangentOut]`: push `tangents` through `f` at `primals` (forward mode). */
 export const jvp = <Out = any>(f: (...args: any[]) => Out, primals: readonly unknown[], tangents: readonly unknown[]): [Out, Out] => {
   requireFunction(f, 'jvp')
+  requireArgList(primals, 'primals', 'jvp')
+  requireArgList(tangents, 'tangents', 'jvp')
   const [ps, inTree] = flattenArrays([...primals], 'jvp primals')
   const [ts, tTree] = flattenArrays([...tangents], 'jvp tangents')
   checkSameTree(inTree, tTree, 'jvp: tangents must have the structure of primals')
@@ -85,6 +89,7 @@ export const jvp = <Out = any>(f: (...args: any[]) => Out, primals: readonly unk
 /** `[out, fLin]`: `fLin(...tangents)` evaluates the linearization at `primals` without re-tracing `f`. */
 export const linearize = <Out = any>(f: (...args: any[]) => Out, primals: readonly unknown[]): [Out, (...tangents: unknown[]) => Out] => {
   requireFunction(f, 'linearize')
+  requireArgList(primals, 'primals', 'linearize')
   const [ps, inTree] = flattenArrays([...primals], 'linearize primals')
   const { flat, outTree } = flattenFun(f, inTree, 'linearize')
   const lin = linearizeFlat(flat, ps)
@@ -105,6 +110,8 @@ export function vjp<Out = any>(f: (...args: any[]) => Out, primals: readonly unk
 /** `[out, pullback]`: `pullback(ct)` returns one cotangent per primal (reverse mode). */
 export function vjp(f: (...args: any[]) => any, primals: readonly unknown[], opts: { hasAux?: boolean } = {}): any[] {
   requireFunction(f, 'vjp')
+  checkTransformOptions('vjp', opts, 'vjp')
+  requireArgList(primals, 'primals', 'vjp')
   const [ps, inTree] = flattenArrays([...primals], 'vjp primals')
   const hasAux = opts.hasAux === true
   let auxTree: TreeDef | undefined
@@ -112,7 +119,7 @@ export function vjp(f: (...args: any[]) => any, primals: readonly unknown[], opt
   let numMain = 0
   const { flat, outTree } = flattenFun(
     (...args: unknown[]) => {
-      const r = f(...args)
+      const r = requireSync(f(...args), 'vjp')
       if (!hasAux) return r
       if (!Array.isArray(r) || r.length !== 2) {
         throw new TypeError('vjp with hasAux: the function must return [output, aux]')
@@ -168,13 +175,14 @@ export interface GradOptions {
 /** `(...args) => [[value, aux?], grads]` — the shared core of grad and valueAndGrad. */
 const valueAndGradImpl = (f: (...args: any[]) => any, opts: GradOptions, where: string) => (...args: any[]) => {
   requireFunction(f, where)
+  checkTransformOptions('grad', opts, where)
   const argnums = selectArgnums(opts.argnums ?? 0, args.length, where)
   const diffArgs = argnums.map((i) => args[i])
   argnums.forEach((i) => requireFloatInputs(flattenArrays(args[i], where)[0], i, where))
   const g = (...dargs: unknown[]) => {
     const full = [...args]
     argnums.forEach((a, k) => (full[a] = dargs[k]))
-    return f(...full)
+    return requireSync(callUser(f, full, where), where)
   }
   const [out, pullback, aux] = vjp(g, diffArgs, { hasAux: opts.hasAux === true })
   const [outLeaves] = flattenArrays(out, where)
@@ -215,11 +223,29 @@ export const linearTranspose = (fLinear: (...args: any[]) => any, ...primalsForS
     const [cts, ctTree] = flattenArrays(ct, 'linearTranspose cotangent')
     checkSameTree(outTree(), ctTree, 'linearTranspose: the cotangent must have the structure of the output')
     const args = closed.jaxpr.inVars.map((v) => new UndefPrimal(v.aval))
-    const out = backwardPass(closed.jaxpr, closed.consts, args, cts)
+    const out = transposeLinear(() => backwardPass(closed.jaxpr, closed.consts, args, cts))
     return unflatten<any[]>(inTree, out.map(instantiate))
   }
 }
 
+/** A transpose that meets a nonlinear operation says that the user's function is not linear. */
+const transposeLinear = <T>(run: () => T): T => {
+  try {
+    return run()
+  } catch (e) {
+    if (!(e instanceof NonLinearError || e instanceof NonDifferentiableError)) throw e
+    throw new NonLinearError(
+      `linearTranspose: the function is not linear in its input (${e.message}). linearTranspose ` +
+        `only transposes linear functions (x => A·x, sums, slices, …). For a nonlinear f, transpose ` +
+        `its derivative instead: vjp(f, [x]) returns the pullback at x.`,
+      { cause: e },
+    )
+  }
+}
+
 /** Hessian (w.r.t. the first argument) times `tangents`: `jvp(grad(f), primals, tangents)[1]`. */
-export const hvp = (f: (...args: any[]) => any, primals: readonly unknown[], tangents: readonly unknown[]): any =>
-  jvp(grad(f), primals, tangents)[1]
+export const hvp = (f: (...args: any[]) => any, primals: readonly unknown[], tangents: readonly unknown[]): any => {
+  requireArgList(primals, 'primals', 'hvp')
+  requireArgList(tangents, 'tangents', 'hvp')
+  return jvp(grad(f), primals, tangents)[1]
+}

@@ -4,6 +4,9 @@
  */
 import { type Tracer, bind, bind1 } from '../core/tracer'
 import { TreeMismatchError } from '../core/errors'
+import { requireSync, show } from '../core/validate'
+import { avalStr } from '../ir/aval'
+import { isTracerLike } from '../primitives/util'
 import type { ShapedArray } from '../ir/aval'
 import { hoistConsts } from '../interpret/jvp'
 import { traceToJaxpr } from '../interpret/stage'
@@ -15,6 +18,28 @@ import { checkTangentAvals, flattenArrays, flattenFun } from './flat'
 export const stopGradient = <T>(x: T): T => map((l: unknown) => bind1('stop_gradient', [flattenArrays(l, 'stopGradient')[0][0]], {}), x)
 
 const fnName = (f: Function): string => f.name || 'fn'
+
+/** `[f64[3], {w: f64[2]}]`: the structure of an argument list with its leaves' avals. */
+const argsStr = (args: readonly unknown[]): string => {
+  const [leaves, def] = flatten(args)
+  let k = 0
+  const go = (d: TreeDef): string => {
+    switch (d.kind) {
+      case 'leaf': {
+        const l = leaves[k++]
+        return isTracerLike(l) ? avalStr(l.aval) : typeof l === 'number' ? 'f64[]' : '*'
+      }
+      case 'none': return String(d.value)
+      case 'array': return `[${d.children.map(go).join(', ')}]`
+      case 'object': return `{${d.keys.map((key, j) => `${key}: ${go(d.children[j])}`).join(', ')}}`
+    }
+  }
+  return go(def)
+}
+
+/** What a bwd returned, for messages: its structure when it is a pytree. */
+const returnedStr = (x: unknown): string =>
+  Array.isArray(x) ? `a JS array of ${x.length}: ${argsStr(x)}` : isTracerLike(x) ? `one Array ${avalStr(x.aval)} (not in a list)` : show(x)
 
 /**
  * `f` with a user JVP rule: `jvpRule(primals, tangents) => [out, tangentOut]`, where primals
@@ -33,7 +58,7 @@ export const customJvp =
     const rule = traceToJaxpr((...pt: Tracer[]) => {
       const primals = unflatten<any[]>(inTree, pt.slice(0, n))
       const tangents = unflatten<any[]>(inTree, pt.slice(n))
-      const r = jvpRule(primals, tangents)
+      const r = requireSync(jvpRule(primals, tangents), `customJvp(${name}) rule`)
       if (!Array.isArray(r) || r.length !== 2) throw new TypeError(`customJvp(${name}): the rule must return [out, tangentOut]`)
       const [o, oTree] = flattenArrays(r[0], `customJvp(${name}) rule output`)
       const [t, tTree] = flattenArrays(r[1], `customJvp(${name}) rule tangent output`)
@@ -74,7 +99,7 @@ export const customVjp =
     let resTree: TreeDef | undefined
     let numOut = 0
     const fwdJ = traceToJaxpr((...p: Tracer[]) => {
-      const r = fwd(...unflatten<Parameters<F>>(inTree, p))
+      const r = requireSync(fwd(...unflatten<Parameters<F>>(inTree, p)), `customVjp(${name}) fwd`)
       if (!Array.isArray(r) || r.length !== 2) throw new TypeError(`customVjp(${name}): fwd must return [out, residuals]`)
       const [o, oTree] = flattenArrays(r[0], `customVjp(${name}) fwd output`)
       if (!treedefEq(oTree, outTree())) {
@@ -90,9 +115,13 @@ export const customVjp =
     const bwdJ = traceToJaxpr((...rc: Tracer[]) => {
       const res = unflatten(resTree as TreeDef, rc.slice(0, resAvals.length))
       const ct = unflatten(outTree(), rc.slice(resAvals.length))
-      const grads = bwd(res, ct)
+      const grads = requireSync(bwd(res, ct), `customVjp(${name}) bwd`)
       if (!Array.isArray(grads) || grads.length !== args.length) {
-        throw new TypeError(`customVjp(${name}): bwd must return an array of ${args.length} cotangent(s) (one per argument), got ${Array.isArray(grads) ? grads.length : typeof grads}`)
+        throw new TreeMismatchError(
+          `customVjp(${name}): bwd must return a JS array of ${args.length} cotangent(s), one per argument of f, ` +
+            `shaped like the arguments ${argsStr(args)}; got ${returnedStr(grads)}. ` +
+            `Wrap a single cotangent in a list ([ct]) and use null for an argument with a zero cotangent.`,
+        )
       }
       const out: Tracer[] = []
       grads.forEach((g, i) => {
@@ -103,7 +132,10 @@ export const customVjp =
         }
         const [gl, gTree] = flattenArrays(g, `customVjp(${name}) bwd cotangent ${i}`)
         if (!treedefEq(gTree, argTree)) {
-          throw new TreeMismatchError(`customVjp(${name}): bwd's cotangent ${i} has structure ${treedefStr(gTree)}, but argument ${i} is ${treedefStr(argTree)}`)
+          throw new TreeMismatchError(
+            `customVjp(${name}): bwd's cotangent ${i} has structure ${treedefStr(gTree)}, but argument ${i} is ${treedefStr(argTree)}; ` +
+              `each cotangent must have its argument's structure (arguments: ${argsStr(args)})`,
+          )
         }
         out.push(...gl)
       })

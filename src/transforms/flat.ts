@@ -3,7 +3,8 @@
  * list of arrays, run a function on flat lists, and rebuild the output tree.
  */
 import { scalar } from '../core/array'
-import { DTypeError, ShapeError, TreeMismatchError, ValueError } from '../core/errors'
+import { ArgumentTypeError, DTypeError, ShapeError, TreeMismatchError, ValueError } from '../core/errors'
+import { requireSync } from '../core/validate'
 import type { Tracer } from '../core/tracer'
 import { type ShapedArray, avalStr } from '../ir/aval'
 import { isFloat } from '../ir/dtypes'
@@ -15,7 +16,8 @@ export const leafToArray = (x: unknown, where: string): Tracer => {
   if (isTracerLike(x)) return x
   if (typeof x === 'number') return scalar(x, 'float64', true)
   if (typeof x === 'boolean') return scalar(x)
-  throw new TypeError(`${where}: expected an Array or a JS number as a leaf, got ${describe(x)}. Wrap data with np.array(...).`)
+  requireSync(x, where)
+  throw new ArgumentTypeError(`${where}: expected an Array or a JS number as a leaf, got ${describe(x)}. Wrap data with np.array(...).`)
 }
 
 export const flattenArrays = (tree: unknown, where: string): [Tracer[], TreeDef] => {
@@ -33,7 +35,7 @@ export const flattenFun = (
   return {
     flat: (...xs) => {
       const args = unflatten<unknown[]>(inTree, xs)
-      const [leaves, def] = flattenArrays(f(...args), `${where} (output)`)
+      const [leaves, def] = flattenArrays(requireSync(callUser(f, args, where), where), `${where} (output)`)
       out = def
       return leaves
     },
@@ -43,6 +45,30 @@ export const flattenFun = (
     },
   }
 }
+
+/**
+ * A JS array of numbers is a pytree (a list of scalars), as a Python list is in JAX, so
+ * `grad(f)([1, 2, 3])` calls `f` with a JS array of three 0-d Arrays. When `f` then treats it as
+ * one Array (`x.mul is not a function`), say so and how to pass one array instead.
+ */
+export const callUser = (f: (...args: any[]) => unknown, args: readonly unknown[], where: string): unknown => {
+  try {
+    return f(...args)
+  } catch (e) {
+    if (!(e instanceof TypeError) || e.constructor !== TypeError) throw e
+    const i = args.findIndex(isListOfScalars)
+    if (i < 0) throw e
+    throw new ArgumentTypeError(
+      `${where}: argument ${i} is a JS array of ${(args[i] as unknown[]).length} number(s), which transformations ` +
+        `treat as a pytree (a list of separate scalars), not as one Array; the function then failed with ` +
+        `"${e.message}". To pass one array, wrap the data with np.array([...]).`,
+      { cause: e },
+    )
+  }
+}
+
+const isListOfScalars = (x: unknown): boolean =>
+  Array.isArray(x) && x.length > 0 && x.every((y) => (isTracerLike(y) && y.ndim === 0) || isListOfScalars(y))
 
 export const checkSameTree = (a: TreeDef, b: TreeDef, what: string): void => {
   if (!treedefEq(a, b)) throw new TreeMismatchError(`${what}: expected structure ${treedefStr(a)}, got ${treedefStr(b)}`)
@@ -84,6 +110,19 @@ export const requireFloatInputs = (xs: readonly Tracer[], argIndex: number, wher
       )
     }
   }
+}
+
+/**
+ * `jvp(f, primals, tangents)` and friends take argument lists (JAX's tuples): `[x]` for one
+ * argument. A bare Array or number there is the usual slip; name it and show the fix.
+ */
+export const requireArgList = (x: unknown, name: string, where: string): void => {
+  if (Array.isArray(x)) return
+  const got = isTracerLike(x) ? `an Array ${avalStr(x.aval)}` : describe(x)
+  throw new ArgumentTypeError(
+    `${where}: ${name} must be a list (a JS array) with one entry per argument of the function, got ${got}. ` +
+      `Wrap it: ${where}(f, [x]${where === 'jvp' || where === 'hvp' ? ', [t]' : ''}) for a function of one argument.`,
+  )
 }
 
 /** Transformations take a function first; say so plainly when they get something else. */

@@ -13,6 +13,7 @@ import { sizeOf } from '../ir/aval'
 import { type TreeDef, unflatten } from '../tree/treedef'
 import { linearizeFlat, pullbackFlat } from './autodiff'
 import { flattenArrays, flattenFun, requireFloatInputs, requireFunction, selectArgnums } from './flat'
+import { checkTransformOptions } from './validate'
 import { vmapFlatChunked } from './vmap'
 
 /** Options of `jacfwd`, `jacrev` and `hessian`. */
@@ -37,6 +38,7 @@ const basisBlock = (N: number, off: number, shape: readonly number[], like: Trac
 /** Split the argument list into the differentiated leaves and a function of them alone. */
 const prepare = (f: (...args: any[]) => any, args: any[], opts: JacOptions, where: string) => {
   requireFunction(f, where)
+  checkTransformOptions('jac', opts, where)
   const argnums = selectArgnums(opts.argnums ?? 0, args.length, where)
   argnums.forEach((i) => requireFloatInputs(flattenArrays(args[i], where)[0], i, where))
   const diff = typeof opts.argnums === 'number' || opts.argnums === undefined ? args[argnums[0]] : argnums.map((i) => args[i])

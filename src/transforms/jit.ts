@@ -15,6 +15,7 @@ import { traceToJaxpr } from '../interpret/stage'
 import { type TreeDef, treedefKey, unflatten } from '../tree/treedef'
 import { flattenArrays, flattenFun, requireFunction } from './flat'
 import { staticKey } from './statickey'
+import { checkTransformOptions, withStaticHint } from './validate'
 
 /** Options of `jit`. */
 export interface JitOptions {
@@ -60,6 +61,7 @@ export interface JitFunction<F extends (...args: any[]) => any> {
  */
 export const jit = <F extends (...args: any[]) => any>(f: F, opts: JitOptions = {}): JitFunction<F> => {
   requireFunction(f, 'jit')
+  checkTransformOptions('jit', opts, 'jit')
   const statics = new Set(typeof opts.staticArgnums === 'number' ? [opts.staticArgnums] : (opts.staticArgnums ?? []))
   const cache = new Lru<string, Compiled>(() => signatureLimit)
   const name = f.name || 'fn'
@@ -85,7 +87,7 @@ export const jit = <F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
       }
       const { flat: ff, outTree } = flattenFun(g, inTree, `jit(${name})`)
       traceCount++
-      const closed = traceToJaxpr(ff, flat.map((x) => x.aval))
+      const closed = withStaticHint(() => traceToJaxpr(ff, flat.map((x) => x.aval)), name, args, statics)
       // The body is simplified once per signature; jit calls nested in it are inlined.
       c = { jaxpr: optimize(hoistConsts(closed.jaxpr), { all: true }), consts: closed.consts, outTree: outTree() }
       // Constants that are tracers of an enclosing transformation belong to this call only.

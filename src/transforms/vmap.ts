@@ -10,6 +10,7 @@ import { vmapFlat } from '../interpret/batch'
 import { bind1 } from '../core/tracer'
 import { broadcastPrefix, flatten, unflatten } from '../tree/treedef'
 import { flattenArrays, flattenFun, requireFunction } from './flat'
+import { checkTransformOptions } from './validate'
 
 /**
  * Where the batch axis is: an axis number (negative counts from the end), `null` for "not
@@ -122,6 +123,7 @@ export const vmap =
   <F extends (...args: any[]) => any>(f: F, opts: VmapOptions = {}) =>
   (...args: Parameters<F>): ReturnType<F> => {
     requireFunction(f, 'vmap')
+    checkTransformOptions('vmap', opts, 'vmap')
     const [flat, inTree] = flattenArrays(args, 'vmap arguments')
     const [dims, size] = resolveInAxes(args, flat, opts)
     const { flat: ff, outTree } = flattenFun(f, inTree, 'vmap')

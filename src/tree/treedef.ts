@@ -3,7 +3,7 @@
  * `undefined` are empty nodes with no leaves (like Python's None in JAX). Object keys are
  * visited in sorted order, so `{ b, a }` and `{ a, b }` have the same structure.
  */
-import { TreeMismatchError } from '../core/errors'
+import { TreeMismatchError, ValueError } from '../core/errors'
 
 export type TreeDef =
   | { readonly kind: 'leaf' }
@@ -24,12 +24,47 @@ const isPlainObject = (x: unknown): x is Record<string, unknown> => {
 
 export const flatten = <T = unknown>(tree: unknown): [T[], TreeDef] => {
   const leaves: T[] = []
+  // The containers on the path from the root and the keys that lead to them: meeting an open
+  // container again is a cycle (a shared, non-cyclic subtree is fine and is visited twice).
+  // Paths are spelled out only for the error message.
+  const open: object[] = []
+  const keys: (string | number)[] = []
+  const pathTo = (depth: number): string =>
+    keys.slice(0, depth).map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('') || '(root)'
+  const enter = (x: object): void => {
+    const back = open.indexOf(x)
+    if (back >= 0) {
+      throw new ValueError(
+        `pytree: the value at ${pathTo(keys.length)} is its own ancestor ${pathTo(back)} (a cyclic structure). ` +
+          `Pytrees are finite trees of arrays, JS arrays and plain objects: pass the data without the back-reference.`,
+      )
+    }
+    open.push(x)
+  }
   const go = (x: unknown): TreeDef => {
     if (x === null || x === undefined) return { kind: 'none', value: x }
-    if (Array.isArray(x)) return { kind: 'array', children: x.map(go) }
+    if (Array.isArray(x)) {
+      enter(x)
+      const children = x.map((c, i) => {
+        keys.push(i)
+        const d = go(c)
+        keys.pop()
+        return d
+      })
+      open.pop()
+      return { kind: 'array', children }
+    }
     if (isPlainObject(x)) {
-      const keys = Object.keys(x).sort()
-      return { kind: 'object', keys, children: keys.map((k) => go(x[k])) }
+      enter(x)
+      const ks = Object.keys(x).sort()
+      const children = ks.map((k) => {
+        keys.push(k)
+        const d = go(x[k])
+        keys.pop()
+        return d
+      })
+      open.pop()
+      return { kind: 'object', keys: ks, children }
     }
     leaves.push(x as T)
     return LEAF
