@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { type Array as Arr, ValueError, config, jit, np } from '../../src'
-import { stats } from '../../src/backend'
+import { cacheStats, stats } from '../../src/backend'
 
 afterEach(async () => {
   await config.set({ wasm: true, threads: 1, float32: 'exact' })
@@ -73,5 +73,29 @@ describe('config', () => {
     }
     // the last one had a valid wasm field: it was not applied
     expect(config.get()).toMatchObject({ threads: 1, wasm: true, float32: 'exact' })
+  })
+})
+
+describe('config caches', () => {
+  it('sets the bounds of the caches of compiled code and reports them', async () => {
+    const before = config.get().caches
+    try {
+      await config.set({ caches: { kernels: 7 } })
+      expect(config.get().caches).toEqual({ ...before, kernels: 7 })
+      // a jitted function over many shapes keeps at most 7 generated kernels
+      const f = jit((x: ReturnType<typeof np.array>) => np.sin(x).mul(2).add(1))
+      for (let n = 1; n <= 20; n++) expect(f(np.ones([n])).tolist()).toEqual(new globalThis.Array(n).fill(2 * Math.sin(1) + 1))
+      expect(cacheStats().kernels).toBeLessThanOrEqual(7)
+    } finally {
+      await config.set({ caches: before })
+    }
+    expect(config.get().caches).toEqual(before)
+  })
+  it('rejects unknown caches and bad bounds with a ValueError, changing nothing', async () => {
+    const before = config.get().caches
+    expect(() => config.set({ caches: { kernel: 5 } as never })).toThrow(/unknown cache 'kernel'.*kernels/)
+    expect(() => config.set({ caches: { kernels: 0 } })).toThrow(ValueError)
+    expect(() => config.set({ caches: 3 as never })).toThrow(/caches must be an object/)
+    expect(config.get().caches).toEqual(before)
   })
 })
