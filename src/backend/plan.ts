@@ -7,7 +7,7 @@
  *      are fused as reductions of products, large ones go to the matmul kernel), control flow
  *      (scan, while, cond) and opaque primitives (their reference impl is called).
  *   2. Materialize: jaxpr outputs, reduction and contraction results, operands of opaque and
- *      control-flow equations — then, by expanding every root's region, whatever expansion
+ *      control-flow equations, values read across depth bands (MAX_FUSED_DEPTH) — then, by expanding every root's region, whatever expansion
  *      asks to cut, and expensive values that several kernels (or several index maps) would
  *      each recompute. Repeat until nothing changes.
  *   3. Schedule: walk the equations in order; a root joins the latest kernel with the same loop
@@ -115,6 +115,39 @@ export const expandRoot = (reg: Region, r: Root): number => {
   return reg.node({ k: 'op', op: 'add', args: [reg.node({ k: 'lit', value: 0, dtype: g.acc }), prod], dtype: g.acc, attr: 0 })
 }
 
+/**
+ * Longest chain of fused equations in one kernel. Equations are put in bands by depth (the
+ * longest chain of equations from the inputs to them, over MAX_FUSED_DEPTH); a value read
+ * across a band boundary is materialized and a kernel never spans two bands. So an unrolled
+ * loop of thousands of steps becomes a series of kernels of bounded size: a generated function
+ * with 10⁵ locals would need a stack frame of about a megabyte, a WebAssembly function has at
+ * most 50,000 locals, and kernels of repeated steps share one compiled function. Storing a value
+ * and loading it back is exact: the kernels round every value to its dtype as they compute it
+ * (float32 'relaxed' mode rounds where values are materialized, so it rounds there too).
+ * Programs less than MAX_FUSED_DEPTH deep are all in band 0. The band is also what keeps
+ * planning linear: each root's region is expanded on its own (to see what it reads), and in a
+ * chain whose values are read by many roots (an unrolled simulation's residuals) the regions
+ * overlap — by at most a band's depth. 64 was measured on the README's spring under
+ * jit(grad) at 2,000 steps: 512 expanded 1.8 million nodes, 64 expands 0.28 million.
+ */
+export const MAX_FUSED_DEPTH = 64
+
+const bandValues = (jaxpr: Jaxpr, M: Set<Var>): Map<Var, number> => {
+  const depth = new Map<Var, number>()
+  const band = new Map<Var, number>()
+  for (const e of jaxpr.eqns) {
+    let d = 0
+    for (const a of e.inputs) if (a._tag === 'Var') d = Math.max(d, (depth.get(a) ?? 0) + 1)
+    const b = Math.floor(d / MAX_FUSED_DEPTH)
+    for (const v of e.outVars) (depth.set(v, d), band.set(v, b))
+    for (const a of e.inputs) if (a._tag === 'Var' && (band.get(a) ?? 0) !== b) M.add(a)
+  }
+  return band
+}
+
+/** The value whose band places a root. */
+const rootVar = (r: Root): Var => (r.kind === 'store' ? r.v : r.eqn.outVars[0])
+
 const sameExtents = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i])
 
 export const planJaxpr = (jaxpr: Jaxpr): Plan => {
@@ -131,19 +164,39 @@ export const planJaxpr = (jaxpr: Jaxpr): Plan => {
     if (c === 'ctrl' || c === 'opaque' || c === 'dot') for (const a of e.inputs) if (a._tag === 'Var') M.add(a)
   }
   for (const a of jaxpr.outs) if (a._tag === 'Var') M.add(a)
+  const band = bandValues(jaxpr, M)
 
+  // cost(v): the work to recompute v from materialized values, operands counted once per use
+  // (an explicit stack: a chain of 10⁵ equations is 10⁵ deep)
   let costMemo = new Map<Var, number>()
+  const costOf = (v: Var): number | undefined => (M.has(v) || !producer.has(v) ? 0 : costMemo.get(v))
   const cost = (v: Var): number => {
-    if (M.has(v) || !producer.has(v)) return 0
-    let c = costMemo.get(v)
-    if (c !== undefined) return c
-    const e = producer.get(v) as Eqn
-    const k = cls.get(e)
-    c = (k === 'ew' ? opCost(e.prim) : 0) + e.inputs.reduce((s, a) => s + (a._tag === 'Var' ? cost(a) : 0), 0)
-    costMemo.set(v, c)
-    return c
+    const stack = [v]
+    while (stack.length > 0) {
+      const u = stack[stack.length - 1]
+      if (costOf(u) !== undefined) {
+        stack.pop()
+        continue
+      }
+      const e = producer.get(u) as Eqn
+      let c = cls.get(e) === 'ew' ? opCost(e.prim) : 0
+      let ready = true
+      for (const a of e.inputs) {
+        if (a._tag !== 'Var') continue
+        const ca = costOf(a)
+        if (ca === undefined) {
+          ready = false
+          stack.push(a)
+        } else c += ca
+      }
+      if (ready) {
+        costMemo.set(u, c)
+        stack.pop()
+      }
+    }
+    return costOf(v) as number
   }
-  const ctx: PlanCtx = { producer, cls, M, cost }
+  const ctx: PlanCtx = { producer, cls, M, cost, band }
 
   for (let round = 0; ; round++) {
     costMemo = new Map()
@@ -169,16 +222,19 @@ export const planJaxpr = (jaxpr: Jaxpr): Plan => {
     // ones (the others are then inside them, and computed once already)
     const shared = [...seen].filter(([v, keys]) => keys.size > 1 && cost(v) > CHEAP).map(([v]) => v)
     const inner = new Set<Var>()
-    const walk = (v: Var): void => {
-      const e = producer.get(v)
-      if (e === undefined) return
-      for (const a of e.inputs) if (a._tag === 'Var' && !M.has(a) && !inner.has(a)) (inner.add(a), walk(a))
+    const pending = [...shared]
+    while (pending.length > 0) {
+      const e = producer.get(pending.pop() as Var)
+      if (e === undefined) continue
+      for (const a of e.inputs) if (a._tag === 'Var' && !M.has(a) && !inner.has(a)) (inner.add(a), pending.push(a))
     }
-    shared.forEach(walk)
-    shared.filter((v) => !inner.has(v)).forEach((v) => grow.add(v))
+    // (after 50 rounds only what must be materialized is, so the plan returned is always the
+    // schedule of the final M)
+    if (round < 50) shared.filter((v) => !inner.has(v)).forEach((v) => grow.add(v))
     const before = M.size
     grow.forEach((v) => M.add(v))
-    if (M.size === before || round > 50) return { jaxpr, steps, M, ctx, probes }
+    if (process.env.PLANDBG) console.log("round", round, M.size, steps.length)
+    if (M.size === before) return { jaxpr, steps, M, ctx, probes }
   }
 }
 
@@ -188,6 +244,8 @@ const schedule = (jaxpr: Jaxpr, ctx: PlanCtx): { steps: PlanStep[]; probes: Map<
   const steps: PlanStep[] = []
   const probes = new Map<Root, { reg: Region; node: number }>()
   const reads: Set<Var>[] = []
+  // the depth band of each step's kernel (kernels never span two bands)
+  const bands: number[] = []
   const stepOf = new Map<Var, number>()
   const storedBy = new Map<Var, number>()
   const identity = (n: number) => mapKey(identityMap(n))
@@ -201,6 +259,7 @@ const schedule = (jaxpr: Jaxpr, ctx: PlanCtx): { steps: PlanStep[]; probes: Map<
       if (c === 'dot' || c === 'ctrl' || c === 'opaque') {
         steps.push(c === 'dot' ? { kind: 'dot', eqn: e } : { kind: 'eqn', eqn: e })
         reads.push(new Set(e.inputs.filter((a): a is Var => a._tag === 'Var')))
+        bands.push(-1)
         e.outVars.forEach((v) => stepOf.set(v, steps.length - 1))
       }
       continue
@@ -210,11 +269,13 @@ const schedule = (jaxpr: Jaxpr, ctx: PlanCtx): { steps: PlanStep[]; probes: Map<
     // what the root reads, found by expanding it alone
     const probe = new Region(ctx, extents, identity(extents.length))
     probes.set(root, { reg: probe, node: expandRoot(probe, root) })
+    const band = ctx.band.get(rootVar(root)) ?? 0
     let target = -1
     let epilogue = false
     for (let si = steps.length - 1; si >= 0; si--) {
       const s = steps[si]
-      if (s.kind === 'loop' && s.epilogue.length === 0 && sameExtents(s.extents, extents) && (s.nReduced === nReduced || nReduced === 0 || s.roots.every((r) => storedVar(r) !== null))) {
+      const fits = bands[si] === band
+      if (fits && s.kind === 'loop' && s.epilogue.length === 0 && sameExtents(s.extents, extents) && (s.nReduced === nReduced || nReduced === 0 || s.roots.every((r) => storedVar(r) !== null))) {
         const ok = probe.reads.every(({ v, key }) => {
           const at = stepOf.get(v)
           if (at === undefined || at < si) return true
@@ -224,7 +285,7 @@ const schedule = (jaxpr: Jaxpr, ctx: PlanCtx): { steps: PlanStep[]; probes: Map<
       }
       // a stored value that reads the results of this kernel's reductions at the kept
       // coordinates (and nothing else the kernel makes) becomes its epilogue
-      if (target < 0 && stored !== null && s.kind === 'loop' && s.nReduced > 0 && sameExtents(s.extents, extents)) {
+      if (target < 0 && fits && stored !== null && s.kind === 'loop' && s.nReduced > 0 && sameExtents(s.extents, extents)) {
         const kept = mapKey(selectMap(extents.length, [...Array(extents.length - s.nReduced).keys()]))
         const reductionOut = (v: Var) => s.roots.some((r) => storedVar(r) === null && r.kind !== 'store' && r.eqn.outVars.includes(v))
         // (values the kernel stores are complete at the same point when the epilogue runs)
@@ -245,6 +306,7 @@ const schedule = (jaxpr: Jaxpr, ctx: PlanCtx): { steps: PlanStep[]; probes: Map<
     if (target < 0) {
       steps.push({ kind: 'loop', extents, nReduced, roots: [], epilogue: [] })
       reads.push(new Set())
+      bands.push(band)
       target = steps.length - 1
     }
     probe.reads.forEach(({ v }) => reads[target].add(v))
@@ -257,7 +319,7 @@ const schedule = (jaxpr: Jaxpr, ctx: PlanCtx): { steps: PlanStep[]; probes: Map<
       if (stored !== null && !epilogue) storedBy.set(v, target)
     }
   }
-  return { steps: sink(steps, reads), probes }
+  return { steps: sink(steps, reads, bands), probes }
 }
 
 type LoopStep = Extract<PlanStep, { kind: 'loop' }>
@@ -272,7 +334,7 @@ const compatible = (a: LoopStep, b: LoopStep): boolean =>
  * kernel) reads what it computes: e.g. a loop counter computed before a reduction joins the
  * kernel after it. One call fewer per run (and per scan step).
  */
-const sink = (steps: PlanStep[], reads: Set<Var>[]): PlanStep[] => {
+const sink = (steps: PlanStep[], reads: Set<Var>[], bands: readonly number[]): PlanStep[] => {
   const alive = steps.map(() => true)
   for (let a = steps.length - 1; a >= 0; a--) {
     const sa = steps[a]
@@ -282,7 +344,7 @@ const sink = (steps: PlanStep[], reads: Set<Var>[]): PlanStep[] => {
       if (!alive[b]) continue
       if (outs.some((v) => reads[b].has(v))) break
       const sb = steps[b]
-      if (sb.kind === 'loop' && compatible(sa, sb)) {
+      if (sb.kind === 'loop' && compatible(sa, sb) && bands[a] === bands[b]) {
         steps[b] = { ...sb, nReduced: Math.max(sa.nReduced, sb.nReduced), roots: [...sa.roots, ...sb.roots] }
         reads[b] = new Set([...reads[a], ...reads[b]])
         alive[a] = false

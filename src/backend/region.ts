@@ -34,6 +34,8 @@ export interface PlanCtx {
   /** Materialized values (inputs included). */
   readonly M: ReadonlySet<Var>
   readonly cost: (v: Var) => number
+  /** Depth band of each value (plan.ts): a kernel's values are all of one band. */
+  readonly band: ReadonlyMap<Var, number>
 }
 
 /** How many times more often a value is computed in a loop than it has elements: loops up
@@ -64,6 +66,17 @@ const nodeKey = (n: KNode): string => {
     case 'pick': return `P${JSON.stringify(n)}`
   }
 }
+
+/** A definition to expand: the value of `v` at map `m`. */
+interface Need {
+  readonly v: Var
+  readonly m: IndexMap
+}
+
+/** An expansion in progress: yields the definitions it needs, is resumed with their nodes. */
+type Expansion = Generator<Need, number, number>
+
+const defKey = (v: Var, m: IndexMap): string => `${v.id}@${mapKey(m)}`
 
 export class Region {
   readonly nodes: KNode[] = []
@@ -105,10 +118,65 @@ export class Region {
     return i
   }
 
+  /** The node of `a` at map `m`. Expansion runs on an explicit stack (a program of 10⁵ chained
+   *  equations is a region 10⁵ deep; the JS stack would overflow long before). */
   value(a: Atom, m: IndexMap): number {
+    const r = this.immediate(a, m)
+    return typeof r === 'number' ? r : this.run(r)
+  }
+
+  /** The value of `v` computed from its equation (even when `v` is materialized: roots). */
+  define(v: Var, m: IndexMap): number {
+    const hit = this.memo.get(defKey(v, m))
+    return hit !== undefined ? hit : this.run({ v, m })
+  }
+
+  /** A literal, a load or an already expanded value now; else the definition to expand. */
+  private immediate(a: Atom, m: IndexMap): number | Need {
     if (a._tag === 'Lit') return this.node({ k: 'lit', value: a.value, dtype: a.aval.dtype })
     if (this.ctx.M.has(a) || !this.ctx.producer.has(a)) return this.load(a, m)
-    return this.define(a, m)
+    const hit = this.memo.get(defKey(a, m))
+    return hit !== undefined ? hit : { v: a, m }
+  }
+
+  /** Inside an expansion: `const id = yield* this.val(x, m)`. */
+  private *val(a: Atom, m: IndexMap): Expansion {
+    const r = this.immediate(a, m)
+    return typeof r === 'number' ? r : yield r
+  }
+
+  /**
+   * Expand a definition and, depth first, every definition it needs: each expansion is a
+   * generator that yields the definitions it needs and is resumed with their nodes, so nodes
+   * are made in the same order as by plain recursion.
+   */
+  private run(first: Need): number {
+    const stack: { readonly key: string; readonly gen: Expansion }[] = []
+    const open = (n: Need): void => {
+      let keys = this.touched.get(n.v)
+      if (keys === undefined) this.touched.set(n.v, (keys = new Set()))
+      keys.add(mapKey(n.m))
+      stack.push({ key: defKey(n.v, n.m), gen: this.expand(n.v, n.m) })
+    }
+    open(first)
+    let input: number | undefined
+    for (;;) {
+      const top = stack[stack.length - 1]
+      const step = top.gen.next(input as number)
+      if (step.done) {
+        this.memo.set(top.key, step.value)
+        stack.pop()
+        if (stack.length === 0) return step.value
+        input = step.value
+        continue
+      }
+      const hit = this.memo.get(defKey(step.value.v, step.value.m))
+      if (hit !== undefined) input = hit
+      else {
+        input = undefined
+        open(step.value)
+      }
+    }
   }
 
   private load(v: Var, m: IndexMap): number {
@@ -128,31 +196,19 @@ export class Region {
     return this.node({ k: 'load', input: this.inputOf(v), idx, dtype: v.aval.dtype, clamp })
   }
 
-  /** The value of `v` computed from its equation (even when `v` is materialized: roots). */
-  define(v: Var, m: IndexMap): number {
-    const key = `${v.id}@${mapKey(m)}`
-    const hit = this.memo.get(key)
-    if (hit !== undefined) return hit
-    let keys = this.touched.get(v)
-    if (keys === undefined) this.touched.set(v, (keys = new Set()))
-    keys.add(mapKey(m))
-    const id = this.expand(v, m)
-    this.memo.set(key, id)
-    return id
-  }
-
   private cut(v: Var): number {
     this.cuts.add(v)
     return this.node({ k: 'lit', value: 0, dtype: v.aval.dtype })
   }
 
-  private expand(v: Var, m: IndexMap): number {
+  private *expand(v: Var, m: IndexMap): Expansion {
     const e = this.ctx.producer.get(v) as Eqn
     const cls = this.ctx.cls.get(e)
     switch (cls) {
       case 'ew': {
         const rank = v.aval.shape.length
-        const args = e.inputs.map((x) => this.value(x, x.aval.shape.length === 0 && rank > 0 ? scalarMap() : m))
+        const args: number[] = []
+        for (const x of e.inputs) args.push(yield* this.val(x, x.aval.shape.length === 0 && rank > 0 ? scalarMap() : m))
         const lower = rulesOf(e.prim).lower
         if (lower === undefined) throw new CodegenError(`internal: ${e.prim} has no lowering`)
         const expr = lower(args.map((_, i) => ({ _tag: 'arg', index: i })), e.params as never, { ins: e.inputs.map((x) => x.aval), out: v.aval })
@@ -165,10 +221,10 @@ export class Region {
         if (u._tag === 'Var' && !this.ctx.M.has(u) && this.ctx.producer.has(u) && this.ctx.cost(u) > CHEAP) {
           if (recomputeFactor(m2, this.extents, sizeOf(u.aval.shape)) > 1) return this.cut(u)
         }
-        return this.value(u, m2)
+        return yield* this.val(u, m2)
       }
       case 'pick':
-        return m.kind === 'flat' ? this.cut(v) : this.pick(e, m.cs)
+        return m.kind === 'flat' ? this.cut(v) : yield* this.pick(e, m.cs)
       default:
         throw new CodegenError(`internal: ${e.prim} (${String(cls)}) reached as a fused value`)
     }
@@ -181,45 +237,46 @@ export class Region {
    * materialized (cut): measured on W4 (the pads of a slice's transpose), computing an
    * expensive piece everywhere with clamped loads was slower than storing it once.
    */
-  private piece(a: Atom, coords: readonly Affine[], conds: PieceCond[]): Piece | null {
-    if (a._tag === 'Lit') return { input: -1, idx: zeroAffine(this.r), node: this.value(a, scalarMap()), conds }
+  private *piece(a: Atom, coords: readonly Affine[], conds: PieceCond[]): Generator<Need, Piece | null, number> {
+    if (a._tag === 'Lit') return { input: -1, idx: zeroAffine(this.r), node: yield* this.val(a, scalarMap()), conds }
     if (this.ctx.M.has(a) || !this.ctx.producer.has(a)) {
       this.reads.push({ v: a, key: 'pick' })
       return { input: this.inputOf(a), idx: toFlat({ kind: 'coords', cs: coords }, a.aval.shape, this.r), node: -1, conds }
     }
     if (this.ctx.cost(a) <= CHEAP) {
-      return { input: -1, idx: zeroAffine(this.r), node: this.value(a, { kind: 'coords', cs: coords }), conds }
+      return { input: -1, idx: zeroAffine(this.r), node: yield* this.val(a, { kind: 'coords', cs: coords }), conds }
     }
     this.cut(a)
     return null
   }
 
   /** pad (no interior padding) and concatenate: guarded pieces. */
-  private pick(e: Eqn, cs: readonly Affine[]): number {
+  private *pick(e: Eqn, cs: readonly Affine[]): Expansion {
     const dtype = e.outVars[0].aval.dtype
     if (e.prim === 'pad') {
       const [x, pv] = e.inputs
-      const fallback = this.value(pv, scalarMap())
+      const fallback = yield* this.val(pv, scalarMap())
       const cfg = (e.params as { paddingConfig: ReadonlyArray<readonly [number, number, number]> }).paddingConfig
       const shape = x.aval.shape
       const inCoords = cs.map((c, k) => ({ off: c.off - cfg[k][0], st: c.st }))
       const conds: PieceCond[] = cs.flatMap((c, k) => (cfg[k][0] === 0 && cfg[k][1] === 0 ? [] : [{ c, lo: cfg[k][0], n: shape[k] }]))
-      const p = this.piece(x, inCoords, conds)
+      const p = yield* this.piece(x, inCoords, conds)
       return p === null ? this.node({ k: 'lit', value: 0, dtype }) : this.node({ k: 'pick', pieces: [p], fallback, dtype })
     }
     const dim = (e.params as { dimension: number }).dimension
     let start = 0
     const pieces: Piece[] = []
     let missing = false
-    e.inputs.forEach((x, q) => {
+    for (let q = 0; q < e.inputs.length; q++) {
+      const x = e.inputs[q]
       const n = x.aval.shape[dim]
       const coords = cs.map((c, k) => (k === dim ? { off: c.off - start, st: c.st } : c))
       const last = q === e.inputs.length - 1
-      const p = this.piece(x, coords, last ? [] : [{ c: cs[dim], lo: start, n }])
+      const p = yield* this.piece(x, coords, last ? [] : [{ c: cs[dim], lo: start, n }])
       if (p === null) missing = true
       else pieces.push(p)
       start += n
-    })
+    }
     const fallback = this.node({ k: 'lit', value: 0, dtype })
     return missing ? fallback : this.node({ k: 'pick', pieces, fallback, dtype })
   }

@@ -69,9 +69,17 @@ const EXACT64: ReadonlySet<string> = new Set(['neg', 'abs', 'sqrt', 'rsqrt', 'fl
 
 const isFloat = (d: DType): d is FloatDType => d === 'float32' || d === 'float64'
 
-/** Translates a kernel's nodes into wasm expressions; null for anything outside the vocabulary. */
+type Translated = Expr | Pred | null
+/** A translation in progress: yields the nodes it needs, is resumed with their translations. */
+type Translation = Generator<number, Translated, Translated>
+
+/**
+ * Translates a kernel's nodes into wasm expressions; null for anything outside the vocabulary.
+ * Translation runs on an explicit stack (a kernel's nodes may chain thousands deep), in the
+ * order plain recursion would visit them: inputs are numbered in the order they are first read.
+ */
 class Translator {
-  private readonly memo = new Map<number, Expr | Pred | null>()
+  private readonly memo = new Map<number, Translated>()
   readonly ins: WasmInput[] = []
   private readonly inKey = new Map<string, number>()
 
@@ -79,21 +87,42 @@ class Translator {
   constructor(private readonly nodes: readonly KNode[], readonly dtype: FloatDType, private readonly kindOf: (st: readonly number[]) => readonly [InputKind, number] | null) {}
 
   expr(i: number): Expr | null {
-    const n = this.nodes[i]
-    if (n.k === 'op' && n.dtype === 'bool') return null
-    return this.go(i) as Expr | null
+    return this.isPred(i) ? null : (this.run(i) as Expr | null)
   }
 
-  pred(i: number): Pred | null {
+  private isPred(i: number): boolean {
     const n = this.nodes[i]
-    return n.dtype === 'bool' && n.k === 'op' ? (this.go(i) as Pred | null) : null
+    return n.k === 'op' && n.dtype === 'bool'
   }
 
-  private go(i: number): Expr | Pred | null {
-    if (this.memo.has(i)) return this.memo.get(i) as Expr | Pred | null
-    const v = this.translate(this.nodes[i])
-    this.memo.set(i, v)
-    return v
+  private *exprOf(i: number): Translation {
+    if (this.isPred(i)) return null
+    return this.memo.has(i) ? (this.memo.get(i) as Translated) : yield i
+  }
+
+  private *predOf(i: number): Translation {
+    if (!this.isPred(i)) return null
+    return this.memo.has(i) ? (this.memo.get(i) as Translated) : yield i
+  }
+
+  private run(first: number): Translated {
+    if (this.memo.has(first)) return this.memo.get(first) as Translated
+    const stack: { readonly i: number; readonly gen: Translation }[] = [{ i: first, gen: this.translate(this.nodes[first]) }]
+    let input: Translated = null
+    for (;;) {
+      const top = stack[stack.length - 1]
+      const step = top.gen.next(input)
+      if (step.done) {
+        this.memo.set(top.i, step.value)
+        stack.pop()
+        if (stack.length === 0) return step.value
+        input = step.value
+      } else if (this.memo.has(step.value)) input = this.memo.get(step.value) as Translated
+      else {
+        input = null
+        stack.push({ i: step.value, gen: this.translate(this.nodes[step.value]) })
+      }
+    }
   }
 
   private input(input: number, off: number, [kind, rowStride]: readonly [InputKind, number]): Expr {
@@ -107,7 +136,7 @@ class Translator {
     return ex.input(j)
   }
 
-  private translate(n: KNode): Expr | Pred | null {
+  private *translate(n: KNode): Translation {
     const d = this.dtype
     switch (n.k) {
       case 'load': {
@@ -118,44 +147,49 @@ class Translator {
       case 'lit':
         return n.dtype === d ? ex.c(n.value) : null
       case 'op':
-        return this.op(n)
+        return yield* this.op(n)
       default:
         return null
     }
   }
 
-  private op(n: Extract<KNode, { k: 'op' }>): Expr | Pred | null {
+  private *op(n: Extract<KNode, { k: 'op' }>): Translation {
     const d = this.dtype
     const exact = d === 'float32' || EXACT64.has(n.op)
     if (n.dtype === d && n.args.every((a) => this.nodes[a].dtype === d)) {
-      if (UNARY.has(n.op) && n.args.length === 1 && exact) return map1(this.expr(n.args[0]), (x) => ex.unary(n.op as UnaryOp, x))
+      if (UNARY.has(n.op) && n.args.length === 1 && exact) return map1((yield* this.exprOf(n.args[0])) as Expr | null, (x) => ex.unary(n.op as UnaryOp, x))
       if (BINARY.has(n.op) && n.args.length === 2 && exact && !UNSUPPORTED[d].has(n.op as BinaryOp)) {
-        const [x, y] = [this.expr(n.args[0]), this.expr(n.args[1])]
+        const x = (yield* this.exprOf(n.args[0])) as Expr | null
+        const y = (yield* this.exprOf(n.args[1])) as Expr | null
         return x === null || y === null ? null : ex.binary(n.op as BinaryOp, x, y)
       }
-      if (n.op === 'ipow' && n.args.length === 1) return map1(this.expr(n.args[0]), (x) => ex.ipow(x, n.attr))
-      if (n.op === 'cast') return this.expr(n.args[0])
+      if (n.op === 'ipow' && n.args.length === 1) return map1((yield* this.exprOf(n.args[0])) as Expr | null, (x) => ex.ipow(x, n.attr))
+      if (n.op === 'cast') return yield* this.exprOf(n.args[0])
       return null
     }
     if (n.dtype === 'bool') {
       if (COMPARE.has(n.op) && n.args.every((a) => this.nodes[a].dtype === d)) {
-        const [x, y] = [this.expr(n.args[0]), this.expr(n.args[1])]
+        const x = (yield* this.exprOf(n.args[0])) as Expr | null
+        const y = (yield* this.exprOf(n.args[1])) as Expr | null
         return x === null || y === null ? null : ex.compare(n.op as 'eq', x, y)
       }
       if ((n.op === 'and' || n.op === 'or') && n.args.length === 2) {
-        const [x, y] = [this.pred(n.args[0]), this.pred(n.args[1])]
+        const x = (yield* this.predOf(n.args[0])) as Pred | null
+        const y = (yield* this.predOf(n.args[1])) as Pred | null
         return x === null || y === null ? null : n.op === 'and' ? ex.and(x, y) : ex.or(x, y)
       }
-      if (n.op === 'not' && n.args.length === 1) return map1(this.pred(n.args[0]), ex.not)
+      if (n.op === 'not' && n.args.length === 1) return map1((yield* this.predOf(n.args[0])) as Pred | null, ex.not)
       return null
     }
     if (n.dtype !== d) return null
     // select_n(pred, onFalse, onTrue): a bool predicate picks its second case when true
     if (n.op === 'select' && n.args.length === 3 && this.nodes[n.args[0]].dtype === 'bool') {
-      const [p, f, t] = [this.pred(n.args[0]), this.expr(n.args[1]), this.expr(n.args[2])]
+      const p = (yield* this.predOf(n.args[0])) as Pred | null
+      const f = (yield* this.exprOf(n.args[1])) as Expr | null
+      const t = (yield* this.exprOf(n.args[2])) as Expr | null
       return p === null || f === null || t === null ? null : ex.select(p, t, f)
     }
-    if (n.op === 'cast' && n.args.length === 1 && this.nodes[n.args[0]].dtype === 'bool') return map1(this.pred(n.args[0]), ex.fromPred)
+    if (n.op === 'cast' && n.args.length === 1 && this.nodes[n.args[0]].dtype === 'bool') return map1((yield* this.predOf(n.args[0])) as Pred | null, ex.fromPred)
     return null
   }
 }

@@ -134,10 +134,13 @@ export const rewriteJaxpr = (jaxpr: Jaxpr, rule: Rule, sub: ((s: Jaxpr) => Jaxpr
  * broadcast …) of a literal. `undefined` when it is not such a constant.
  */
 export const constValue = (a: Atom, producer: Producer): number | undefined => {
-  if (a._tag === 'Lit') return a.value
-  const e = producer(a)
-  if (e === undefined || e.prim !== 'broadcast_in_dim') return undefined
-  return constValue(e.inputs[0], producer)
+  // (a loop: a chain of broadcasts may be as long as the program)
+  for (let x = a; ; ) {
+    if (x._tag === 'Lit') return x.value
+    const e = producer(x)
+    if (e === undefined || e.prim !== 'broadcast_in_dim') return undefined
+    x = e.inputs[0]
+  }
 }
 
 /** Is `a` a broadcast (not a bare literal) of a literal? */

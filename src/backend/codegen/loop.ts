@@ -131,12 +131,18 @@ export const genLoopParts = (k: LoopKernel): { helpers: string[]; body: string }
   // inside the reduced loops — those of the main sweep are out of scope there)
   const mainLive = new Array<boolean>(nodes.length).fill(false)
   const epiLive = new Array<boolean>(nodes.length).fill(false)
-  const mark = (live: boolean[], n: number, epi: boolean): void => {
-    if (live[n]) return
-    if (epi && !post[n] && level[n] <= K) return mainLive[n] ? undefined : mark(mainLive, n, false)
-    if (!epi && post[n]) throw new CodegenError('codegen: a reduction result is used before the reduction ends')
-    live[n] = true
-    deps(nodes[n]).forEach((a) => mark(live, a, epi))
+  // (a worklist, not recursion: a fused chain of 10⁵ operations is 10⁵ nodes deep)
+  const mark = (live0: boolean[], n0: number, epi0: boolean): void => {
+    const work: [number, boolean][] = [[n0, epi0]]
+    while (work.length > 0) {
+      let [n, epi] = work.pop() as [number, boolean]
+      if (epi && !post[n] && level[n] <= K) epi = false
+      const live = epi ? live0 : mainLive
+      if (live[n]) continue
+      if (!epi && post[n]) throw new CodegenError('codegen: a reduction result is used before the reduction ends')
+      live[n] = true
+      for (const a of deps(nodes[n])) work.push([a, epi])
+    }
   }
   k.stores.forEach((s) => mark(mainLive, ref(s.node), false))
   k.reductions.forEach((r) => mark(mainLive, ref(r.node), false))
@@ -159,24 +165,26 @@ export const genLoopParts = (k: LoopKernel): { helpers: string[]; body: string }
     return [`${ident('o', r.out)}[${idx.expr(r.idx)}] = ${v};`, ...(used.has(j) ? [value] : [])]
   })
   const loopOpen = (d: number) => [`for (let ${ident('i', d)} = 0; ${ident('i', d)} < ${int(k.domain[d])}; ${ident('i', d)}++) {`, ...idx.partials(d)]
-  const epilogue: string[] = [...lines(epiLive, K, true)]
+  // (lists are appended with concat, never push(...xs): a kernel may have 10⁵ lines, more
+  // than a call's arguments can hold)
+  let epilogue: string[] = lines(epiLive, K, true)
   if (k.epilogue.length > 0) {
-    for (let d = K; d < R; d++) epilogue.push(...loopOpen(d), ...lines(epiLive, d + 1, null))
-    epilogue.push(...k.epilogue.map(store), ...Array<string>(R - K).fill('}'))
+    for (let d = K; d < R; d++) epilogue = epilogue.concat(loopOpen(d), lines(epiLive, d + 1, null))
+    epilogue = epilogue.concat(k.epilogue.map(store), Array<string>(R - K).fill('}'))
   }
 
-  const out: string[] = [...lines(mainLive, 0, false)]
+  let out: string[] = lines(mainLive, 0, false)
   for (let d = 0; d < R; d++) {
-    if (d === K) out.push(...inits)
-    out.push(...loopOpen(d), ...lines(mainLive, d + 1, false))
+    if (d === K) out = out.concat(inits)
+    out = out.concat(loopOpen(d), lines(mainLive, d + 1, false))
   }
   // no reduced loops: each point's reductions fold a single element, in the innermost block
-  if (K === R) out.push(...inits)
-  out.push(...k.stores.map(store), ...combines)
-  if (K === R) out.push(...results, ...epilogue)
+  if (K === R) out = out.concat(inits)
+  out = out.concat(k.stores.map(store), combines)
+  if (K === R) out = out.concat(results, epilogue)
   for (let d = R - 1; d >= 0; d--) {
     out.push('}')
-    if (d === K) out.push(...results, ...epilogue)
+    if (d === K) out = out.concat(results, epilogue)
   }
   return { helpers: [...helpers].map((h) => HELPERS[h]), body: out.join('\n') }
 }

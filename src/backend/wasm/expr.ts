@@ -83,17 +83,30 @@ const children = (n: Node): readonly Node[] => {
   }
 }
 
-/** Nodes reachable from the roots, children before parents, each once. */
+/** Nodes reachable from the roots, children before parents, each once (a depth-first
+ *  post-order on an explicit stack: expressions may be thousands of nodes deep). */
 export const topoOrder = (roots: readonly Node[]): Node[] => {
   const seen = new Set<Node>()
   const out: Node[] = []
-  const visit = (n: Node): void => {
-    if (seen.has(n)) return
-    seen.add(n)
-    for (const c of children(n)) visit(c)
-    out.push(n)
+  for (const root of roots) {
+    if (seen.has(root)) continue
+    seen.add(root)
+    const stack: { readonly n: Node; next: number }[] = [{ n: root, next: 0 }]
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]
+      const cs = children(top.n)
+      if (top.next < cs.length) {
+        const c = cs[top.next++]
+        if (!seen.has(c)) {
+          seen.add(c)
+          stack.push({ n: c, next: 0 })
+        }
+        continue
+      }
+      out.push(top.n)
+      stack.pop()
+    }
   }
-  roots.forEach(visit)
   return out
 }
 
@@ -186,11 +199,10 @@ const COMPARE_REF: Readonly<Record<CompareOp, (a: number, b: number) => boolean>
 export const evalExpr = (roots: readonly Expr[], inputs: readonly number[], dtype: FloatDType): number[] => {
   const rnd = dtype === 'float32' ? Math.fround : (v: number) => v
   const memo = new Map<Node, number | boolean>()
-  const val = (n: Expr): number => go(n) as number
-  const truth = (n: Pred): boolean => go(n) as boolean
-  const go = (n: Node): number | boolean => {
-    const have = memo.get(n)
-    if (have !== undefined) return have
+  const val = (n: Expr): number => memo.get(n) as number
+  const truth = (n: Pred): boolean => memo.get(n) as boolean
+  // children first (topoOrder), so every operand's value is in memo when its parent is computed
+  for (const n of topoOrder(roots)) {
     let v: number | boolean
     switch (n._tag) {
       case 'input': v = rnd(inputs[n.index]); break
@@ -206,7 +218,6 @@ export const evalExpr = (roots: readonly Expr[], inputs: readonly number[], dtyp
       case 'not': v = !truth(n.x); break
     }
     memo.set(n, v)
-    return v
   }
   return roots.map(val)
 }
