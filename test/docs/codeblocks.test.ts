@@ -8,6 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameS
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { collect, docFiles, fences } from './blocks'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '')
 // Under node_modules, so it is ignored by git, by the project's tsconfig and by vitest's include;
@@ -33,76 +34,6 @@ const removeStaleRuns = (): void => {
   for (const d of readdirSync(BASE)) {
     if (/^\d+$/.test(d) && Number(d) !== process.pid && !alive(Number(d))) rmSync(join(BASE, d), { recursive: true, force: true })
   }
-}
-
-interface Block {
-  readonly file: string // relative to ROOT
-  readonly line: number // of the opening fence, 1-based
-  readonly code: string
-  readonly run: boolean
-  readonly vitest: boolean
-  readonly expected: string | null // the ```output block after it, if any
-  readonly module: string // file name of the generated module
-}
-
-const docFiles = (): string[] => {
-  const docs = existsSync(join(ROOT, 'docs'))
-    ? readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)
-    : []
-  return ['README.md', ...docs]
-}
-
-interface Fence {
-  readonly lang: string
-  readonly flags: readonly string[]
-  readonly line: number
-  readonly body: string
-  readonly endLine: number
-}
-
-/** Fenced code blocks (``` at the start of a line, optionally indented up to 3 spaces). */
-const fences = (text: string): Fence[] => {
-  const lines = text.split('\n')
-  const out: Fence[] = []
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^( {0,3})```([^`\s]*)\s*(.*)$/.exec(lines[i])
-    if (!open) continue
-    const indent = open[1].length
-    const body: string[] = []
-    let j = i + 1
-    while (j < lines.length && !/^ {0,3}```\s*$/.test(lines[j])) body.push(lines[j++].slice(indent))
-    if (j >= lines.length) throw new Error(`unclosed code fence at line ${i + 1}`)
-    out.push({ lang: open[2], flags: open[3].split(/\s+/).filter(Boolean), line: i + 1, body: body.join('\n'), endLine: j + 1 })
-    i = j
-  }
-  return out
-}
-
-const collect = (): Block[] => {
-  const blocks: Block[] = []
-  for (const file of docFiles()) {
-    const text = readFileSync(join(ROOT, file), 'utf8')
-    const fs = fences(text)
-    const lines = text.split('\n')
-    fs.forEach((f, k) => {
-      if (f.lang !== 'ts' && f.lang !== 'typescript') return
-      const next = fs[k + 1]
-      // an ```output block counts when only blank lines separate it from this block
-      const adjacent = next !== undefined && next.lang === 'output' && lines.slice(f.endLine, next.line - 1).every((l) => l.trim() === '')
-      const vitest = /from\s+['"]vitest['"]/.test(f.body)
-      const base = `${file.replace(/[^A-Za-z0-9]+/g, '_')}_L${f.line}`
-      blocks.push({
-        file,
-        line: f.line,
-        code: f.body,
-        run: !f.flags.includes('no-run'),
-        vitest,
-        expected: adjacent ? next.body : null,
-        module: vitest ? `${base}.test.ts` : `${base}.ts`,
-      })
-    })
-  }
-  return blocks
 }
 
 const rewriteImports = (code: string): string =>
@@ -143,7 +74,7 @@ for (const f of files) {
 writeFileSync(out, JSON.stringify(results))
 `
 
-const blocks = collect()
+const blocks = collect(ROOT)
 const runResults: Record<string, { ok: boolean; stdout: string; error?: string }> = {}
 const typeErrors = new Map<string, string[]>()
 const vitestResults = new Map<string, { status: string; messages: string[] }>()
@@ -222,7 +153,7 @@ describe('documentation code blocks', () => {
   })
 
   it('relative links between the documents point at files that exist', () => {
-    for (const file of docFiles()) {
+    for (const file of docFiles(ROOT)) {
       const text = readFileSync(join(ROOT, file), 'utf8').replace(/```[\s\S]*?```/g, '')
       for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
         const target = m[1].split('#')[0]
