@@ -15,6 +15,7 @@ import { convertElementType } from '../primitives/shape'
 import { scalar } from '../core/array'
 import { flattenArrays } from '../transforms/flat'
 import { type TreeDef, leafPaths, treedefEq, treedefStr, unflatten } from '../tree/treedef'
+import type { AnyFn, ArgsLike, Arrays } from '../tree/types'
 
 /** Trace `f` on flat avals; returns the jaxpr (consts hoisted), consts and the output tree. */
 const stage = (f: (...xs: Tracer[]) => unknown, inAvals: readonly ShapedArray[], where: string) => {
@@ -50,8 +51,9 @@ const toIndex = (x: Tracer | number | boolean, where: string): Tracer => {
   return t.dtype === 'int32' ? t : convertElementType(t, 'int32')
 }
 
-/** `switch(index, branches, ...operands)`: `branches[clamp(index, 0, n − 1)](...operands)`. */
-export const switch_ = (index: Tracer | number, branches: readonly ((...ops: any[]) => any)[], ...operands: unknown[]): any => {
+/** `switch(index, branches, ...operands)`: `branches[clamp(index, 0, n − 1)](...operands)`; every
+ *  branch returns the same structure, and the result has it with Array leaves. */
+export const switch_ = <F extends AnyFn>(index: Tracer | number, branches: readonly F[], ...operands: ArgsLike<Parameters<F>>): Arrays<ReturnType<F>> => {
   if (branches.length === 0) throw new ValueError('lax.switch: needs at least one branch')
   const idx = toIndex(index, 'lax.switch')
   const [ops, opsTree] = flattenArrays(operands, 'lax.switch operands')
@@ -80,9 +82,15 @@ export const switch_ = (index: Tracer | number, branches: readonly ((...ops: any
 }
 export { switch_ as switch }
 
-/** `cond(pred, trueFn, falseFn, ...operands)`: both branches traced once; `pred` a scalar bool. */
-export const cond = (pred: Tracer | boolean, trueFn: (...ops: any[]) => any, falseFn: (...ops: any[]) => any, ...operands: unknown[]): any =>
-  switch_(toIndex(pred, 'lax.cond'), [falseFn, trueFn], ...operands)
+/** `cond(pred, trueFn, falseFn, ...operands)`: both branches traced once; `pred` a scalar bool.
+ *  Both branches take the operands and return the same structure (checked when traced); the
+ *  result has `trueFn`'s, with Array leaves. */
+export const cond = <F extends AnyFn>(
+  pred: Tracer | boolean,
+  trueFn: F,
+  falseFn: (...ops: Parameters<F>) => unknown,
+  ...operands: ArgsLike<Parameters<F>>
+): Arrays<ReturnType<F>> => switch_<AnyFn>(toIndex(pred, 'lax.cond'), [falseFn, trueFn], ...operands)
 
 /** `whileLoop(condFn, bodyFn, init)`: while condFn(carry), carry = bodyFn(carry). Forward-differentiable. */
 export const whileLoop = <C>(condFn: (carry: C) => Tracer | boolean, bodyFn: (carry: C) => C, init: C): C => {
