@@ -43,9 +43,13 @@ const rewriteImports = (code: string): string =>
 
 const normalize = (s: string): string => s.split('\n').map((l) => l.trimEnd()).join('\n').trim()
 
+// Generous limits: tsc, the runner and the vitest child run side by side, and on a busy machine
+// each can take minutes; the limits only stop a hang.
+const CHILD_TIMEOUT = 280_000
+
 const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
   new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, maxBuffer: 64 << 20, timeout: 55_000 }, (err, stdout, stderr) => {
+    execFile(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, maxBuffer: 64 << 20, timeout: CHILD_TIMEOUT }, (err, stdout, stderr) => {
       const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1
       resolve({ code, stdout, stderr })
     })
@@ -96,7 +100,7 @@ describe('documentation code blocks', () => {
     )
     writeFileSync(
       join(WORK, 'vitest.config.ts'),
-      `import { defineConfig } from 'vitest/config'\nexport default defineConfig({ test: { include: ['*.test.ts'], exclude: [], testTimeout: 50000, server: { deps: { inline: [/leibniz-docs/] } } } })\n`,
+      `import { defineConfig } from 'vitest/config'\nexport default defineConfig({ test: { include: ['*.test.ts'], exclude: [], testTimeout: 250000, server: { deps: { inline: [/leibniz-docs/] } } } })\n`,
     )
     const bin = (p: string) => join(ROOT, 'node_modules', p)
     const hasVitestBlocks = blocks.some((b) => b.run && b.vitest)
@@ -115,7 +119,7 @@ describe('documentation code blocks', () => {
       const mod = m[1].split('/').pop() as string
       typeErrors.set(mod, [...(typeErrors.get(mod) ?? []), `line ${m[2]}: ${m[4]}`])
     }
-    if (!existsSync(join(WORK, 'results.json'))) throw new Error(`the block runner failed:\n${runner.stderr}`)
+    if (!existsSync(join(WORK, 'results.json'))) throw new Error(`the block runner failed (exit ${runner.code}):\n${runner.stderr}`)
     Object.assign(runResults, JSON.parse(readFileSync(join(WORK, 'results.json'), 'utf8')))
     if (hasVitestBlocks) {
       if (!existsSync(join(WORK, 'vitest.json'))) throw new Error(`the vitest child failed:\n${vt.stderr}\n${vt.stdout}`)
@@ -128,7 +132,7 @@ describe('documentation code blocks', () => {
         vitestResults.set(r.name.split('/').pop() as string, { status, messages: [r.message, ...failed.flatMap((a) => a.failureMessages)].filter(Boolean) })
       }
     }
-  }, 58_000)
+  }, CHILD_TIMEOUT + 20_000)
 
   it('finds the documentation and its code blocks', () => {
     expect(blocks.length).toBeGreaterThan(20)
