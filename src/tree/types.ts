@@ -17,7 +17,7 @@
 import type { ShapedArray } from '../ir/aval'
 import type { Tracer } from '../core/tracer'
 
-/** `true` when T is `any` (the one type that is assignable to `1 & T` for no reason). */
+/** `true` when T is `any`: `1 & T` is `1` or `never` for every other T, so `0` fits it only then. */
 type IsAny<T> = 0 extends 1 & T ? true : false
 
 /** `true` when T is `unknown` (an untyped tree: its transforms are untyped too). */
