@@ -14,32 +14,32 @@ import { fileURLToPath } from 'node:url'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { checkpoint, grad, jit, lax, makeJaxpr, np, vjp } from '../src'
-import type { Array } from '../src'
+import type { NDArray } from '../src'
 
 const N = 100
 const STEPS = 2_000
 const DT = 0.01
 
-const f = (W: Array, b: Array, x: Array) => np.tanh(np.matmul(W, x).add(b)).sub(x.mul(0.5))
-const rk4 = (W: Array, b: Array, x: Array): Array => {
+const f = (W: NDArray, b: NDArray, x: NDArray) => np.tanh(np.matmul(W, x).add(b)).sub(x.mul(0.5))
+const rk4 = (W: NDArray, b: NDArray, x: NDArray): NDArray => {
   const k1 = f(W, b, x)
   const k2 = f(W, b, x.add(k1.mul(DT / 2)))
   const k3 = f(W, b, x.add(k2.mul(DT / 2)))
   const k4 = f(W, b, x.add(k3.mul(DT)))
   return x.add(k1.add(k2.mul(2)).add(k3.mul(2)).add(k4).mul(DT / 6))
 }
-const loss = (remat: boolean) => (W: Array, b: Array, x0: Array): Array => {
-  const body = (x: Array, _t: null): [Array, null] => [rk4(W, b, x), null]
+const loss = (remat: boolean) => (W: NDArray, b: NDArray, x0: NDArray): NDArray => {
+  const body = (x: NDArray, _t: null): [NDArray, null] => [rk4(W, b, x), null]
   const [xT] = lax.scan(remat ? checkpoint(body) : body, x0, null, { length: STEPS })
   return np.sum(np.square(xT.sub(1)))
 }
 
 /** Deterministic inputs: W with entries ±0.1·pseudo-random, b and x0 small. */
-const inputs = (): [Array, Array, Array] => {
+const inputs = (): [NDArray, NDArray, NDArray] => {
   let s = 12345
   const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1
-  const W = np.array(globalThis.Array.from({ length: N * N }, () => 0.1 * rnd())).reshape([N, N])
-  return [W, np.array(globalThis.Array.from({ length: N }, () => 0.1 * rnd())), np.array(globalThis.Array.from({ length: N }, () => rnd()))]
+  const W = np.array(Array.from({ length: N * N }, () => 0.1 * rnd())).reshape([N, N])
+  return [W, np.array(Array.from({ length: N }, () => 0.1 * rnd())), np.array(Array.from({ length: N }, () => rnd()))]
 }
 
 const MB = (b: number) => `${(b / 2 ** 20).toFixed(1)} MB`
@@ -67,7 +67,7 @@ const child = (mode: string, remat: boolean): void => {
     const before = buffers()
     const [, pullback] = vjp(loss(remat), args)
     const held = buffers() - before
-    const g = pullback(np.array(1))[0] as Array
+    const g = pullback(np.array(1))[0] as NDArray
     result = { held, gradNorm: Math.sqrt(np.sum(np.square(g)).item() as number) }
   } else if (mode === 'jit') {
     const g = jit(grad(loss(remat)))(...args)

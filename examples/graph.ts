@@ -12,11 +12,11 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { makeJaxpr } from '../src'
-import type { Array } from '../src'
+import type { NDArray } from '../src'
 import { type GraphOptions, toDot, toMermaid } from '../src'
 
-const f = (x: Array, y: Array, z: Array) => x.add(y).mul(z)
-const args = [-2, 5, -4]
+const f = (x: NDArray, y: NDArray, z: NDArray) => x.add(y).mul(z)
+const args = [-2, 5, -4] as const
 const jaxpr = makeJaxpr(f)(...args)
 const opts: GraphOptions = {
   title: 'f(x, y, z) = (x + y)·z at x = −2, y = 5, z = −4 (inputs a, b, c)',

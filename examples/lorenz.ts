@@ -11,11 +11,11 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { checkpoint, grad, jacfwd, jit, jvp, lax, makeJaxpr, np } from '../src'
-import type { Array } from '../src'
+import type { NDArray } from '../src'
 import { svgPlots } from './lib/svg'
 
-type Params = { sigma: Array; rho: Array; beta: Array }
-type State = [Array, Array, Array]
+type Params = { sigma: NDArray; rho: NDArray; beta: NDArray }
+type State = [NDArray, NDArray, NDArray]
 
 const DT = 0.001
 const STEPS = 10_000
@@ -29,17 +29,17 @@ const step = (p: Params, [x, y, z]: State): State => [
 const start = (): State => [np.array(1), np.array(1), np.array(1)]
 
 /** The state at t = 10, as f64[3]: one staged loop, not 10,000 traced steps. */
-const finalState = (p: Params): Array => np.stack(lax.foriLoop(0, STEPS, (_i: Array, s: State) => step(p, s), start()))
+const finalState = (p: Params): NDArray => np.stack(lax.foriLoop(0, STEPS, (_i: NDArray, s: State) => step(p, s), start()))
 
 /** The same with lax.scan and a checkpointed step: reverse mode stores only each step's input. */
-const finalStateCheckpointed = (p: Params): Array => {
+const finalStateCheckpointed = (p: Params): NDArray => {
   const body = checkpoint((s: State, _x: null): [State, null] => [step(p, s), null])
   return np.stack(lax.scan(body, start(), null, { length: STEPS })[0])
 }
 
 /** Every state, f64[10000, 3] (the ys of a scan). */
-const trajectory = (p: Params): Array =>
-  lax.scan((s: State, _x: null): [State, Array] => {
+const trajectory = (p: Params): NDArray =>
+  lax.scan((s: State, _x: null): [State, NDArray] => {
     const next = step(p, s)
     return [next, np.stack(next)]
   }, start(), null, { length: STEPS })[1]
@@ -52,7 +52,7 @@ const timed = <T>(f: () => T): [T, string] => {
   return [r, `${((performance.now() - t0) / 1000).toFixed(2)} s`]
 }
 const fmt = (v: number) => (v >= 0 ? ' ' : '') + v.toExponential(9)
-const list = (x: Array) => x.tolist() as number[]
+const list = (x: NDArray) => x.tolist() as number[]
 const maxRel = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i]) / Math.abs(b[i])))
 
 console.log(`Lorenz system, σ = 10, ρ = 28, β = 8/3; Euler, dt = ${DT}, ${STEPS} steps from (1, 1, 1); float64\n`)
@@ -90,20 +90,20 @@ console.log(`\nstaged program: ${eqns(String(makeJaxpr(finalState)(params)))} eq
 
 // The whole sensitivity history ∂state(t)/∂ρ from one forward pass over the trajectory.
 const trajJvp = jit((p: Params, dp: Params) => jvp(trajectory, [p], [dp]))
-const [traj, dTraj] = trajJvp(params, { sigma: np.array(0), rho: np.array(1), beta: np.array(0) }) as [Array, Array]
+const [traj, dTraj] = trajJvp(params, { sigma: np.array(0), rho: np.array(1), beta: np.array(0) }) as [NDArray, NDArray]
 const T = traj.tolist() as number[][]
 const D = dTraj.tolist() as number[][]
 const peak = D.reduce((m, r, i) => (Math.abs(r[0]) > Math.abs(m[1]) ? [i, r[0]] : m), [0, 0])
 console.log(`\n∂x(t)/∂ρ over the trajectory (one jvp of the scan): largest |∂x/∂ρ| = ${Math.abs(peak[1]).toFixed(2)} at t = ${((peak[0] + 1) * DT).toFixed(3)}`)
 
 const every = 4
-const idx = globalThis.Array.from({ length: STEPS / every }, (_, k) => k * every)
+const idx = Array.from({ length: STEPS / every }, (_, k) => k * every)
 const times = idx.map((i) => (i + 1) * DT)
 const fdTraj = (() => {
   const trajJit = jit(trajectory)
   const up = trajJit({ ...params, rho: np.array(28 + h) }).tolist() as number[][]
   const down = trajJit({ ...params, rho: np.array(28 - h) }).tolist() as number[][]
-  return globalThis.Array.from({ length: 10 }, (_, k) => (k + 1) * 1000 - 1).map((i) => ({ x: (i + 1) * DT, y: (up[i][0] - down[i][0]) / (2 * h), color: '#d62728' }))
+  return Array.from({ length: 10 }, (_, k) => (k + 1) * 1000 - 1).map((i) => ({ x: (i + 1) * DT, y: (up[i][0] - down[i][0]) / (2 * h), color: '#d62728' }))
 })()
 const svg = svgPlots(
   [

@@ -3,9 +3,9 @@
  * interleaved spirals), with jit(valueAndGrad) over a pytree of parameters.
  */
 import { jit, nn, np, random, tree, valueAndGrad } from '../src'
-import type { Array } from '../src'
+import type { NDArray } from '../src'
 
-type Params = { w1: Array; b1: Array; w2: Array; b2: Array; w3: Array; b3: Array }
+type Params = { w1: NDArray; b1: NDArray; w2: NDArray; b2: NDArray; w3: NDArray; b3: NDArray }
 
 // Two spirals of 200 points each, labels 0 and 1 (deterministic: built from closed forms).
 const N = 200
@@ -22,7 +22,7 @@ for (let c = 0; c < 2; c++) {
 const X = np.array(xs)
 const Y = np.array(ys)
 
-const init = (key: Array, sizes: number[]): Params => {
+const init = (key: NDArray, sizes: number[]): Params => {
   const keys = random.split(key, 3)
   const layer = (k: number, n: number, m: number) => random.normal(np.take(keys, np.array([k], { dtype: 'int32' }), 0).reshape([2]), [n, m]).mul(Math.sqrt(1 / n))
   return {
@@ -32,16 +32,16 @@ const init = (key: Array, sizes: number[]): Params => {
   }
 }
 
-const logits = (p: Params, x: Array): Array => {
+const logits = (p: Params, x: NDArray): NDArray => {
   const h1 = np.tanh(np.matmul(x, p.w1).add(p.b1))
   const h2 = np.tanh(np.matmul(h1, p.w2).add(p.b2))
   return np.matmul(h2, p.w3).add(p.b3).reshape([-1])
 }
-const loss = (p: Params): Array => np.mean(nn.binaryCrossEntropyWithLogits(logits(p, X), Y))
+const loss = (p: Params): NDArray => np.mean(nn.binaryCrossEntropyWithLogits(logits(p, X), Y))
 
 const step = jit((p: Params, lr: number) => {
   const [l, g] = valueAndGrad(loss)(p)
-  return [l, tree.map((w: Array, gw: Array) => w.sub(gw.mul(lr)), p, g)] as [Array, Params]
+  return [l, tree.map((w: NDArray, gw: NDArray) => w.sub(gw.mul(lr)), p, g)] as [NDArray, Params]
 }, { staticArgnums: 1 })
 
 let params = init(random.key(0), [2, 32, 32])

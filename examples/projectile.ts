@@ -13,11 +13,11 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { grad, jacfwd, jacrev, jit, jvp, lax, np, vmap } from '../src'
-import type { Array } from '../src'
+import type { NDArray } from '../src'
 import { type Marker, type Series, svgPlots } from './lib/svg'
 
-type Params = { k: Array; theta: Array }
-interface Flight { x: Array; y: Array; vx: Array; vy: Array; landed: Array; range: Array; apex: Array }
+type Params = { k: NDArray; theta: NDArray }
+interface Flight { x: NDArray; y: NDArray; vx: NDArray; vy: NDArray; landed: NDArray; range: NDArray; apex: NDArray }
 
 const V0 = 50
 const G = 9.81
@@ -25,7 +25,7 @@ const DT = 2e-3
 const STEPS = 5_000
 
 /** Acceleration from gravity and quadratic drag: a = −k |v| v − g ŷ. */
-const accel = (k: Array, vx: Array, vy: Array): [Array, Array] => {
+const accel = (k: NDArray, vx: NDArray, vy: NDArray): [NDArray, NDArray] => {
   const speed = np.sqrt(vx.mul(vx).add(vy.mul(vy)))
   return [k.mul(speed).mul(vx).neg(), k.mul(speed).mul(vy).neg().sub(G)]
 }
@@ -65,20 +65,20 @@ const launch = (p: Params): Flight => ({
 })
 
 /** [range, apex] after a fixed 10 s (the ball has landed by then): reverse-differentiable. */
-const rangeApex = (p: Params): Array => {
-  const f = lax.foriLoop(0, STEPS, (_i: Array, s: Flight) => step(p, s), launch(p))
+const rangeApex = (p: Params): NDArray => {
+  const f = lax.foriLoop(0, STEPS, (_i: NDArray, s: Flight) => step(p, s), launch(p))
   return np.stack([f.range, f.apex])
 }
 
 /** The same, stepping only until landing: a while loop, so forward mode only (and faster). */
-const rangeApexWhile = (p: Params): Array => {
+const rangeApexWhile = (p: Params): NDArray => {
   const f = lax.whileLoop((s: Flight) => np.logicalNot(s.landed), (s: Flight) => step(p, s), launch(p))
   return np.stack([f.range, f.apex])
 }
 
 /** The path, f64[STEPS, 2] (a scan's ys), for plotting. */
 const pathJit = jit((p: Params) =>
-  lax.scan((s: Flight, _x: null): [Flight, Array] => {
+  lax.scan((s: Flight, _x: null): [Flight, NDArray] => {
     const n = step(p, s)
     return [n, np.stack([n.x, n.y])]
   }, launch(p), null, { length: STEPS })[1])
@@ -90,7 +90,7 @@ const timed = <T>(f: () => T): [T, string] => {
   const r = f()
   return [r, `${((performance.now() - t0) / 1000).toFixed(2)} s`]
 }
-const list = (x: Array) => x.tolist() as number[]
+const list = (x: NDArray) => x.tolist() as number[]
 const f6 = (v: number) => (v >= 0 ? ' ' : '') + v.toFixed(6)
 const rel = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i]) / Math.max(Math.abs(b[i]), 1e-300)))
 
@@ -130,18 +130,18 @@ console.log(`  central differences in k (h = 1e-6): R ${f6(fdK[0])}, A ${f6(fdK[
 
 // Without drag the answers are known: R = v0² sin 2θ / g, A = v0² sin² θ / 2g.
 const vac = { k: np.array(0), theta: np.array(deg(30)) }
-const [vOut, vT] = jit((p: Params, dp: Params) => jvp(rangeApexWhile, [p], [dp]))(vac, { k: np.array(0), theta: np.array(1) }) as [Array, Array]
+const [vOut, vT] = jit((p: Params, dp: Params) => jvp(rangeApexWhile, [p], [dp]))(vac, { k: np.array(0), theta: np.array(1) }) as [NDArray, NDArray]
 const s2 = Math.sin(deg(60))
 console.log(`\nno drag, θ = 30°: R = ${(list(vOut)[0]).toFixed(6)} (exact ${((V0 * V0 * s2) / G).toFixed(6)}), ` +
   `dR/dθ = ${(list(vT)[0]).toFixed(6)} (exact ${((2 * V0 * V0 * Math.cos(deg(60))) / G).toFixed(6)}), ` +
   `A = ${(list(vOut)[1]).toFixed(6)} (exact ${((V0 * V0 * 0.25) / (2 * G)).toFixed(6)})`)
 
 // vmap over launch angles: every lane flies until its own landing.
-const angles = globalThis.Array.from({ length: 15 }, (_, i) => 10 + 5 * i)
+const angles = Array.from({ length: 15 }, (_, i) => 10 + 5 * i)
 const sweepJit = jit((p: Params, dp: Params) => jvp(vmap(rangeApexWhile), [p], [dp]))
 const sweep = (k: number) => {
   const dir = { k: np.zeros([angles.length]), theta: np.ones([angles.length]) }
-  const [out, tan] = sweepJit({ k: np.full([angles.length], k), theta: np.array(angles.map(deg)) }, dir) as [Array, Array]
+  const [out, tan] = sweepJit({ k: np.full([angles.length], k), theta: np.array(angles.map(deg)) }, dir) as [NDArray, NDArray]
   return { R: (out.tolist() as number[][]).map((r) => r[0]), dR: (tan.tolist() as number[][]).map((r) => r[0]) }
 }
 const [sw, tS] = timed(() => sweep(0.002))
@@ -149,12 +149,12 @@ console.log(`\nvmap over ${angles.length} launch angles (k = 0.002), with dR/dθ
 console.log('  ' + angles.map((a, i) => `${a}°: ${sw.R[i].toFixed(1)}`).join(', '))
 
 // Newton on dR/dθ = 0, with d²R/dθ² by forward-over-forward through the while loop.
-const R = (th: Array) => np.take(rangeApexWhile({ k: params.k, theta: th }), np.array(0, { dtype: 'int32' }))
-const dR = (th: Array) => jvp(R, [th], [np.array(1)])[1] as Array
-const newtonStep = jit((th: Array) => jvp(dR, [th], [np.array(1)]))
+const R = (th: NDArray) => np.take(rangeApexWhile({ k: params.k, theta: th }), np.array(0, { dtype: 'int32' }))
+const dR = (th: NDArray) => jvp(R, [th], [np.array(1)])[1] as NDArray
+const newtonStep = jit((th: NDArray) => jvp(dR, [th], [np.array(1)]))
 let theta = deg(45)
 for (let i = 0; i < 4; i++) {
-  const [g1, g2] = newtonStep(np.array(theta)) as [Array, Array]
+  const [g1, g2] = newtonStep(np.array(theta)) as [NDArray, NDArray]
   theta -= (g1.item() as number) / (g2.item() as number)
 }
 const best = list(whileJit({ k: params.k, theta: np.array(theta) }))[0]

@@ -4,31 +4,31 @@
  */
 import fc from 'fast-check'
 import { customVjp, nn, np } from '../src'
-import type { Array } from '../src'
+import type { NDArray } from '../src'
 import { arb, checkGrads } from '../laws'
 
 // The user's model: a normalizing layer y = (x − mean) / sqrt(var + ε), scaled and summed
 // through softplus, with a hand-derived backward pass (the usual batch-norm gradient).
 const EPS = 1e-3
-const normalize = (x: Array): Array => {
+const normalize = (x: NDArray): NDArray => {
   const mu = np.mean(x)
   return x.sub(mu).div(np.sqrt(np.mean(np.square(x.sub(mu))).add(EPS)))
 }
 const makeLayer = (bug: boolean) =>
   customVjp(
     normalize,
-    (x: Array) => {
+    (x: NDArray) => {
       const y = normalize(x)
       const inv = np.divide(1, np.sqrt(np.var(x).add(EPS)))
       return [y, [y, inv]]
     },
-    ([y, inv]: [Array, Array], g: Array) => {
+    ([y, inv]: [NDArray, NDArray], g: NDArray) => {
       // dx = inv · (g − mean(g) − y · mean(g·y)); the bug forgets the mean(g) term.
       const centered = bug ? g : g.sub(np.mean(g))
       return [inv.mul(centered.sub(y.mul(np.mean(g.mul(y)))))]
     },
   )
-const model = (layer: (x: Array) => Array) => (x: Array, w: Array) => np.sum(nn.softplus(layer(x).mul(w)))
+const model = (layer: (x: NDArray) => NDArray) => (x: NDArray, w: NDArray) => np.sum(nn.softplus(layer(x).mul(w)))
 
 const args = fc.tuple(arb.array({ shape: [5], min: -2, max: 2 }), arb.array({ shape: [5], min: -1, max: 1 }))
 const good = model(makeLayer(false))
@@ -40,7 +40,7 @@ checkGrads(good, [np.array([0.3, -1.2, 0.8, 2.0, -0.4]), np.array([0.5, -0.3, 0.
 console.log('checkGrads: the hand-written gradient agrees with finite differences')
 
 // A property over random inputs: for every (x, w), reverse mode agrees with finite differences.
-const gradientIsRight = (f: (x: Array, w: Array) => Array) =>
+const gradientIsRight = (f: (x: NDArray, w: NDArray) => NDArray) =>
   fc.property(args, ([x, w]) => {
     checkGrads(f, [x, w], { order: 1, modes: ['rev'], seed: 1 })
   })

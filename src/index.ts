@@ -16,7 +16,7 @@ export * as config from './config'
 export { grad, valueAndGrad, vjp, jvp, linearize, linearTranspose, hvp } from './transforms/autodiff'
 export type { GradOptions } from './transforms/autodiff'
 export { jacfwd, jacrev, hessian } from './transforms/jacobian'
-export type { JacOptions } from './transforms/jacobian'
+export type { JacOptions, HessianOptions } from './transforms/jacobian'
 export { vmap } from './transforms/vmap'
 export type { VmapOptions, AxisSpec } from './transforms/vmap'
 export { jit, makeJaxpr, evalShape } from './transforms/jit'
@@ -25,7 +25,10 @@ export { stopGradient, customJvp, customVjp, checkpoint } from './transforms/cus
 export { toDot, toMermaid } from './graph'
 export type { GraphOptions, ValuesSpec } from './graph'
 
-export { Tracer as Array } from './core/tracer'
+// The array type. `NDArray` is the name to import in user code: `import type { NDArray }`
+// leaves the global `Array` usable. `Array` is JAX's name for the same class.
+export { Tracer as NDArray, Tracer as Array } from './core/tracer'
+export type { ArrayLike } from './core/methods'
 export { Jaxpr, ClosedJaxpr, Var, Lit } from './ir/jaxpr'
 export type { Eqn, Atom } from './ir/jaxpr'
 export type { ShapedArray, Shape } from './ir/aval'

@@ -9,6 +9,7 @@ import { type ShapedArray, avalStr, sizeOf } from '../ir/aval'
 import type { DType } from '../ir/dtypes'
 import type { ParamsMap, PrimName } from '../ir/params'
 import { ArgumentTypeError, ConcretizationError, TracerLeakError } from './errors'
+import type { ArrayMethods } from './methods'
 import { show } from './validate'
 
 export type TraceCtor = new (main: MainTrace) => Trace
@@ -36,7 +37,8 @@ export abstract class Trace {
 
 /**
  * The abstract array: everything user code sees. Arithmetic methods (`add`, `sum`, …) are
- * installed by the numpy layer; `item()` and friends need a concrete value.
+ * declared in ./methods (merged into this class below) and installed by the numpy layer;
+ * `item()` and friends need a concrete value.
  */
 export abstract class Tracer {
   abstract readonly _trace: Trace
@@ -90,6 +92,10 @@ export abstract class Tracer {
     return this.toString()
   }
 }
+
+// The method signatures, merged into the class (same module, so declaration bundlers keep them).
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface Tracer extends ArrayMethods {}
 
 // ---- the stack -------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ import { scalar } from '../core/array'
 import { checkInt32, clampInt32 } from '../primitives/util'
 import { flattenArrays } from '../transforms/flat'
 import { type TreeDef, leafPaths, treedefEq, treedefStr, unflatten } from '../tree/treedef'
+import type { AnyFn, ArgsLike, Arrays } from '../tree/types'
 
 /** Trace `f` on flat avals; returns the jaxpr (consts hoisted), consts and the output tree. */
 const stage = (f: (...xs: Tracer[]) => unknown, inAvals: readonly ShapedArray[], where: string) => {
@@ -58,8 +59,9 @@ const toIndex = (x: Tracer | number | boolean, where: string): Tracer => {
   return t.dtype === 'int32' ? t : convertElementType(t, 'int32')
 }
 
-/** `switch(index, branches, ...operands)`: `branches[clamp(index, 0, n − 1)](...operands)`. */
-export const switch_ = (index: Tracer | number, branches: readonly ((...ops: any[]) => any)[], ...operands: unknown[]): any => {
+/** `switch(index, branches, ...operands)`: `branches[clamp(index, 0, n − 1)](...operands)`; every
+ *  branch returns the same structure, and the result has it with Array leaves. */
+export const switch_ = <F extends AnyFn>(index: Tracer | number, branches: readonly F[], ...operands: ArgsLike<Parameters<F>>): Arrays<ReturnType<F>> => {
   if (!Array.isArray(branches)) throw new ArgumentTypeError(`lax.switch: branches must be a list of functions, got ${show(branches)}`)
   if (branches.length === 0) throw new ValueError('lax.switch: needs at least one branch')
   branches.forEach((b, i) => {
@@ -95,13 +97,20 @@ export { switch_ as switch }
 /**
  * `cond(pred, trueFn, falseFn, ...operands)`: both branches traced once; `pred` a scalar bool,
  * or a number / int32 scalar that counts as true when it is not 0 (so −5 is true, as in JAX).
+ * Both branches take the operands and return the same structure (checked when traced); the
+ * result has `trueFn`'s, with Array leaves.
  */
-export const cond = (pred: Tracer | boolean, trueFn: (...ops: any[]) => any, falseFn: (...ops: any[]) => any, ...operands: unknown[]): any => {
+export const cond = <F extends AnyFn>(
+  pred: Tracer | boolean | number,
+  trueFn: F,
+  falseFn: (...ops: Parameters<F>) => unknown,
+  ...operands: ArgsLike<Parameters<F>>
+): Arrays<ReturnType<F>> => {
   // as JAX: a number is `pred != 0` (no cast to int32 first: 2^32 and 0.5 are true)
-  if (typeof pred === 'number') return switch_(scalar(pred !== 0), [falseFn, trueFn], ...operands)
+  if (typeof pred === 'number') return switch_<AnyFn>(scalar(pred !== 0), [falseFn, trueFn], ...operands)
   const idx = toIndex(pred, 'lax.cond')
   const isTrue = idx === pred && idx.dtype === 'int32' ? bind('ne', [idx, scalar(0, 'int32')], {})[0] : idx
-  return switch_(isTrue, [falseFn, trueFn], ...operands)
+  return switch_<AnyFn>(isTrue, [falseFn, trueFn], ...operands)
 }
 
 /** `whileLoop(condFn, bodyFn, init)`: while condFn(carry), carry = bodyFn(carry). Forward-differentiable. */

@@ -2,95 +2,17 @@
  * NumPy layer: the Array methods, so pipelines read left to right
  * (`x.mul(w).add(b).tanh().sum()`). Every method is the `np` function of the same meaning —
  * one implementation each — installed on the Tracer prototype, so concrete arrays and
- * tracers of every transformation have exactly the same surface.
+ * tracers of every transformation have exactly the same surface. The signatures are declared
+ * in src/core/methods.ts (merged into the Tracer class); `Methods` makes this table complete.
  */
+import type { ArrayMethods } from '../core/methods'
 import { Tracer } from '../core/tracer'
-import type { DType } from '../ir/dtypes'
 import { astype } from './creation'
 import * as ew from './elementwise'
-import type { ArrayLike } from './promote'
 import * as red from './reductions'
 import * as sh from './shape'
 
-declare module '../core/tracer' {
-  interface Tracer {
-    add(y: ArrayLike): Tracer
-    sub(y: ArrayLike): Tracer
-    mul(y: ArrayLike): Tracer
-    div(y: ArrayLike): Tracer
-    pow(y: ArrayLike): Tracer
-    mod(y: ArrayLike): Tracer
-    neg(): Tracer
-    lt(y: ArrayLike): Tracer
-    le(y: ArrayLike): Tracer
-    gt(y: ArrayLike): Tracer
-    ge(y: ArrayLike): Tracer
-    eq(y: ArrayLike): Tracer
-    ne(y: ArrayLike): Tracer
-    maximum(y: ArrayLike): Tracer
-    minimum(y: ArrayLike): Tracer
-
-    exp(): Tracer
-    expm1(): Tracer
-    log(): Tracer
-    log1p(): Tracer
-    log2(): Tracer
-    log10(): Tracer
-    sqrt(): Tracer
-    rsqrt(): Tracer
-    square(): Tracer
-    reciprocal(): Tracer
-    sin(): Tracer
-    cos(): Tracer
-    tan(): Tracer
-    tanh(): Tracer
-    sinh(): Tracer
-    cosh(): Tracer
-    arcsin(): Tracer
-    arccos(): Tracer
-    arctan(): Tracer
-    abs(): Tracer
-    sign(): Tracer
-    floor(): Tracer
-    ceil(): Tracer
-    round(decimals?: number): Tracer
-    isnan(): Tracer
-    isfinite(): Tracer
-    clip(lo?: ArrayLike | null, hi?: ArrayLike | null): Tracer
-
-    sum(axis?: red.Axis, opts?: red.ReduceOpts & { dtype?: DType }): Tracer
-    prod(axis?: red.Axis, opts?: red.ReduceOpts & { dtype?: DType }): Tracer
-    mean(axis?: red.Axis, opts?: red.ReduceOpts & { dtype?: DType }): Tracer
-    max(axis?: red.Axis, opts?: red.ReduceOpts): Tracer
-    min(axis?: red.Axis, opts?: red.ReduceOpts): Tracer
-    all(axis?: red.Axis, opts?: red.ReduceOpts): Tracer
-    any(axis?: red.Axis, opts?: red.ReduceOpts): Tracer
-    var(axis?: red.Axis, opts?: red.VarOpts): Tracer
-    std(axis?: red.Axis, opts?: red.VarOpts): Tracer
-    argmax(axis?: number | null, opts?: red.ReduceOpts): Tracer
-    argmin(axis?: number | null, opts?: red.ReduceOpts): Tracer
-    logsumexp(axis?: red.Axis, opts?: red.ReduceOpts): Tracer
-    cumsum(axis?: number | null, opts?: { dtype?: DType }): Tracer
-
-    /** `x.reshape(2, 3)` or `x.reshape([2, 3])`; one entry may be −1. */
-    reshape(...shape: number[] | [readonly number[]]): Tracer
-    transpose(axes?: readonly number[] | null): Tracer
-    swapaxes(axis1: number, axis2: number): Tracer
-    /** All axes reversed (NumPy's `.T`). */
-    readonly T: Tracer
-    /** The last two axes swapped (NumPy's `.mT`). */
-    readonly mT: Tracer
-    astype(dtype: DType): Tracer
-    ravel(): Tracer
-    flatten(): Tracer
-    squeeze(axis?: number | readonly number[] | null): Tracer
-    expandDims(axis: number | readonly number[]): Tracer
-    flip(axis?: number | readonly number[] | null): Tracer
-    broadcastTo(shape: readonly number[]): Tracer
-  }
-}
-
-type Methods = { [K in keyof Tracer]?: Tracer[K] }
+type Methods = { [K in Exclude<keyof ArrayMethods, 'T' | 'mT'>]: ArrayMethods[K] }
 
 const methods: Methods & ThisType<Tracer> = {
   add(y) { return ew.add(this, y) },

@@ -12,8 +12,10 @@ import { type DType, floatOf, isFloat, promoteTypes } from '../ir/dtypes'
 import { convertElementType, broadcastInDim } from '../primitives/shape'
 import { describe, isTracerLike } from '../primitives/util'
 
-/** What an `np` function accepts as an array operand. */
-export type ArrayLike = Tracer | number | boolean
+import type * as M from '../core/methods'
+
+/** What an `np` function accepts as an array operand (an Array, a JS number or boolean). */
+export type ArrayLike = M.ArrayLike
 
 const INT32_MIN = -(2 ** 31)
 const INT32_MAX = 2 ** 31 - 1

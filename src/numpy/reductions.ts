@@ -17,14 +17,17 @@ import * as un from '../primitives/unary'
 import { normAxes, normAxis } from '../primitives/util'
 import { type DTypeOpts, astype } from './creation'
 import { isfinite, subtract, where } from './elementwise'
+import type * as M from '../core/methods'
 import { type ArrayLike, asArray, toFloat } from './promote'
 
+// Declared beside the Array methods (src/core/methods.ts); aliased here as local types so that
+// the bundled declarations list them as types of the `np` namespace.
 /** `axis` of a reduction: one axis, several, or null / undefined for all. */
-export type Axis = number | readonly number[] | null | undefined
-
-export interface ReduceOpts {
-  readonly keepdims?: boolean
-}
+export type Axis = M.Axis
+/** Options of every reduction: `keepdims` keeps the reduced axes with size 1. */
+export type ReduceOpts = M.ReduceOpts
+/** Options of `var` and `std`: `ddof`, the delta degrees of freedom. */
+export type VarOpts = M.VarOpts
 
 /** Normalized, sorted, distinct axes (AxisError for out-of-range or repeated axes). */
 export const normalizeAxes = (axis: Axis, ndim: number, op: string): number[] => {
@@ -104,11 +107,6 @@ export const mean = (x: ArrayLike, axis?: Axis, opts: ReduceOpts & DTypeOpts = {
   if (axes.length === 0) return a
   const s = keep(red.reduceSum(a, axes), a.shape, axes, opts.keepdims)
   return bin.div(s, scalar(countOf(a, axes), s.dtype, s.weakType))
-}
-
-export interface VarOpts extends ReduceOpts {
-  /** Delta degrees of freedom: the divisor is n − ddof (0: population, 1: sample). */
-  readonly ddof?: number
 }
 
 /** Σ (x − mean)² / (n − ddof), computed from centered values (two-pass, stable). */

@@ -25,6 +25,7 @@ import {
   callUser, checkSameTree, checkTangentAvals, flattenArrays, flattenFun, requireArgList, requireFloatInputs, selectArgnums, requireFunction,
 } from './flat'
 import { checkTransformOptions } from './validate'
+import type { AnyFn, ArgArrays, ArgsLike, Arrays, AuxFn, GradOf, Like, ScalarFn, TangentsLike } from '../tree/types'
 
 // ---- flat cores --------------------------------------------------------------------------
 
@@ -72,8 +73,13 @@ export const pullbackFlat = (lin: Linearized, primals: readonly Tracer[]) => (ct
 
 // ---- public ------------------------------------------------------------------------------
 
-/** `[out, tangentOut]`: push `tangents` through `f` at `primals` (forward mode). */
-export const jvp = <Out = any>(f: (...args: any[]) => Out, primals: readonly unknown[], tangents: readonly unknown[]): [Out, Out] => {
+/** `[out, tangentOut]`: push `tangents` through `f` at `primals` (forward mode). Tangents have
+ *  the structure of the primals; both results have the structure of `f`'s output. */
+export const jvp = <F extends AnyFn>(
+  f: F,
+  primals: ArgsLike<Parameters<F>>,
+  tangents: TangentsLike<Parameters<F>>,
+): [Arrays<ReturnType<F>>, Arrays<ReturnType<F>>] => {
   requireFunction(f, 'jvp')
   requireArgList(primals, 'primals', 'jvp')
   requireArgList(tangents, 'tangents', 'jvp')
@@ -87,14 +93,17 @@ export const jvp = <Out = any>(f: (...args: any[]) => Out, primals: readonly unk
 }
 
 /** `[out, fLin]`: `fLin(...tangents)` evaluates the linearization at `primals` without re-tracing `f`. */
-export const linearize = <Out = any>(f: (...args: any[]) => Out, primals: readonly unknown[]): [Out, (...tangents: unknown[]) => Out] => {
+export const linearize = <F extends AnyFn>(
+  f: F,
+  primals: ArgsLike<Parameters<F>>,
+): [Arrays<ReturnType<F>>, (...tangents: TangentsLike<Parameters<F>>) => Arrays<ReturnType<F>>] => {
   requireFunction(f, 'linearize')
   requireArgList(primals, 'primals', 'linearize')
   const [ps, inTree] = flattenArrays([...primals], 'linearize primals')
   const { flat, outTree } = flattenFun(f, inTree, 'linearize')
   const lin = linearizeFlat(flat, ps)
-  const out = unflatten<Out>(outTree(), lin.primalsOut)
-  const fLin = (...tangents: unknown[]): Out => {
+  const out = unflatten<Arrays<ReturnType<F>>>(outTree(), lin.primalsOut)
+  const fLin = (...tangents: TangentsLike<Parameters<F>>): Arrays<ReturnType<F>> => {
     const [ts, tTree] = flattenArrays(tangents, 'linearize fLin tangents')
     checkSameTree(inTree, tTree, 'fLin: tangents must have the structure of primals')
     checkTangentAvals(ps.map((p) => p.aval), ts.map((t) => t.aval), 'fLin tangents')
@@ -104,16 +113,32 @@ export const linearize = <Out = any>(f: (...args: any[]) => Out, primals: readon
   return [out, fLin]
 }
 
-export function vjp<Out = any>(f: (...args: any[]) => Out, primals: readonly unknown[]): [Out, (ct: unknown) => any[]]
-export function vjp<Out = any>(f: (...args: any[]) => Out, primals: readonly unknown[], opts: { hasAux: true }): [any, (ct: unknown) => any[], any]
-export function vjp<Out = any>(f: (...args: any[]) => Out, primals: readonly unknown[], opts: { hasAux?: boolean }): [any, (ct: unknown) => any[], any?]
-/** `[out, pullback]`: `pullback(ct)` returns one cotangent per primal (reverse mode). */
-export function vjp(f: (...args: any[]) => any, primals: readonly unknown[], opts: { hasAux?: boolean } = {}): any[] {
-  requireFunction(f, 'vjp')
+/** `[out, pullback]`: `pullback(ct)` returns one cotangent per primal (reverse mode); `ct`
+ *  has the structure of the output, each cotangent that of its primal. */
+export function vjp<F extends AnyFn>(
+  f: F,
+  primals: ArgsLike<Parameters<F>>,
+): [Arrays<ReturnType<F>>, (ct: Like<Arrays<ReturnType<F>>>) => ArgArrays<Parameters<F>>]
+/** With `hasAux`, `f` returns `[output, aux]`: `[out, pullback, aux]`, aux not differentiated. */
+export function vjp<F extends AuxFn>(
+  f: F,
+  primals: ArgsLike<Parameters<F>>,
+  opts: { readonly hasAux: true },
+): [Arrays<ReturnType<F>[0]>, (ct: Like<Arrays<ReturnType<F>[0]>>) => ArgArrays<Parameters<F>>, Arrays<ReturnType<F>[1]>]
+export function vjp(f: AnyFn, primals: readonly unknown[], opts: { readonly hasAux?: boolean } = {}): unknown[] {
   checkTransformOptions('vjp', opts, 'vjp')
+  return vjpImpl(f, primals, opts.hasAux === true)
+}
+
+/** vjp on untyped trees: `[out, pullback, aux?]`. */
+const vjpImpl = (
+  f: (...args: any[]) => unknown,
+  primals: readonly unknown[],
+  hasAux: boolean,
+): [unknown, (ct: unknown) => unknown[], unknown] => {
+  requireFunction(f, 'vjp')
   requireArgList(primals, 'primals', 'vjp')
   const [ps, inTree] = flattenArrays([...primals], 'vjp primals')
-  const hasAux = opts.hasAux === true
   let auxTree: TreeDef | undefined
   let mainTree: TreeDef | undefined
   let numMain = 0
@@ -141,15 +166,15 @@ export function vjp(f: (...args: any[]) => any, primals: readonly unknown[], opt
     numMain = outs.length
   }
   const pull = pullbackFlat(lin, ps)
-  const pullback = (ct: unknown): any[] => {
+  const pullback = (ct: unknown): unknown[] => {
     const [cts, ctTree] = flattenArrays(ct, 'vjp cotangent')
     checkSameTree(mainTree as TreeDef, ctTree, 'pullback: the cotangent must have the structure of the output')
     checkTangentAvals(outs.slice(0, numMain).map((o) => o.aval), cts.map((c) => c.aval), 'pullback cotangent')
     const allCts = [...cts, ...outs.slice(numMain).map((o) => zerosOf(o.aval))]
-    return unflatten<any[]>(inTree, pull(allCts))
+    return unflatten<unknown[]>(inTree, pull(allCts))
   }
   const main = unflatten(mainTree, outs.slice(0, numMain))
-  if (!hasAux) return [main, pullback]
+  if (!hasAux) return [main, pullback, undefined]
   outs = lin.primalsOut
   return [main, pullback, unflatten(auxTree as TreeDef, outs.slice(numMain))]
 }
@@ -172,8 +197,11 @@ export interface GradOptions {
   readonly hasAux?: boolean
 }
 
+/** The `argnums` of an options type, `undefined` when absent. */
+type ArgnumsOf<O> = O extends { readonly argnums: infer A } ? A : undefined
+
 /** `(...args) => [[value, aux?], grads]` — the shared core of grad and valueAndGrad. */
-const valueAndGradImpl = (f: (...args: any[]) => any, opts: GradOptions, where: string) => (...args: any[]) => {
+const valueAndGradImpl = (f: AnyFn, opts: GradOptions, where: string) => (...args: readonly unknown[]): [unknown, unknown] => {
   requireFunction(f, where)
   checkTransformOptions('grad', opts, where)
   const argnums = selectArgnums(opts.argnums ?? 0, args.length, where)
@@ -184,7 +212,7 @@ const valueAndGradImpl = (f: (...args: any[]) => any, opts: GradOptions, where: 
     argnums.forEach((a, k) => (full[a] = dargs[k]))
     return requireSync(callUser(f, full, where), where)
   }
-  const [out, pullback, aux] = vjp(g, diffArgs, { hasAux: opts.hasAux === true })
+  const [out, pullback, aux] = vjpImpl(g, diffArgs, opts.hasAux === true)
   const [outLeaves] = flattenArrays(out, where)
   if (outLeaves.length !== 1 || outLeaves[0].ndim !== 0 || !isFloat(outLeaves[0].dtype)) {
     const got = outLeaves.length === 1 ? avalStr(outLeaves[0].aval) : `${outLeaves.length} outputs`
@@ -199,32 +227,52 @@ const valueAndGradImpl = (f: (...args: any[]) => any, opts: GradOptions, where: 
   return [opts.hasAux ? [out, aux] : out, gOut]
 }
 
-/** The gradient of a scalar function, with the structure of `args[argnums]`. */
-export const grad =
-  (f: (...args: any[]) => any, opts: GradOptions = {}) =>
-  (...args: any[]): any => {
+/**
+ * The gradient of a scalar function, with the structure of `args[argnums]`: a pytree of
+ * Arrays keeps its keys, a JS number becomes an Array; `argnums` as a tuple gives a tuple of
+ * gradients. With `hasAux` (`f` returns `[output, aux]`): `[gradient, aux]`.
+ */
+export function grad<F extends AuxFn<Tracer | number>, const O extends GradOptions & { readonly hasAux: true }>(
+  f: F,
+  opts: O,
+): (...args: ArgsLike<Parameters<F>>) => [GradOf<Parameters<F>, ArgnumsOf<O>>, Arrays<ReturnType<F>[1]>]
+export function grad<F extends ScalarFn, const O extends GradOptions & { readonly hasAux?: false } = {}>(
+  f: F,
+  opts?: O,
+): (...args: ArgsLike<Parameters<F>>) => GradOf<Parameters<F>, ArgnumsOf<O>>
+export function grad(f: AnyFn, opts: GradOptions = {}): (...args: readonly unknown[]) => unknown {
+  return (...args) => {
     const [value, g] = valueAndGradImpl(f, opts, 'grad')(...args)
-    return opts.hasAux ? [g, (value as any[])[1]] : g
+    return opts.hasAux ? [g, (value as unknown[])[1]] : g
   }
+}
 
-/** `[value, grad]` (with hasAux: `[[value, aux], grad]`). */
-export const valueAndGrad =
-  (f: (...args: any[]) => any, opts: GradOptions = {}) =>
-  (...args: any[]): [any, any] =>
-    valueAndGradImpl(f, opts, 'valueAndGrad')(...args) as [any, any]
+/** `[value, grad]` (with hasAux: `[[value, aux], grad]`); `grad` as in {@link grad}. */
+export function valueAndGrad<F extends AuxFn<Tracer | number>, const O extends GradOptions & { readonly hasAux: true }>(
+  f: F,
+  opts: O,
+): (...args: ArgsLike<Parameters<F>>) => [[Tracer, Arrays<ReturnType<F>[1]>], GradOf<Parameters<F>, ArgnumsOf<O>>]
+export function valueAndGrad<F extends ScalarFn, const O extends GradOptions & { readonly hasAux?: false } = {}>(
+  f: F,
+  opts?: O,
+): (...args: ArgsLike<Parameters<F>>) => [Tracer, GradOf<Parameters<F>, ArgnumsOf<O>>]
+export function valueAndGrad(f: AnyFn, opts: GradOptions = {}): (...args: readonly unknown[]) => [unknown, unknown] {
+  return (...args) => valueAndGradImpl(f, opts, 'valueAndGrad')(...args)
+}
 
-/** The transpose of a linear function: `(ct) => cotangents`, one per primal. */
-export const linearTranspose = (fLinear: (...args: any[]) => any, ...primalsForShapes: unknown[]) => {
+/** The transpose of a linear function: `(ct) => cotangents`, one per primal (`ct` has the
+ *  structure of the output, each cotangent that of its primal). */
+export const linearTranspose = <F extends AnyFn>(fLinear: F, ...primalsForShapes: ArgsLike<Parameters<F>>) => {
   requireFunction(fLinear, 'linearTranspose')
   const [ps, inTree] = flattenArrays(primalsForShapes, 'linearTranspose primals')
   const { flat, outTree } = flattenFun(fLinear, inTree, 'linearTranspose')
   const closed: ClosedJaxpr<Tracer> = traceToJaxpr(flat, ps.map((p) => p.aval))
-  return (ct: unknown): any[] => {
+  return (ct: Like<Arrays<ReturnType<F>>>): ArgArrays<Parameters<F>> => {
     const [cts, ctTree] = flattenArrays(ct, 'linearTranspose cotangent')
     checkSameTree(outTree(), ctTree, 'linearTranspose: the cotangent must have the structure of the output')
     const args = closed.jaxpr.inVars.map((v) => new UndefPrimal(v.aval))
     const out = transposeLinear(() => backwardPass(closed.jaxpr, closed.consts, args, cts))
-    return unflatten<any[]>(inTree, out.map(instantiate))
+    return unflatten(inTree, out.map(instantiate))
   }
 }
 
@@ -243,9 +291,14 @@ const transposeLinear = <T>(run: () => T): T => {
   }
 }
 
-/** Hessian (w.r.t. the first argument) times `tangents`: `jvp(grad(f), primals, tangents)[1]`. */
-export const hvp = (f: (...args: any[]) => any, primals: readonly unknown[], tangents: readonly unknown[]): any => {
+/** Hessian (w.r.t. the first argument) times `tangents`: `jvp(grad(f), primals, tangents)[1]`,
+ *  with the structure of the first argument. */
+export const hvp = <F extends ScalarFn>(
+  f: F,
+  primals: ArgsLike<Parameters<F>>,
+  tangents: TangentsLike<Parameters<F>>,
+): Arrays<Parameters<F>[0]> => {
   requireArgList(primals, 'primals', 'hvp')
   requireArgList(tangents, 'tangents', 'hvp')
-  return jvp(grad(f), primals, tangents)[1]
+  return jvp(grad(f) as AnyFn, primals, tangents)[1]
 }

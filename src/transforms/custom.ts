@@ -13,9 +13,11 @@ import { traceToJaxpr } from '../interpret/stage'
 import { zerosOf } from '../primitives/util'
 import { type TreeDef, flatten, map, treedefEq, treedefStr, unflatten } from '../tree/treedef'
 import { checkTangentAvals, flattenArrays, flattenFun } from './flat'
+import type { AnyFn, Arrays, Like } from '../tree/types'
 
 /** `x` with a zero derivative (leafwise over a pytree). */
-export const stopGradient = <T>(x: T): T => map((l: unknown) => bind1('stop_gradient', [flattenArrays(l, 'stopGradient')[0][0]], {}), x)
+export const stopGradient = <T>(x: T): Arrays<T> =>
+  map((l: unknown) => bind1('stop_gradient', [flattenArrays(l, 'stopGradient')[0][0]], {}), x) as Arrays<T>
 
 const fnName = (f: Function): string => f.name || 'fn'
 
@@ -47,8 +49,14 @@ const returnedStr = (x: unknown): string =>
  * (reverse mode transposes it).
  */
 export const customJvp =
-  <F extends (...args: any[]) => any>(f: F, jvpRule: (primals: any[], tangents: any[]) => [any, any]) =>
-  (...args: Parameters<F>): ReturnType<F> => {
+  <F extends AnyFn>(
+    f: F,
+    jvpRule: (
+      primals: Arrays<Parameters<F>>,
+      tangents: Arrays<Parameters<F>>,
+    ) => readonly [Like<Arrays<ReturnType<F>>>, Like<Arrays<ReturnType<F>>>],
+  ) =>
+  (...args: Parameters<F>): Arrays<ReturnType<F>> => {
     const name = fnName(f)
     const [xs, inTree] = flattenArrays(args, `customJvp(${name}) arguments`)
     const avals = xs.map((x) => x.aval)
@@ -56,8 +64,8 @@ export const customJvp =
     const call = traceToJaxpr(flat, avals)
     const n = xs.length
     const rule = traceToJaxpr((...pt: Tracer[]) => {
-      const primals = unflatten<any[]>(inTree, pt.slice(0, n))
-      const tangents = unflatten<any[]>(inTree, pt.slice(n))
+      const primals = unflatten<Arrays<Parameters<F>>>(inTree, pt.slice(0, n))
+      const tangents = unflatten<Arrays<Parameters<F>>>(inTree, pt.slice(n))
       const r = requireSync(jvpRule(primals, tangents), `customJvp(${name}) rule`)
       if (!Array.isArray(r) || r.length !== 2) throw new TypeError(`customJvp(${name}): the rule must return [out, tangentOut]`)
       const [o, oTree] = flattenArrays(r[0], `customJvp(${name}) rule output`)
@@ -80,17 +88,21 @@ export const customJvp =
     return unflatten(outTree(), outs)
   }
 
+/** The cotangents `bwd` returns: one per argument, with its structure, or `null` for zero. */
+export type Cotangents<P extends readonly unknown[]> = { readonly [K in keyof P]: Like<Arrays<P[K]>> | null }
+
 /**
  * `f` with a user VJP: `fwd(...args) => [out, residuals]`, `bwd(residuals, ct) => cotangents`
- * (an array, one per argument; `null` for an argument means a zero cotangent).
+ * (an array, one per argument; `null` for an argument means a zero cotangent). Residuals
+ * reach `bwd` as Arrays with the structure `fwd` gave them; `ct` has the output's structure.
  */
 export const customVjp =
-  <F extends (...args: any[]) => any>(
+  <F extends AnyFn, const Res>(
     f: F,
-    fwd: (...args: Parameters<F>) => [ReturnType<F>, any],
-    bwd: (residuals: any, ct: any) => any[],
+    fwd: (...args: Parameters<F>) => readonly [Like<Arrays<ReturnType<F>>>, Res],
+    bwd: (residuals: Arrays<Res>, ct: Arrays<ReturnType<F>>) => Cotangents<Parameters<F>>,
   ) =>
-  (...args: Parameters<F>): ReturnType<F> => {
+  (...args: Parameters<F>): Arrays<ReturnType<F>> => {
     const name = fnName(f)
     const [xs, inTree] = flattenArrays(args, `customVjp(${name}) arguments`)
     const avals = xs.map((x) => x.aval)
@@ -113,9 +125,9 @@ export const customVjp =
     const resAvals: ShapedArray[] = fwdJ.jaxpr.outAvals.slice(numOut)
     const outAvals = call.jaxpr.outAvals
     const bwdJ = traceToJaxpr((...rc: Tracer[]) => {
-      const res = unflatten(resTree as TreeDef, rc.slice(0, resAvals.length))
-      const ct = unflatten(outTree(), rc.slice(resAvals.length))
-      const grads = requireSync(bwd(res, ct), `customVjp(${name}) bwd`)
+      const res = unflatten<Arrays<Res>>(resTree as TreeDef, rc.slice(0, resAvals.length))
+      const ct = unflatten<Arrays<ReturnType<F>>>(outTree(), rc.slice(resAvals.length))
+      const grads: readonly unknown[] = requireSync(bwd(res, ct), `customVjp(${name}) bwd`)
       if (!Array.isArray(grads) || grads.length !== args.length) {
         throw new TreeMismatchError(
           `customVjp(${name}): bwd must return a JS array of ${args.length} cotangent(s), one per argument of f, ` +
@@ -157,8 +169,8 @@ export const customVjp =
 
 /** `f` whose intermediates are recomputed in the backward pass instead of stored. */
 export const checkpoint =
-  <F extends (...args: any[]) => any>(f: F) =>
-  (...args: Parameters<F>): ReturnType<F> => {
+  <F extends AnyFn>(f: F) =>
+  (...args: Parameters<F>): Arrays<ReturnType<F>> => {
     const name = fnName(f)
     const [xs, inTree] = flattenArrays(args, `checkpoint(${name}) arguments`)
     const { flat, outTree } = flattenFun(f, inTree, `checkpoint(${name})`)

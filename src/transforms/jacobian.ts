@@ -14,6 +14,7 @@ import { type TreeDef, unflatten } from '../tree/treedef'
 import { linearizeFlat, pullbackFlat } from './autodiff'
 import { flattenArrays, flattenFun, requireFloatInputs, requireFunction, selectArgnums } from './flat'
 import { checkTransformOptions } from './validate'
+import type { AnyFn, ArgsLike, AuxFn, Jacobian, Selected } from '../tree/types'
 import { vmapFlatChunked } from './vmap'
 
 /** Options of `jacfwd`, `jacrev` and `hessian`. */
@@ -26,6 +27,27 @@ export interface JacOptions {
   readonly chunkSize?: number
 }
 
+/** Options of `hessian` (no `hasAux`: differentiate a function of the output only). */
+export type HessianOptions = Omit<JacOptions, 'hasAux'>
+
+/** The `argnums` of an options type, `undefined` when absent. */
+type ArgnumsOf<O> = O extends { readonly argnums: infer A } ? A : undefined
+
+/** The Jacobian of `F`'s output `Y` with respect to its selected argument(s). */
+type JacOf<F extends AnyFn, O, Y = ReturnType<F>> = Jacobian<Y, Selected<Parameters<F>, ArgnumsOf<O>>>
+
+/** The two forms of `jacfwd` and `jacrev`: plain, and with `hasAux` (`[jacobian, aux]`). */
+interface JacobianTransform {
+  <F extends AuxFn, const O extends JacOptions & { readonly hasAux: true }>(
+    f: F,
+    opts: O,
+  ): (...args: ArgsLike<Parameters<F>>) => [JacOf<F, O, ReturnType<F>[0]>, ReturnType<F>[1]]
+  <F extends AnyFn, const O extends JacOptions & { readonly hasAux?: false } = {}>(
+    f: F,
+    opts?: O,
+  ): (...args: ArgsLike<Parameters<F>>) => JacOf<F, O>
+}
+
 /** The rows [off, off + n) of an N×N identity, shaped [N, ...shape], in `like`'s dtype. */
 const basisBlock = (N: number, off: number, shape: readonly number[], like: Tracer): Tracer => {
   const n = sizeOf(shape)
@@ -36,7 +58,7 @@ const basisBlock = (N: number, off: number, shape: readonly number[], like: Trac
 }
 
 /** Split the argument list into the differentiated leaves and a function of them alone. */
-const prepare = (f: (...args: any[]) => any, args: any[], opts: JacOptions, where: string) => {
+const prepare = (f: AnyFn, args: readonly unknown[], opts: JacOptions, where: string) => {
   requireFunction(f, where)
   checkTransformOptions('jac', opts, where)
   const argnums = selectArgnums(opts.argnums ?? 0, args.length, where)
@@ -62,7 +84,7 @@ const prepare = (f: (...args: any[]) => any, args: any[], opts: JacOptions, wher
 }
 
 /** Assemble blocks[j][i] (output leaf j, input leaf i) into the output tree of input trees. */
-const assemble = (outTree: TreeDef, inTree: TreeDef, blocks: Tracer[][]): any =>
+const assemble = (outTree: TreeDef, inTree: TreeDef, blocks: Tracer[][]): unknown =>
   unflatten(outTree, blocks.map((row) => unflatten(inTree, row)))
 
 /**
@@ -71,9 +93,9 @@ const assemble = (outTree: TreeDef, inTree: TreeDef, blocks: Tracer[][]): any =>
  * of shape `out` and an input of shape `in`, the block has shape `[...out, ...in]`; pytree
  * outputs and inputs give the output's tree of input trees (JAX's layout).
  */
-export const jacfwd =
-  (f: (...args: any[]) => any, opts: JacOptions = {}) =>
-  (...args: any[]): any => {
+export const jacfwd: JacobianTransform =
+  (f: AnyFn, opts: JacOptions = {}) =>
+  (...args: readonly unknown[]): any => {
     const { xs, inTree, flat, outTree, aux } = prepare(f, args, opts, 'jacfwd')
     const sizes = xs.map((x) => x.size)
     const N = sizes.reduce((a, b) => a + b, 0)
@@ -102,9 +124,9 @@ export const jacfwd =
  * (batched). Cheaper than `jacfwd` when there are fewer outputs than inputs. Same layout as
  * `jacfwd`: shape `[...out, ...in]` per (output leaf, input leaf).
  */
-export const jacrev =
-  (f: (...args: any[]) => any, opts: JacOptions = {}) =>
-  (...args: any[]): any => {
+export const jacrev: JacobianTransform =
+  (f: AnyFn, opts: JacOptions = {}) =>
+  (...args: readonly unknown[]): any => {
     const { xs, inTree, flat, outTree, aux } = prepare(f, args, opts, 'jacrev')
     const lin = linearizeFlat(flat, xs)
     const outs = lin.primalsOut
@@ -130,7 +152,16 @@ export const jacrev =
     return opts.hasAux ? [jac, aux()] : jac
   }
 
-/** The Hessian: `jacfwd(jacrev(f))`, shape `out.shape ++ in.shape ++ in.shape`. */
-export const hessian = (f: (...args: any[]) => any, opts: JacOptions = {}) =>
-  jacfwd(jacrev(f, { argnums: opts.argnums, chunkSize: opts.chunkSize }), { argnums: opts.argnums, chunkSize: opts.chunkSize })
+/**
+ * The Hessian: `jacfwd(jacrev(f))`, shape `out.shape ++ in.shape ++ in.shape` per block; for
+ * pytrees, the output's tree of the input's tree of the input's tree.
+ */
+export const hessian = <F extends AnyFn, const O extends HessianOptions = {}>(
+  f: F,
+  opts?: O,
+): ((...args: ArgsLike<Parameters<F>>) => Jacobian<JacOf<F, O>, Selected<Parameters<F>, ArgnumsOf<O>>>) => {
+  const o: HessianOptions = opts ?? {}
+  const inner = { argnums: o.argnums, chunkSize: o.chunkSize }
+  return jacfwd(jacrev(f, inner) as AnyFn, inner) as AnyFn
+}
 

@@ -16,6 +16,7 @@ import { type TreeDef, treedefKey, unflatten } from '../tree/treedef'
 import { flattenArrays, flattenFun, requireFunction } from './flat'
 import { staticKey } from './statickey'
 import { checkTransformOptions, withStaticHint } from './validate'
+import type { AnyFn, ArgsLike, Arrays, Shapes } from '../tree/types'
 
 /** Options of `jit`. */
 export interface JitOptions {
@@ -44,9 +45,10 @@ interface Compiled {
 }
 
 /** A jitted function: callable as `f`, plus how often it has been traced. */
-export interface JitFunction<F extends (...args: any[]) => any> {
-  /** Calls `f`'s compiled form (tracing it first if this input signature is new). */
-  (...args: Parameters<F>): ReturnType<F>
+export interface JitFunction<F extends AnyFn> {
+  /** Calls `f`'s compiled form (tracing it first if this input signature is new); every
+   *  leaf of the result is an Array. */
+  (...args: Parameters<F>): Arrays<ReturnType<F>>
   /** How many times the function has been traced (a new signature traces again). */
   readonly traceCount: number
 }
@@ -59,7 +61,7 @@ export interface JitFunction<F extends (...args: any[]) => any> {
  * their values (`item()`, `Number(x)`, `x > 0`) throws a `ConcretizationError`, so pass
  * configuration (step counts, flags, shapes) as static arguments.
  */
-export const jit = <F extends (...args: any[]) => any>(f: F, opts: JitOptions = {}): JitFunction<F> => {
+export const jit = <F extends AnyFn>(f: F, opts: JitOptions = {}): JitFunction<F> => {
   requireFunction(f, 'jit')
   checkTransformOptions('jit', opts, 'jit')
   const statics = new Set(typeof opts.staticArgnums === 'number' ? [opts.staticArgnums] : (opts.staticArgnums ?? []))
@@ -102,8 +104,8 @@ export const jit = <F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
 
 /** `makeJaxpr(f)(...args)`: the jaxpr of `f` at these argument shapes; `String(j)` prints it. */
 export const makeJaxpr =
-  (f: (...args: any[]) => any) =>
-  (...args: any[]): ClosedJaxpr<Tracer> => {
+  <F extends AnyFn>(f: F) =>
+  (...args: ArgsLike<Parameters<F>>): ClosedJaxpr<Tracer> => {
     requireFunction(f, 'makeJaxpr')
     const [flat, inTree] = flattenArrays(args, 'makeJaxpr arguments')
     const { flat: ff } = flattenFun(f, inTree, 'makeJaxpr')
@@ -112,11 +114,11 @@ export const makeJaxpr =
 
 /** `evalShape(f)(...args)`: the output shapes and dtypes (a tree of avals), nothing computed. */
 export const evalShape =
-  (f: (...args: any[]) => any) =>
-  (...args: any[]): any => {
+  <F extends AnyFn>(f: F) =>
+  (...args: ArgsLike<Parameters<F>>): Shapes<ReturnType<F>> => {
     requireFunction(f, 'evalShape')
     const [flat, inTree] = flattenArrays(args, 'evalShape arguments')
     const { flat: ff, outTree } = flattenFun(f, inTree, 'evalShape')
     const closed = traceToJaxpr(ff, flat.map((x) => x.aval))
-    return unflatten<ShapedArray>(outTree(), closed.jaxpr.outAvals)
+    return unflatten(outTree(), closed.jaxpr.outAvals)
   }

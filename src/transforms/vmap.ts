@@ -11,6 +11,7 @@ import { bind1 } from '../core/tracer'
 import { broadcastPrefix, flatten, unflatten } from '../tree/treedef'
 import { flattenArrays, flattenFun, requireFunction } from './flat'
 import { checkTransformOptions } from './validate'
+import type { AnyFn, Arrays } from '../tree/types'
 
 /**
  * Where the batch axis is: an axis number (negative counts from the end), `null` for "not
@@ -120,8 +121,8 @@ export const vmapFlatChunked = (
  * e.g. `vmap(grad(loss), { inAxes: [null, 0, 0] })` for per-example gradients.
  */
 export const vmap =
-  <F extends (...args: any[]) => any>(f: F, opts: VmapOptions = {}) =>
-  (...args: Parameters<F>): ReturnType<F> => {
+  <F extends AnyFn>(f: F, opts: VmapOptions = {}) =>
+  (...args: Parameters<F>): Arrays<ReturnType<F>> => {
     requireFunction(f, 'vmap')
     checkTransformOptions('vmap', opts, 'vmap')
     const [flat, inTree] = flattenArrays(args, 'vmap arguments')

@@ -4,6 +4,7 @@
  * visited in sorted order, so `{ b, a }` and `{ a, b }` have the same structure.
  */
 import { TreeMismatchError, ValueError } from '../core/errors'
+import type { LeafOf, MapLeaves } from './types'
 
 export type TreeDef =
   | { readonly kind: 'leaf' }
@@ -136,11 +137,19 @@ export const treedefKey = (d: TreeDef): string => {
   }
 }
 
-export const leaves = <T = unknown>(tree: unknown): T[] => flatten<T>(tree)[0]
+/** The leaves of `tree`, in flattening order (object keys sorted). */
+export const leaves = <T>(tree: T): LeafOf<T>[] => flatten<LeafOf<T>>(tree)[0]
 export const structure = (tree: unknown): TreeDef => flatten(tree)[1]
 
-/** `map(f, tree, ...rest)`: apply `f` leafwise; every tree in `rest` must have `tree`'s structure. */
-export const map = <R = unknown>(f: (x: any, ...rest: any[]) => R, tree: unknown, ...rest: unknown[]): any => {
+/**
+ * `map(f, tree, ...rest)`: apply `f` leafwise; every tree in `rest` must have `tree`'s
+ * structure. The result is `tree` with each leaf replaced by what `f` returned for it.
+ */
+export const map = <T, R, Rest extends readonly unknown[] = []>(
+  f: (x: NoInfer<LeafOf<T>>, ...rest: { [K in keyof Rest]: NoInfer<LeafOf<Rest[K]>> }) => R,
+  tree: T,
+  ...rest: Rest
+): MapLeaves<T, R> => {
   const [ls, def] = flatten(tree)
   const others = rest.map((r, k) => {
     const [rl, rd] = flatten(r)
@@ -149,7 +158,8 @@ export const map = <R = unknown>(f: (x: any, ...rest: any[]) => R, tree: unknown
     }
     return rl
   })
-  return unflatten(def, ls.map((x, i) => f(x, ...others.map((o) => o[i]))))
+  const g = f as (x: unknown, ...rest: unknown[]) => R
+  return unflatten(def, ls.map((x, i) => g(x, ...others.map((o) => o[i]))))
 }
 
 /**

@@ -23,6 +23,7 @@ describe('grad requires a scalar float output', () => {
     expect(() => grad(f)(np.array([1, 2, 3]))).toThrow(/scalar/)
     expect(() => grad(f)(np.array([1, 2, 3]))).toThrow(/f64\[3\]/)
     expect(() => grad((x: Arr) => x.reshape([1, 1]))(np.array(2))).toThrow(/f64\[1,1\]/)
+    // @ts-expect-error -- a non-scalar output is rejected by the types too; the run-time check is tested here
     expect(() => valueAndGrad((x: Arr) => [x, x])(np.array(2))).toThrow(/2 outputs/)
   })
   it('an integer output throws too (no silent zero gradient)', () => {

@@ -39,7 +39,7 @@ export const stackTrees = (ts: readonly unknown[]): unknown => tree.map((...ls: 
 
 /** A nonlinear scalar loss over every leaf of an output pytree: Σ sum(w ⊙ sin(leaf)) + Σ sum(leaf²)/10. */
 export const lossOf = (out: unknown): Arr => {
-  const ls = tree.leaves<Arr>(out)
+  const ls: Arr[] = tree.leaves(out)
   let acc: Arr = np.array(0)
   ls.forEach((l, k) => {
     const w = np.arange(l.size).reshape([...l.shape]).mul(0.37 * (k + 1)).add(0.5)

@@ -71,6 +71,7 @@ describe('branches', () => {
     expectThrows(() => lax.switch(np.array([0, 1], { dtype: 'int32' }), [(a: Arr) => a], x), ShapeError, /scalar/, /i32\[2\]/)
     expectThrows(() => lax.cond(np.array(1.0), (a: Arr) => a, (a: Arr) => a, x), DTypeError, /bool or int32/, /f64\[\]/)
     expectThrows(() => lax.whileLoop((c: Arr) => c.lt(3), (c: Arr) => c.add(1), np.zeros([2])), DTypeError, /scalar bool/, /bool\[2\]/)
+    // @ts-expect-error -- no branch to infer the operands from; the run-time check is tested here
     expect(() => lax.switch(0, [], x)).toThrow(ValueError)
   })
 })

@@ -16,7 +16,7 @@ const refScan = <C, X, Y>(f: (c: C, x: X) => [C, Y], init: C, xs: X, n: number, 
   const ys: Y[] = new Array(n)
   for (let t = 0; t < n; t++) {
     const i = reverse ? n - 1 - t : t
-    const [c2, y] = f(c, (xs === null ? null : tree.map((l: Arr) => row(l, i), xs)) as X)
+    const [c2, y] = f(c, (xs === null ? null : tree.map((l: Arr) => row(l, i), xs as unknown)) as X)
     c = c2
     ys[i] = y
   }

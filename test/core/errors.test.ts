@@ -74,7 +74,7 @@ describe('errors a newcomer hits first', () => {
     expect(() => np.ones([2]).add(undefined as never)).toThrow(/add: expected an Array or a JS number, got undefined\./)
   })
   it('a transformation given something other than a function says how to call it', () => {
-    expect(() => grad(3 as never)(np.ones([2]))).toThrow(/grad: expected a function as the first argument, got number 3\. Usage: grad\(f\)/)
+    expect(() => grad(3 as unknown as (x: Array) => Array)(np.ones([2]))).toThrow(/grad: expected a function as the first argument, got number 3\. Usage: grad\(f\)/)
     expect(() => vmap({} as unknown as (x: Array) => Array)(np.ones([2]))).toThrow(/vmap: expected a function/)
     expect(() => jit('f' as never)).toThrow(/jit: expected a function/)
   })

@@ -8,6 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameS
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { collect, docFiles, fences } from './blocks'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '')
 // Under node_modules, so it is ignored by git, by the project's tsconfig and by vitest's include;
@@ -35,76 +36,6 @@ const removeStaleRuns = (): void => {
   }
 }
 
-interface Block {
-  readonly file: string // relative to ROOT
-  readonly line: number // of the opening fence, 1-based
-  readonly code: string
-  readonly run: boolean
-  readonly vitest: boolean
-  readonly expected: string | null // the ```output block after it, if any
-  readonly module: string // file name of the generated module
-}
-
-const docFiles = (): string[] => {
-  const docs = existsSync(join(ROOT, 'docs'))
-    ? readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)
-    : []
-  return ['README.md', ...docs]
-}
-
-interface Fence {
-  readonly lang: string
-  readonly flags: readonly string[]
-  readonly line: number
-  readonly body: string
-  readonly endLine: number
-}
-
-/** Fenced code blocks (``` at the start of a line, optionally indented up to 3 spaces). */
-const fences = (text: string): Fence[] => {
-  const lines = text.split('\n')
-  const out: Fence[] = []
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^( {0,3})```([^`\s]*)\s*(.*)$/.exec(lines[i])
-    if (!open) continue
-    const indent = open[1].length
-    const body: string[] = []
-    let j = i + 1
-    while (j < lines.length && !/^ {0,3}```\s*$/.test(lines[j])) body.push(lines[j++].slice(indent))
-    if (j >= lines.length) throw new Error(`unclosed code fence at line ${i + 1}`)
-    out.push({ lang: open[2], flags: open[3].split(/\s+/).filter(Boolean), line: i + 1, body: body.join('\n'), endLine: j + 1 })
-    i = j
-  }
-  return out
-}
-
-const collect = (): Block[] => {
-  const blocks: Block[] = []
-  for (const file of docFiles()) {
-    const text = readFileSync(join(ROOT, file), 'utf8')
-    const fs = fences(text)
-    const lines = text.split('\n')
-    fs.forEach((f, k) => {
-      if (f.lang !== 'ts' && f.lang !== 'typescript') return
-      const next = fs[k + 1]
-      // an ```output block counts when only blank lines separate it from this block
-      const adjacent = next !== undefined && next.lang === 'output' && lines.slice(f.endLine, next.line - 1).every((l) => l.trim() === '')
-      const vitest = /from\s+['"]vitest['"]/.test(f.body)
-      const base = `${file.replace(/[^A-Za-z0-9]+/g, '_')}_L${f.line}`
-      blocks.push({
-        file,
-        line: f.line,
-        code: f.body,
-        run: !f.flags.includes('no-run'),
-        vitest,
-        expected: adjacent ? next.body : null,
-        module: vitest ? `${base}.test.ts` : `${base}.ts`,
-      })
-    })
-  }
-  return blocks
-}
-
 const rewriteImports = (code: string): string =>
   code
     .replace(/(from\s+|import\s+)(['"])leibniz\/laws\2/g, `$1$2${ROOT}/laws/index$2`)
@@ -112,9 +43,13 @@ const rewriteImports = (code: string): string =>
 
 const normalize = (s: string): string => s.split('\n').map((l) => l.trimEnd()).join('\n').trim()
 
+// Generous limits: tsc, the runner and the vitest child run side by side, and on a busy machine
+// each can take minutes; the limits only stop a hang.
+const CHILD_TIMEOUT = 280_000
+
 const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
   new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, maxBuffer: 64 << 20, timeout: 55_000 }, (err, stdout, stderr) => {
+    execFile(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, maxBuffer: 64 << 20, timeout: CHILD_TIMEOUT }, (err, stdout, stderr) => {
       const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1
       resolve({ code, stdout, stderr })
     })
@@ -143,7 +78,7 @@ for (const f of files) {
 writeFileSync(out, JSON.stringify(results))
 `
 
-const blocks = collect()
+const blocks = collect(ROOT)
 const runResults: Record<string, { ok: boolean; stdout: string; error?: string }> = {}
 const typeErrors = new Map<string, string[]>()
 const vitestResults = new Map<string, { status: string; messages: string[] }>()
@@ -165,7 +100,7 @@ describe('documentation code blocks', () => {
     )
     writeFileSync(
       join(WORK, 'vitest.config.ts'),
-      `import { defineConfig } from 'vitest/config'\nexport default defineConfig({ test: { include: ['*.test.ts'], exclude: [], testTimeout: 50000, server: { deps: { inline: [/leibniz-docs/] } } } })\n`,
+      `import { defineConfig } from 'vitest/config'\nexport default defineConfig({ test: { include: ['*.test.ts'], exclude: [], testTimeout: 250000, server: { deps: { inline: [/leibniz-docs/] } } } })\n`,
     )
     const bin = (p: string) => join(ROOT, 'node_modules', p)
     const hasVitestBlocks = blocks.some((b) => b.run && b.vitest)
@@ -184,7 +119,7 @@ describe('documentation code blocks', () => {
       const mod = m[1].split('/').pop() as string
       typeErrors.set(mod, [...(typeErrors.get(mod) ?? []), `line ${m[2]}: ${m[4]}`])
     }
-    if (!existsSync(join(WORK, 'results.json'))) throw new Error(`the block runner failed:\n${runner.stderr}`)
+    if (!existsSync(join(WORK, 'results.json'))) throw new Error(`the block runner failed (exit ${runner.code}):\n${runner.stderr}`)
     Object.assign(runResults, JSON.parse(readFileSync(join(WORK, 'results.json'), 'utf8')))
     if (hasVitestBlocks) {
       if (!existsSync(join(WORK, 'vitest.json'))) throw new Error(`the vitest child failed:\n${vt.stderr}\n${vt.stdout}`)
@@ -197,7 +132,7 @@ describe('documentation code blocks', () => {
         vitestResults.set(r.name.split('/').pop() as string, { status, messages: [r.message, ...failed.flatMap((a) => a.failureMessages)].filter(Boolean) })
       }
     }
-  }, 58_000)
+  }, CHILD_TIMEOUT + 20_000)
 
   it('finds the documentation and its code blocks', () => {
     expect(blocks.length).toBeGreaterThan(20)
@@ -222,7 +157,7 @@ describe('documentation code blocks', () => {
   })
 
   it('relative links between the documents point at files that exist', () => {
-    for (const file of docFiles()) {
+    for (const file of docFiles(ROOT)) {
       const text = readFileSync(join(ROOT, file), 'utf8').replace(/```[\s\S]*?```/g, '')
       for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
         const target = m[1].split('#')[0]

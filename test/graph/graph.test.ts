@@ -246,7 +246,7 @@ describe('sub-jaxprs as clusters', () => {
     const k = checkpoint((z: Array) => z.exp())(a)
     return k.sum().add(c).add(w).add(inner(x).sum())
   }
-  const args = [np.array([1, 2]), np.array([3, 4])]
+  const args = [np.array([1, 2]), np.array([3, 4])] as const
   const j = makeJaxpr(f)(...args)
 
   it.each(both(j))('%s: one cluster per sub-jaxpr, hung off its equation by a dashed edge', (_, g) => {

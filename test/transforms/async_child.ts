@@ -1,3 +1,5 @@
+// @ts-nocheck -- on purpose: this script passes async functions, which the published types
+// reject, to show what a JavaScript caller (no type checker) gets at run time.
 // Run by async.test.ts in a child process: each transformation gets an async function whose
 // body uses its tracers after an await. The process must catch one AsyncFunctionError per
 // case and then stay alive (no unhandled rejection from the orphaned promises).
