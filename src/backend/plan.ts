@@ -233,7 +233,6 @@ export const planJaxpr = (jaxpr: Jaxpr): Plan => {
     if (round < 50) shared.filter((v) => !inner.has(v)).forEach((v) => grow.add(v))
     const before = M.size
     grow.forEach((v) => M.add(v))
-    if (process.env.PLANDBG) console.log("round", round, M.size, steps.length)
     if (M.size === before) return { jaxpr, steps, M, ctx, probes }
   }
 }
