@@ -10,7 +10,8 @@
  *   (logistic 2), float32 matmuls there accumulate in float32 (k·u·Σ|aᵢbᵢ|). The budget adds
  *   each equation's bound (in units of u = 2⁻⁵³ or 2⁻²⁴) — loop bodies times their trip count
  *   — and allows it AMPLIFY times over, relative to the largest magnitude of the output (errors
- *   of large intermediates survive cancellation as absolute errors).
+ *   of large intermediates survive cancellation as absolute errors), plus as many units of the
+ *   smallest normal number (ulp bounds do not hold for subnormal results).
  */
 import { type Jaxpr } from '../../src/ir/jaxpr'
 import type { TypedArray } from '../../src/ir/dtypes'
@@ -89,7 +90,9 @@ export const compare = (got: TypedArray, want: TypedArray, policy: Policy, dtype
   if (got.length !== want.length) return `lengths differ: ${got.length} vs ${want.length}`
   let scale = 0
   for (let i = 0; i < want.length; i++) if (Number.isFinite(want[i])) scale = Math.max(scale, Math.abs(want[i]))
-  const tol = policy.kind === 'bitwise' ? 0 : AMPLIFY * policy.ulps * unitRoundoff(dtype) * scale
+  // ulp bounds hold in the normal range; below it (subnormals) errors are absolute
+  const tiny = dtype === 'float64' ? 2 ** -1022 : 2 ** -126
+  const tol = policy.kind === 'bitwise' ? 0 : AMPLIFY * policy.ulps * (unitRoundoff(dtype) * scale + tiny)
   for (let i = 0; i < got.length; i++) {
     const a = got[i]
     const b = want[i]
