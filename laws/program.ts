@@ -120,8 +120,9 @@ const OPS: Readonly<Record<string, OpSpec>> = {
 }
 
 /**
- * Opt-in steps. Control flow: both branches of `cond` are smooth (the switch is on the sign of
- * a sum, crossed with probability ~0 by a finite-difference step); `scan` runs along the first
+ * Opt-in steps. Control flow: both branches of `cond` are smooth (it switches where the mean
+ * of an operand crosses −0.25, 0.05 or 0.35 — away from 0 and the range's ends, where shrunk
+ * inputs sit — so a finite-difference step rarely crosses it); `scan` runs along the first
  * axis; `fori_loop` has a static trip count (reverse-differentiable); `while_loop` is
  * forward-differentiable only. Integer steps compute in int32 (floor, floor division, remainder,
  * integer sums) and convert back, so they are piecewise constant (not smooth).
@@ -129,7 +130,7 @@ const OPS: Readonly<Record<string, OpSpec>> = {
 const EXTRA: Readonly<Record<string, OpSpec & { readonly group: 'control' | 'integer' }>> = {
   cond: {
     arity: 2, smooth: true, group: 'control',
-    apply: ([a, b], _s, k) => lax.cond(np.sum(b).gt(0.25 * (k % 3) - 0.25), (x: Array, y: Array) => np.sin(x).mul(y), (x: Array, y: Array) => np.tanh(x.add(y)), a, b),
+    apply: ([a, b], _s, k) => lax.cond(np.mean(b).gt(0.3 * (k % 3) - 0.25), (x: Array, y: Array) => np.sin(x).mul(y), (x: Array, y: Array) => np.tanh(x.add(y)), a, b),
   },
   scan: {
     arity: 2, smooth: true, group: 'control',

@@ -93,7 +93,10 @@ export const fuzz = async (opts: FuzzOptions): Promise<FuzzResult> => {
       // Once a case fails, shrinking runs only the check that failed, until the deadline.
       let focus: Focus | undefined
       let failedAt: number | undefined
+      // a replay checks the one case the path points at, not the shrink candidates after it
+      let calls = 0
       const prop = fc.asyncProperty(fuzzCase(opts), async (c) => {
+        if (opts.path !== undefined && calls++ > 0) return
         if (failedAt !== undefined && Date.now() - failedAt > (opts.shrinkMs ?? 60_000)) return
         try {
           await checkCase(c, opts.routes, focus)
@@ -119,7 +122,7 @@ export const fuzz = async (opts: FuzzOptions): Promise<FuzzResult> => {
         return { clean: clean + Math.max(0, details.numRuns - 1), batches, failure: { seed, path, case: c, error, report: report(seed, path, c, error, extra) } }
       }
       if (details.failed) throw new Error(`fuzz: fast-check failed without a counterexample: ${String(details.errorInstance)}`)
-      clean += details.numRuns
+      clean += opts.path !== undefined ? 1 : details.numRuns
       opts.log?.(`batch seed ${seed}: ${details.numRuns} cases clean (${clean} in all, ${((Date.now() - start) / 1000).toFixed(0)} s)`)
     }
     return { clean, batches, failure: null }
