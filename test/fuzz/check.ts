@@ -122,7 +122,9 @@ export const checkDerivatives = async (c: FuzzCase): Promise<void> => {
   const v = randomLike(p.args, rng) as Arr[]
   const [y, t] = jvp(p.fn, p.args, v)
   const tv = (t as Arr).toTypedArray()
-  if (c.dtype === 'float64' && c.smooth) {
+  // A cond switches where a mean crosses a threshold; shrinking walks a failure towards that
+  // kink, where central differences straddle it. Its branches are checked by the other cases.
+  if (c.dtype === 'float64' && c.smooth && !p.ops.includes('cond')) {
     const at = (h: number) => (p.fn(...p.args.map((x, i) => x.add(v[i].mul(h)))) as Arr).toTypedArray()
     const [p1, m1, p2, m2] = [at(FD_STEP), at(-FD_STEP), at(2 * FD_STEP), at(-2 * FD_STEP)]
     const u = 2 ** -53
