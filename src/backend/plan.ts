@@ -111,8 +111,12 @@ export const expandRoot = (reg: Region, r: Root): number => {
   const b = reg.value(y, rhs)
   const prod = reg.node({ k: 'op', op: 'mul', args: [a, b], dtype: g.acc, attr: 0 })
   if (g.nContract > 0) return prod
-  // no contraction: the impl's 0 + x·y (so −0 products become 0, as its accumulator does)
-  return reg.node({ k: 'op', op: 'add', args: [reg.node({ k: 'lit', value: 0, dtype: g.acc }), prod], dtype: g.acc, attr: 0 })
+  // no contraction: the impl's 0 + x·y (so −0 products become 0, as its accumulator does),
+  // rounded to the result dtype here: later ops of the same kernel read this node, and must
+  // see the float32 value the impl stores, not the double product.
+  const sum = reg.node({ k: 'op', op: 'add', args: [reg.node({ k: 'lit', value: 0, dtype: g.acc }), prod], dtype: g.acc, attr: 0 })
+  const out = r.eqn.outVars[0].aval.dtype
+  return out === g.acc ? sum : reg.node({ k: 'op', op: 'cast', args: [sum], dtype: out, attr: 0 })
 }
 
 /**

@@ -89,7 +89,7 @@ describe('kernel plans', () => {
     }
     const p = programOf(vmap(grad(loss), { inAxes: [null, 0, 0] }), np.array(new Float32Array(100)), np.zeros([256, 100], { dtype: 'float32' }), np.zeros([256], { dtype: 'float32' }))
     expect(describeProgram(p, { source: true })).toMatchInlineSnapshot(`
-      "0: loop [256, 100], sum over the last 1 loop(s), 0 store(s), then 1 epilogue store(s), 26 nodes (input0, input1, input2) → (temp3, output4)
+      "0: loop [256, 100], sum over the last 1 loop(s), 0 store(s), then 1 epilogue store(s), 27 nodes (input0, input1, input2) → (temp3, output4)
       -- kernel 0
       "use strict";
       return function (a0, a1, a2, o0, o1) {
@@ -124,7 +124,8 @@ describe('kernel plans', () => {
       const t1 = a1[q1_1 + i1];
       const t23 = (t22 * t1);
       const t25 = (0 + t23);
-      o1[q1_1 + i1] = t25;
+      const t26 = Math.fround(t25);
+      o1[q1_1 + i1] = t26;
       }
       }
       };"

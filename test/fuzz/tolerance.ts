@@ -1,0 +1,105 @@
+/**
+ * Differential fuzzer: how closely each route must agree with the reference, from the
+ * documented guarantees (docs/performance.md, "Results: how they relate to plain evaluation").
+ *
+ * - bit for bit (up to the sign of a zero): the reference interpreter under jit, and generated JavaScript (wasm off) for
+ *   float64 and float32 alike; the WebAssembly routes for float64 programs without sums (maps
+ *   and products are correctly rounded, as in JavaScript); threads against one thread.
+ * - an error budget otherwise: float64 sums in WebAssembly are reassociated (error
+ *   ≤ (256 + n/1024 + 2)·u·Σ|xᵢ|), float32 transcendentals in WebAssembly are within 1 ulp
+ *   (logistic 2), float32 matmuls there accumulate in float32 (k·u·Σ|aᵢbᵢ|). The budget adds
+ *   each equation's bound (in units of u = 2⁻⁵³ or 2⁻²⁴) — loop bodies times their trip count
+ *   — and allows it AMPLIFY times over, relative to the largest magnitude of the output (errors
+ *   of large intermediates survive cancellation as absolute errors), plus as many units of the
+ *   smallest normal number (ulp bounds do not hold for subnormal results).
+ */
+import { type Jaxpr } from '../../src/ir/jaxpr'
+import type { TypedArray } from '../../src/ir/dtypes'
+import type { Route } from './routes'
+
+export type Policy = { readonly kind: 'bitwise' } | { readonly kind: 'budget'; readonly ulps: number }
+
+/** How far the error of one op may be propagated by the ops after it (the programs' ops
+ *  have derivatives of modest size on their domains). */
+export const AMPLIFY = 8
+
+export interface Budget {
+  /** Sum of the per-equation error bounds, in units of the dtype's u. */
+  readonly ulps: number
+  /** Whether a sum may be reassociated (reduce_sum), which makes float64 WebAssembly inexact. */
+  readonly sums: boolean
+}
+
+const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1)
+
+const isJaxpr = (v: unknown): v is Jaxpr => typeof v === 'object' && v !== null && 'eqns' in v && 'inVars' in v
+const subJaxprs = (params: unknown): Jaxpr[] => {
+  const out: Jaxpr[] = []
+  for (const v of Object.values(params as Record<string, unknown>)) {
+    if (isJaxpr(v)) out.push(v)
+    else if (isJaxpr((v as { jaxpr?: unknown } | null)?.jaxpr)) out.push((v as { jaxpr: Jaxpr }).jaxpr)
+    else if (Array.isArray(v)) for (const w of v) if (isJaxpr(w)) out.push(w)
+      else if (isJaxpr((w as { jaxpr?: unknown } | null)?.jaxpr)) out.push((w as { jaxpr: Jaxpr }).jaxpr)
+  }
+  return out
+}
+
+/** Loops in fuzzed programs run at most 3 times; `while` has no static count. */
+const WHILE_TRIPS = 4
+
+/** The error budget of a jaxpr; see the module comment. */
+export const errorBudget = (j: Jaxpr): Budget => {
+  let ulps = 0
+  let sums = false
+  for (const e of j.eqns) {
+    const subs = subJaxprs(e.params)
+    if (subs.length > 0) {
+      const trips = e.prim === 'scan' ? (e.params as { length: number }).length : e.prim === 'while' ? WHILE_TRIPS : 1
+      for (const s of subs) {
+        const b = errorBudget(s)
+        ulps += trips * b.ulps
+        sums ||= b.sums
+      }
+      continue
+    }
+    const inShape = e.inputs[0]?.aval.shape ?? []
+    const outShape = e.outVars[0]?.aval.shape ?? []
+    const n = Math.max(1, size(inShape) / Math.max(1, size(outShape)))
+    if (e.prim === 'reduce_sum') {
+      ulps += 258 + n / 1024
+      sums = true
+    } else if (e.prim === 'dot_general' || e.prim === 'reduce_prod' || e.prim === 'cumsum') {
+      const lhs = e.inputs[0]?.aval.shape ?? []
+      ulps += 2 + (e.prim === 'dot_general' ? Math.max(...lhs, 1) : e.prim === 'cumsum' ? Math.max(...inShape, 1) : n)
+    } else ulps += 2
+  }
+  return { ulps, sums }
+}
+
+/** The comparison a route's result must pass against the reference's. */
+export const policyFor = (r: Route, dtype: 'float64' | 'float32', b: Budget): Policy => {
+  if (!r.wasm) return { kind: 'bitwise' }
+  if (dtype === 'float64' && !b.sums) return { kind: 'bitwise' }
+  return { kind: 'budget', ulps: b.ulps }
+}
+
+const unitRoundoff = (d: 'float64' | 'float32') => (d === 'float64' ? 2 ** -53 : 2 ** -24)
+
+/** null when `got` passes `policy` against `want`, else a description of the first difference. */
+export const compare = (got: TypedArray, want: TypedArray, policy: Policy, dtype: 'float64' | 'float32'): string | null => {
+  if (got.length !== want.length) return `lengths differ: ${got.length} vs ${want.length}`
+  let scale = 0
+  for (let i = 0; i < want.length; i++) if (Number.isFinite(want[i])) scale = Math.max(scale, Math.abs(want[i]))
+  // ulp bounds hold in the normal range; below it (subnormals) errors are absolute
+  const tiny = dtype === 'float64' ? 2 ** -1022 : 2 ** -126
+  const tol = policy.kind === 'bitwise' ? 0 : AMPLIFY * policy.ulps * (unitRoundoff(dtype) * scale + tiny)
+  for (let i = 0; i < got.length; i++) {
+    const a = got[i]
+    const b = want[i]
+    // a zero's sign may differ: simplification reassociates negations (−(0·t) vs (−0)·t)
+    if (a === b || (Number.isNaN(a) && Number.isNaN(b))) continue
+    if (policy.kind === 'bitwise') return `element ${i}: got ${a}, expected ${b} bit for bit`
+    if (!(Math.abs(a - b) <= tol)) return `element ${i}: got ${a}, expected ${b}: |diff| ${Math.abs(a - b).toExponential(3)} > ${tol.toExponential(3)} (${AMPLIFY}·${policy.ulps.toFixed(0)} ulps of ${scale.toExponential(3)})`
+  }
+  return null
+}
