@@ -21,10 +21,10 @@ describe('outer products fused with their consumers', () => {
   for (const dtype of ['float32', 'float64'] as const) {
     for (const [name, f] of cases) {
       it(`${name} (${dtype}): compiled == reference bit for bit`, () => {
-        const xs = [1, 2, 3, 4].map((s) => data(40, s, dtype))
+        const xs = [1, 2, 3, 4].map((s) => data(40, s, dtype)) as [Arr, Arr, Arr, Arr]
         const j = optimize(makeJaxpr(f)(...xs).jaxpr, { all: true })
-        const want = runReference(j, xs as ConcreteArray[])
-        const got = runCompiled(j, xs as ConcreteArray[])
+        const want = runReference(j, xs as unknown as ConcreteArray[])
+        const got = runCompiled(j, xs as unknown as ConcreteArray[])
         got.forEach((g, i) => expect(bitwiseDiff(g, want[i])).toBeNull())
       })
     }
