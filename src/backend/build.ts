@@ -123,6 +123,7 @@ export class Builder {
       outVars.push(stored)
     }
     if (reg.cuts.size > 0) throw new CodegenError('internal: the plan left values to materialize')
+    const rereads = reg.inputs.flatMap((v, i) => (outVars.includes(v) ? [i] : []))
     const kernel: LoopKernel = {
       kind: 'loop',
       f32: float32Mode(),
@@ -134,6 +135,7 @@ export class Builder {
       stores,
       reductions,
       epilogue,
+      ...(rereads.length > 0 ? { rereads } : {}),
     }
     this.pushKernel(kernel, reg.inputs.map((v) => this.slot(v)), outVars.map((v) => this.slot(v)))
   }

@@ -89,6 +89,10 @@ export interface LoopKernel {
   /** Stores that read reduction results ('acc' nodes): done after each point of the kept
    *  loops has finished its reductions, in a second sweep over the reduced loops. */
   readonly epilogue: readonly Store[]
+  /** Inputs that are buffers this kernel itself stores, read back by the epilogue: their loads
+   *  belong to the second sweep, after the stores (never hoisted above them, even where the
+   *  reduced loops have extent 1 and were dropped). Absent: none. */
+  readonly rereads?: readonly number[]
 }
 
 /** A strided operand view of a contraction: element (b, r, c) is at off + b·sb + r·sr + c·sc

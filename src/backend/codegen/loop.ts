@@ -106,10 +106,17 @@ export const genLoopParts = (k: LoopKernel): { helpers: string[]; body: string }
   // level: the loop depth at which a node can be computed; post: it needs a reduction's result
   const level = new Array<number>(nodes.length).fill(0)
   const post = new Array<boolean>(nodes.length).fill(false)
+  const rereads = new Set(k.rereads ?? [])
   const atom = new Array<string>(nodes.length)
   nodes.forEach((n, i) => {
     atom[i] = n.k === 'lit' ? constant(n.value, n.dtype) : n.k === 'acc' ? ident('v', n.red) : ident('t', i)
     if (n.k === 'load' || n.k === 'coord') level[i] = affineLevel(n.idx)
+    // a load of a buffer this kernel stores reads it back after the main sweep: it belongs to
+    // the epilogue (post), at the kept level at least
+    if (n.k === 'load' && rereads.has(n.input)) {
+      level[i] = Math.max(level[i], K)
+      post[i] = true
+    }
     else if (n.k === 'pick') level[i] = Math.max(level[n.fallback], ...n.pieces.flatMap((p) => [affineLevel(p.idx), ...p.conds.map((c) => affineLevel(c.c))]))
     else if (n.k === 'acc') {
       if (!Number.isInteger(n.red) || n.red < 0 || n.red >= k.reductions.length) throw new CodegenError(`codegen: bad reduction reference ${n.red}`)
