@@ -4,13 +4,14 @@
  * constants (concrete arrays, or tracers of outer transformations that the function closed
  * over). Staging is *dynamic*: while it runs, even binds of constants only are recorded.
  */
-import { isConcrete } from '../core/array'
+import { type ConcreteArray, isConcrete } from '../core/array'
 import { rulesOf } from '../core/rules'
 import { checkBuilt } from './check'
 import { type MainTrace, Trace, Tracer, fullRaise, withDynamic, withMain } from '../core/tracer'
 import type { ShapedArray } from '../ir/aval'
 import { type Atom, ClosedJaxpr, type Eqn, Jaxpr, Lit, Var, makeEqn } from '../ir/jaxpr'
 import type { ParamsMap, PrimName } from '../ir/params'
+import { eqnKey, isPure } from '../ir/eqnkey'
 
 export class JaxprTracer extends Tracer {
   constructor(
@@ -28,6 +29,8 @@ export class JaxprBuilder {
   /** constant value → its tracer in this trace (so one constant gets one constVar) */
   readonly constTracers = new Map<Tracer, JaxprTracer>()
   readonly constVals = new Map<Var, Tracer>()
+  /** equation key → its outputs: staging computes each value once (see `recordOrReuse`) */
+  readonly recorded = new Map<string, readonly JaxprTracer[]>()
 
   newTracer(trace: JaxprTrace, aval: ShapedArray): JaxprTracer {
     const t = new JaxprTracer(trace, aval)
@@ -78,14 +81,76 @@ export class JaxprTrace extends Trace {
     }
     return t
   }
+  /**
+   * Record one equation — unless the same primitive was already recorded on the same operands
+   * with equal params, in which case its outputs are returned (staging-time CSE). Primitives are
+   * pure, so this changes no value; it keeps nested differentiation from growing with
+   * recomputations of the same primal (grad⁽ᵏ⁾ re-evaluates sin x, cos x at every level), and
+   * every later level then differentiates the smaller program.
+   */
   processPrimitive<P extends PrimName>(prim: P, tracers: readonly Tracer[], params: ParamsMap[P]): Tracer[] {
-    const avalsOut = rulesOf(prim).abstractEval(tracers.map((t) => t.aval), params)
     const b = this.builder
+    const vars = tracers.map((t) => b.getVar(t))
+    const folded = this.foldOrForward(prim, tracers, vars, params)
+    if (folded !== null) return folded
+    const key = isPure(prim) ? eqnKey(prim, vars.map((v) => this.operandKey(v)), params) : null
+    const seen = key === null ? undefined : b.recorded.get(key)
+    if (seen !== undefined) return [...seen]
+    const avalsOut = rulesOf(prim).abstractEval(tracers.map((t) => t.aval), params)
     const outs = avalsOut.map((a) => b.newTracer(this, a))
-    b.eqns.push(makeEqn(prim, tracers.map((t) => b.getVar(t)), params, outs.map((t) => b.getVar(t))))
+    b.eqns.push(makeEqn(prim, vars, params, outs.map((t) => b.getVar(t))))
+    if (key !== null) b.recorded.set(key, outs)
     return outs
   }
+  /**
+   * Exact rewrites worth doing before an equation exists (the optimizer would remove it later,
+   * but nested transformations would first differentiate it again at every level):
+   *   arithmetic on 0-d concrete constants only → its value (by the primitive's own impl);
+   *   x·1, 1·x, x/1 → x and a convert_element_type that changes nothing → x, when x already
+   *   has the output's aval (shape, dtype and weak type), so the result is bit-for-bit x.
+   */
+  private foldOrForward(prim: PrimName, tracers: readonly Tracer[], vars: readonly Var[], params: unknown): Tracer[] | null {
+    if (!STAGING_FOLDABLE.has(prim)) return null // (all pure)
+    const consts = vars.map((v) => this.scalarConst(v))
+    if (consts.every((c) => c !== null)) {
+      const ys = rulesOf(prim).impl(consts as ConcreteArray[], params as never)
+      return ys.map((y) => this.lift(y))
+    }
+    const [outAval] = rulesOf(prim).abstractEval(tracers.map((t) => t.aval), params as never)
+    const forward = (i: number): Tracer[] | null => (sameAval(tracers[i].aval, outAval) ? [tracers[i]] : null)
+    const isOne = (i: number): boolean => consts[i] !== null && Number((consts[i] as ConcreteArray).data[0]) === 1
+    switch (prim) {
+      case 'mul':
+        return (isOne(1) ? forward(0) : null) ?? (isOne(0) ? forward(1) : null)
+      case 'div':
+        return isOne(1) ? forward(0) : null
+      case 'convert_element_type':
+        return forward(0)
+      default:
+        return null
+    }
+  }
+  /** The value of a 0-d concrete constant of this trace, or null. */
+  private scalarConst(v: Var): ConcreteArray | null {
+    const c = this.builder.constVals.get(v)
+    return c !== undefined && isConcrete(c) && c.ndim === 0 ? c : null
+  }
+  /** A 0-d concrete constant is keyed by its value (it becomes a literal); anything else by its variable. */
+  private operandKey(v: Var): string {
+    const c = this.builder.constVals.get(v)
+    if (c !== undefined && isConcrete(c) && c.ndim === 0) {
+      const x = Number(c.data[0])
+      return `l${c.dtype}${c.weakType ? 'w' : ''}:${Object.is(x, -0) ? '-0' : String(x)}`
+    }
+    return `v${v.id}`
+  }
 }
+
+/** Elementwise arithmetic that is exact and cheap enough to evaluate while staging. */
+const STAGING_FOLDABLE: ReadonlySet<PrimName> = new Set<PrimName>(['mul', 'div', 'add', 'sub', 'neg', 'convert_element_type'])
+
+const sameAval = (a: ShapedArray, b: ShapedArray): boolean =>
+  a.dtype === b.dtype && a.weakType === b.weakType && a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i])
 
 /**
  * Trace `f` on abstract inputs of the given avals. `f` receives tracers and returns a list of

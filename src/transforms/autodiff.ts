@@ -222,7 +222,7 @@ const valueAndGradImpl = (f: AnyFn, opts: GradOptions, where: string) => (...arg
     )
   }
   const o = outLeaves[0]
-  const grads = pullback(unflatten(flattenArrays(out, where)[1], [scalar(1, o.dtype)]))
+  const grads = pullback(unflatten(flattenArrays(out, where)[1], [scalar(1, o.dtype, o.aval.weakType)]))
   const gOut = typeof opts.argnums === 'number' || opts.argnums === undefined ? grads[0] : grads
   return [opts.hasAux ? [out, aux] : out, gOut]
 }

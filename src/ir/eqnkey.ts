@@ -1,0 +1,60 @@
+/**
+ * IR layer: structural keys of equations. Two equations with the same primitive, the same
+ * inputs and structurally equal params compute the same values (primitives are pure), so a key
+ * that is equal exactly for such pairs lets the CSE pass — and staging, as it records — compute
+ * each value once. Literals compare by value (bitwise: -0 and 0 differ, NaN equals NaN), dtype
+ * and weak type; jaxprs and functions in params by identity (two closures with the same source
+ * text are different functions). Operands of commutative primitives are compared as an
+ * unordered pair (`mul a b` ≡ `mul b a`).
+ */
+import type { Atom } from './jaxpr'
+import type { PrimName } from './params'
+
+const EFFECTFUL = new Set<string>()
+/** Declare a primitive effectful (a host callback, say): staging and the CSE pass then never
+ *  merge two of its equations, and memoizing traces never reuse one's outputs for another. */
+export const markEffectful = (prim: PrimName): void => {
+  EFFECTFUL.add(prim)
+}
+/** Whether two applications of `prim` to equal operands may share their outputs. */
+export const isPure = (prim: PrimName): boolean => !EFFECTFUL.has(prim)
+
+export const COMMUTATIVE: ReadonlySet<PrimName> = new Set<PrimName>(['add', 'mul', 'max', 'min', 'eq', 'ne', 'and', 'or'])
+
+const objectIds = new WeakMap<object, number>()
+let nextObjectId = 0
+/** A number per object, stable for its lifetime: identity as a string key. */
+export const identityKey = (o: object): number => {
+  let id = objectIds.get(o)
+  if (id === undefined) objectIds.set(o, (id = nextObjectId++))
+  return id
+}
+
+const numKey = (x: number): string => (Object.is(x, -0) ? '-0' : String(x))
+
+export const atomKey = (a: Atom): string =>
+  a._tag === 'Var' ? `v${a.id}` : `l${a.aval.dtype}${a.aval.weakType ? 'w' : ''}:${numKey(a.value)}`
+
+const isPlainObject = (x: object): boolean => {
+  const proto = Object.getPrototypeOf(x)
+  return proto === Object.prototype || proto === null
+}
+
+/** A string equal for structurally equal params: arrays and plain objects by content, every
+ *  other object (jaxprs, functions, class instances) by identity. */
+export const paramKey = (x: unknown): string => {
+  if (Array.isArray(x)) return `[${x.map(paramKey).join(',')}]`
+  if (typeof x === 'number') return numKey(x)
+  if (typeof x === 'string') return JSON.stringify(x)
+  if (typeof x === 'function') return `F${identityKey(x)}`
+  if (x === null || typeof x !== 'object') return String(x)
+  if (!isPlainObject(x)) return `O${identityKey(x)}`
+  const entries = Object.entries(x as object).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${paramKey(v)}`).join(',')}}`
+}
+
+/** The key of `prim(inputs…){params}`; `inputKeys` are the operands' keys in order. */
+export const eqnKey = (prim: PrimName, inputKeys: string[], params: unknown): string => {
+  if (COMMUTATIVE.has(prim) && inputKeys.length === 2 && inputKeys[1] < inputKeys[0]) inputKeys.reverse()
+  return `${prim}(${inputKeys.join(' ')})${paramKey(params)}`
+}
