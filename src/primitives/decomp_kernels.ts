@@ -289,7 +289,7 @@ export const householderQr = (a: Float64Array, m: number, n: number, full: boole
   for (let i = 0; i < Math.min(qc, m); i++) for (let c = i; c < n; c++) r[i * n + c] = w[i * n + c]
   for (let i = 0; i < k; i++) {
     if (r[i * n + i] >= 0) continue
-    for (let c = 0; c < n; c++) r[i * n + c] = -r[i * n + c]
+    for (let c = i; c < n; c++) r[i * n + c] = -r[i * n + c] // (entries left of the diagonal stay +0)
     for (let row = 0; row < m; row++) q[row * qc + i] = -q[row * qc + i]
   }
   return { q, r }
