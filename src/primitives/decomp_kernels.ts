@@ -124,16 +124,27 @@ const completeBasis = (u: Float64Array, rows: number, cols: number, from: number
 }
 
 /**
- * Thin SVD of the m×n matrix `g` (row-major, overwritten; requires m ≥ n): s (descending),
- * U (m×ucols, the first n columns the left singular vectors, the rest an orthonormal
- * completion when ucols > n) and V (n×n, columns the right singular vectors).
+ * Thin SVD of the m×n matrix G (m ≥ n) given by columns — column j is g[j·m … j·m + m − 1],
+ * contiguous, since the algorithm works on pairs of columns; overwritten: s (descending),
+ * U (m×ucols row-major, the first n columns the left singular vectors, the rest an orthonormal
+ * completion when ucols > n) and V (n×n row-major, columns the right singular vectors).
  * A pair of columns (p, q) with Gram entries α = ‖g_p‖², β = ‖g_q‖², γ = g_p·g_q is rotated
  * while |γ| > ε·√(αβ); the angle solves t² + 2ζt − 1 = 0 with ζ = (β − α)/(2γ), which makes
  * the rotated columns orthogonal.
  */
 const tallSvd = (g: Float64Array, m: number, n: number, ucols: number): { s: Float64Array; u: Float64Array; v: Float64Array } => {
-  const v = new Float64Array(n * n)
+  const v = new Float64Array(n * n) // by columns too: v[j·n + i] = V_ij
   for (let i = 0; i < n; i++) v[i * n + i] = 1
+  const rotate = (x: Float64Array, len: number, p: number, q: number, c: number, sn: number): void => {
+    const op = p * len
+    const oq = q * len
+    for (let i = 0; i < len; i++) {
+      const a = x[op + i]
+      const b = x[oq + i]
+      x[op + i] = c * a - sn * b
+      x[oq + i] = sn * a + c * b
+    }
+  }
   for (let sweep = 0; sweep < 100; sweep++) {
     let rotated = false
     for (let p = 0; p < n - 1; p++) {
@@ -141,9 +152,11 @@ const tallSvd = (g: Float64Array, m: number, n: number, ucols: number): { s: Flo
         let alpha = 0
         let beta = 0
         let gamma = 0
+        const op = p * m
+        const oq = q * m
         for (let i = 0; i < m; i++) {
-          const x = g[i * n + p]
-          const y = g[i * n + q]
+          const x = g[op + i]
+          const y = g[oq + i]
           alpha += x * x
           beta += y * y
           gamma += x * y
@@ -153,26 +166,15 @@ const tallSvd = (g: Float64Array, m: number, n: number, ucols: number): { s: Flo
         const zeta = (beta - alpha) / (2 * gamma)
         const t = (zeta >= 0 ? 1 : -1) / (Math.abs(zeta) + Math.hypot(zeta, 1))
         const c = 1 / Math.hypot(t, 1)
-        const sn = t * c
-        for (let i = 0; i < m; i++) {
-          const x = g[i * n + p]
-          const y = g[i * n + q]
-          g[i * n + p] = c * x - sn * y
-          g[i * n + q] = sn * x + c * y
-        }
-        for (let i = 0; i < n; i++) {
-          const x = v[i * n + p]
-          const y = v[i * n + q]
-          v[i * n + p] = c * x - sn * y
-          v[i * n + q] = sn * x + c * y
-        }
+        rotate(g, m, p, q, c, t * c)
+        rotate(v, n, p, q, c, t * c)
       }
     }
     if (!rotated) break
   }
   const norms = [...Array(n).keys()].map((j) => {
     let t = 0
-    for (let i = 0; i < m; i++) t += g[i * n + j] * g[i * n + j]
+    for (let i = 0; i < m; i++) t += g[j * m + i] * g[j * m + i]
     return Math.sqrt(t)
   })
   const order = [...Array(n).keys()].sort((i, j) => norms[j] - norms[i])
@@ -182,9 +184,9 @@ const tallSvd = (g: Float64Array, m: number, n: number, ucols: number): { s: Flo
   const missing: number[] = []
   order.forEach((src, j) => {
     s[j] = norms[src]
-    if (s[j] > 0) for (let i = 0; i < m; i++) u[i * ucols + j] = g[i * n + src] / s[j]
+    if (s[j] > 0) for (let i = 0; i < m; i++) u[i * ucols + j] = g[src * m + i] / s[j]
     else missing.push(j)
-    for (let i = 0; i < n; i++) vs[i * n + j] = v[i * n + src]
+    for (let i = 0; i < n; i++) vs[i * n + j] = v[src * n + i]
   })
   for (let j = n; j < ucols; j++) missing.push(j)
   if (missing.length > 0) completeBasis(u, m, ucols, missing)
@@ -203,8 +205,9 @@ export const jacobiSvd = (a: Float64Array, m: number, n: number, full: boolean):
   if (!allFinite(a)) return { s: new Float64Array(k).fill(NaN), u: new Float64Array(m * uc).fill(NaN), vt: new Float64Array(vr * n).fill(NaN) }
   const tall = m >= n
   const [rows, cols] = tall ? [m, n] : [n, m]
-  const g = new Float64Array(rows * cols)
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) g[tall ? i * n + j : j * m + i] = a[i * n + j]
+  // the columns of A (tall), or of Aᵀ, which are the rows of A (wide)
+  const g = tall ? new Float64Array(rows * cols) : Float64Array.from(a)
+  if (tall) for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) g[j * m + i] = a[i * n + j]
   // U' of the tall problem has `rows` rows and (full ? rows : cols) columns; V' is cols × cols
   const { s, u: u1, v: v1 } = tallSvdSigned(g, rows, cols, full ? rows : cols)
   if (tall) {
@@ -234,6 +237,20 @@ const tallSvdSigned = (g: Float64Array, m: number, n: number, ucols: number): { 
 }
 
 // ---- QR --------------------------------------------------------------------------------
+
+/** X[r0:, c0:] −= 2 v (vᵀ X[r0:, c0:]) for the row-major matrix X with `cols` columns (v is
+ *  zero above r0); rows are traversed contiguously. */
+const reflect = (x: Float64Array, cols: number, v: Float64Array, r0: number, c0: number): void => {
+  const d = new Float64Array(cols)
+  for (let i = r0; i < v.length; i++) {
+    const vi = v[i]
+    if (vi !== 0) for (let c = c0; c < cols; c++) d[c] += vi * x[i * cols + c]
+  }
+  for (let i = r0; i < v.length; i++) {
+    const f = 2 * v[i]
+    if (f !== 0) for (let c = c0; c < cols; c++) x[i * cols + c] -= f * d[c]
+  }
+}
 
 /**
  * Householder QR of the m×n matrix `a` (row-major; not modified): Q (m × (full ? m : k)) and
@@ -265,26 +282,14 @@ export const householderQr = (a: Float64Array, m: number, n: number, full: boole
     for (let i = j; i < m; i++) vn += v[i] * v[i]
     vn = Math.sqrt(vn)
     for (let i = j; i < m; i++) v[i] /= vn
-    // W[j:, j:] −= 2 v (vᵀ W[j:, j:])
-    for (let c = j; c < n; c++) {
-      let d = 0
-      for (let i = j; i < m; i++) d += v[i] * w[i * n + c]
-      for (let i = j; i < m; i++) w[i * n + c] -= 2 * d * v[i]
-    }
+    reflect(w, n, v, j, j)
     for (let i = j + 1; i < m; i++) w[i * n + j] = 0
     vs.push(v)
   }
   // Q = H₀ H₁ … H_{k−1} applied to the first qc columns of the identity
   const q = new Float64Array(m * qc)
   for (let i = 0; i < Math.min(m, qc); i++) q[i * qc + i] = 1
-  for (let j = k - 1; j >= 0; j--) {
-    const v = vs[j]
-    for (let c = 0; c < qc; c++) {
-      let d = 0
-      for (let i = j; i < m; i++) d += v[i] * q[i * qc + c]
-      if (d !== 0) for (let i = j; i < m; i++) q[i * qc + c] -= 2 * d * v[i]
-    }
-  }
+  for (let j = k - 1; j >= 0; j--) reflect(q, qc, vs[j], j, 0)
   const r = new Float64Array(qc * n)
   for (let i = 0; i < Math.min(qc, m); i++) for (let c = i; c < n; c++) r[i * n + c] = w[i * n + c]
   for (let i = 0; i < k; i++) {
