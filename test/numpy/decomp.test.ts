@@ -255,6 +255,11 @@ describe('errors and the jacobian alias', () => {
     // integer input to np functions is converted to float64
     expect(np.linalg.svdvals(np.array([[3, 0], [0, 4]], { dtype: 'int32' })).tolist()).toEqual([4, 3])
   })
+  it('the namespaces export the new names', () => {
+    const names = ['eigh', 'eigvalsh', 'svd', 'svdvals', 'qr', 'lstsq', 'pinv', 'matrixPower', 'matrixRank', 'cond', 'multiDot', 'norm']
+    for (const n of names) expect(typeof (np.linalg as Record<string, unknown>)[n], n).toBe('function')
+    for (const n of ['eigh', 'svd', 'qr']) expect(typeof (lax as unknown as Record<string, unknown>)[n], n).toBe('function')
+  })
   it('jacobian is jacrev', () => {
     expect(jacobian).toBe(jacrev)
     const f = (x: Array) => np.linalg.svdvals(x.reshape([2, 2]))
