@@ -35,6 +35,21 @@ const allFinite = (a: Float64Array): boolean => {
   return true
 }
 
+/**
+ * Divide `a` in place by a power of two close to its largest |entry| (exact: only exponents
+ * change) and return that factor, so that sums of squares neither overflow (entries near
+ * 1e300) nor underflow (entries near 1e-300); results that scale with `a` are multiplied back.
+ */
+const normalize = (a: Float64Array): number => {
+  let big = 0
+  for (let i = 0; i < a.length; i++) big = Math.max(big, Math.abs(a[i]))
+  if (big === 0 || !Number.isFinite(big)) return 1
+  const scale = 2 ** Math.floor(Math.log2(big))
+  if (scale === 1) return 1
+  for (let i = 0; i < a.length; i++) a[i] /= scale
+  return scale
+}
+
 // ---- symmetric eigendecomposition ------------------------------------------------------
 
 /**
@@ -49,6 +64,7 @@ export const symmetricEigen = (a: Float64Array, n: number): { w: Float64Array; v
   const v = new Float64Array(n * n)
   if (!allFinite(a)) return { w: w.fill(NaN), v: v.fill(NaN) }
   for (let i = 0; i < n; i++) v[i * n + i] = 1
+  const scale = normalize(a)
   for (let sweep = 0; sweep < 100; sweep++) {
     let rotated = false
     for (let p = 0; p < n - 1; p++) {
@@ -85,7 +101,7 @@ export const symmetricEigen = (a: Float64Array, n: number): { w: Float64Array; v
   const order = [...Array(n).keys()].sort((i, j) => a[i * n + i] - a[j * n + j])
   const vs = new Float64Array(n * n)
   order.forEach((src, j) => {
-    w[j] = a[src * n + src]
+    w[j] = a[src * n + src] * scale
     for (let r = 0; r < n; r++) vs[r * n + j] = v[r * n + src]
   })
   signColumns(vs, n, n)
@@ -209,7 +225,9 @@ export const jacobiSvd = (a: Float64Array, m: number, n: number, full: boolean):
   const g = tall ? new Float64Array(rows * cols) : Float64Array.from(a)
   if (tall) for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) g[j * m + i] = a[i * n + j]
   // U' of the tall problem has `rows` rows and (full ? rows : cols) columns; V' is cols × cols
+  const scale = normalize(g)
   const { s, u: u1, v: v1 } = tallSvdSigned(g, rows, cols, full ? rows : cols)
+  for (let i = 0; i < s.length; i++) s[i] *= scale
   if (tall) {
     // U = U' (m × uc); Vᵀ = V'ᵀ (n × n)
     const vt = new Float64Array(n * n)
@@ -264,6 +282,7 @@ export const householderQr = (a: Float64Array, m: number, n: number, full: boole
   const qc = full ? m : k
   if (!allFinite(a)) return { q: new Float64Array(m * qc).fill(NaN), r: new Float64Array(qc * n).fill(NaN) }
   const w = Float64Array.from(a)
+  const scale = normalize(w)
   const vs: Float64Array[] = []
   for (let j = 0; j < k; j++) {
     let nrm = 0
@@ -291,7 +310,7 @@ export const householderQr = (a: Float64Array, m: number, n: number, full: boole
   for (let i = 0; i < Math.min(m, qc); i++) q[i * qc + i] = 1
   for (let j = k - 1; j >= 0; j--) reflect(q, qc, vs[j], j, 0)
   const r = new Float64Array(qc * n)
-  for (let i = 0; i < Math.min(qc, m); i++) for (let c = i; c < n; c++) r[i * n + c] = w[i * n + c]
+  for (let i = 0; i < Math.min(qc, m); i++) for (let c = i; c < n; c++) r[i * n + c] = w[i * n + c] * scale
   for (let i = 0; i < k; i++) {
     if (r[i * n + i] >= 0) continue
     for (let c = i; c < n; c++) r[i * n + c] = -r[i * n + c] // (entries left of the diagonal stay +0)

@@ -160,6 +160,18 @@ describe('non-finite input, float32, batches, vmap, jit', () => {
     expect((np.linalg.svdvals(np.array([[1, Infinity], [0, 2]])).tolist() as number[]).every(Number.isNaN)).toBe(true)
     expect((rows(np.linalg.qr(bad, 'r')).flat()).every(Number.isNaN)).toBe(true)
   })
+  it('entries near the ends of the float64 range: no overflow or underflow in sums of squares', () => {
+    const exact = [(5 + Math.sqrt(5)) / 2, (5 - Math.sqrt(5)) / 2] // of [[2, 1], [1, 3]]
+    for (const k of [1e300, 1e-300]) {
+      const a = np.array([[2, 1], [1, 3]]).mul(k)
+      const rel = (x: Array, want: number[]) => (x.div(k).tolist() as number[]).forEach((t, i) => expect(Math.abs(t - want[i])).toBeLessThan(1e-15 * 4))
+      rel(np.linalg.eigvalsh(a), [exact[1], exact[0]])
+      rel(np.linalg.svdvals(a), exact)
+      const r = rows(np.linalg.qr(a, 'r').div(k))
+      expect(Math.abs(r[0][0] - Math.sqrt(5))).toBeLessThan(1e-14)
+      expect(Math.abs(r[0][0] * r[1][1] - 5)).toBeLessThan(1e-14) // |det| = 5
+    }
+  })
   it('float32 in, float32 out, accurate to float32', () => {
     const a = np.array(toeplitz(8, 2, -1), { dtype: 'float32' })
     const w = np.linalg.eigvalsh(a)
