@@ -471,4 +471,9 @@ export const extraBatchCases = (): PrimCase[] => [
   c('reduce_max', 'i32[3,2] axes (0)', { axes: [0] }, (r) => [ints([3, 2], r, -9, 9)], []),
   c('cumsum', 'i32[5]', { axis: 0, reverse: false }, (r) => [ints([5], r, -9, 9)], []),
   c('sort', 'two keys', { dimension: 0, numKeys: 2 }, (r) => [ints([6], r, 0, 2), distinct([6], r)], []),
+  c('eigh', 'f32[3,3]', { lower: true }, (r) => [toF32(separatedSpectrum([3, 3], r, true))], []),
+  c('svd', 'f32[3,2]', { fullMatrices: true, computeUv: true }, (r) => [toF32(separatedSpectrum([3, 2], r))], []),
+  c('qr', 'f32[2,3]', { fullMatrices: false }, (r) => [toF32(separatedSpectrum([2, 3], r))], []),
 ]
+
+const toF32 = (x: ConcreteArray): ConcreteArray => new ConcreteArray(Float32Array.from(x.data), x.shape, 'float32')
