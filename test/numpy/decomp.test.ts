@@ -272,6 +272,18 @@ describe('errors and the jacobian alias', () => {
     for (const n of names) expect(typeof (np.linalg as Record<string, unknown>)[n], n).toBe('function')
     for (const n of ['eigh', 'svd', 'qr']) expect(typeof (lax as unknown as Record<string, unknown>)[n], n).toBe('function')
   })
+  it('lax.eigh / svd / qr follow jax.lax.linalg: output order and full-matrices defaults', () => {
+    const x = np.array([[1, 2], [3, 4], [5, 6]])
+    const [u, s, vh] = lax.svd(x)
+    expect([u.shape, s.shape, vh.shape]).toEqual([[3, 3], [2], [2, 2]])
+    expect(lax.svd(x, { computeUv: false }).tolist()).toEqual(np.linalg.svdvals(x).tolist())
+    const [q, r] = lax.qr(x)
+    expect([q.shape, r.shape]).toEqual([[3, 3], [3, 2]])
+    // symmetrized by default, like jnp.linalg.eigh
+    const a = np.array([[2, 0], [1, 3]])
+    expect(lax.eigh(a)[1].tolist()).toEqual(np.linalg.eigvalsh(a).tolist())
+    expect(lax.eigh(a, { symmetrizeInput: false, lower: false })[1].tolist()).toEqual([2, 3])
+  })
   it('jacobian is jacrev', () => {
     expect(jacobian).toBe(jacrev)
     const f = (x: Array) => np.linalg.svdvals(x.reshape([2, 2]))
