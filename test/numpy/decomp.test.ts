@@ -232,6 +232,18 @@ describe('derivatives', () => {
     const num = fd((x) => grad(f)(x), a, d)
     hd.forEach((v, i) => expect(v).toBeCloseTo(num[i], 6))
   })
+  it('pinv and lstsq: second derivatives against finite differences, and vmap', () => {
+    const a = randMat(4, 3, 51)
+    const d = randMat(4, 3, 52)
+    const c = np.array(randMat(3, 4, 53))
+    const f = (x: Array) => np.linalg.pinv(x).mul(c).sum().add(np.linalg.lstsq(x, np.array([1, -2, 0.5, 3]))[0].square().sum())
+    const gradF = (x: Array) => grad(f)(x)
+    const [, hd] = jvp(gradF, [np.array(a)], [np.array(d)])
+    const num = fd(gradF, a, d)
+    ;(hd.reshape([-1]).tolist() as number[]).forEach((v, i) => expect(v).toBeCloseTo(num[i], 6))
+    const xs = np.array([a, d])
+    expect(vmap((t: Array) => np.linalg.pinv(t))(xs).tolist()).toEqual(np.linalg.pinv(xs).tolist())
+  })
   it('eigenvalue gradients stay finite at a repeated eigenvalue; eigenvector tangents do not', () => {
     const g = grad((x: Array) => np.linalg.eigvalsh(x).sum())(np.eye(3))
     expect(rows(g)).toEqual(eyeRows(3))
