@@ -15,7 +15,7 @@ export * as config from './config'
 
 export { grad, valueAndGrad, vjp, jvp, linearize, linearTranspose, hvp } from './transforms/autodiff'
 export type { GradOptions } from './transforms/autodiff'
-export { jacfwd, jacrev, hessian } from './transforms/jacobian'
+export { jacfwd, jacrev, jacobian, hessian } from './transforms/jacobian'
 export type { JacOptions, HessianOptions } from './transforms/jacobian'
 export { vmap } from './transforms/vmap'
 export type { VmapOptions, AxisSpec } from './transforms/vmap'

@@ -13,6 +13,7 @@ import { jitRules } from './higher/jit'
 import { binaryRules } from './primitives/binary'
 import { bitwiseRules } from './primitives/bitwise'
 import { cumsumRules } from './primitives/cumsum'
+import { decompRules } from './primitives/decomp'
 import { dotRules } from './primitives/dot'
 import { gatherRules } from './primitives/gather'
 import { integerPowRules } from './primitives/integer_pow'
@@ -36,6 +37,7 @@ export const RULES: RuleTable = {
   ...dotRules,
   ...cumsumRules,
   ...linalgRules,
+  ...decompRules,
   ...jitRules,
   ...customRules,
   ...checkpointRules,

@@ -117,6 +117,16 @@ export interface ParamsMap extends Record<UnaryPrim | BinaryPrim | BitwisePrim, 
    *  `lu` packs L (unit diagonal, below) and U (on and above the diagonal), so that
    *  a[permutation] = L·U. pivots and permutation are int32. */
   lu: NoParams
+  /** Symmetric eigendecomposition of the last two axes, reading the lower (`lower`) or upper
+   *  triangle: outputs (v, w), a = v·diag(w)·vᵀ, w ascending. */
+  eigh: { readonly lower: boolean }
+  /** Singular value decomposition of the last two axes: outputs (s, u, vt) with
+   *  a = u·diag(s)·vt, s descending, or (s) alone without `computeUv`; u is m×m and vt n×n
+   *  with `fullMatrices`, else m×k and k×n, k = min(m, n). */
+  svd: { readonly fullMatrices: boolean; readonly computeUv: boolean }
+  /** QR decomposition of the last two axes: outputs (q, r), a = q·r, diag(r) ≥ 0; q is m×m
+   *  with `fullMatrices`, else m×min(m, n). */
+  qr: { readonly fullMatrices: boolean }
   /** `jit`: evaluate `jaxpr` (compiled by the fused evaluator). */
   jit: CallParams
   /** `customJvp`: evaluate `jaxpr`; differentiate with `jvpJaxpr`, which maps

@@ -30,6 +30,8 @@ export { dotGeneral } from '../primitives/dot'
 export { slice, concatenate } from '../primitives/slicing'
 export { gather, scatterAdd } from '../primitives/gather'
 export { cholesky, triangularSolve, lu } from '../primitives/linalg'
+export { eigh, svd, qr } from './linalg'
+export type { LaxSvdOpts } from './linalg'
 
 type Scalar = Tracer | number
 

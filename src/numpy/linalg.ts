@@ -1,5 +1,6 @@
 /**
- * NumPy layer: `np.linalg` — solve, inv, det, slogdet, cholesky, norm. Matrices are the last
+ * NumPy layer: `np.linalg` — solve, inv, det, slogdet, cholesky, norm (the decompositions
+ * are in decomp.ts). Matrices are the last
  * two axes; leading axes are batch axes (broadcast between operands). Built on the lu,
  * triangular_solve and cholesky primitives plus elementwise/reduction primitives, so every
  * function is differentiable (through the primitives' jvp rules) and batchable.
@@ -10,6 +11,7 @@ import type { Tracer } from '../core/tracer'
 import { type Shape, avalStr } from '../ir/aval'
 import { add, eq, mul, ne, pow, rem, sub } from '../primitives/binary'
 import { takeAlongAxis } from '../primitives/gather'
+import { singularValues } from '../primitives/decomp'
 import { cholesky as laxCholesky, lu, triangularSolve } from '../primitives/linalg'
 import { reduceMax, reduceMin, reduceProd, reduceSum } from '../primitives/reduce'
 import { broadcastInDim, convertElementType, iota, reshape, transpose } from '../primitives/shape'
@@ -217,14 +219,16 @@ const vectorNorm = (x: Tracer, ord: number, axes: number[]): Tracer => {
 const matrixNorm = (x: Tracer, ord: number | 'fro' | 'nuc', [r, c]: readonly [number, number], where: string): Tracer => {
   if (ord === 'fro') return sqrt(reduceSum(mul(x, x), [Math.min(r, c), Math.max(r, c)]))
   if (ord === 'nuc' || ord === 2 || ord === -2) {
-    throw new ValueError(
-      `norm: ord=${ord} for matrices needs singular values (an SVD), which leibniz does not have yet ${where}; use ord 'fro' (the default), 1, -1, Infinity or -Infinity`,
-    )
+    // the singular values of the matrices (axes r, c moved last): their sum, max or min
+    const rest = x.shape.map((_, i) => i).filter((i) => i !== r && i !== c)
+    const s = singularValues(transpose(x, [...rest, r, c]))
+    const last = s.ndim - 1
+    return ord === 'nuc' ? reduceSum(s, [last]) : ord === 2 ? reduceMax(s, [last]) : reduceMin(s, [last])
   }
   // 1 / −1: max / min over columns of the column sums; ±∞: over rows of the row sums.
   const [sumAxis, otherAxis] = ord === 1 || ord === -1 ? [r, c] : ord === Infinity || ord === -Infinity ? [c, r] : [-1, -1]
   if (sumAxis < 0) {
-    throw new ValueError(`norm: invalid norm order ${ord} for matrices ${where}; use 'fro', 1, -1, Infinity or -Infinity`)
+    throw new ValueError(`norm: invalid norm order ${ord} for matrices ${where}; use 'fro', 'nuc', 2, -2, 1, -1, Infinity or -Infinity`)
   }
   const s = reduceSum(abs(x), [sumAxis])
   const o = otherAxis > sumAxis ? otherAxis - 1 : otherAxis
@@ -238,7 +242,8 @@ const matrixNorm = (x: Tracer, ord: number | 'fro' | 'nuc', [r, c]: readonly [nu
  *   axis a number → vector norms along it: ord 2 (default), 1, Infinity, -Infinity, 0 (the
  *     count of non-zeros), or any p (Σ|x|ᵖ)^(1/p).
  *   axis [r, c] → matrix norms: 'fro' (default), 1, -1 (max/min column sum), Infinity,
- *     -Infinity (max/min row sum). ord 2, -2 and 'nuc' need an SVD and are an error.
+ *     -Infinity (max/min row sum), 2 / -2 (largest / smallest singular value) and 'nuc'
+ *     (the sum of the singular values).
  */
 export const norm = (
   x: ArrayLike,

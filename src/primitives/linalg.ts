@@ -49,7 +49,7 @@ export const lu = (a: Tracer): [lu: Tracer, pivots: Tracer, permutation: Tracer]
 // ---- abstract eval -----------------------------------------------------------------------
 
 /** A stack of square float matrices: returns n (the matrix size). */
-const squareFloat = (a: ShapedArray, op: string, what = 'its operand'): number => {
+export const squareFloat = (a: ShapedArray, op: string, what = 'its operand'): number => {
   const r = a.shape.length
   if (r < 2 || a.shape[r - 1] !== a.shape[r - 2]) {
     throw new ShapeError(`${op} needs square matrices in the last two axes of ${what}, got ${avalStr(a)}; leading axes are batch axes`)
@@ -213,14 +213,14 @@ const luImpl = (x: ConcreteArray): ConcreteArray[] => {
 // ---- helpers for the rules (programs in primitives) ---------------------------------------
 
 /** a·b over the last two axes, batched over the leading ones. */
-const matmul = (a: Tracer, b: Tracer): Tracer => {
+export const matmul = (a: Tracer, b: Tracer): Tracer => {
   const r = a.ndim
   const batch = [...Array(r - 2).keys()]
   return dotGeneral(a, b, { lhsContracting: [r - 1], rhsContracting: [r - 2], lhsBatch: batch, rhsBatch: batch })
 }
 
 /** Swap the last two axes. */
-const mT = (x: Tracer): Tracer => {
+export const mT = (x: Tracer): Tracer => {
   const perm = [...Array(x.ndim).keys()]
   ;[perm[x.ndim - 2], perm[x.ndim - 1]] = [perm[x.ndim - 1], perm[x.ndim - 2]]
   return transpose(x, perm)
@@ -236,11 +236,11 @@ const matrixMask = (shape: Shape, keep: (i: Tracer, j: Tracer) => Tracer): Trace
 
 /** Entries with j − i ≤ k (tril) or j − i ≥ k (triu) kept, the rest zero. */
 const plus = (i: Tracer, k: number): Tracer => (k === 0 ? i : add(i, k))
-const tril = (x: Tracer, k = 0): Tracer => selectN(matrixMask(x.shape, (i, j) => le(j, plus(i, k))), zerosOf(x.aval), x)
-const triu = (x: Tracer, k = 0): Tracer => selectN(matrixMask(x.shape, (i, j) => ge(j, plus(i, k))), zerosOf(x.aval), x)
+export const tril = (x: Tracer, k = 0): Tracer => selectN(matrixMask(x.shape, (i, j) => le(j, plus(i, k))), zerosOf(x.aval), x)
+export const triu = (x: Tracer, k = 0): Tracer => selectN(matrixMask(x.shape, (i, j) => ge(j, plus(i, k))), zerosOf(x.aval), x)
 
 /** The identity matrix broadcast to `like`'s shape and dtype. */
-const eyeLike = (like: ShapedArray): Tracer =>
+export const eyeLike = (like: ShapedArray): Tracer =>
   convertElementType(matrixMask(like.shape, (i, j) => eq(i, j)), like.dtype, like.weakType)
 
 /** Rows of `x` ([..., n, n]) gathered by `perm` (int32, [..., n]): the one-hot permutation

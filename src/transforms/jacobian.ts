@@ -165,3 +165,7 @@ export const hessian = <F extends AnyFn, const O extends HessianOptions = {}>(
   return jacfwd(jacrev(f, inner) as AnyFn, inner) as AnyFn
 }
 
+
+/** `jacobian(f, opts?)`: the same transformation as `jacrev` (reverse mode), under JAX's name
+ *  `jax.jacobian`. */
+export const jacobian: JacobianTransform = jacrev

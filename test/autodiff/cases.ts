@@ -31,6 +31,9 @@ export interface PrimCase<P extends PrimName = PrimName> {
   /** Applied to the differentiated operands before the primitive (autodiff only): restricts the
    *  directions of differentiation to the primitive's documented domain (e.g. symmetric). */
   readonly pre?: (xs: Tracer[]) => Tracer[]
+  /** Applied to the checked outputs (autodiff only): gauge-invariant functions of outputs that
+   *  are unique only up to a sign (eigenvectors, singular vectors). */
+  readonly post?: (outs: Tracer[]) => Tracer[]
 }
 
 /** The differentiated operands → the checked outputs of the primitive, everything else closed over. */
@@ -39,7 +42,8 @@ export const caseFn = (k: PrimCase, args: readonly ConcreteArray[]) => (...xs: T
   const ys = k.pre ? k.pre(xs) : xs
   k.diff.forEach((a, i) => (ins[a] = ys[i]))
   const outs = bind(k.prim, ins, k.params as never)
-  return k.outs ? k.outs.map((j) => outs[j]) : outs
+  const kept = k.outs ? k.outs.map((j) => outs[j]) : outs
+  return k.post ? k.post(kept) : kept
 }
 
 /** Primitives with no derivative: their jvp must give zero tangents (checked separately). */
@@ -221,6 +225,52 @@ const pivoted = (shape: Shape, rnd: Rnd): ConcreteArray => {
   return new ConcreteArray(d, shape, 'float64')
 }
 
+/**
+ * Matrices with well-separated singular values (and, `symmetric`, eigenvalues): entry
+ * (π(i), σ(i)) is ±(2 + 3i) for i < min(m, n) (random permutations π, σ, random signs; equal
+ * and positive on the diagonal when symmetric), the rest in [−0.3, 0.3]. When symmetric only
+ * the lower triangle is symmetric data (eigh reads it); the upper one is independent noise.
+ */
+const separatedSpectrum = (shape: Shape, rnd: Rnd, symmetric = false): ConcreteArray => {
+  const [m, n] = shape.slice(-2)
+  const count = sizeOfShape(shape) / (m * n)
+  const d = new Float64Array(sizeOfShape(shape))
+  const shuffled = (len: number): number[] => {
+    const p = Array.from({ length: len }, (_, i) => i)
+    for (let i = len - 1; i > 0; i--) {
+      const j = Math.floor(rnd() * (i + 1))
+      ;[p[i], p[j]] = [p[j], p[i]]
+    }
+    return p
+  }
+  for (let b = 0; b < count; b++) {
+    const o = b * m * n
+    for (let i = 0; i < m * n; i++) d[o + i] = 0.6 * rnd() - 0.3
+    const [pr, pc] = symmetric ? [shuffled(n), null] : [shuffled(m), shuffled(n)]
+    for (let i = 0; i < Math.min(m, n); i++) {
+      const v = (symmetric ? 1 : rnd() < 0.5 ? -1 : 1) * (2 + 3 * i + rnd())
+      d[o + pr[i] * n + (pc === null ? pr[i] : pc[i])] = v
+    }
+  }
+  return new ConcreteArray(d, shape, 'float64')
+}
+
+const squares = (outs: Tracer[]): Tracer[] => outs.map((o) => mul(o, o))
+
+const decompCases = (): PrimCase[] => [
+  // eigenvectors enter as v ∘ v (|v_ij|², the same for either sign of a column)
+  ...([[[3, 3], true], [[3, 3], false], [[2, 3, 3], true], [[1, 1], true], [[4, 4], false]] as const).map(([s, lower]) =>
+    c('eigh', `f64[${s}] lower=${lower}`, { lower }, (r) => [separatedSpectrum(s, r, true)], [0], { post: ([v, w]) => [mul(v, v), w] })),
+  ...([[[3, 3], false], [[4, 2], false], [[2, 4], false], [[2, 3, 2], false], [[3, 3], true]] as const).map(([s, full]) =>
+    c('svd', `f64[${s}] fullMatrices=${full}`, { fullMatrices: full, computeUv: true }, (r) => [separatedSpectrum(s, r)], [0], { post: squares })),
+  ...([[3, 2], [2, 4], [2, 2, 3]] as const).map((s) =>
+    c('svd', `f64[${s}] values only`, { fullMatrices: false, computeUv: false }, (r) => [separatedSpectrum(s, r)], [0])),
+  c('svd', 'f64[4,2] full matrices, values only', { fullMatrices: true, computeUv: false }, (r) => [separatedSpectrum([4, 2], r)], [0]),
+  // diag(r) ≥ 0 makes the QR of a full-rank matrix unique: q and r are checked as they are
+  ...([[[3, 3], false], [[4, 2], false], [[2, 4], false], [[2, 3, 2], false], [[3, 3], true], [[2, 3], true]] as const).map(([s, full]) =>
+    c('qr', `f64[${s}] fullMatrices=${full}`, { fullMatrices: full }, (r) => [separatedSpectrum(s, r)], [0])),
+]
+
 const mT = (x: Tracer): Tracer => {
   const p = [...Array(x.ndim).keys()]
   ;[p[x.ndim - 2], p[x.ndim - 1]] = [p[x.ndim - 1], p[x.ndim - 2]]
@@ -362,6 +412,8 @@ export const primitiveCases = (): PrimCase[] => [
 
   c('lu', 'f64[3,3]', {}, (r) => [pivoted([3, 3], r)], [0], { outs: [0] }),
   c('lu', 'f64[2,4,4]', {}, (r) => [pivoted([2, 4, 4], r)], [0], { outs: [0] }),
+
+  ...decompCases(),
 ]
 
 // ---- non-differentiable primitives (for the zero-tangent check and the vmap suite) -----------
@@ -419,4 +471,9 @@ export const extraBatchCases = (): PrimCase[] => [
   c('reduce_max', 'i32[3,2] axes (0)', { axes: [0] }, (r) => [ints([3, 2], r, -9, 9)], []),
   c('cumsum', 'i32[5]', { axis: 0, reverse: false }, (r) => [ints([5], r, -9, 9)], []),
   c('sort', 'two keys', { dimension: 0, numKeys: 2 }, (r) => [ints([6], r, 0, 2), distinct([6], r)], []),
+  c('eigh', 'f32[3,3]', { lower: true }, (r) => [toF32(separatedSpectrum([3, 3], r, true))], []),
+  c('svd', 'f32[3,2]', { fullMatrices: true, computeUv: true }, (r) => [toF32(separatedSpectrum([3, 2], r))], []),
+  c('qr', 'f32[2,3]', { fullMatrices: false }, (r) => [toF32(separatedSpectrum([2, 3], r))], []),
 ]
+
+const toF32 = (x: ConcreteArray): ConcreteArray => new ConcreteArray(Float32Array.from(x.data), x.shape, 'float32')

@@ -247,11 +247,8 @@ describe('norm', () => {
   })
   it('clear errors for unsupported orders and shapes', () => {
     const m = rand([3, 3])
-    expect(() => norm(m, 2)).toThrow(ValueError)
-    expect(() => norm(m, 2)).toThrow(/needs singular values \(an SVD\).*use ord 'fro'/)
-    expect(() => norm(m, 'nuc')).toThrow(/SVD/)
-    expect(() => norm(m, -2, [0, 1])).toThrow(/SVD/)
-    expect(() => norm(m, 3)).toThrow(/invalid norm order 3 for matrices/)
+    expect(() => norm(m, 3)).toThrow(ValueError)
+    expect(() => norm(m, 3)).toThrow(/invalid norm order 3 for matrices.*'nuc', 2, -2/)
     expect(() => norm(rand([3]), 'fro')).toThrow(/invalid norm order 'fro' for vectors/)
     expect(() => norm(rand([2, 2, 2]), 1)).toThrow(/x must be 1-D or 2-D/)
     expect(() => norm(m, null, [0, 0])).toThrow(/repeated axis/)
