@@ -29,26 +29,19 @@ const checkInt = (v: number, what: string, op: string): void => {
 /** The length of diagonal `k` of an n×m matrix. */
 const diagLength = (n: number, m: number, k: number): number => Math.max(0, k >= 0 ? Math.min(n, m - k) : Math.min(n + k, m))
 
-export interface DiagonalOpts {
-  /** which diagonal: 0 main (default), > 0 above, < 0 below */
-  readonly offset?: number
-  /** the two axes the diagonal runs over (default 0 and 1, as NumPy) */
-  readonly axis1?: number
-  readonly axis2?: number
-}
-
 /**
- * The diagonal `offset` of the matrices over `axis1`, `axis2`: those axes are removed and the
- * diagonal becomes the last axis (as NumPy).
+ * The diagonal `offset` (0 main, > 0 above, < 0 below) of the matrices over `axis1`, `axis2`
+ * (default the first two axes, as NumPy): those axes are removed and the diagonal becomes the
+ * last axis.
  */
-export const diagonal = (a: ArrayLike, opts: DiagonalOpts = {}): Tracer => {
+export const diagonal = (a: ArrayLike, offset = 0, axis1 = 0, axis2 = 1): Tracer => {
   const op = 'diagonal'
   const x = asArray(a, op)
   if (x.ndim < 2) throw new ValueError(`${op}: needs at least 2 axes, got ${avalStr(x.aval)}`)
-  const k = opts.offset ?? 0
+  const k = offset
   checkInt(k, 'offset', op)
-  const a1 = normAxis(opts.axis1 ?? 0, x.ndim, op)
-  const a2 = normAxis(opts.axis2 ?? 1, x.ndim, op)
+  const a1 = normAxis(axis1, x.ndim, op)
+  const a2 = normAxis(axis2, x.ndim, op)
   if (a1 === a2) throw new ValueError(`${op}: axis1 and axis2 cannot be the same (both ${a1})`)
   const t = moveaxis(x, [a1, a2], [-2, -1])
   const [n, m] = t.shape.slice(-2)
@@ -61,11 +54,9 @@ export const diagonal = (a: ArrayLike, opts: DiagonalOpts = {}): Tracer => {
   return take(flat, int32s(pos), -1)
 }
 
-/** Σ of diagonal `offset` over `axis1`, `axis2` (default the first two axes). */
-export const trace = (a: ArrayLike, opts: DiagonalOpts & DTypeOpts = {}): Tracer => {
-  const d = diagonal(a, opts)
-  return sum(d, -1, opts.dtype === undefined ? {} : { dtype: opts.dtype })
-}
+/** Σ of the diagonal `offset` over `axis1`, `axis2` (default the first two axes). */
+export const trace = (a: ArrayLike, offset = 0, axis1 = 0, axis2 = 1, opts: DTypeOpts = {}): Tracer =>
+  sum(diagonal(a, offset, axis1, axis2), -1, opts.dtype === undefined ? {} : { dtype: opts.dtype })
 
 /**
  * For 1-D `v`: the square matrix with v on diagonal `k`; for 2-D `v`: its diagonal `k`
@@ -75,7 +66,7 @@ export const diag = (v: ArrayLike, k = 0): Tracer => {
   const op = 'diag'
   const x = asArray(v, op)
   checkInt(k, 'k', op)
-  if (x.ndim === 2) return diagonal(x, { offset: k })
+  if (x.ndim === 2) return diagonal(x, k)
   if (x.ndim !== 1) throw new ValueError(`${op}: input must be 1-D or 2-D, got ${avalStr(x.aval)}`)
   const len = x.shape[0]
   const n = len + Math.abs(k)
