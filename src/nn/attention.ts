@@ -13,12 +13,13 @@ import { DTypeError, ShapeError, ValueError } from '../core/errors'
 import type { Tracer } from '../core/tracer'
 import { avalStr } from '../ir/aval'
 import { einsum } from '../numpy/contract'
-import { add, exp, logicalAnd, multiply, subtract, where } from '../numpy/elementwise'
+import { add, divide, exp, logicalAnd, multiply, subtract, where } from '../numpy/elementwise'
 import { type ArrayLike, asArray, promoteArgs, toFloat } from '../numpy/promote'
-import { logsumexp } from '../numpy/reductions'
+import { max, sum } from '../numpy/reductions'
 import { broadcastTo, reshape } from '../numpy/shape'
 import * as bin from '../primitives/binary'
 import { broadcastInDim, iota } from '../primitives/shape'
+import { stopGradient } from '../primitives/unary'
 
 export interface AttentionOpts {
   /** added to the logits; broadcasts to [B, N, T, S] */
@@ -97,7 +98,10 @@ export const dotProductAttention = (query: ArrayLike, key: ArrayLike, value: Arr
   lengths(opts.querySeqLengths, 2)
   lengths(opts.keyValueSeqLengths, 3)
   if (keep !== null) logits = where(keep, logits, scalar(LARGE_NEGATIVE, logits.dtype, true))
-  const p = exp(subtract(logits, logsumexp(logits, -1, { keepdims: true })))
+  // e^{x − m} / Σ e^{x − m}, m the row maximum (not e^{x − logsumexp}: with every entry at
+  // −2.4e38, log 4 vanishes next to the magnitude and each weight would come out 1, not ¼).
+  const e = exp(subtract(logits, stopGradient(max(logits, -1, { keepdims: true }))))
+  const p = divide(e, sum(e, -1, { keepdims: true }))
   const out = einsum('bnts,bsnh->btnh', p, vs)
   return unbatched ? reshape(out, out.shape.slice(1)) : out
 }
