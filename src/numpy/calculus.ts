@@ -81,7 +81,9 @@ export const trapezoid = (y: ArrayLike, opts: TrapezoidOpts = {}): Tracer => {
   ys = moveaxis(ys, ax, -1)
   const m = ys.shape[ys.ndim - 1]
   const last = ys.ndim - 1
-  const pairs = add(sliceAxis(ys, last, 1, m), sliceAxis(ys, last, 0, Math.max(m - 1, 0)))
+  // Fewer than two samples enclose no area.
+  if (m < 2) return full(ys.shape.slice(0, -1), 0, { dtype: ys.dtype })
+  const pairs = add(sliceAxis(ys, last, 1, m), sliceAxis(ys, last, 0, m - 1))
   if (opts.x === undefined) return multiply(sum(pairs, -1), (opts.dx ?? 1) / 2)
   let xs = toFloat(opts.x, op)
   ;[xs, ys] = promoteArgs(op, xs, ys)

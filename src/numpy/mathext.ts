@@ -4,7 +4,7 @@
  * primitives behind `np` (no new primitive), so derivatives, vmap and jit come for free.
  */
 import { scalar } from '../core/array'
-import { ValueError } from '../core/errors'
+import { DTypeError } from '../core/errors'
 import type { Tracer } from '../core/tracer'
 import { isFloat } from '../ir/dtypes'
 import * as bin from '../primitives/binary'
@@ -61,7 +61,7 @@ export const sinc = (x: ArrayLike): Tracer => {
 /** Remainder with the sign of the dividend (C's fmod; lax.rem): x − trunc(x / y)·y. */
 export const fmod = (x: ArrayLike, y: ArrayLike): Tracer => {
   const [a, b] = promoteAndBroadcast('fmod', x, y)
-  if (a.dtype === 'bool') throw new ValueError(`fmod: not supported for bool operands; convert with astype('int32')`)
+  if (a.dtype === 'bool') throw new DTypeError(`fmod: not supported for bool operands; convert with astype('int32')`)
   return bin.rem(a, b)
 }
 

@@ -90,8 +90,9 @@ const unravel = (flat: Tracer, shape: readonly number[], valid: Tracer | null, f
 /** Flat positions of the nonzero elements of `x` (int32 [size]). */
 export const flatnonzero = (x: ArrayLike, opts: SizeOpts = {}): Tracer => {
   const op = 'flatnonzero'
-  const m = nonzeroMask(ravel(asArray(x, op)))
-  const size = opts.size === undefined ? sizeFromData(m, op, 'size', () => sum(convertElementType(m, 'int32')).item()) : checkSize(opts.size, op)
+  const t = ravel(asArray(x, op))
+  const m = nonzeroMask(t)
+  const size = opts.size === undefined ? sizeFromData(t, op, 'size', () => sum(convertElementType(m, 'int32')).item()) : checkSize(opts.size, op)
   return compress(m, size, opts.fillValue ?? 0)[0]
 }
 

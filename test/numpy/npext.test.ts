@@ -172,6 +172,7 @@ describe('calculus and search', () => {
     expectRef(np.trapezoid(y, { axis: 0 }), t.t0)
     expectRef(grad((v: Tracer) => np.trapezoid(v, { x: tx }).sum())(y), t.gy)
     expectRef(grad((v: Tracer) => np.trapezoid(y, { x: v }).sum())(tx), t.gx)
+    expect(np.trapezoid(np.array([[2], [3]])).tolist()).toEqual([0, 0])
   })
   it('polyval: Horner, derivatives in p and x', () => {
     const c = fx.polyval
@@ -307,5 +308,27 @@ describe('creation', () => {
     expect(np.logspace(-2, 3, 6).tolist()).toEqual([0.01, 0.1, 1, 10, 100, 1000])
     expectRef(np.logspace(0, 1, 4, { endpoint: false, base: 2 }), fx.logspace.b, 1e-15)
     expect(np.empty([2, 3], { dtype: 'int32' }).tolist()).toEqual([[0, 0, 0], [0, 0, 0]])
+  })
+})
+
+describe('bad input is a named error', () => {
+  it('says what was expected and what was got', () => {
+    const x = np.array([1, 2, 3])
+    expect(() => np.quantile(x, 0.5, null, { method: 'cubic' as never })).toThrow(/method must be one of/)
+    expect(() => np.quantile(x, 1.5)).toThrow(/q must be in \[0, 1\]/)
+    expect(() => np.percentile(x, 101)).toThrow(/q must be in \[0, 100\]/)
+    expect(() => np.quantile(np.zeros([0]), 0.5)).toThrow(/empty slice/)
+    expect(() => np.interp(x, np.array([0, 1]), np.array([0, 1, 2]))).toThrow(/equal length/)
+    expect(() => np.searchsorted(np.eye(2), x)).toThrow(/1-D/)
+    expect(() => np.diagonal(np.eye(2), 0, 1, 1)).toThrow(/cannot be the same/)
+    expect(() => np.diagonal(x)).toThrow(/at least 2 axes/)
+    expect(() => np.tril(x)).toThrow(/at least 2 axes/)
+    expect(() => np.cross(np.ones([4]), np.ones([3]))).toThrow(/dimension must be 2 or 3/)
+    expect(() => np.bincount(x)).toThrow(/int32/)
+    expect(() => np.nonzero(np.array(1))).toThrow(/0-d/)
+    expect(() => np.unique(x, { size: -1 })).toThrow(/non-negative integer/)
+    expect(() => np.select([x.gt(1)], [x, x])).toThrow(/same length/)
+    expect(() => np.piecewise(x, [x.gt(1)], [1, 2, 3])).toThrow(/funclist/)
+    expect(() => np.diff(np.array(1))).toThrow(/at least one axis/)
   })
 })
