@@ -1,8 +1,8 @@
 // The derivative laws on the new np and nn functions: forward and reverse mode to second
 // order against float64 finite differences (checkGrads), at points away from their kinks,
 // the fast-check suites on a few (small numRuns), and jit / vmap against eager evaluation.
-// Their JAX values are in npext.test.ts
-// and activations.test.ts; this checks that every route to a derivative agrees.
+// Their JAX values are in npext.test.ts and activations.test.ts; this checks that every
+// route to a derivative, and every way of running them, agrees.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { arb, checkGrads, laws } from '../../laws'
