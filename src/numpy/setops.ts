@@ -2,16 +2,18 @@
  * NumPy layer: functions whose output shape depends on the data — nonzero, flatnonzero,
  * argwhere, unique (and the array-API uniqueAll / uniqueCounts / uniqueInverse /
  * uniqueValues), bincount. As in JAX, a static `size` (`length` for bincount) fixes the
- * output shape, so they work under jit, vmap and grad: shorter results are padded with
- * `fillValue`, longer ones truncated. Without it the input must be concrete (the size is read
- * from the data), and a traced input is a ConcretizationError that names the option.
+ * output shape, so they work under jit and vmap: shorter results are padded with
+ * `fillValue`, longer ones truncated. Without it the size is read from the data, which must
+ * be known: a concrete array, or the primal of an eager grad / jvp (as JAX); under jit or
+ * vmap that is a ConcretizationError that names the option.
  *
  * All of it is one stable sort plus gathers: "the positions of the true elements, in order"
  * is the first `size` entries of iota sorted by the key (not element).
  */
-import { isConcrete, scalar } from '../core/array'
+import { type ConcreteArray, isConcrete, scalar } from '../core/array'
 import { ConcretizationError, DTypeError, ValueError } from '../core/errors'
 import type { Tracer } from '../core/tracer'
+import { JVPTracer } from '../interpret/jvp'
 import { avalStr } from '../ir/aval'
 import { isInt } from '../ir/dtypes'
 import * as bin from '../primitives/binary'
@@ -38,16 +40,34 @@ const checkSize = (size: number, op: string): number => {
   return checkInt32(size, `${op} size`)
 }
 
-/** The size from the data (concrete input), or a ConcretizationError naming the option. */
-const sizeFromData = (x: Tracer, op: string, option: string, count: () => number): number => {
-  if (!isConcrete(x)) {
+/**
+ * The value behind `x` when it is known now: a concrete array, or the primal of a
+ * differentiation tracer whose primal is concrete (eager grad / jvp, where JAX also reads
+ * the data). Under jit or vmap there is none.
+ */
+const knownValue = (x: Tracer): ConcreteArray | null => {
+  let t = x.fullLower()
+  while (!isConcrete(t)) {
+    if (!(t instanceof JVPTracer)) return null
+    t = t.primal.fullLower()
+  }
+  return t
+}
+
+/** The size from the data (known input), or a ConcretizationError naming the option. */
+const sizeFromData = (x: Tracer, op: string, option: string, count: (known: ConcreteArray) => number): number => {
+  const known = knownValue(x)
+  if (known === null) {
     throw new ConcretizationError(
-      `${op}: the output shape depends on the values of a traced array ${avalStr(x.aval)}; inside jit, vmap or grad pass ` +
+      `${op}: the output shape depends on the values of a traced array ${avalStr(x.aval)}; inside jit or vmap pass ` +
         `a static ${option} (e.g. np.${op}(x, { ${option}: n })), which pads or truncates the result to n entries.`,
     )
   }
-  return count()
+  return count(known)
 }
+
+/** The number of nonzero elements of a concrete array. */
+const countNonzero = (c: Tracer): number => sum(convertElementType(nonzeroMask(c), 'int32')).item()
 
 /** x[0:n] along axis 0, padded with `fill` up to n. */
 const fitLength = (x: Tracer, n: number, fill: Tracer): Tracer => {
@@ -92,7 +112,7 @@ export const flatnonzero = (x: ArrayLike, opts: SizeOpts = {}): Tracer => {
   const op = 'flatnonzero'
   const t = ravel(asArray(x, op))
   const m = nonzeroMask(t)
-  const size = opts.size === undefined ? sizeFromData(t, op, 'size', () => sum(convertElementType(m, 'int32')).item()) : checkSize(opts.size, op)
+  const size = opts.size === undefined ? sizeFromData(t, op, 'size', countNonzero) : checkSize(opts.size, op)
   return compress(m, size, opts.fillValue ?? 0)[0]
 }
 
@@ -105,7 +125,7 @@ export const nonzero = (x: ArrayLike, opts: SizeOpts = {}): Tracer[] => {
   const t = asArray(x, op)
   if (t.ndim === 0) throw new ValueError(`${op}: not defined for 0-d arrays; use np.nonzero(np.atleast1d(x))`)
   const m = nonzeroMask(laxReshape(t, [t.size]))
-  const size = opts.size === undefined ? sizeFromData(t, op, 'size', () => sum(convertElementType(m, 'int32')).item()) : checkSize(opts.size, op)
+  const size = opts.size === undefined ? sizeFromData(t, op, 'size', countNonzero) : checkSize(opts.size, op)
   const fill = opts.fillValue ?? 0
   const [flat, count] = compress(m, size, 0)
   const valid = bin.lt(iota('int32', [size], 0), count)
@@ -117,11 +137,10 @@ export const argwhere = (x: ArrayLike, opts: SizeOpts = {}): Tracer => {
   const op = 'argwhere'
   const t = asArray(x, op)
   if (t.ndim === 0) {
-    const m = nonzeroMask(t)
-    const size = opts.size === undefined ? sizeFromData(t, op, 'size', () => m.item()) : checkSize(opts.size, op)
+    const size = opts.size === undefined ? sizeFromData(t, op, 'size', countNonzero) : checkSize(opts.size, op)
     return zeros([size, 0], { dtype: 'int32' })
   }
-  const cols = nonzero(t, { ...opts, size: opts.size ?? sizeFromData(t, op, 'size', () => sum(convertElementType(nonzeroMask(t), 'int32')).item()) })
+  const cols = nonzero(t, { ...opts, size: opts.size ?? sizeFromData(t, op, 'size', countNonzero) })
   return stack(cols, 1)
 }
 
@@ -167,7 +186,7 @@ const uniqueImpl = (x: ArrayLike, opts: UniqueOpts, op: string): UniqueAll => {
   const equalNan = opts.equalNan ?? true
   const { s, perm, isNew } = sortedRuns(flat, equalNan)
   const size = opts.size === undefined
-    ? sizeFromData(t, op, 'size', () => sum(convertElementType(isNew, 'int32')).item())
+    ? sizeFromData(t, op, 'size', (c) => sum(convertElementType(sortedRuns(laxReshape(c, [c.size]), equalNan).isNew, 'int32')).item())
     : checkSize(opts.size, op)
   const [starts, count] = compress(isNew, size, 0)
   const valid = bin.lt(iota('int32', [size], 0), count)
@@ -235,7 +254,7 @@ export const bincount = (x: ArrayLike, opts: BincountOpts = {}): Tracer => {
   const minlength = opts.minlength ?? 0
   if (!Number.isInteger(minlength) || minlength < 0) throw new ValueError(`${op}: minlength must be a non-negative integer, got ${minlength}`)
   const length = opts.length === undefined
-    ? sizeFromData(t, op, 'length', () => Math.max(minlength, t.size === 0 ? 0 : max(t).item() + 1))
+    ? sizeFromData(t, op, 'length', (c) => Math.max(minlength, c.size === 0 ? 0 : max(c).item() + 1))
     : checkSize(opts.length, op)
   const w = opts.weights === undefined ? full(t.shape, 1, { dtype: 'int32' }) : asArray(opts.weights, op)
   if (w.shape.length !== 1 || w.shape[0] !== t.shape[0]) {

@@ -288,7 +288,13 @@ describe('selection and sets', () => {
     // differentiable in the weights
     expect(grad((w: Tracer) => np.bincount(x, { weights: w, length: 2 }).sum())(np.ones([6])).tolist()).toEqual([1, 1, 1, 0, 1, 0])
   })
-  it('without size under a transformation: a ConcretizationError that names the option', () => {
+  it('without size: read from the data when it is known (eager grad, as JAX)', () => {
+    const f = (t: Tracer) => np.take(t, np.nonzero(t)[0]).square().sum()
+    expect(grad(f)(np.array([0, 3, 0, 2])).tolist()).toEqual([0, 6, 0, 4])
+    expect(grad((t: Tracer) => np.unique(t).sum())(np.array([2, 1, 2])).tolist()).toEqual([1, 1, 0])
+    expect(() => jit(grad(f))(np.array([0, 3, 0, 2]))).toThrow(/size/)
+  })
+  it('without size under jit or vmap: a ConcretizationError that names the option', () => {
     expect(() => jit((t: Tracer) => np.nonzero(t)[0])(np.array([0, 1]))).toThrow(/size/)
     expect(() => jit((t: Tracer) => np.unique(t))(np.array([0, 1]))).toThrow(/ConcretizationError|size/)
     expect(() => jit((t: Tracer) => np.bincount(t))(np.array([0, 1], { dtype: 'int32' }))).toThrow(/length/)
