@@ -141,8 +141,8 @@ export interface IsCloseOpts {
  * close and a finite a never close to an infinite b; NaN is close to NaN only with equalNan.
  */
 export const isclose = (a: ArrayLike, b: ArrayLike, opts: IsCloseOpts = {}): Tracer => {
-  const [x, y] = promoteAndBroadcast('isclose', a, b)
-  if (!isFloat(x.dtype)) return bin.eq(x, y)
+  // Integers and bools compare as floats, so the tolerances apply to them too (as JAX).
+  const [x, y] = promoteToFloat('isclose', a, b)
   const rtol = lit(opts.rtol ?? 1e-5, x)
   const atol = lit(opts.atol ?? 1e-8, x)
   const finiteB = bin.eq(bin.sub(y, y), lit(0, y))

@@ -79,6 +79,7 @@ describe('elementwise', () => {
     expect(np.isclose(a, b, { equalNan: true }).tolist()).toEqual(c.equalNan)
     expect(np.isclose(a, b, { rtol: 1e-3, atol: 1e-6 }).tolist()).toEqual(c.loose)
     expect(np.allclose(np.array([1, 2]), np.array([1, 2 + 1e-9])).item()).toBe(1)
+    expect(np.isclose(np.array([100], { dtype: 'int32' }), 101, { rtol: 0.1 }).tolist()).toEqual([true])
     expect(np.arrayEqual(np.array([1, NaN]), np.array([1, NaN])).item()).toBe(0)
     expect(np.arrayEqual(np.array([1, NaN]), np.array([1, NaN]), { equalNan: true }).item()).toBe(1)
     expect(np.arrayEqual(np.array([1, 2]), np.array([[1, 2]])).item()).toBe(0)
