@@ -98,6 +98,10 @@ export interface ArrayMethods {
   ravel(): Tracer
   flatten(): Tracer
   squeeze(axis?: number | readonly number[] | null): Tracer
+  /** The diagonal `offset` over `axis1`, `axis2` (default 0, 0, 1), as the last axis (np.diagonal). */
+  diagonal(offset?: number, axis1?: number, axis2?: number): Tracer
+  /** Σ of the diagonal `offset` over `axis1`, `axis2` (np.trace). */
+  trace(offset?: number, axis1?: number, axis2?: number, opts?: { dtype?: DType }): Tracer
   expandDims(axis: number | readonly number[]): Tracer
   flip(axis?: number | readonly number[] | null): Tracer
   broadcastTo(shape: readonly number[]): Tracer

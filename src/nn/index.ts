@@ -24,6 +24,8 @@ import { type ArrayLike, asArray, broadcastArrays, promoteArgs, toFloat } from '
 
 /** log Σ eˣ, stable (the np one: `nn.logsumexp(x, axis?, { keepdims? })`). */
 export { logsumexp } from '../numpy/reductions'
+export * from './activations'
+export * from './attention'
 
 // ---- helpers -----------------------------------------------------------------------------
 

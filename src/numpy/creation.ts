@@ -342,6 +342,27 @@ export const linspace = (start: number, stop: number, num = 50, opts: LinspaceOp
   return new ConcreteArray(castBuffer(vals, dtype), [num], dtype)
 }
 
+export interface LogspaceOpts extends LinspaceOpts {
+  /** the base of the exponents (default 10) */
+  readonly base?: number
+}
+
+/** base^linspace(start, stop, num): `num` values evenly spaced on a log scale (np.logspace). */
+export const logspace = (start: number, stop: number, num = 50, opts: LogspaceOpts = {}): Tracer => {
+  const op = 'logspace'
+  const base = requireNumber(opts.base ?? 10, 'base', op)
+  const dtype = checkDtype(opts.dtype, op) ?? 'float64'
+  const exps = linspace(start, stop, num, { endpoint: opts.endpoint }) as ConcreteArray
+  const vals = Float64Array.from(exps.data, (e) => base ** e)
+  if (!isFloat(dtype)) for (let i = 0; i < num; i++) vals[i] = Math.floor(vals[i])
+  return new ConcreteArray(castBuffer(vals, dtype), [num], dtype)
+}
+
+/** An array of `shape` (JAX has no uninitialized memory: it is zeros, as jnp.empty). */
+export const empty = (shape: number | Shape, opts: DTypeOpts = {}): Tracer => full(shape, 0, opts)
+/** An array of x's shape and dtype (zeros, as jnp.emptyLike). */
+export const emptyLike = (x: ArrayLike, opts: DTypeOpts = {}): Tracer => fullLike(x, 0, opts)
+
 export interface EyeOpts extends DTypeOpts {
   readonly k?: number
 }

@@ -9,6 +9,7 @@ import type { ArrayMethods } from '../core/methods'
 import { Tracer } from '../core/tracer'
 import { astype } from './creation'
 import * as ew from './elementwise'
+import * as mx from './matrix'
 import * as red from './reductions'
 import * as sh from './shape'
 
@@ -86,6 +87,9 @@ const methods: Methods & ThisType<Tracer> = {
   expandDims(axis) { return sh.expandDims(this, axis) },
   flip(axis) { return sh.flip(this, axis) },
   broadcastTo(shape) { return sh.broadcastTo(this, shape) },
+
+  diagonal(offset, axis1, axis2) { return mx.diagonal(this, offset, axis1, axis2) },
+  trace(offset, axis1, axis2, opts) { return mx.trace(this, offset, axis1, axis2, opts) },
 }
 
 for (const [name, fn] of Object.entries(methods)) {
