@@ -7,6 +7,8 @@ import { type RuleTable, registerRules } from './core/rules'
 import { checkpointRules } from './higher/checkpoint'
 import { condRules } from './higher/cond'
 import { scanRules } from './higher/scan'
+import { solveRules } from './higher/solve'
+import { rootRules } from './higher/root'
 import { whileRules } from './higher/while'
 import { customRules } from './higher/custom'
 import { jitRules } from './higher/jit'
@@ -42,6 +44,8 @@ export const RULES: RuleTable = {
   ...condRules,
   ...whileRules,
   ...scanRules,
+  ...solveRules,
+  ...rootRules,
 }
 
 registerRules(RULES)

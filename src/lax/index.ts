@@ -87,3 +87,5 @@ export function sort(x: Tracer | readonly Tracer[], dimension = -1, numKeys = 1)
 }
 export { cond, switch, whileLoop, foriLoop, scan } from './control'
 export type { ScanOptions } from './control'
+export { customLinearSolve, customRoot } from './solve'
+export type { CustomLinearSolveOptions, LinearMap } from './solve'
