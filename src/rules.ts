@@ -14,6 +14,7 @@ import { customRules } from './higher/custom'
 import { jitRules } from './higher/jit'
 import { binaryRules } from './primitives/binary'
 import { bitwiseRules } from './primitives/bitwise'
+import { callbackRules } from './primitives/callback'
 import { cumsumRules } from './primitives/cumsum'
 import { dotRules } from './primitives/dot'
 import { gatherRules } from './primitives/gather'
@@ -46,6 +47,7 @@ export const RULES: RuleTable = {
   ...scanRules,
   ...solveRules,
   ...rootRules,
+  ...callbackRules,
 }
 
 registerRules(RULES)

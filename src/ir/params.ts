@@ -171,6 +171,11 @@ export interface ParamsMap extends Record<UnaryPrim | BinaryPrim | BitwisePrim, 
     readonly numConsts: readonly [number, number, number, number, number, number]
     readonly name: string
   }
+  /** `debug.callback` / `debug.print`: call host function number `callback` (see
+   *  src/core/callbacks.ts) on the inputs; no outputs. An effect: never removed, merged or
+   *  folded by a pass, never differentiated. Under vmap the inputs carry leading axes of sizes
+   *  `batchSizes` and the function is called once per batch member, in row-major order. */
+  debug_callback: { readonly callback: number; readonly batchSizes: readonly number[] }
   /** `checkpoint`: evaluate `jaxpr`; in reverse mode, recompute it instead of storing residuals. */
   checkpoint: CallParams
   /** `cond`: inputs (index, ...operands); evaluates `branches[clamp(index)]` on the operands.

@@ -7,6 +7,7 @@
  */
 import type { Atom, Jaxpr } from '../ir/jaxpr'
 import type { PrimName } from '../ir/params'
+import { eqnHasEffects } from '../ir/effects'
 import { Jaxpr as JaxprClass } from '../ir/jaxpr'
 import { type Rewrite, recursivePass, rewriteJaxpr, sameAval } from './util'
 
@@ -41,6 +42,8 @@ const csePass = recursivePass<undefined>((j, sub) => {
   return rewriteJaxpr(
     j,
     (e): Rewrite => {
+      // two equal host callbacks are two calls
+      if (eqnHasEffects(e)) return null
       const ins = e.inputs.map(atomKey)
       if (COMMUTATIVE.has(e.prim) && ins.length === 2 && ins[1] < ins[0]) ins.reverse()
       const key = `${e.prim}(${ins.join(' ')})${paramKey(e.params)}`
