@@ -19,7 +19,7 @@ import { checkInt32, clampInt32 } from '../primitives/util'
 import { flattenArrays } from '../transforms/flat'
 import { type TreeDef, leafPaths, treedefEq, treedefStr, unflatten } from '../tree/treedef'
 import type { AnyFn, ArgsLike, Arrays } from '../tree/types'
-import { type ProgressOption, counter0, progressOf, tick } from './progress'
+import { type ProgressOption, chunkedScan, counter0, progressOf, tick } from './progress'
 
 const checkedProgress = (opts: unknown, where: string): ProgressOption | undefined => {
   checkOptions(opts, { progress: { ok: (x) => typeof x === 'function' || (typeof x === 'object' && x !== null), expected: 'a function (step, total) => void or { report, every? }' } }, where)
@@ -187,19 +187,9 @@ export const scan = <C, X, Y>(f: (carry: C, x: X) => [C, Y], init: C, xs: X, opt
   checkOptions(opts, { length: opt.nonNegInt, reverse: opt.boolean }, 'lax.scan')
   if (opts.progress !== undefined) {
     const n = opts.length ?? flattenArrays(xs, 'lax.scan xs')[0][0]?.shape[0]
-    const prog = progressOf(opts.progress, n ?? null, 'lax.scan')
-    if (prog !== null) {
-      const [[, c], ys] = scan(
-        (kc: [Tracer, C], x: X): [[Tracer, C], Y] => {
-          const [c2, y] = f(kc[1], x)
-          return [[tick(prog, kc[0], n ?? null), c2], y]
-        },
-        [counter0(), init] as [Tracer, C],
-        xs,
-        { ...opts, progress: undefined },
-      )
-      return [c, ys]
-    }
+    if (n === undefined) throw new ValueError('lax.scan: xs has no arrays, so pass { length } to say how many steps to take')
+    const prog = progressOf(opts.progress, n, 'lax.scan')
+    if (prog !== null) return chunkedScan(scan, prog, f, init, xs, n, opts.reverse === true)
   }
   const [c0, initTree] = flattenArrays(init, 'lax.scan init')
   const carry = c0.map(strong)

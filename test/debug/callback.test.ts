@@ -225,6 +225,23 @@ describe('the progress option of scan, foriLoop and whileLoop', () => {
     expect(reports[99]).toEqual([1000, 1000])
   })
 
+  it('scan with a remainder, reversed, with ys: the same carry and ys as without, reports after each chunk', () => {
+    const step = (c: Arr, x: Arr): [Arr, { y: Arr; z: Arr }] => [c.mul(0.5).add(x.sum()), { y: c, z: x.mul(c) }]
+    const xs = np.arange(22).astype('float64').reshape([11, 2])
+    for (const reverse of [false, true]) {
+      reports.length = 0
+      const run = (progress: typeof report | undefined) => (v: Arr) => lax.scan(step, np.array(1), v, { reverse, progress: progress && { report: progress, every: 4 } })
+      const [c1, ys1] = jit(run(report))(xs)
+      const [c2, ys2] = run(undefined)(xs)
+      expect(c1.item()).toBe(c2.item())
+      expect(ys1.y.tolist()).toEqual(ys2.y.tolist())
+      expect(ys1.z.tolist()).toEqual(ys2.z.tolist())
+      expect(reports).toEqual(reverse ? [[3, 11], [7, 11], [11, 11]] : [[4, 11], [8, 11], [11, 11]])
+      const g1 = grad((v: Arr) => run(report)(v)[0])(xs)
+      expect(g1.tolist()).toEqual(grad((v: Arr) => run(undefined)(v)[0])(xs).tolist())
+    }
+  })
+
   it('whileLoop and foriLoop with traced bounds: every step, total unknown / traced', () => {
     lax.whileLoop((c: Arr) => c.lt(20), (c: Arr) => c.mul(2), np.array(1), { progress: report })
     expect(reports).toEqual([[1, null], [2, null], [3, null], [4, null], [5, null]])
