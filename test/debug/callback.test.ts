@@ -46,15 +46,22 @@ describe('debug.callback', () => {
     expect(log).toEqual([...once, ...once])
   })
 
-  it('runs in the reference interpreter and with WebAssembly kernels (large arrays) alike', () => {
+  it('runs in the reference interpreter, and after the kernel that computes its operands', () => {
     setBackend('reference')
     jit(f)(np.array([0.5, 1]))
     expect(log.map((e) => e[0])).toEqual(['in', 'out'])
     setBackend('compiled')
     log = []
+    // a large program: the callback reads the buffer its kernel wrote
+    const g = (x: Arr) => {
+      const y = np.exp(x).mul(2)
+      debug.callback(record('w'), y)
+      return y.mul(3)
+    }
     const big = np.linspace(0, 1, 20000)
-    jit((x: Arr) => f(np.exp(x).mul(2)))(big)
-    expect(log.map((e) => e[0])).toEqual(['in', 'out'])
+    expect(describeProgram(compileJaxpr(makeJaxpr(g)(big).jaxpr))).toMatch(/loop \[20000\].*\n1: debug_callback/)
+    jit(g)(big)
+    expect(log.map((e) => e[0])).toEqual(['w'])
     expect((log[0][1] as number[])[19999]).toBeCloseTo(2 * Math.E, 12)
   })
 
