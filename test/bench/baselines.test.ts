@@ -154,7 +154,7 @@ describe('W11: Lotka–Volterra RK4 sensitivities by hand', () => {
   /** A plain RK4 loop of ẋ = αx − βxy, ẏ = δxy − γy, written independently of the baseline. */
   const rk4 = (p: typeof setup): number[] => {
     const F = ([x, y]: number[]) => [p.alpha * x - p.beta * x * y, p.delta * x * y - p.gamma * y]
-    let u = [...p.x0]
+    let u: number[] = [...p.x0]
     const h = p.dt
     for (let n = 0; n < p.steps; n++) {
       const k1 = F(u)
