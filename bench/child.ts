@@ -10,6 +10,7 @@ import { existsSync, writeFileSync } from 'node:fs'
 import { compareParts } from './harness/compare'
 import { DEFAULT_MEASURE, measure, stats, type Stats } from './harness/measure'
 import { loadJax, loadTf } from './harness/peers'
+import { findPython, runPython } from './harness/python'
 import type { AnyWorkload, FloatDType, ImplId, Output, Prepared } from './harness/types'
 import { workloadById } from './workloads/index'
 
@@ -72,6 +73,40 @@ const load = async (w: AnyWorkload, impl: ImplId): Promise<(inputs: unknown) => 
       const tf = await loadTf(impl === 'tfjs-wasm' ? 'wasm' : 'cpu')
       return (inputs) => w.tfjs(tf, inputs)
     }
+    case 'jax':
+      throw new Error('internal: the jax column runs in Python (runJax)')
+  }
+}
+
+/** The `jax` column: the workload's Python script times itself (bench/harness/python.ts). */
+const runJax = (w: AnyWorkload, spec: ChildSpec): ChildResult => {
+  if (w.python === undefined) return { status: 'unavailable', reason: 'no JAX script for this workload' }
+  const found = findPython()
+  if ('unavailable' in found) return { status: 'unavailable', reason: found.unavailable }
+  const opts = { ...(w.measure?.jax ?? {}) }
+  if (spec.quick === true) Object.assign(opts, { warmupRuns: 1, warmupMs: 0, minRuns: 3, minMs: 0, maxMs: 0 })
+  if (spec.mode === 'first') Object.assign(opts, { minRuns: 1, minMs: 0, maxMs: 0 })
+  try {
+    const t0 = performance.now()
+    const r = runPython(found.python, w.python.script, w.python.args, w.makeInputs(), opts)
+    const out: Output = Object.fromEntries(Object.entries(r.parts).map(([k, v]) => [k, Float64Array.from(v)]))
+    const parts = spec.mode === 'full' ? writeOutput(`${spec.out}.bin`, out) : []
+    return {
+      status: 'ok',
+      loadMs: performance.now() - t0,
+      firstMs: r.firstMs,
+      stats: stats(r.samples),
+      samples: r.samples,
+      batch: r.batch,
+      warmupRuns: r.warmupRuns,
+      dtype: w.dtype,
+      note: `JAX ${r.version} (Python), CPU`,
+      repeatRel: 0,
+      rss: { loaded: 0, peak: r.peakRss },
+      parts,
+    }
+  } catch (e) {
+    return { status: 'error', reason: firstLine(e), detail: String((e as Error)?.stack ?? e) }
   }
 }
 
@@ -93,6 +128,7 @@ const main = async (): Promise<ChildResult> => {
   const spec = JSON.parse(process.argv[2]) as ChildSpec
   const w = workloadById(spec.workload)
   if (w === undefined) return { status: 'error', reason: `unknown workload ${spec.workload}` }
+  if (spec.impl === 'jax') return runJax(w, spec)
   const t0 = performance.now()
   let setup: (inputs: unknown) => Prepared
   try {

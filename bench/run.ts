@@ -30,7 +30,7 @@ interface Args {
   readonly quick: boolean
 }
 
-const usage = 'usage: npm run bench -- [W1 ... W8] [--json FILE] [--impls baseline,leibniz,jax-js,tfjs-wasm,tfjs-cpu] [--quick]'
+const usage = 'usage: npm run bench -- [W1 ... W8 W11 W11R] [--json FILE] [--impls baseline,leibniz,jax-js,tfjs-wasm,tfjs-cpu,jax] [--quick]'
 
 const parseArgs = (argv: readonly string[]): Args => {
   const ids: string[] = []

@@ -12,6 +12,7 @@ export * as nn from './nn'
 export * as random from './random'
 export * as tree from './tree'
 export * as config from './config'
+export * as debug from './debug'
 
 export { grad, valueAndGrad, vjp, jvp, linearize, linearTranspose, hvp } from './transforms/autodiff'
 export type { GradOptions } from './transforms/autodiff'

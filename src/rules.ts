@@ -7,11 +7,14 @@ import { type RuleTable, registerRules } from './core/rules'
 import { checkpointRules } from './higher/checkpoint'
 import { condRules } from './higher/cond'
 import { scanRules } from './higher/scan'
+import { solveRules } from './higher/solve'
+import { rootRules } from './higher/root'
 import { whileRules } from './higher/while'
 import { customRules } from './higher/custom'
 import { jitRules } from './higher/jit'
 import { binaryRules } from './primitives/binary'
 import { bitwiseRules } from './primitives/bitwise'
+import { callbackRules } from './primitives/callback'
 import { cumsumRules } from './primitives/cumsum'
 import { decompRules } from './primitives/decomp'
 import { dotRules } from './primitives/dot'
@@ -44,6 +47,9 @@ export const RULES: RuleTable = {
   ...condRules,
   ...whileRules,
   ...scanRules,
+  ...solveRules,
+  ...rootRules,
+  ...callbackRules,
 }
 
 registerRules(RULES)

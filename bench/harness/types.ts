@@ -24,7 +24,8 @@ export type TfModule = typeof import('@tensorflow/tfjs-core')
 export type Output = Readonly<Record<string, ArrayLike<number>>>
 export type Call = () => Output
 
-export const IMPLS = ['baseline', 'leibniz', 'jax-js', 'tfjs-wasm', 'tfjs-cpu'] as const
+/** `jax`: JAX itself, in a Python found by bench/harness/python.ts (a column only where one is). */
+export const IMPLS = ['baseline', 'leibniz', 'jax-js', 'tfjs-wasm', 'tfjs-cpu', 'jax'] as const
 export type ImplId = (typeof IMPLS)[number]
 
 export type FloatDType = 'float32' | 'float64'
@@ -73,6 +74,9 @@ export interface Workload<I> {
   readonly jaxjs: (jax: JaxModule, inputs: I) => Prepared
   /** one implementation for both TensorFlow.js columns; the child sets the backend */
   readonly tfjs: (tf: TfModule, inputs: I) => Prepared
+  /** the `jax` column: a Python script (path from the repository root) that times the workload
+   *  in JAX itself and prints the result (bench/harness/python.ts) */
+  readonly python?: { readonly script: string; readonly args: readonly string[] }
 }
 
 /** Any workload (for lists). */

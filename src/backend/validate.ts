@@ -85,13 +85,24 @@ const callBody = (e: Eqn): { body: Jaxpr; inputs: Atom[] } | null => {
       const skip = (p.fwdNumConsts as number) + (p.bwdNumConsts as number)
       return { body: p.jaxpr as Jaxpr, inputs: [...e.inputs.slice(0, n), ...e.inputs.slice(n + skip)] }
     }
+    case 'custom_linear_solve': {
+      // evaluating it is running its solve on (solveConsts, b)
+      const [a, c, d, t] = p.numConsts as readonly number[]
+      return { body: p.solveJaxpr as Jaxpr, inputs: [...e.inputs.slice(a + c, a + c + d), ...e.inputs.slice(a + c + d + t)] }
+    }
+    case 'custom_root': {
+      // evaluating it is running its solve on (solveConsts, x0)
+      const n = p.numConsts as readonly number[]
+      const total = n.reduce((a, b) => a + b, 0)
+      return { body: p.solveJaxpr as Jaxpr, inputs: [...e.inputs.slice(n[0], n[0] + n[1]), ...e.inputs.slice(total)] }
+    }
     default:
       return null
   }
 }
 
 /**
- * Inline jit, checkpoint, custom_jvp_call and custom_vjp_call bodies (recursively): when a
+ * Inline jit, checkpoint, custom_jvp_call, custom_vjp_call, custom_linear_solve and custom_root bodies (recursively): when a
  * jaxpr is only evaluated, they mean "evaluate the body", and inlining lets their equations
  * fuse with their neighbours. Each equation is validated before it is used.
  */

@@ -72,7 +72,7 @@ export type LinearPrim =
   | 'broadcast_in_dim' | 'reshape' | 'transpose' | 'squeeze' | 'select_n' | 'slice' | 'pad'
   | 'concatenate' | 'gather' | 'scatter_add' | 'dynamic_slice' | 'dynamic_update_slice'
   | 'cumsum' | 'dot_general' | 'jit' | 'custom_vjp_lin' | 'checkpoint' | 'triangular_solve'
-  | 'cond' | 'scan'
+  | 'cond' | 'scan' | 'custom_linear_solve'
 
 /** The rules every primitive has; linear primitives add `transpose`. */
 export interface BaseRules<P extends PrimName> {

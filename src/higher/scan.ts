@@ -9,6 +9,7 @@
  *   transpose  a scan in the opposite direction; cotangents of linear constants accumulate in the carry.
  *   batch      the batch axis of xs goes to axis 1 (each slice is batched at 0), of ys likewise.
  */
+import { jaxprHasEffects } from '../ir/effects'
 import { ShapeError } from '../core/errors'
 import { type BDim, type RuleTable, type Tangent, Zero, isUndef, isZero } from '../core/rules'
 import { type Tracer, bind, fullRaise } from '../core/tracer'
@@ -204,7 +205,8 @@ export const scanRules: Pick<RuleTable, 'scan'> = {
       const [kk, uk] = partition(s.carryU, a.carry)
       const [kx, ux] = partition(u.xs, a.xs)
       const val = (t: PETracer) => t.pval.known as Tracer
-      const outsK = s.known.outs.length === 0 ? [] : bind('scan', [...kc, ...kk, ...kx].map(val), { ...p, jaxpr: s.known, numConsts: kc.length, numCarry: kk.length })
+      // (a known side with no outputs still runs when it has effects: host callbacks)
+      const outsK = s.known.outs.length === 0 && !jaxprHasEffects(s.known) ? [] : bind('scan', [...kc, ...kk, ...kx].map(val), { ...p, jaxpr: s.known, numConsts: kc.length, numCarry: kk.length })
       const computed = outsK.slice(s.numKnownOuts).map((r) => pe.instantiateConst(fullRaise(pe, r) as PETracer))
       let j = 0
       const res = s.forwarded.map((k) => (k >= 0 ? pe.instantiateConst(kx[k]) : computed[j++]))

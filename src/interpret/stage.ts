@@ -11,7 +11,8 @@ import { type MainTrace, Trace, Tracer, fullRaise, withDynamic, withMain } from 
 import type { ShapedArray } from '../ir/aval'
 import { type Atom, ClosedJaxpr, type Eqn, Jaxpr, Lit, Var, makeEqn } from '../ir/jaxpr'
 import type { ParamsMap, PrimName } from '../ir/params'
-import { eqnKey, isPure } from '../ir/eqnkey'
+import { eqnKey } from '../ir/eqnkey'
+import { hasEffects } from '../ir/effects'
 
 export class JaxprTracer extends Tracer {
   constructor(
@@ -93,7 +94,7 @@ export class JaxprTrace extends Trace {
     const vars = tracers.map((t) => b.getVar(t))
     const folded = this.foldOrForward(prim, tracers, vars, params)
     if (folded !== null) return folded
-    const key = isPure(prim) ? eqnKey(prim, vars.map((v) => this.operandKey(v)), params) : null
+    const key = !hasEffects(prim, params) ? eqnKey(prim, vars.map((v) => this.operandKey(v)), params) : null
     const seen = key === null ? undefined : b.recorded.get(key)
     if (seen !== undefined) return [...seen]
     const avalsOut = rulesOf(prim).abstractEval(tracers.map((t) => t.aval), params)
@@ -110,7 +111,7 @@ export class JaxprTrace extends Trace {
    *   has the output's aval (shape, dtype and weak type), so the result is bit-for-bit x.
    */
   private foldOrForward(prim: PrimName, tracers: readonly Tracer[], vars: readonly Var[], params: unknown): Tracer[] | null {
-    if (!STAGING_FOLDABLE.has(prim)) return null // (all pure)
+    if (!STAGING_FOLDABLE.has(prim)) return null // (all without effects)
     const consts = vars.map((v) => this.scalarConst(v))
     if (consts.every((c) => c !== null)) {
       const ys = rulesOf(prim).impl(consts as ConcreteArray[], params as never)

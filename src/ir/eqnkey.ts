@@ -1,23 +1,15 @@
 /**
  * IR layer: structural keys of equations. Two equations with the same primitive, the same
- * inputs and structurally equal params compute the same values (primitives are pure), so a key
+ * inputs and structurally equal params compute the same values (every primitive but a host callback is pure), so a key
  * that is equal exactly for such pairs lets the CSE pass — and staging, as it records — compute
  * each value once. Literals compare by value (bitwise: -0 and 0 differ, NaN equals NaN), dtype
  * and weak type; jaxprs and functions in params by identity (two closures with the same source
  * text are different functions). Operands of commutative primitives are compared as an
- * unordered pair (`mul a b` ≡ `mul b a`).
+ * unordered pair (`mul a b` ≡ `mul b a`). Equations with effects (src/ir/effects.ts) are never
+ * merged: callers check that first.
  */
 import type { Atom } from './jaxpr'
 import type { PrimName } from './params'
-
-const EFFECTFUL = new Set<string>()
-/** Declare a primitive effectful (a host callback, say): staging and the CSE pass then never
- *  merge two of its equations, and memoizing traces never reuse one's outputs for another. */
-export const markEffectful = (prim: PrimName): void => {
-  EFFECTFUL.add(prim)
-}
-/** Whether two applications of `prim` to equal operands may share their outputs. */
-export const isPure = (prim: PrimName): boolean => !EFFECTFUL.has(prim)
 
 export const COMMUTATIVE: ReadonlySet<PrimName> = new Set<PrimName>(['add', 'mul', 'max', 'min', 'eq', 'ne', 'and', 'or'])
 

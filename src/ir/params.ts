@@ -151,6 +151,41 @@ export interface ParamsMap extends Record<UnaryPrim | BinaryPrim | BitwisePrim, 
     readonly outAvals: readonly ShapedArray[]
     readonly name: string
   }
+  /** `customLinearSolve`: inputs (matvecConsts, vecmatConsts, solveConsts, transposeSolveConsts, b).
+   *  Evaluates x = solveJaxpr(solveConsts, b), a solution of matvecJaxpr(matvecConsts, x) = b.
+   *  `vecmatJaxpr` is the transpose of matvec and `transposeSolveJaxpr` solves the transposed
+   *  system; both are null when no transpose solve was given (then reverse mode is an error). */
+  custom_linear_solve: {
+    readonly matvecJaxpr: Jaxpr
+    readonly vecmatJaxpr: Jaxpr | null
+    readonly solveJaxpr: Jaxpr
+    readonly transposeSolveJaxpr: Jaxpr | null
+    /** consts of matvec, vecmat, solve and transposeSolve, in input order */
+    readonly numConsts: readonly [number, number, number, number]
+    readonly name: string
+  }
+  /** `customRoot`: inputs (fConsts, solveConsts, matvecConsts, vecmatConsts, tangentSolveConsts,
+   *  transposeTangentSolveConsts, x0). Evaluates x = solveJaxpr(solveConsts, x0), a root of
+   *  fJaxpr(fConsts, ·). The linear algebra of its derivative, each with its own constants (f's
+   *  among them): matvecJaxpr (consts, x, v) ↦ ∂f/∂x·v at x, vecmatJaxpr its transpose,
+   *  tangentSolveJaxpr (consts, x, y) ↦ the v with ∂f/∂x·v = y, transposeTangentSolveJaxpr the
+   *  same for the transposed map. */
+  custom_root: {
+    readonly fJaxpr: Jaxpr
+    readonly solveJaxpr: Jaxpr
+    readonly matvecJaxpr: Jaxpr
+    readonly vecmatJaxpr: Jaxpr
+    readonly tangentSolveJaxpr: Jaxpr
+    readonly transposeTangentSolveJaxpr: Jaxpr
+    /** consts of f, solve, matvec, vecmat, tangentSolve, transposeTangentSolve, in input order */
+    readonly numConsts: readonly [number, number, number, number, number, number]
+    readonly name: string
+  }
+  /** `debug.callback` / `debug.print`: call host function number `callback` (see
+   *  src/core/callbacks.ts) on the inputs; no outputs. An effect: never removed, merged or
+   *  folded by a pass, never differentiated. Under vmap the inputs carry leading axes of sizes
+   *  `batchSizes` and the function is called once per batch member, in row-major order. */
+  debug_callback: { readonly callback: number; readonly batchSizes: readonly number[] }
   /** `checkpoint`: evaluate `jaxpr`; in reverse mode, recompute it instead of storing residuals. */
   checkpoint: CallParams
   /** `cond`: inputs (index, ...operands); evaluates `branches[clamp(index)]` on the operands.

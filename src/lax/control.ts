@@ -19,6 +19,12 @@ import { checkInt32, clampInt32 } from '../primitives/util'
 import { flattenArrays } from '../transforms/flat'
 import { type TreeDef, leafPaths, treedefEq, treedefStr, unflatten } from '../tree/treedef'
 import type { AnyFn, ArgsLike, Arrays } from '../tree/types'
+import { type ProgressOption, chunkedScan, counter0, progressOf, tick } from './progress'
+
+const checkedProgress = (opts: unknown, where: string): ProgressOption | undefined => {
+  checkOptions(opts, { progress: { ok: (x) => typeof x === 'function' || (typeof x === 'object' && x !== null), expected: 'a function (step, total) => void or { report, every? }' } }, where)
+  return (opts as LoopOptions | undefined)?.progress
+}
 
 /** Trace `f` on flat avals; returns the jaxpr (consts hoisted), consts and the output tree. */
 const stage = (f: (...xs: Tracer[]) => unknown, inAvals: readonly ShapedArray[], where: string) => {
@@ -113,8 +119,27 @@ export const cond = <F extends AnyFn>(
   return switch_<AnyFn>(isTrue, [falseFn, trueFn], ...operands)
 }
 
+/** Options of whileLoop and foriLoop. */
+export interface LoopOptions {
+  /** Report the steps done to a host function (src/lax/progress.ts). */
+  readonly progress?: ProgressOption
+}
+
 /** `whileLoop(condFn, bodyFn, init)`: while condFn(carry), carry = bodyFn(carry). Forward-differentiable. */
-export const whileLoop = <C>(condFn: (carry: C) => Tracer | boolean, bodyFn: (carry: C) => C, init: C): C => {
+export const whileLoop = <C>(condFn: (carry: C) => Tracer | boolean, bodyFn: (carry: C) => C, init: C, opts: LoopOptions = {}): C => {
+  const prog = progressOf(checkedProgress(opts, 'lax.whileLoop'), null, 'lax.whileLoop')
+  if (prog !== null) {
+    // the step counter rides in the carry
+    const out = whileLoop(
+      (c: [Tracer, C]) => condFn(c[1]),
+      (c: [Tracer, C]): [Tracer, C] => {
+        const next = bodyFn(c[1])
+        return [tick(prog, c[0], null), next]
+      },
+      [counter0(), init] as [Tracer, C],
+    )
+    return out[1]
+  }
   const [c0, initTree] = flattenArrays(init, 'lax.whileLoop init')
   const carry = c0.map(strong)
   const avals = carry.map((c) => c.aval)
@@ -150,6 +175,8 @@ export interface ScanOptions {
   /** Needed when `xs` has no leaves. */
   readonly length?: number
   readonly reverse?: boolean
+  /** Report the steps done to a host function (src/lax/progress.ts). */
+  readonly progress?: ProgressOption
 }
 
 /**
@@ -158,6 +185,12 @@ export interface ScanOptions {
  */
 export const scan = <C, X, Y>(f: (carry: C, x: X) => [C, Y], init: C, xs: X, opts: ScanOptions = {}): [C, Y] => {
   checkOptions(opts, { length: opt.nonNegInt, reverse: opt.boolean }, 'lax.scan')
+  if (opts.progress !== undefined) {
+    const n = opts.length ?? flattenArrays(xs, 'lax.scan xs')[0][0]?.shape[0]
+    if (n === undefined) throw new ValueError('lax.scan: xs has no arrays, so pass { length } to say how many steps to take')
+    const prog = progressOf(opts.progress, n, 'lax.scan')
+    if (prog !== null) return chunkedScan(scan, prog, f, init, xs, n, opts.reverse === true)
+  }
   const [c0, initTree] = flattenArrays(init, 'lax.scan init')
   const carry = c0.map(strong)
   const [seq, xsTree] = flattenArrays(xs, 'lax.scan xs')
@@ -201,7 +234,8 @@ export const scan = <C, X, Y>(f: (carry: C, x: X) => [C, Y], init: C, xs: X, opt
  * With JS-number bounds it is a scan (reverse-differentiable); with traced bounds, a while loop
  * (forward-differentiable only).
  */
-export const foriLoop = <C>(lower: number | Tracer, upper: number | Tracer, bodyFn: (i: Tracer, carry: C) => C, init: C): C => {
+export const foriLoop = <C>(lower: number | Tracer, upper: number | Tracer, bodyFn: (i: Tracer, carry: C) => C, init: C, opts: LoopOptions = {}): C => {
+  const progressOpt = checkedProgress(opts, 'lax.foriLoop')
   for (const [name, b] of [['lower', lower], ['upper', upper]] as const) {
     if (typeof b !== 'number' && !isTracerLike(b)) {
       throw new ArgumentTypeError(`lax.foriLoop: the ${name} bound must be a JS integer or a scalar int32 Array, got ${show(b)}`)
@@ -223,14 +257,21 @@ export const foriLoop = <C>(lower: number | Tracer, upper: number | Tracer, body
     checkInt32(upper, 'lax.foriLoop upper bound')
     const n = Math.max(0, upper - lower)
     const step = (c: [Tracer, C]): [[Tracer, C], null] => [[add(c[0], 1), body(c[0], c[1])], null]
-    const [out] = scan(step, [scalar(lower, 'int32'), init] as [Tracer, C], null, { length: n })
+    const [out] = scan(step, [scalar(lower, 'int32'), init] as [Tracer, C], null, { length: n, progress: progressOpt })
     return out[1]
   }
   const lo = typeof lower === 'number' ? scalar(checkInt32(lower, 'lax.foriLoop lower bound'), 'int32') : toIndex(lower, 'lax.foriLoop lower')
   const hi = typeof upper === 'number' ? scalar(checkInt32(upper, 'lax.foriLoop upper bound'), 'int32') : toIndex(upper, 'lax.foriLoop upper')
+  const prog = progressOf(progressOpt, 0, 'lax.foriLoop')
+  const total = bind('max', [bind('sub', [hi, lo], {})[0], scalar(0, 'int32')], {})[0]
   const out = whileLoop(
     (c: [Tracer, Tracer, C]) => bind('lt', [c[0], c[1]], {})[0],
-    (c: [Tracer, Tracer, C]) => [add(c[0], 1), c[1], body(c[0], c[2])] as [Tracer, Tracer, C],
+    (c: [Tracer, Tracer, C]) => {
+      const next = body(c[0], c[2])
+      // (a traced length: report every step unless told otherwise)
+      if (prog !== null) tick({ ...prog, every: typeof progressOpt === 'object' ? prog.every : 1 }, bind('sub', [c[0], lo], {})[0], total)
+      return [add(c[0], 1), c[1], next] as [Tracer, Tracer, C]
+    },
     [lo, hi, init] as [Tracer, Tracer, C],
   )
   return out[2]

@@ -4,7 +4,8 @@
  * the later one's outputs are replaced by the earlier one's (keys: src/ir/eqnkey.ts).
  */
 import type { Atom, Jaxpr } from '../ir/jaxpr'
-import { atomKey, eqnKey, isPure } from '../ir/eqnkey'
+import { atomKey, eqnKey } from '../ir/eqnkey'
+import { eqnHasEffects } from '../ir/effects'
 import { type Rewrite, recursivePass, rewriteJaxpr, sameAval } from './util'
 
 const csePass = recursivePass<undefined>((j, sub) => {
@@ -12,7 +13,8 @@ const csePass = recursivePass<undefined>((j, sub) => {
   return rewriteJaxpr(
     j,
     (e): Rewrite => {
-      if (!isPure(e.prim)) return null
+      // two equal host callbacks are two calls
+      if (eqnHasEffects(e)) return null
       const key = eqnKey(e.prim, e.inputs.map(atomKey), e.params)
       const prev = seen.get(key)
       if (prev !== undefined && prev.length === e.outVars.length && prev.every((a, i) => sameAval(a.aval, e.outVars[i].aval))) {

@@ -1,10 +1,11 @@
 /**
- * Passes: dead-code elimination. All primitives are pure, so an equation none of whose
- * outputs is needed can go. Only the outputs of the jaxpr a pass is called on are known to be
+ * Passes: dead-code elimination. An equation none of whose outputs is needed can go, unless it
+ * has effects (a host callback, or a loop or call whose body has one: src/ir/effects.ts). Only the outputs of the jaxpr a pass is called on are known to be
  * used; inside sub-jaxprs (bodies of jit, checkpoint, custom_*) every output is kept, so their
  * signatures — and the equations that call them — stay valid, and only dead equations of the
  * bodies are removed.
  */
+import { eqnHasEffects } from '../ir/effects'
 import { type Eqn, Jaxpr, type Var } from '../ir/jaxpr'
 import { checkBuilt } from '../interpret/check'
 import { mapSubJaxprs, recursivePass } from './util'
@@ -24,7 +25,7 @@ const dceWith = (jaxpr: Jaxpr, usedOuts: readonly boolean[], sub: ((s: Jaxpr) =>
   let changed = outs.length !== jaxpr.outs.length
   for (let k = jaxpr.eqns.length - 1; k >= 0; k--) {
     const e0 = jaxpr.eqns[k]
-    if (!e0.outVars.some((v) => live.has(v))) {
+    if (!e0.outVars.some((v) => live.has(v)) && !eqnHasEffects(e0)) {
       changed = true
       continue
     }

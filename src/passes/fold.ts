@@ -6,6 +6,7 @@
  * Higher-order primitives are not folded (they are calls, not arithmetic).
  */
 import { rulesOf } from '../core/rules'
+import { eqnHasEffects } from '../ir/effects'
 import { type Jaxpr, Lit } from '../ir/jaxpr'
 import { litValue } from '../interpret/eval'
 import type { ConcreteArray } from '../core/array'
@@ -16,7 +17,7 @@ const foldPass = recursivePass<undefined>((j, sub) =>
     j,
     (e): Rewrite => {
       if (e.inputs.length === 0 || !e.inputs.every((a) => a._tag === 'Lit')) return null
-      if (!e.outVars.every((v) => v.aval.shape.length === 0) || hasSubJaxprs(e)) return null
+      if (!e.outVars.every((v) => v.aval.shape.length === 0) || hasSubJaxprs(e) || eqnHasEffects(e)) return null
       const xs = e.inputs.map((a) => litValue(a as Lit) as ConcreteArray)
       const ys = rulesOf(e.prim).impl(xs, e.params as never)
       const lits = ys.map((y) => new Lit(Number(y.data[0]), y.dtype, y.weakType))

@@ -55,8 +55,9 @@ export const NON_DIFFERENTIABLE: readonly PrimName[] = [
 ]
 
 /** Higher-order primitives: they carry jaxprs and are tested by composition (jit.test.ts,
- *  custom.test.ts, control.test.ts here, test/control/*, and test/vmap/compose.test.ts). */
-export const HIGHER_ORDER: readonly PrimName[] = ['jit', 'custom_jvp_call', 'custom_vjp_call', 'custom_vjp_lin', 'checkpoint', 'cond', 'while', 'scan']
+ *  custom.test.ts, control.test.ts here, test/control/*, test/control/implicit.test.ts for the
+ *  implicit solves, and test/vmap/compose.test.ts). */
+export const HIGHER_ORDER: readonly PrimName[] = ['jit', 'custom_jvp_call', 'custom_vjp_call', 'custom_vjp_lin', 'checkpoint', 'cond', 'while', 'scan', 'custom_linear_solve', 'custom_root', 'debug_callback']
 
 // ---- draws ---------------------------------------------------------------------------------
 

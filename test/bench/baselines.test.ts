@@ -14,6 +14,7 @@ import { lorenzFinal, lorenzSensitivity } from '../../bench/baselines/w5'
 import { logisticLoss, perExampleGrads } from '../../bench/baselines/w6'
 import { chainGrad, chainValue } from '../../bench/baselines/w7'
 import { smallGrad, smallValue } from '../../bench/baselines/w8'
+import { lotkaSensitivity } from '../../bench/baselines/w11'
 import { compareParts } from '../../bench/harness/compare'
 import { stats } from '../../bench/harness/measure'
 import { uniform64 } from '../../bench/harness/rng'
@@ -145,6 +146,39 @@ describe('W5: Lorenz sensitivities by dual numbers', () => {
       for (let i = 0; i < 3; i++) fd[i * 3 + j] = (up[i] - dn[i]) / (2 * h)
     })
     expect(relErr(jac, fd)).toBeLessThan(1e-6)
+  })
+})
+
+describe('W11: Lotka–Volterra RK4 sensitivities by hand', () => {
+  const setup = { alpha: 1.1, beta: 0.4, gamma: 0.4, delta: 0.1, x0: [10, 5] as const, dt: 0.01, steps: 1000 }
+  /** A plain RK4 loop of ẋ = αx − βxy, ẏ = δxy − γy, written independently of the baseline. */
+  const rk4 = (p: typeof setup): number[] => {
+    const F = ([x, y]: number[]) => [p.alpha * x - p.beta * x * y, p.delta * x * y - p.gamma * y]
+    let u: number[] = [...p.x0]
+    const h = p.dt
+    for (let n = 0; n < p.steps; n++) {
+      const k1 = F(u)
+      const k2 = F(u.map((v, i) => v + (h / 2) * k1[i]))
+      const k3 = F(u.map((v, i) => v + (h / 2) * k2[i]))
+      const k4 = F(u.map((v, i) => v + h * k3[i]))
+      u = u.map((v, i) => v + (h / 6) * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]))
+    }
+    return u
+  }
+  it('the primal part is the plain RK4 loop', () => {
+    expect(relErr(lotkaSensitivity(setup).state, rk4(setup))).toBeLessThan(1e-13)
+  })
+  it('J[i][j] = ∂stateᵢ/∂paramⱼ = finite differences of the plain RK4 loop (JAX layout)', () => {
+    const { jac } = lotkaSensitivity(setup)
+    const fd = new Float64Array(8)
+    const keys = ['alpha', 'beta', 'gamma', 'delta'] as const
+    keys.forEach((k, j) => {
+      const h = 1e-6 * setup[k]
+      const up = rk4({ ...setup, [k]: setup[k] + h })
+      const dn = rk4({ ...setup, [k]: setup[k] - h })
+      for (let i = 0; i < 2; i++) fd[i * 4 + j] = (up[i] - dn[i]) / (2 * h)
+    })
+    expect(relErr(jac, fd)).toBeLessThan(1e-7)
   })
 })
 
