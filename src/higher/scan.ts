@@ -25,6 +25,7 @@ import { transposeJaxpr } from '../interpret/transpose'
 import { add } from '../primitives/binary'
 import { batchToFront, instantiate, moveAxis, zerosOf } from '../primitives/util'
 import { avalsStr, fixedPoint, merge, partition, sameAvals, traceHoisted } from './util'
+import { maxStepsExceeded } from './while'
 
 type ScanParams = ParamsMap['scan']
 
@@ -33,6 +34,20 @@ const parts = <T>(xs: readonly T[], p: ScanParams) => ({
   carry: xs.slice(p.numConsts, p.numConsts + p.numCarry),
   xs: xs.slice(p.numConsts + p.numCarry),
 })
+
+/** A flag carry (see ParamsMap['scan'].whileFlag) is still set in some lane. */
+export const flagSet = (data: ArrayLike<number>): boolean => {
+  for (let i = 0; i < data.length; i++) if (data[i] !== 0) return true
+  return false
+}
+
+/** `p` without its while flag, and the flag re-indexed for a scan over the carries kept by
+ *  `keep` (dropped when its carry is not kept). */
+const flagFor = (p: ScanParams, keep: readonly boolean[]): ScanParams => {
+  const { whileFlag, ...rest } = p
+  if (whileFlag === undefined || !keep[whileFlag]) return rest
+  return { ...rest, whileFlag: keep.slice(0, whileFlag).filter(Boolean).length }
+}
 
 const stackedAval = (a: ShapedArray, n: number): ShapedArray => shaped([n, ...a.shape], a.dtype, a.weakType)
 const sliceAval = (a: ShapedArray): ShapedArray => shaped(a.shape.slice(1), a.dtype, a.weakType)
@@ -98,11 +113,11 @@ registerEqnSplitRule('scan', (eqn, unknownIns) => {
   const resVars = s.known.outAvals.slice(s.numKnownOuts).map((a) => new Var(stackedAval(a, p.length)))
   const knownOuts = [...partition(s.carryU, outsCarry)[0], ...partition(s.ysU, outsYs)[0], ...resVars]
   // A known scan with no outputs (every residual forwarded from xs or consts) is dropped.
-  const known = knownOuts.length === 0 ? null : makeEqn('scan', [...kc, ...kk, ...kx], { ...p, jaxpr: s.known, numConsts: kc.length, numCarry: kk.length }, knownOuts)
+  const known = knownOuts.length === 0 ? null : makeEqn('scan', [...kc, ...kk, ...kx], { ...flagFor(p, s.carryU.map((x) => !x)), jaxpr: s.known, numConsts: kc.length, numCarry: kk.length }, knownOuts)
   const inv = s.invariant.map((k) => kc[k])
   let j = 0
   const stacked = s.forwarded.map((k) => (k >= 0 ? kx[k] : resVars[j++]))
-  const unknown = makeEqn('scan', [...ucs, ...inv, ...uk, ...stacked, ...ux], { ...p, jaxpr: s.unknown, numConsts: ucs.length + inv.length, numCarry: uk.length }, [
+  const unknown = makeEqn('scan', [...ucs, ...inv, ...uk, ...stacked, ...ux], { ...flagFor(p, s.carryU), jaxpr: s.unknown, numConsts: ucs.length + inv.length, numCarry: uk.length }, [
     ...partition(s.carryU, outsCarry)[1],
     ...partition(s.ysU, outsYs)[1],
   ])
@@ -147,7 +162,10 @@ export const scanRules: Pick<RuleTable, 'scan'> = {
         const outs = evalJaxpr(p.jaxpr, [], [...a.consts, ...carry, ...a.xs.map((x) => row(x, i))])
         carry = outs.slice(0, p.numCarry)
         outs.slice(p.numCarry).forEach((y, k) => ys[k].set((y as ConcreteArray).data, i * y.size))
+        // a bounded while loop that has ended: the remaining steps are identities, zero ys
+        if (p.whileFlag !== undefined && !flagSet((carry[p.whileFlag] as ConcreteArray).data)) break
       }
+      if (p.whileFlag !== undefined && flagSet((carry[p.whileFlag] as ConcreteArray).data)) throw maxStepsExceeded(p.length)
       return [...carry, ...ys.map((d, k) => new ConcreteArray(d, [p.length, ...yAvals[k].shape], yAvals[k].dtype, yAvals[k].weakType))] as never
     },
     jvp: (primals, tangents, p) => {
@@ -182,7 +200,7 @@ export const scanRules: Pick<RuleTable, 'scan'> = {
         ...body.consts, ...j.consts, ...a.consts, ...(t.consts.filter((x) => !isZero(x)) as Tracer[]),
         ...a.carry, ...kt0,
         ...a.xs, ...(t.xs.filter((x) => !isZero(x)) as Tracer[]),
-      ], { jaxpr: body.jaxpr, numConsts: body.consts.length + nj + nC + nCT, numCarry: nK + nKT, length: p.length, reverse: p.reverse })
+      ], { ...p, jaxpr: body.jaxpr, numConsts: body.consts.length + nj + nC + nCT, numCarry: nK + nKT })
       const carryOut = outs.slice(0, nK)
       const carryT = outs.slice(nK, nK + nKT)
       const ysOut = outs.slice(nK + nKT, nK + nKT + numYs)
@@ -204,14 +222,14 @@ export const scanRules: Pick<RuleTable, 'scan'> = {
       const [kk, uk] = partition(s.carryU, a.carry)
       const [kx, ux] = partition(u.xs, a.xs)
       const val = (t: PETracer) => t.pval.known as Tracer
-      const outsK = s.known.outs.length === 0 ? [] : bind('scan', [...kc, ...kk, ...kx].map(val), { ...p, jaxpr: s.known, numConsts: kc.length, numCarry: kk.length })
+      const outsK = s.known.outs.length === 0 ? [] : bind('scan', [...kc, ...kk, ...kx].map(val), { ...flagFor(p, s.carryU.map((x) => !x)), jaxpr: s.known, numConsts: kc.length, numCarry: kk.length })
       const computed = outsK.slice(s.numKnownOuts).map((r) => pe.instantiateConst(fullRaise(pe, r) as PETracer))
       let j = 0
       const res = s.forwarded.map((k) => (k >= 0 ? pe.instantiateConst(kx[k]) : computed[j++]))
       const inv = s.invariant.map((k) => pe.instantiateConst(kc[k]))
       const ukI = uk.map((t) => pe.instantiateConst(t))
       const outAvals = s.unknown.outAvals.map((av, i) => (i < ukI.length ? av : stackedAval(av, p.length)))
-      const outsU = pe.stage('scan', [...ucs, ...inv, ...ukI, ...res, ...ux], { ...p, jaxpr: s.unknown, numConsts: ucs.length + inv.length, numCarry: ukI.length }, outAvals)
+      const outsU = pe.stage('scan', [...ucs, ...inv, ...ukI, ...res, ...ux], { ...flagFor(p, s.carryU), jaxpr: s.unknown, numConsts: ucs.length + inv.length, numCarry: ukI.length }, outAvals)
       const knownOuts = outsK.slice(0, s.numKnownOuts)
       const nKK = s.numKnownCarry
       const nUK = ukI.length

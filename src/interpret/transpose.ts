@@ -18,7 +18,7 @@ import { traceToJaxpr } from './stage'
 
 /** Call-like primitives whose outputs may be part primal, part linear: a jaxpr that applies
  *  one to both kinds of inputs is split by partial evaluation before it is transposed. */
-const SPLIT_BEFORE_TRANSPOSE = new Set(['jit', 'cond', 'scan', 'checkpoint'])
+const SPLIT_BEFORE_TRANSPOSE = new Set(['jit', 'cond', 'scan', 'while', 'checkpoint'])
 
 const needsSplit = (jaxpr: Jaxpr, linearIns: readonly boolean[]): boolean => {
   const lin = new Set<Var>(jaxpr.inVars.filter((_, i) => linearIns[i]))
