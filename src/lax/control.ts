@@ -10,6 +10,7 @@ import type { Tracer } from '../core/tracer'
 import { type ShapedArray, avalStr, shaped } from '../ir/aval'
 import { bind } from '../core/tracer'
 import type { Jaxpr } from '../ir/jaxpr'
+import type { CheckpointPolicy as Policy } from '../ir/params'
 import { unifyBranches } from '../higher/cond'
 import { traceHoisted } from '../higher/util'
 import { add } from '../primitives/binary'
@@ -21,10 +22,7 @@ import { type TreeDef, leafPaths, treedefEq, treedefStr, unflatten } from '../tr
 import type { AnyFn, ArgsLike, Arrays } from '../tree/types'
 import { type ProgressOption, chunkedScan, counter0, progressOf, tick } from './progress'
 
-const checkedProgress = (opts: unknown, where: string): ProgressOption | undefined => {
-  checkOptions(opts, { progress: { ok: (x) => typeof x === 'function' || (typeof x === 'object' && x !== null), expected: 'a function (step, total) => void or { report, every? }' } }, where)
-  return (opts as LoopOptions | undefined)?.progress
-}
+const progressOpt = { ok: (x: unknown) => typeof x === 'function' || (typeof x === 'object' && x !== null), expected: 'a function (step, total) => void or { report, every? }' }
 
 /** Trace `f` on flat avals; returns the jaxpr (consts hoisted), consts and the output tree. */
 const stage = (f: (...xs: Tracer[]) => unknown, inAvals: readonly ShapedArray[], where: string) => {
@@ -119,17 +117,49 @@ export const cond = <F extends AnyFn>(
   return switch_<AnyFn>(isTrue, [falseFn, trueFn], ...operands)
 }
 
-/** Options of whileLoop and foriLoop. */
+/** Reverse mode's residual policy for a loop: `'store'` (default), `'recompute'`, `'sqrt'` or
+ *  `{ binomial: snapshots }`; see docs/simulation-sensitivity.md. */
+export type CheckpointPolicy = Policy
+
+const checkpointOpt = {
+  ok: (x: unknown): boolean =>
+    x === 'store' || x === 'recompute' || x === 'sqrt' ||
+    (typeof x === 'object' && x !== null && !Array.isArray(x) && Object.keys(x).join() === 'binomial' &&
+      Number.isInteger((x as { binomial: unknown }).binomial) && (x as { binomial: number }).binomial >= 1),
+  expected: "'store', 'recompute', 'sqrt' or { binomial: snapshots } with snapshots a positive integer",
+}
+
+/** The policy as a param: absent when it is the default. */
+const policyParam = (c: CheckpointPolicy | undefined): { checkpoint?: CheckpointPolicy } =>
+  c === undefined || c === 'store' ? {} : { checkpoint: typeof c === 'object' ? { binomial: c.binomial } : c }
+
+/** The progress option of every loop (src/lax/progress.ts). */
 export interface LoopOptions {
   /** Report the steps done to a host function (src/lax/progress.ts). */
   readonly progress?: ProgressOption
 }
 
-/** `whileLoop(condFn, bodyFn, init)`: while condFn(carry), carry = bodyFn(carry). Forward-differentiable. */
-export const whileLoop = <C>(condFn: (carry: C) => Tracer | boolean, bodyFn: (carry: C) => C, init: C, opts: LoopOptions = {}): C => {
-  const prog = progressOf(checkedProgress(opts, 'lax.whileLoop'), null, 'lax.whileLoop')
+export interface WhileOptions extends LoopOptions {
+  /** A bound on the number of steps: makes the loop reverse-differentiable; a loop that needs
+   *  more steps at run time throws MaxStepsExceededError. */
+  readonly maxSteps?: number
+  /** Reverse mode's residual policy (needs `maxSteps`); default `'store'`. */
+  readonly checkpoint?: CheckpointPolicy
+}
+
+/**
+ * `whileLoop(condFn, bodyFn, init, { maxSteps?, checkpoint?, progress? })`: while condFn(carry),
+ * carry = bodyFn(carry). Forward-differentiable; with `maxSteps`, reverse-differentiable as well.
+ */
+export const whileLoop = <C>(condFn: (carry: C) => Tracer | boolean, bodyFn: (carry: C) => C, init: C, opts: WhileOptions = {}): C => {
+  checkOptions(opts, { maxSteps: opt.nonNegInt, checkpoint: checkpointOpt, progress: progressOpt }, 'lax.whileLoop')
+  if (opts.checkpoint !== undefined && opts.maxSteps === undefined) {
+    throw new ValueError('lax.whileLoop: a checkpoint policy applies to reverse mode, which needs { maxSteps } as well')
+  }
+  const prog = progressOf(opts.progress, null, 'lax.whileLoop')
   if (prog !== null) {
     // the step counter rides in the carry
+    const { progress: _, ...rest } = opts
     const out = whileLoop(
       (c: [Tracer, C]) => condFn(c[1]),
       (c: [Tracer, C]): [Tracer, C] => {
@@ -137,6 +167,7 @@ export const whileLoop = <C>(condFn: (carry: C) => Tracer | boolean, bodyFn: (ca
         return [tick(prog, c[0], null), next]
       },
       [counter0(), init] as [Tracer, C],
+      rest,
     )
     return out[1]
   }
@@ -156,6 +187,8 @@ export const whileLoop = <C>(condFn: (carry: C) => Tracer | boolean, bodyFn: (ca
     bodyJaxpr: body.jaxpr,
     condNumConsts: c.consts.length,
     bodyNumConsts: body.consts.length,
+    ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }),
+    ...policyParam(opts.checkpoint),
   })
   return unflatten<C>(initTree, outs)
 }
@@ -177,6 +210,8 @@ export interface ScanOptions {
   readonly reverse?: boolean
   /** Report the steps done to a host function (src/lax/progress.ts). */
   readonly progress?: ProgressOption
+  /** Reverse mode's residual policy; default `'store'`. No effect on evaluation, jvp or vmap. */
+  readonly checkpoint?: CheckpointPolicy
 }
 
 /**
@@ -184,12 +219,12 @@ export interface ScanOptions {
  * of `xs`; returns `[carry, ys]` with the ys stacked. Forward- and reverse-differentiable.
  */
 export const scan = <C, X, Y>(f: (carry: C, x: X) => [C, Y], init: C, xs: X, opts: ScanOptions = {}): [C, Y] => {
-  checkOptions(opts, { length: opt.nonNegInt, reverse: opt.boolean }, 'lax.scan')
+  checkOptions(opts, { length: opt.nonNegInt, reverse: opt.boolean, checkpoint: checkpointOpt, progress: progressOpt }, 'lax.scan')
   if (opts.progress !== undefined) {
     const n = opts.length ?? flattenArrays(xs, 'lax.scan xs')[0][0]?.shape[0]
     if (n === undefined) throw new ValueError('lax.scan: xs has no arrays, so pass { length } to say how many steps to take')
     const prog = progressOf(opts.progress, n, 'lax.scan')
-    if (prog !== null) return chunkedScan(scan, prog, f, init, xs, n, opts.reverse === true)
+    if (prog !== null) return chunkedScan(scan, prog, f, init, xs, n, opts.reverse === true, opts.checkpoint)
   }
   const [c0, initTree] = flattenArrays(init, 'lax.scan init')
   const carry = c0.map(strong)
@@ -225,17 +260,24 @@ export const scan = <C, X, Y>(f: (carry: C, x: X) => [C, Y], init: C, xs: X, opt
     numCarry: nK,
     length,
     reverse: opts.reverse === true,
+    ...policyParam(opts.checkpoint),
   })
   return [unflatten<C>(initTree, outs.slice(0, nK)), unflatten<Y>(yTree as TreeDef, outs.slice(nK))]
 }
 
+export interface ForiOptions extends LoopOptions {
+  /** Reverse mode's residual policy (static bounds); default `'store'`. */
+  readonly checkpoint?: CheckpointPolicy
+}
+
 /**
- * `foriLoop(lower, upper, body, init)`: carry = body(i, carry) for i in [lower, upper).
- * With JS-number bounds it is a scan (reverse-differentiable); with traced bounds, a while loop
- * (forward-differentiable only).
+ * `foriLoop(lower, upper, body, init, { checkpoint? })`: carry = body(i, carry) for i in
+ * [lower, upper). With JS-number bounds it is a scan (reverse-differentiable); with traced
+ * bounds, a while loop (forward-differentiable only).
  */
-export const foriLoop = <C>(lower: number | Tracer, upper: number | Tracer, bodyFn: (i: Tracer, carry: C) => C, init: C, opts: LoopOptions = {}): C => {
-  const progressOpt = checkedProgress(opts, 'lax.foriLoop')
+export const foriLoop = <C>(lower: number | Tracer, upper: number | Tracer, bodyFn: (i: Tracer, carry: C) => C, init: C, opts: ForiOptions = {}): C => {
+  checkOptions(opts, { checkpoint: checkpointOpt, progress: progressOpt }, 'lax.foriLoop')
+  const progressOption = opts.progress
   for (const [name, b] of [['lower', lower], ['upper', upper]] as const) {
     if (typeof b !== 'number' && !isTracerLike(b)) {
       throw new ArgumentTypeError(`lax.foriLoop: the ${name} bound must be a JS integer or a scalar int32 Array, got ${show(b)}`)
@@ -257,19 +299,19 @@ export const foriLoop = <C>(lower: number | Tracer, upper: number | Tracer, body
     checkInt32(upper, 'lax.foriLoop upper bound')
     const n = Math.max(0, upper - lower)
     const step = (c: [Tracer, C]): [[Tracer, C], null] => [[add(c[0], 1), body(c[0], c[1])], null]
-    const [out] = scan(step, [scalar(lower, 'int32'), init] as [Tracer, C], null, { length: n, progress: progressOpt })
+    const [out] = scan(step, [scalar(lower, 'int32'), init] as [Tracer, C], null, { length: n, progress: progressOption, ...policyParam(opts.checkpoint) })
     return out[1]
   }
   const lo = typeof lower === 'number' ? scalar(checkInt32(lower, 'lax.foriLoop lower bound'), 'int32') : toIndex(lower, 'lax.foriLoop lower')
   const hi = typeof upper === 'number' ? scalar(checkInt32(upper, 'lax.foriLoop upper bound'), 'int32') : toIndex(upper, 'lax.foriLoop upper')
-  const prog = progressOf(progressOpt, 0, 'lax.foriLoop')
+  const prog = progressOf(progressOption, 0, 'lax.foriLoop')
   const total = bind('max', [bind('sub', [hi, lo], {})[0], scalar(0, 'int32')], {})[0]
   const out = whileLoop(
     (c: [Tracer, Tracer, C]) => bind('lt', [c[0], c[1]], {})[0],
     (c: [Tracer, Tracer, C]) => {
       const next = body(c[0], c[2])
       // (a traced length: report every step unless told otherwise)
-      if (prog !== null) tick({ ...prog, every: typeof progressOpt === 'object' ? prog.every : 1 }, bind('sub', [c[0], lo], {})[0], total)
+      if (prog !== null) tick({ ...prog, every: typeof progressOption === 'object' ? prog.every : 1 }, bind('sub', [c[0], lo], {})[0], total)
       return [add(c[0], 1), c[1], next] as [Tracer, Tracer, C]
     },
     [lo, hi, init] as [Tracer, Tracer, C],

@@ -88,7 +88,7 @@ export function sort(x: Tracer | readonly Tracer[], dimension = -1, numKeys = 1)
   return sortP([x as Tracer], dimension, 1)[0]
 }
 export { cond, switch, whileLoop, foriLoop, scan } from './control'
-export type { ScanOptions, LoopOptions } from './control'
+export type { ScanOptions, LoopOptions, WhileOptions, ForiOptions, CheckpointPolicy } from './control'
 export type { ProgressOption, ProgressReport } from './progress'
 export { customLinearSolve, customRoot } from './solve'
 export type { CustomLinearSolveOptions, LinearMap } from './solve'

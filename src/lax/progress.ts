@@ -22,7 +22,7 @@ import { reshape } from '../primitives/shape'
 import { concatenate, slice } from '../primitives/slicing'
 import { flattenArrays } from '../transforms/flat'
 import { unflatten } from '../tree/treedef'
-import { switch_ } from './control'
+import { type CheckpointPolicy, switch_ } from './control'
 
 /** Told `step` (steps done so far, 1-based) and `total` (null when the loop's length is not known). */
 export type ProgressReport = (step: number, total: number | null) => void
@@ -67,7 +67,7 @@ export const tick = (p: Progress, count: Tracer, total: number | Tracer | null):
 
 export const counter0 = (): Tracer => scalar(0, 'int32')
 
-type ScanFn = <C, X, Y>(f: (carry: C, x: X) => [C, Y], init: C, xs: X, opts: { length?: number; reverse?: boolean }) => [C, Y]
+type ScanFn = <C, X, Y>(f: (carry: C, x: X) => [C, Y], init: C, xs: X, opts: { length?: number; reverse?: boolean; checkpoint?: CheckpointPolicy }) => [C, Y]
 
 /** Rows [lo, hi) of every leaf of `xs` (a pytree), reshaped to `[hi − lo]` or `[m, k]` rows. */
 const rows = <X>(xs: X, lo: number, hi: number, chunk: number | null): X => {
@@ -94,7 +94,18 @@ const joinRows = <Y>(chunked: Y, rest: Y | null): Y => {
  * `scan(f, init, xs)` of `n` steps as chunks of `p.every` steps with a report after each chunk
  * (and after the remainder). The same steps in the same order, so the same values.
  */
-export const chunkedScan = <C, X, Y>(scan: ScanFn, p: Progress, f: (carry: C, x: X) => [C, Y], init: C, xs: X, n: number, reverse: boolean): [C, Y] => {
+export const chunkedScan = <C, X, Y>(
+  scan: ScanFn,
+  p: Progress,
+  f: (carry: C, x: X) => [C, Y],
+  init: C,
+  xs: X,
+  n: number,
+  reverse: boolean,
+  checkpoint?: CheckpointPolicy,
+): [C, Y] => {
+  // a checkpoint policy applies to the scan over chunks and to each chunk's own scan
+  const policy = checkpoint === undefined ? {} : { checkpoint }
   const k = Math.min(p.every, Math.max(n, 1))
   const m = Math.floor(n / k)
   const rem = n - m * k
@@ -104,16 +115,16 @@ export const chunkedScan = <C, X, Y>(scan: ScanFn, p: Progress, f: (carry: C, x:
   }
   const runChunks = (c: C, done0: number): [C, Y] => {
     const outer = (kc: [Tracer, C], xc: X): [[Tracer, C], Y] => {
-      const [c2, y] = scan(f, kc[1], xc, { length: k, reverse })
+      const [c2, y] = scan(f, kc[1], xc, { length: k, reverse, ...policy })
       const done = add(kc[0], k)
       callback(report, done)
       return [[done, c2], y]
     }
-    const [[, cOut], ys] = scan(outer, [scalar(done0, 'int32'), c] as [Tracer, C], hasXs ? rows(xs, 0, m * k, k) : xs, { length: m, reverse })
+    const [[, cOut], ys] = scan(outer, [scalar(done0, 'int32'), c] as [Tracer, C], hasXs ? rows(xs, 0, m * k, k) : xs, { length: m, reverse, ...policy })
     return [cOut, ys]
   }
   const runRest = (c: C, done: number): [C, Y] => {
-    const out = scan(f, c, hasXs ? rows(xs, m * k, n, null) : xs, { length: rem, reverse })
+    const out = scan(f, c, hasXs ? rows(xs, m * k, n, null) : xs, { length: rem, reverse, ...policy })
     callback(report, scalar(done, 'int32'))
     return out
   }
