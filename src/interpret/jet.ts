@@ -201,7 +201,7 @@ export const jetFromJvp =
       ...series.map((s) => s.slice(0, K - 1)),
       ...tanIdx.map((i) => series[i].slice(1).map((c, m) => scaleCoef(c, m + 2))),
     ]
-    const [outs, outS] = K === 1 ? [g(...ins), ins.map(() => [] as Series)] : jetFlat(g, ins, inSeries, K - 1)
+    const [outs, outS]: [Tracer[], Series[]] = K === 1 ? ((o) => [o, o.map(() => [])])(g(...ins)) : jetFlat(g, ins, inSeries, K - 1)
     const nOut = mask.length
     const primalOuts = outs.slice(0, nOut)
     let t = nOut

@@ -55,4 +55,13 @@ describe('random programs', () => {
       { numRuns: runs, seed: 13 },
     )
   })
+  it('smooth programs: jet ≡ nested jvp, term by term to order 3', () => {
+    fc.assert(
+      fc.property(arb.program({ output: 'array', maxOps: 6 }), fc.nat(), (p, seed) => {
+        const msg = predicates.jetMatchesNestedJvp(3)(p.fn, p.args, { ...tol, rtol: 1e-7, atol: 1e-8 }, makeRng(seed))
+        if (msg) throw new Error(`${msg}\n${describeProgram(p)}`)
+      }),
+      { numRuns: runs, seed: 14 },
+    )
+  })
 })
