@@ -11,6 +11,7 @@
  * The rule table is a mapped type over every primitive name (src/jet/index.ts), so a primitive
  * without a jet rule does not compile. `jetFromJvp` derives a rule from any primitive's jvp rule.
  */
+import { isConcrete, scalar } from '../core/array'
 import { type Tangent, Zero, isZero, rulesOf } from '../core/rules'
 import { Trace, Tracer, bind, bind1, fullRaise, withMain } from '../core/tracer'
 import type { ShapedArray } from '../ir/aval'
@@ -166,7 +167,27 @@ export const hasSeries = (series: readonly Series[]): boolean[] => series.map((s
 
 // ---- a rule from a jvp rule ----------------------------------------------------------------
 
-const scaleCoef = (c: Coef, s: number): Coef => (isZero(c) || s === 1 ? c : mul(c, s))
+/** The value of a concrete 0-d coefficient (a literal direction such as 1), else null. */
+const constValue = (c: Tracer): number | null => (isConcrete(c) && c.ndim === 0 ? Number(c.data[0]) : null)
+
+/** c · s. Known scalars multiply in JS, so literal directions stage nothing. */
+const scaleCoef = (c: Coef, s: number): Coef => {
+  if (isZero(c) || s === 1) return c
+  const v = constValue(c)
+  return v === null ? mul(c, s) : scalar(v * s, c.dtype, c.weakType)
+}
+
+/** a · b for coefficients, with the same shortcuts: zeros, ones and known scalars. */
+export const mulCoef = (a: Coef, b: Coef, aval: ShapedArray): Coef => {
+  if (isZero(a) || isZero(b)) return new Zero(aval)
+  const [va, vb] = [constValue(a), constValue(b)]
+  if (va !== null && vb !== null) return scalar(va * vb, aval.dtype, a.weakType && b.weakType)
+  if (va === 1 && b.ndim === aval.shape.length && b.dtype === aval.dtype) return b
+  if (vb === 1 && a.ndim === aval.shape.length && a.dtype === aval.dtype) return a
+  if (va !== null) return scaleCoef(b, va)
+  if (vb !== null) return scaleCoef(a, vb)
+  return mul(a, b)
+}
 
 /**
  * A jet rule derived from a primitive's jvp rule — right for any primitive, and the way to give
@@ -224,6 +245,5 @@ export const sumCoefs = (cs: readonly Coef[], aval: ShapedArray): Coef => {
   return acc
 }
 export const addCoef = (a: Coef, b: Coef): Coef => (isZero(a) ? b : isZero(b) ? a : add(a, b))
-export const mulCoef = (a: Coef, b: Coef, aval: ShapedArray): Coef => (isZero(a) || isZero(b) ? new Zero(aval) : mul(a, b))
 export const scale = (c: Coef, s: number): Coef => scaleCoef(c, s)
 export const divCoef = (c: Coef, x: Tracer): Coef => (isZero(c) ? c : div(c, x))

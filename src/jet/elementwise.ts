@@ -37,7 +37,7 @@ const sinCos = (x: Full, K: number): [Full, Full] => {
   const aval = x0.aval
   for (let k = 1; k <= K; k++) {
     sn.push(cauchy(x, cs, k, aval, 1, k, (j) => j / k))
-    cs.push(scale(cauchy(x, sn, k, aval, 1, k, (j) => j / k), -1))
+    cs.push(cauchy(x, sn, k, aval, 1, k, (j) => -j / k))
   }
   return [sn, cs]
 }

@@ -1,11 +1,11 @@
 /**
  * Taylor-mode rules: the complete table. Its type is a mapped type over every primitive name,
- * so a primitive without a jet rule does not compile. Importing this module installs the rules.
+ * so a primitive without a jet rule does not compile. src/transforms/jet.ts installs it.
  *
  * A new primitive gets a rule in one line with `jetFromJvp('name')` (derived from its jvp
  * rule; right for any primitive, O(K²)–O(K³) in the order); write a recurrence when it is hot.
  */
-import { type JetRuleTable, registerJetRules } from '../interpret/jet'
+import type { JetRuleTable } from '../interpret/jet'
 import { controlJetRules } from './control'
 import { binaryJetRules, integerPowJetRule, unaryJetRules } from './elementwise'
 import { structuralJetRules } from './structural'
@@ -19,5 +19,3 @@ export const JET_RULES: JetRuleTable = {
   ...structuralJetRules,
   ...controlJetRules,
 }
-
-registerJetRules(JET_RULES)

@@ -6,7 +6,7 @@
 import { Zero, isZero } from '../core/rules'
 import type { Tracer } from '../core/tracer'
 import type { ShapedArray } from '../ir/aval'
-import { type Coef, type Series, addCoef, scale, sumCoefs } from '../interpret/jet'
+import { type Coef, type Series, addCoef, mulCoef, scale, sumCoefs } from '../interpret/jet'
 import { add, div, mul, sub } from '../primitives/binary'
 
 export type Full = Coef[]
@@ -17,7 +17,7 @@ export const tail = (f: Full): Coef[] => f.slice(1)
 /** The aval a product of coefficients of `a` and `b` has (the non-0-d one wins). */
 export const prodAval = (a: Tracer, b: Tracer): ShapedArray => (a.ndim >= b.ndim ? a.aval : b.aval)
 
-const mulC = (a: Coef, b: Coef, aval: ShapedArray): Coef => (isZero(a) || isZero(b) ? new Zero(aval) : mul(a, b))
+const mulC = mulCoef
 
 /** Σ_{i=lo}^{hi} w(i) · a_i · b_{k−i} (w = 1 when omitted). */
 export const cauchy = (a: Full, b: Full, k: number, aval: ShapedArray, lo = 0, hi = k, w?: (i: number) => number): Coef => {
@@ -69,8 +69,13 @@ export const odeSeries = (x: Full, y0: Tracer, K: number, v: (m: number, y: Full
   return y
 }
 
-/** (y²)_m. */
-export const squareAt = (y: Full, m: number): Coef => cauchy(y, y, m, (y[0] as Tracer).aval)
+/** (y²)_m = Σ_{i=0}^{m} y_i y_{m−i}, each pair once: 2 Σ_{i<m/2} y_i y_{m−i} (+ y²_{m/2}). */
+export const squareAt = (y: Full, m: number): Coef => {
+  const aval = (y[0] as Tracer).aval
+  const h = Math.floor((m - 1) / 2)
+  const pairs = scale(cauchy(y, y, m, aval, 0, h), 2)
+  return m % 2 === 0 ? sumCoefs([pairs, mulC(y[m / 2], y[m / 2], aval)], aval) : pairs
+}
 
 /** The series of y' (normalized): (y')_m = (m + 1) y_{m+1}, m = 0 … K − 1. */
 export const derivSeries = (y: Full): Full => y.slice(1).map((c, m) => scale(c, m + 1))

@@ -11,8 +11,8 @@ import { Zero, isZero } from '../core/rules'
 import type { Tracer } from '../core/tracer'
 import { avalStr } from '../ir/aval'
 import { isFloat } from '../ir/dtypes'
-import { type Coef, type Series, jetFlat } from '../interpret/jet'
-import '../jet'
+import { type Coef, type Series, jetFlat, registerJetRules } from '../interpret/jet'
+import { JET_RULES } from '../jet'
 import { mul } from '../primitives/binary'
 import { convertElementType, reshape } from '../primitives/shape'
 import { concatenate } from '../primitives/slicing'
@@ -20,6 +20,9 @@ import { describe, instantiate, isTracerLike } from '../primitives/util'
 import { flatten, unflatten } from '../tree/treedef'
 import type { AnyFn, Arrays, ArgsLike, SeriesLike } from '../tree/types'
 import { checkSameTree, checkTangentAvals, flattenArrays, flattenFun, leafToArray, requireArgList, requireFunction } from './flat'
+
+// An explicit call (not an import for its side effect), so bundlers cannot drop the table.
+registerJetRules(JET_RULES)
 
 /** k! as a double (exact up to 22!). */
 const factorial = (k: number): number => {
