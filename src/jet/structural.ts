@@ -3,11 +3,12 @@
  * operands such as indices taken from the primal), integer-valued primitives (zero series),
  * reductions, contractions, sorting and linear algebra.
  */
+import { NonDifferentiableError } from '../core/errors'
 import { Zero, isZero } from '../core/rules'
 import { type Tracer, bind } from '../core/tracer'
 import { isFloat } from '../ir/dtypes'
 import type { BinaryPrim, BitwisePrim, PrimName, UnaryPrim } from '../ir/params'
-import { type Coef, type JetRule, type JetRuleTable, type Series, jetFromJvp, sumCoefs, zeroSeries } from '../interpret/jet'
+import { type Coef, type JetRule, type JetRuleTable, type Series, isZeroSeries, jetFromJvp, sumCoefs, zeroSeries } from '../interpret/jet'
 import { dotGeneral } from '../primitives/dot'
 import { takeAlongAxis } from '../primitives/gather'
 import { iota } from '../primitives/shape'
@@ -71,6 +72,29 @@ const sortRule: JetRule<'sort'> = (primals, series, p) => {
   return [ys, series.map((s) => s.map((c) => (isZero(c) ? c : takeAlongAxis(c, perm, p.dimension))))]
 }
 
+/**
+ * The linear map of a customVjp function at a point (inputs: bwdConsts, residuals, tangents):
+ * linear in the tangents, so applied to each of their coefficients. A series in the point
+ * itself would need the function's higher derivatives, which a customVjp rule does not give.
+ */
+const customVjpLinRule: JetRule<'custom_vjp_lin'> = (primals, series, p, K) => {
+  const fixed = p.bwdNumConsts + p.numResiduals
+  if (series.slice(0, fixed).some((s) => !isZeroSeries(s))) {
+    throw new NonDifferentiableError(
+      `jet of the linearization of customVjp function ${p.name} at a point that itself moves: its rule gives first derivatives only. ` +
+        'Take the jet of the original function instead (it follows the primal body), or use customJvp.',
+    )
+  }
+  const outs = bind('custom_vjp_lin', primals, p)
+  const seriesOut: Coef[][] = outs.map(() => [])
+  for (let k = 0; k < K; k++) {
+    const ts = series.slice(fixed).map((s) => s[k])
+    if (ts.every(isZero)) outs.forEach((o, j) => seriesOut[j].push(new Zero(o.aval)))
+    else bind('custom_vjp_lin', [...primals.slice(0, fixed), ...ts.map(instantiate)], p).forEach((y, j) => seriesOut[j].push(y))
+  }
+  return [outs, seriesOut]
+}
+
 export const structuralJetRules: Omit<
   JetRuleTable,
   | UnaryPrim
@@ -110,5 +134,5 @@ export const structuralJetRules: Omit<
   cholesky: jetFromJvp('cholesky'),
   triangular_solve: jetFromJvp('triangular_solve'),
   lu: jetFromJvp('lu'),
-  custom_vjp_lin: jetFromJvp('custom_vjp_lin'),
+  custom_vjp_lin: customVjpLinRule,
 }
