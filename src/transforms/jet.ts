@@ -7,6 +7,7 @@
  * src/interpret/jet.ts) and scaled back on the way out.
  */
 import { ShapeError, TreeMismatchError, ValueError } from '../core/errors'
+import { requireSync } from '../core/validate'
 import { Zero, isZero } from '../core/rules'
 import type { Tracer } from '../core/tracer'
 import { avalStr } from '../ir/aval'
@@ -104,7 +105,7 @@ const alongLine = (f: (x: Tracer) => Scalarish, order: number, where: string, x:
   const vx = v.dtype === x0.dtype ? v : convertElementType(v, x0.dtype, x0.weakType)
   const [outs, series] = jetFlat(
     (xt) => {
-      const y = f(xt)
+      const y = requireSync(f(xt), where)
       const [leaves] = flatten(y)
       if (leaves.length !== 1 || !(isTracerLike(leaves[0]) || typeof leaves[0] === 'number')) {
         throw new ValueError(`${where}: f must return one Array, got ${describe(y)}. For several outputs use jet directly.`)
