@@ -159,6 +159,15 @@ describe('a 1,000-step simulation: the 4th derivative w.r.t. a parameter', () =>
       closeRel(d[k], sim.derivatives[k - 1], 1e-10)
     }
   })
+  it('stays one scan (the body is jetted once, not unrolled), and batches under vmap', () => {
+    const j = makeJaxpr((t: Arr) => derivatives(simulate, 4)(t))(np.array(sim.theta)).jaxpr
+    expect(j.eqns.filter((e) => e.prim === 'scan')).toHaveLength(1)
+    expect(j.eqns.length).toBeLessThan(30)
+    const thetas = [1.2, sim.theta]
+    const batched = vmap((t: Arr) => derivatives(simulate, 2)(t))(np.array(thetas)).tolist() as number[][]
+    closeRel(batched[1][2], sim.derivatives[1], 1e-10)
+    closeRel(batched[0][1], derivatives(simulate, 1)(1.2).tolist()[1] as number, 1e-12)
+  })
 })
 
 describe('composition', () => {
