@@ -244,6 +244,5 @@ export const sumCoefs = (cs: readonly Coef[], aval: ShapedArray): Coef => {
   for (const c of cs) acc = isZero(acc) ? c : isZero(c) ? acc : add(acc, c)
   return acc
 }
-export const addCoef = (a: Coef, b: Coef): Coef => (isZero(a) ? b : isZero(b) ? a : add(a, b))
 export const scale = (c: Coef, s: number): Coef => scaleCoef(c, s)
 export const divCoef = (c: Coef, x: Tracer): Coef => (isZero(c) ? c : div(c, x))

@@ -63,10 +63,9 @@ const whileRule: JetRule<'while'> = (primals, series, p, K) => {
   const j = jetJaxpr(p.bodyJaxpr, K, [...bcS, ...carryS], carryS)
   const bodyIns = expand(bc, bcSeries, bcS)
   const carryIns = expand(carry, carrySeries, carryS)
-  // The condition reads the carry's primals only.
-  const primalAt = carryS.reduce<number[]>((acc, s, i) => [...acc, i === 0 ? 0 : acc[i - 1] + (carryS[i - 1] ? K + 1 : 1)], [])
+  // The condition reads the carry's primals only (collapse drops the coefficients).
   const cond = traceHoisted(
-    (...xs) => evalJaxpr(p.condJaxpr, [], [...xs.slice(0, nc), ...primalAt.map((k) => xs[nc + k])]),
+    (...xs) => evalJaxpr(p.condJaxpr, [], [...xs.slice(0, nc), ...collapse(xs.slice(nc), carryS, K)[0]]),
     [...condConsts.map((x) => x.aval), ...carryIns.map((x) => x.aval)],
   )
   const outs = bind('while', [...cond.consts, ...condConsts, ...j.consts, ...bodyIns, ...carryIns], {

@@ -3,10 +3,10 @@
  * coefficients a₀ … a_K of a(t) = Σ a_k t^k (a₀ the primal); zeros stay symbolic, so sparse
  * inputs (a line x₀ + t·v) make the recurrences below cost O(K) instead of O(K²).
  */
-import { Zero, isZero } from '../core/rules'
+import { isZero } from '../core/rules'
 import type { Tracer } from '../core/tracer'
 import type { ShapedArray } from '../ir/aval'
-import { type Coef, type Series, addCoef, mulCoef, scale, sumCoefs } from '../interpret/jet'
+import { type Coef, type Series, mulCoef, scale, sumCoefs } from '../interpret/jet'
 import { add, div, mul, sub } from '../primitives/binary'
 
 export type Full = Coef[]
@@ -114,4 +114,3 @@ export const affine = (a: Full, c: 1 | -1, shift: number): Full => {
   return [c === 1 ? add(a0, shift) : sub(shift, a0), ...a.slice(1).map((x) => scale(x, c))]
 }
 
-export { addCoef }

@@ -166,7 +166,7 @@ describe('a 1,000-step simulation: the 4th derivative w.r.t. a parameter', () =>
     const thetas = [1.2, sim.theta]
     const batched = vmap((t: Arr) => derivatives(simulate, 2)(t))(np.array(thetas)).tolist() as number[][]
     closeRel(batched[1][2], sim.derivatives[1], 1e-10)
-    closeRel(batched[0][1], derivatives(simulate, 1)(1.2).tolist()[1] as number, 1e-12)
+    closeRel(batched[0][1], (derivatives(simulate, 1)(1.2).tolist() as number[])[1], 1e-12)
   })
 })
 
