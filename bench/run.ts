@@ -19,6 +19,7 @@ import { block, implReport, judge, overall, summary, type ImplReport, type Workl
 import { ensurePeers, peerVersion } from './harness/install-peers'
 import { IMPLS, type AnyWorkload, type ImplId } from './harness/types'
 import { WORKLOADS, workloadById } from './workloads/index'
+import { runW10 } from './taylor/run'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const ROOT = join(HERE, '..')
@@ -30,7 +31,7 @@ interface Args {
   readonly quick: boolean
 }
 
-const usage = 'usage: npm run bench -- [W1 ... W8 W11 W11R] [--json FILE] [--impls baseline,leibniz,jax-js,tfjs-wasm,tfjs-cpu,jax] [--quick]'
+const usage = 'usage: npm run bench -- [W1 ... W8 W10 W11 W11R] [--json FILE] [--impls baseline,leibniz,jax-js,tfjs-wasm,tfjs-cpu,jax] [--quick]'
 
 const parseArgs = (argv: readonly string[]): Args => {
   const ids: string[] = []
@@ -53,10 +54,10 @@ const parseArgs = (argv: readonly string[]): Args => {
     } else if (a === '--help' || a === '-h') {
       console.log(usage)
       process.exit(0)
-    } else if (workloadById(a) !== undefined) ids.push(a.toUpperCase())
+    } else if (workloadById(a) !== undefined || a.toUpperCase() === 'W10') ids.push(a.toUpperCase())
     else throw new Error(`unknown argument ${a}\n${usage}`)
   }
-  return { ids: ids.length > 0 ? ids : WORKLOADS.map((w) => w.id), impls, quick, ...(json !== undefined ? { json } : {}) }
+  return { ids: ids.length > 0 ? ids : [...WORKLOADS.map((w) => w.id), 'W10'], impls, quick, ...(json !== undefined ? { json } : {}) }
 }
 
 const CHILD = join(HERE, 'child.ts')
@@ -180,9 +181,19 @@ const main = async (): Promise<void> => {
   console.log('')
   const dir = mkdtempSync(join(tmpdir(), 'leibniz-bench-'))
   const reports: WorkloadReport[] = []
+  let w10: unknown
   const t0 = performance.now()
   try {
     for (const id of args.ids) {
+      // W10 (Taylor mode vs nested grad) is a table over derivative orders, with its own runner.
+      if (id === 'W10') {
+        process.stderr.write('W10: derivatives of orders 1…10, nested grad vs jet\n')
+        const r = runW10(args.quick)
+        w10 = r.rows
+        console.log(r.text)
+        console.log('')
+        continue
+      }
       const w = workloadById(id)!
       process.stderr.write(`${w.id}: ${w.title}\n`)
       const rep = await runWorkload(w, args.impls, dir, args.quick)
@@ -197,7 +208,7 @@ const main = async (): Promise<void> => {
   console.log(`load average (1, 5, 15 min) at end: ${loadavg().map((x) => x.toFixed(2)).join(', ')}`)
   console.log(`\ntotal ${((performance.now() - t0) / 1000).toFixed(0)} s`)
   if (args.json !== undefined) {
-    writeFileSync(args.json, JSON.stringify({ machine: m, workloads: reports }, null, 2))
+    writeFileSync(args.json, JSON.stringify({ machine: m, workloads: reports, ...(w10 !== undefined ? { w10 } : {}) }, null, 2))
     console.log(`wrote ${args.json}`)
   }
 }

@@ -6,19 +6,21 @@
  *   laws.twiceDifferentiable(f, fc.tuple(arb.array({ shape: [3] })))   // every law, fast-check driven
  *
  * Three layers, as fp-ts-laws: pure predicates (./predicates) → fast-check suites (`laws`) →
- * arbitraries (`arb`). fast-check is a peer dependency of this entry point only.
+ * arbitraries (`arb`). `laws.taylor(f, arbArgs, { order })` checks Taylor mode (`jet`) against
+ * nested `jvp`. fast-check is a peer dependency of this entry point only.
  *
  * @module leibniz/laws
  */
 import * as arbitraries from './arbitraries'
 import * as predicates from './predicates'
-import { differentiable, linear, twiceDifferentiable } from './suites'
+import { differentiable, linear, taylor, twiceDifferentiable } from './suites'
 
 /**
  * The fast-check suites: `differentiable` (first-order laws), `twiceDifferentiable` (then the
- * second-order ones), `linear` (laws of linear functions). Each throws a `LawError` on failure.
+ * second-order ones), `linear` (laws of linear functions), `taylor` (jet ≡ nested jvp to
+ * `opts.order`). Each throws a `LawError` on failure.
  */
-export const laws = { differentiable, twiceDifferentiable, linear }
+export const laws = { differentiable, twiceDifferentiable, linear, taylor }
 /** fast-check arbitraries for the suites. */
 export const arb = {
   /** Arrays of a shape and dtype, values in [min, max] (default 0-d float64 in [−2, 2]). */

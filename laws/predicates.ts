@@ -8,10 +8,12 @@
  *   second order  ⟨w, Hv⟩ = ⟨v, Hw⟩ (symmetry); hvp ≡ jvp∘grad ≡ grad⟨grad f, v⟩ ≡ hessian·v;
  *                 second directional derivative ≈ differences of jvp
  *   linear        f(ax + by) = a f(x) + b f(y); ⟨u, f v⟩ = ⟨fᵀu, v⟩; (fᵀ)ᵀ = f
+ *   Taylor        jet along x(t) = x + t v + t² w ≡ nested jvp of t ↦ f(x(t)), order by order
  */
-import { grad, hessian, hvp, jacfwd, jacrev, jit, jvp, linearize, linearTranspose, np, tree, vjp, vmap } from '../src'
+import { grad, hessian, hvp, jacfwd, jacrev, jet, jit, jvp, linearize, linearTranspose, np, tree, vjp, vmap } from '../src'
 import type { Array } from '../src'
 import { findMismatch } from './allclose'
+import { isFloat } from '../src/ir/dtypes'
 import { type Rng, asArray, axpy, randomLike, scale, sub, vdot } from './treeMath'
 
 /** Tolerances of a predicate: |actual − expected| ≤ atol + rtol·|expected|, and the finite-difference step. */
@@ -173,3 +175,34 @@ export const transposeInvolution: Predicate = (f, args, tol, rng) => {
   const fTT = linearTranspose((ct: unknown) => fT(ct), u)
   return close('(fᵀ)ᵀ(x) vs f(x)', fTT(args)[0], out, tol)
 }
+
+// ---- Taylor mode ------------------------------------------------------------------------------
+
+/**
+ * jet ≡ nested jvp, to `order`: along the curve x(t) = x + t·v + t²·w (v, w random; int leaves
+ * fixed), the k-th output term of `jet(f, [x], [[v, 2w, 0, …]])` (JAX's derivative
+ * coefficients) equals the k-th nested jvp of g(t) = f(x(t)) at t = 0, for k = 1 … order.
+ */
+export const jetMatchesNestedJvp =
+  (order: number): Predicate =>
+  (f, args, tol, rng) => {
+    const v = randomLike(args, rng) as unknown[]
+    const w = randomLike(args, rng) as unknown[]
+    const zero = scale(0, v) as unknown[]
+    const series = args.map((_, i) => globalThis.Array.from({ length: order }, (_, k) => (k === 0 ? v[i] : k === 1 ? scale(2, w[i]) : zero[i])))
+    const [y, terms] = jet(f, args, series)
+    const g = (t: Array) =>
+      f(...(tree.map((xi: unknown, vi: unknown, wi: unknown) => {
+        const x = asArray(xi)
+        return isFloat(x.dtype) ? x.add(asArray(vi).mul(t)).add(asArray(wi).mul(t.mul(t))) : x
+      }, args, v, w) as unknown[]))
+    let d: (t: Array) => unknown = g
+    const t0 = np.array(0)
+    let err = close('jet primal vs f(x)', y, f(...args), tol)
+    for (let k = 1; k <= order && err === null; k++) {
+      const prev = d
+      d = (t: Array) => jvp(prev, [t], [np.array(1)])[1]
+      err = close(`jet term ${k} vs ${k} nested jvps`, terms[k - 1], d(t0), tol)
+    }
+    return err
+  }

@@ -11,12 +11,14 @@ import { defaultTolerances } from './checkGrads'
 import {
   type LawTolerance, type Predicate, gradAgreesForScalar, hessianSymmetric, hvpAgrees, jitMatches,
   jvpLinearInTangent, jvpMatchesFiniteDifferences, linearity, linearizeMatchesJvp,
-  secondOrderFiniteDifferences, transposeAdjoint, transposeInvolution, vjpAdjointToJvp, vmapMatchesStack,
+  jetMatchesNestedJvp, secondOrderFiniteDifferences, transposeAdjoint, transposeInvolution, vjpAdjointToJvp, vmapMatchesStack,
 } from './predicates'
 import { makeRng, precisionOf } from './treeMath'
 
 /** Options of the law suites; tolerances default to `defaultTolerances` of the draws' precision. */
 export interface LawOptions {
+  /** Highest derivative order the Taylor-mode law checks (`laws.taylor`; default 3). */
+  readonly order?: number
   /** Draws per suite (default: the LAWS_RUNS environment variable, else 20). */
   readonly numRuns?: number
   /** fast-check seed; a failure prints the seed to pass here to replay it. */
@@ -112,3 +114,7 @@ export const twiceDifferentiable = (f: F, arbArgs: fc.Arbitrary<unknown[]>, opts
 
 /** Laws of linear functions: linearity, and linearTranspose's adjointness and involution. */
 export const linear = (f: F, arbArgs: fc.Arbitrary<unknown[]>, opts: LawOptions = {}): void => runSuite(LINEAR, f, arbArgs, opts)
+
+/** Taylor mode: `jet` ≡ nested `jvp`, term by term up to `opts.order` (default 3). */
+export const taylor = (f: F, arbArgs: fc.Arbitrary<unknown[]>, opts: LawOptions = {}): void =>
+  runSuite([pointLaw(`jet ≡ nested jvp (order ${opts.order ?? 3})`, jetMatchesNestedJvp(opts.order ?? 3))], f, arbArgs, opts)

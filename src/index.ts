@@ -18,6 +18,7 @@ export { grad, valueAndGrad, vjp, jvp, linearize, linearTranspose, hvp } from '.
 export type { GradOptions } from './transforms/autodiff'
 export { jacfwd, jacrev, jacobian, hessian } from './transforms/jacobian'
 export type { JacOptions, HessianOptions } from './transforms/jacobian'
+export { jet, derivatives, taylorCoefficients } from './transforms/jet'
 export { vmap } from './transforms/vmap'
 export type { VmapOptions, AxisSpec } from './transforms/vmap'
 export { jit, makeJaxpr, evalShape } from './transforms/jit'

@@ -62,6 +62,10 @@ export type ArgArrays<P extends readonly unknown[]> = { -readonly [K in keyof P]
 /** Tangents (or cotangents) for an argument list: each argument's structure, leaves Arrays or numbers. */
 export type TangentsLike<P extends readonly unknown[]> = { [K in keyof P]: Like<Arrays<P[K]>> }
 
+/** Taylor series for an argument list (`jet`): per argument, a list of K terms, each with
+ *  that argument's structure (leaves Arrays or numbers). */
+export type SeriesLike<P extends readonly unknown[]> = { [K in keyof P]: ReadonlyArray<Like<Arrays<P[K]>>> }
+
 /** The argument(s) selected by `argnums` from the parameter list `P`: `P[0]` by default,
  *  `P[n]` for a number, the tuple of them for a tuple of numbers. */
 export type Selected<P extends readonly unknown[], A> =

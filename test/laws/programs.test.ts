@@ -55,4 +55,13 @@ describe('random programs', () => {
       { numRuns: runs, seed: 13 },
     )
   })
+  it('programs (smooth, with control flow, with kinks and int32 steps): jet ≡ nested jvp, term by term to order 3', () => {
+    fc.assert(
+      fc.property(fc.oneof(arb.program({ output: 'array', maxOps: 6 }), arb.program({ output: 'array', maxOps: 4, control: true }), arb.program({ output: 'array', maxOps: 5, smooth: false, integer: true })), fc.nat(), (p, seed) => {
+        const msg = predicates.jetMatchesNestedJvp(3)(p.fn, p.args, { ...tol, rtol: 1e-7, atol: 1e-8 }, makeRng(seed))
+        if (msg) throw new Error(`${msg}\n${describeProgram(p)}`)
+      }),
+      { numRuns: runs, seed: 14 },
+    )
+  })
 })

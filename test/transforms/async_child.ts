@@ -4,8 +4,8 @@
 // body uses its tracers after an await. The process must catch one AsyncFunctionError per
 // case and then stay alive (no unhandled rejection from the orphaned promises).
 import {
-  checkpoint, customJvp, customVjp, evalShape, grad, hessian, hvp, jacfwd, jacrev, jit, jvp, lax,
-  linearize, linearTranspose, makeJaxpr, np, valueAndGrad, vjp, vmap,
+  checkpoint, customJvp, customVjp, derivatives, evalShape, grad, hessian, hvp, jacfwd, jacrev, jet, jit, jvp, lax,
+  linearize, linearTranspose, makeJaxpr, np, taylorCoefficients, valueAndGrad, vjp, vmap,
 } from '../../src/index'
 
 type A = ReturnType<typeof np.array>
@@ -23,6 +23,9 @@ const cases: Record<string, () => unknown> = {
   jvp: () => jvp(late, [x], [x]),
   linearize: () => linearize(late, [x]),
   hvp: () => hvp(late, [x], [x]),
+  jet: () => jet(late, [x], [[x, x]]),
+  derivatives: () => derivatives(late, 2)(x, x),
+  taylorCoefficients: () => taylorCoefficients(late, 2)(x, x),
   jacfwd: () => jacfwd(late)(x),
   jacrev: () => jacrev(late)(x),
   hessian: () => hessian(late)(x),

@@ -3,8 +3,8 @@
 // compiles only when A and B are the same type (so a result that is `any` fails it); every
 // `@ts-expect-error` line must be an error, or tsc reports the directive as unused.
 import {
-  checkpoint, customJvp, customVjp, evalShape, grad, hessian, hvp, jacfwd, jacrev, jit, jvp, lax,
-  linearize, linearTranspose, np, tree, valueAndGrad, vjp, vmap,
+  checkpoint, customJvp, customVjp, derivatives, evalShape, grad, hessian, hvp, jacfwd, jacrev, jet, jit, jvp, lax,
+  linearize, linearTranspose, np, taylorCoefficients, tree, valueAndGrad, vjp, vmap,
 } from 'leibniz'
 import type { Array as JaxArray, NDArray, ShapedArray } from 'leibniz'
 import { allclose, checkGrads } from 'leibniz/laws'
@@ -97,6 +97,16 @@ const hv = hvp(loss, [params, x], [{ W: x, b: x, scale: 0 }, x])
 same<typeof hv, { W: NDArray; b: NDArray; scale: NDArray }>()
 // @ts-expect-error -- tangents have the structure of the primals
 hvp(loss, [params, x], [x, x])
+
+// ---- jet, derivatives --------------------------------------------------------------------
+
+const [jy, jterms] = jet(fTree, [{ u: x, w: x }], [[{ u: x, w: x }, { u: 0, w: x }]])
+same<typeof jy, { s: NDArray; d: NDArray }>()
+same<typeof jterms, { s: NDArray; d: NDArray }[]>()
+// @ts-expect-error -- each term has the structure of its primal
+jet(fTree, [{ u: x, w: x }], [[x]])
+same<ReturnType<ReturnType<typeof derivatives>>, NDArray>()
+same<ReturnType<ReturnType<typeof taylorCoefficients>>, NDArray>()
 
 // ---- jvp, vjp, linearize, linearTranspose -------------------------------------------------
 
