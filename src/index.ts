@@ -36,5 +36,5 @@ export type { DType } from './ir/dtypes'
 export type { PrimName, ParamsMap } from './ir/params'
 export {
   ShapeError, DTypeError, ConcretizationError, TracerLeakError, NonDifferentiableError,
-  TreeMismatchError, AxisError, ValueError, ResourceError, ArgumentTypeError, AsyncFunctionError, NonLinearError,
+  TreeMismatchError, AxisError, ValueError, ResourceError, ArgumentTypeError, AsyncFunctionError, NonLinearError, ExportError,
 } from './core/errors'
