@@ -56,12 +56,12 @@ const argNames = (def: TreeDef): string[] => {
   return def.children.flatMap((c, i) => leafNames(c, `arg${i}`))
 }
 
-export const traceForExport = (f: AnyFn, args: readonly unknown[], where: string): Traced => {
+export const traceForExport = (f: AnyFn, args: readonly unknown[], where: string, simplify = true): Traced => {
   requireFunction(f, where)
   const [flat, inTree] = flattenArrays(args, `${where} arguments`)
   const { flat: ff, outTree } = flattenFun(f, inTree, where)
   const closed: ClosedJaxpr<Tracer> = traceToJaxpr(ff, flat.map((x) => x.aval))
-  const jaxpr = optimize(hoistConsts(closed.jaxpr), { all: true })
+  const jaxpr = simplify ? optimize(hoistConsts(closed.jaxpr), { all: true }) : hoistConsts(closed.jaxpr)
   const out = outTree()
   return {
     jaxpr,

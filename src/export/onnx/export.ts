@@ -16,6 +16,9 @@ import { lowerJaxpr } from './table'
 export interface OnnxExportOptions {
   /** The ONNX opset to target: 17 to 21 (default 18). Bitwise primitives need 18 or later. */
   readonly opset?: number
+  /** Run leibniz's simplification passes (inlining of jit calls, DCE, CSE, folding) on the
+   *  traced program first, as jit does (default true). */
+  readonly simplify?: boolean
 }
 
 declare const OUT: unique symbol
@@ -47,7 +50,7 @@ export const exportOnnx =
     if (!OPSETS.includes(opset)) {
       throw new ValueError(`exportOnnx: opset must be one of ${OPSETS.join(', ')}, got ${String(opset)}`)
     }
-    const t = traceForExport(f, exampleArgs, 'exportOnnx')
+    const t = traceForExport(f, exampleArgs, 'exportOnnx', opts.simplify ?? true)
     const names = new Names()
     const g = new GraphBuilder(names, opset)
     // Constants of the traced program become initializers of the main graph.

@@ -173,13 +173,19 @@ export const structuralEntries: Pick<OnnxTable, Structural> = {
     lower: (g, [x], p) => [g.op('CumSum', [x.name, g.constant('int64', [], [p.axis])], { reverse: { int: p.reverse ? 1 : 0 } })],
   },
   sort: {
-    // TopK with k = n sorts ascending, ties by index (stable); the other operands follow its
-    // permutation. Several keys (a lexicographic sort) have no ONNX counterpart.
+    // TopK with k = n sorts ascending with ties in index order (stable). Several keys sort
+    // lexicographically by stable passes from the last key to the first (as an LSD radix sort);
+    // every operand then follows the final permutation.
     lower: (g, ins, p) => {
-      if (p.numKeys !== 1) refuseOnnx('sort', `a sort by ${p.numKeys} keys (ONNX's TopK sorts by one key)`)
       const n = ins[0].aval.shape[p.dimension]
-      const [values, idx] = g.nodeN('TopK', [ins[0].name, g.ints([n])], 2, { axis: { int: p.dimension }, largest: { int: 0 }, sorted: { int: 1 } })
-      return [values, ...ins.slice(1).map((v) => g.op('GatherElements', [v.name, idx], { axis: { int: p.dimension } }))]
+      const axis = { axis: { int: p.dimension } }
+      const topk = (k: string): string => g.nodeN('TopK', [k, g.ints([n])], 2, { ...axis, largest: { int: 0 }, sorted: { int: 1 } })[1]
+      let perm = topk(ins[p.numKeys - 1].name)
+      for (let j = p.numKeys - 2; j >= 0; j--) {
+        const step = topk(g.op('GatherElements', [ins[j].name, perm], axis))
+        perm = g.op('GatherElements', [perm, step], axis)
+      }
+      return ins.map((v) => g.op('GatherElements', [v.name, perm], axis))
     },
   },
   cholesky: { refuse: LINALG },
