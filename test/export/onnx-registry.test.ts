@@ -70,7 +70,7 @@ const HIGHER: { readonly prim: PrimName; readonly f: (...a: Array[]) => unknown;
   { prim: 'custom_vjp_call', f: (x) => cube(x).sum(), n: 3 },
   { prim: 'cond', f: (x) => lax.cond(x.sum().gt(0), (y: Array) => y.mul(2), (y: Array) => y.sin(), x), n: 3 },
   { prim: 'cond', f: (x) => lax.switch(x.sum().mul(2).astype('int32'), [(y: Array) => y.neg(), (y: Array) => y.cos(), (y: Array) => y.exp()], x), n: 2 },
-  { prim: 'while', f: (x) => lax.whileLoop((c: [Array, Array]) => c[0].lt(5), (c: [Array, Array]) => [c[0].add(1), c[1].mul(1.1).sin()], [np.array(0), x])[1], n: 3 },
+  { prim: 'while', f: (x) => lax.whileLoop((c: [Array, Array]) => c[0].lt(5), (c: [Array, Array]): [Array, Array] => [c[0].add(1), c[1].mul(1.1).sin()], [np.array(0), x])[1], n: 3 },
   { prim: 'scan', f: (x) => lax.scan((c: Array, xi: Array) => [c.mul(0.9).add(xi), c.mul(xi)], np.array(0.5), x), n: 4 },
   { prim: 'scan', f: (x) => lax.scan((c: Array, xi: Array) => [c.sin().add(xi), [c, xi.exp()]], np.array(0.5), x, { reverse: true }), n: 4 },
   { prim: 'scan', f: (x) => grad((y: Array) => lax.foriLoop(0, 4, (_i: unknown, c: Array) => c.mul(y).sin(), y).sum())(x), n: 2 },

@@ -8,6 +8,7 @@
 import type { BinaryPrim, BitwisePrim, UnaryPrim } from '../../ir/params'
 import { type GraphBuilder, type OnnxElem, elemOf } from './builder'
 import * as m from './math'
+import { refuseOnnx } from './structural'
 import type { OnnxEntry, Val } from './types'
 
 type G = GraphBuilder
@@ -61,7 +62,7 @@ export const unaryEntries: { readonly [P in UnaryPrim]: OnnxEntry<P> } = {
   // Both round half to even.
   round: simple('Round'),
   logistic: simple('Sigmoid'),
-  not: { lower: (g, [x]) => [g.op(x.aval.dtype === 'bool' ? 'Not' : 'BitwiseNot', [x.name])] },
+  not: { lower: (g, [x]) => [x.aval.dtype === 'bool' ? g.op('Not', [x.name]) : bitwiseOp(g, 'not', 'BitwiseNot', [x.name])] },
   stop_gradient: simple('Identity'),
 }
 
@@ -98,8 +99,17 @@ export const binaryEntries: { readonly [P in BinaryPrim]: OnnxEntry<P> } = {
   le: simple('LessOrEqual'),
   gt: simple('Greater'),
   ge: simple('GreaterOrEqual'),
-  and: { lower: (g, [a, b]) => [g.op(a.aval.dtype === 'bool' ? 'And' : 'BitwiseAnd', [a.name, b.name])] },
-  or: { lower: (g, [a, b]) => [g.op(a.aval.dtype === 'bool' ? 'Or' : 'BitwiseOr', [a.name, b.name])] },
+  and: { lower: (g, [a, b]) => [a.aval.dtype === 'bool' ? g.op('And', [a.name, b.name]) : bitwiseOp(g, 'and', 'BitwiseAnd', [a.name, b.name])] },
+  or: { lower: (g, [a, b]) => [a.aval.dtype === 'bool' ? g.op('Or', [a.name, b.name]) : bitwiseOp(g, 'or', 'BitwiseOr', [a.name, b.name])] },
+}
+
+/** ONNX's bitwise operators (BitwiseAnd/Or/Xor/Not) exist from opset 18 on. */
+const needOpset18 = (g: G, prim: string): void => {
+  if (g.opset < 18) refuseOnnx(prim, `int32 bitwise operations need opset 18 or later (exportOnnx(f, { opset: 18 })), got opset ${g.opset}`)
+}
+const bitwiseOp = (g: G, prim: string, op: string, ins: readonly string[]): string => {
+  needOpset18(g, prim)
+  return g.op(op, ins)
 }
 
 /** a >>> b on int32 words through uint32 (ONNX's BitShift is unsigned only); 0 when b ∉ [0, 31]. */
@@ -112,12 +122,13 @@ const shift = (g: G, a: string, b: string, direction: 'LEFT' | 'RIGHT'): string 
 }
 
 export const bitwiseEntries: { readonly [P in BitwisePrim]: OnnxEntry<P> } = {
-  xor: simple('BitwiseXor'),
+  xor: { lower: (g, [a, b]) => [bitwiseOp(g, 'xor', 'BitwiseXor', [a.name, b.name])] },
   shift_left: { lower: (g, [a, b]) => [shift(g, a.name, b.name, 'LEFT')] },
   shift_right_logical: { lower: (g, [a, b]) => [shift(g, a.name, b.name, 'RIGHT')] },
   // a >> b = ~(~a >>> b) for a < 0: flip the word, shift logically, flip back.
   shift_right_arithmetic: {
     lower: (g, [a, b]) => {
+      needOpset18(g, 'shift_right_arithmetic')
       const fill = g.op('Where', [g.op('Less', [a.name, g.scalar('int32', 0)]), g.scalar('int32', -1), g.scalar('int32', 0)])
       const flipped = g.op('BitwiseXor', [a.name, fill])
       return [g.op('BitwiseXor', [shift(g, flipped, b.name, 'RIGHT'), fill])]
