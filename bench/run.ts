@@ -30,7 +30,7 @@ interface Args {
   readonly quick: boolean
 }
 
-const usage = 'usage: npm run bench -- [W1 ... W8] [--json FILE] [--impls baseline,leibniz,jax-js,tfjs-wasm,tfjs-cpu] [--quick]'
+const usage = 'usage: npm run bench -- [W1 ... W8] [--json FILE] [--impls baseline,leibniz,jax-js,tfjs-wasm,tfjs-cpu,onnxruntime] [--quick]'
 
 const parseArgs = (argv: readonly string[]): Args => {
   const ids: string[] = []
@@ -100,6 +100,15 @@ const readParts = (r: ChildResult, file: string): Parts | undefined => {
   return parts
 }
 
+/** onnxruntime-node, the project's devDependency (not a bench/ peer). */
+const onnxVersion = (): string => {
+  try {
+    return (JSON.parse(readFileSync(join(ROOT, 'node_modules', 'onnxruntime-node', 'package.json'), 'utf8')) as { version: string }).version
+  } catch {
+    return 'not installed'
+  }
+}
+
 const machine = () => {
   const cs = cpus()
   return {
@@ -116,6 +125,7 @@ const machine = () => {
       '@tensorflow/tfjs-core': peerVersion('@tensorflow/tfjs-core'),
       '@tensorflow/tfjs-backend-wasm': peerVersion('@tensorflow/tfjs-backend-wasm'),
       '@tensorflow/tfjs-backend-cpu': peerVersion('@tensorflow/tfjs-backend-cpu'),
+      'onnxruntime-node': onnxVersion(),
     },
   }
 }

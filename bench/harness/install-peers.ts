@@ -19,6 +19,8 @@ const PACKAGES: Readonly<Record<ImplId, readonly string[]>> = {
   'jax-js': ['@jax-js/jax'],
   'tfjs-wasm': ['@tensorflow/tfjs-core', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'],
   'tfjs-cpu': ['@tensorflow/tfjs-core', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-cpu'],
+  // onnxruntime-node is the project's own devDependency (the column is skipped without it)
+  onnxruntime: [],
 }
 
 /** The installed version of a peer, or 'not installed'. */
