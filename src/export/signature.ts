@@ -15,7 +15,7 @@ import { traceToJaxpr } from '../interpret/stage'
 import { optimize } from '../passes'
 import { flattenArrays, flattenFun, requireFunction } from '../transforms/flat'
 import type { TreeDef } from '../tree/treedef'
-import type { AnyFn } from '../tree/types'
+import type { ExportableFn } from './types'
 
 export interface Signature {
   readonly inTree: TreeDef
@@ -56,7 +56,7 @@ const argNames = (def: TreeDef): string[] => {
   return def.children.flatMap((c, i) => leafNames(c, `arg${i}`))
 }
 
-export const traceForExport = (f: AnyFn, args: readonly unknown[], where: string, simplify = true): Traced => {
+export const traceForExport = (f: ExportableFn, args: readonly unknown[], where: string, simplify = true): Traced => {
   requireFunction(f, where)
   const [flat, inTree] = flattenArrays(args, `${where} arguments`)
   const { flat: ff, outTree } = flattenFun(f, inTree, where)

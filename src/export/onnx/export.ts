@@ -6,7 +6,7 @@
  */
 import { ValueError } from '../../core/errors'
 import type { Tracer } from '../../core/tracer'
-import type { AnyFn, ArgsLike, Arrays } from '../../tree/types'
+import type { ArraysOf, ExampleArgs, ExportableFn } from '../types'
 import { signatureToJson, traceForExport } from '../signature'
 import { GraphBuilder, Names, elemOf, tensorProto, valueInfo } from './builder'
 import { onnx } from './proto/onnx.pb.js'
@@ -44,8 +44,8 @@ const irVersionOf = (opset: number): number => (opset <= 18 ? 8 : opset <= 20 ? 
 const PRODUCER_VERSION = '0.1.0'
 
 export const exportOnnx =
-  <F extends AnyFn>(f: F, opts: OnnxExportOptions = {}) =>
-  (...exampleArgs: ArgsLike<Parameters<F>>): OnnxModel<Arrays<ReturnType<F>>, ArgsLike<Parameters<F>>> => {
+  <F extends ExportableFn>(f: F, opts: OnnxExportOptions = {}) =>
+  (...exampleArgs: ExampleArgs<F>): OnnxModel<ArraysOf<ReturnType<F>>, ExampleArgs<F>> => {
     const opset = opts.opset ?? DEFAULT_OPSET
     if (!OPSETS.includes(opset)) {
       throw new ValueError(`exportOnnx: opset must be one of ${OPSETS.join(', ')}, got ${String(opset)}`)
@@ -77,5 +77,5 @@ export const exportOnnx =
       graph,
       metadataProps: [{ key: SIGNATURE_KEY, value: signatureToJson(t.signature) }],
     }
-    return onnx.ModelProto.encode(model).finish() as OnnxModel<Arrays<ReturnType<F>>, ArgsLike<Parameters<F>>>
+    return onnx.ModelProto.encode(model).finish() as OnnxModel<ArraysOf<ReturnType<F>>, ExampleArgs<F>>
   }

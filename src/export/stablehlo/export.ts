@@ -8,7 +8,7 @@
 import { ExportError } from '../../core/errors'
 import { type Atom, type Jaxpr, isLit } from '../../ir/jaxpr'
 import type { PrimName } from '../../ir/params'
-import type { AnyFn, ArgsLike } from '../../tree/types'
+import type { ExampleArgs, ExportableFn } from '../types'
 import { traceForExport } from '../signature'
 import { SHLO_TABLE, type ShloEntry, type ShloSub, refuseShlo } from './rules'
 import { Block, Names, type Value, typeOf } from './text'
@@ -46,8 +46,8 @@ const safeName = (n: string): string => {
 }
 
 export const exportStableHlo =
-  <F extends AnyFn>(f: F, opts: StableHloExportOptions = {}) =>
-  (...exampleArgs: ArgsLike<Parameters<F>>): string => {
+  <F extends ExportableFn>(f: F, opts: StableHloExportOptions = {}) =>
+  (...exampleArgs: ExampleArgs<F>): string => {
     const t = traceForExport(f, exampleArgs, 'exportStableHlo', opts.simplify ?? true)
     const names = new Names()
     const body = new Block(names, '    ')
