@@ -30,7 +30,7 @@ const pureNamespaces: Plugin = {
 }
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', laws: 'laws/index.ts' },
+  entry: { index: 'src/index.ts', laws: 'laws/index.ts', export: 'src/export/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
@@ -38,7 +38,7 @@ export default defineConfig({
   // One shared chunk for src/, so 'leibniz' and 'leibniz/laws' see the same trace stack and classes.
   splitting: true,
   target: 'node20',
-  external: ['fast-check'],
+  external: ['fast-check', 'onnxruntime-node', 'onnxruntime-web', 'protobufjs'],
   // fp-ts 2's subpath modules do not resolve under Node's native ESM; bundle the little we use
   // (fp-ts is therefore a devDependency: nothing of it is imported at run time or by the types).
   noExternal: ['fp-ts'],

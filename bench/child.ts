@@ -8,7 +8,7 @@
  */
 import { existsSync, writeFileSync } from 'node:fs'
 import { compareParts } from './harness/compare'
-import { DEFAULT_MEASURE, measure, stats, type Stats } from './harness/measure'
+import { DEFAULT_MEASURE, measure, measureAsync, stats, type Stats } from './harness/measure'
 import { loadJax, loadTf } from './harness/peers'
 import { findPython, runPython } from './harness/python'
 import type { AnyWorkload, FloatDType, ImplId, Output, Prepared } from './harness/types'
@@ -67,6 +67,29 @@ const load = async (w: AnyWorkload, impl: ImplId): Promise<(inputs: unknown) => 
     case 'jax-js': {
       const jax = await loadJax()
       return (inputs) => w.jaxjs(jax, inputs)
+    }
+    case 'onnxruntime': {
+      // leibniz exports the workload's own program (exportOnnx) and ONNX Runtime's CPU provider
+      // runs it; the first call includes the export and the session's creation.
+      await import('onnxruntime-node')
+      const dist = new URL('../dist/export.js', import.meta.url)
+      const built = new URL('../dist/index.js', import.meta.url)
+      const useDist = existsSync(dist) && existsSync(built)
+      const L = useDist ? ((await import(built.href)) as typeof import('../src/index')) : await import('../src/index')
+      const E = useDist ? ((await import(dist.href)) as typeof import('../src/export/index')) : await import('../src/export/index')
+      return (inputs): Prepared => {
+        const p = w.leibniz(L, inputs)
+        if (!('call' in p) || p.program === undefined) return { unavailable: 'no exportable leibniz program for this workload' }
+        const { f, args, read } = p.program
+        let run: ((...a: readonly unknown[]) => Promise<unknown>) | null = null
+        return {
+          callAsync: async () => {
+            run ??= (await E.onnxSession(E.exportOnnx(f)(...(args as never[])))) as (...a: readonly unknown[]) => Promise<unknown>
+            return read(await run(...args))
+          },
+          note: `exportOnnx + ORT CPU (${p.note ?? 'leibniz program'})`,
+        }
+      }
     }
     case 'tfjs-wasm':
     case 'tfjs-cpu': {
@@ -150,7 +173,7 @@ const main = async (): Promise<ChildResult> => {
   if (spec.quick === true && opts.minRuns > 0) Object.assign(opts, { warmupRuns: 1, warmupMs: 0, minRuns: Math.min(opts.minRuns, 3), minMs: 0, maxMs: 0 })
   if (spec.mode === 'first') Object.assign(opts, { minRuns: 0 })
   try {
-    const m = measure(prepared.call, opts)
+    const m = 'callAsync' in prepared ? await measureAsync(prepared.callAsync, opts) : measure(prepared.call, opts)
     const dtype = prepared.dtype ?? w.dtype
     const parts = spec.mode === 'full' ? writeOutput(`${spec.out}.bin`, m.last) : []
     const peak = Math.max(m.sampledPeakRss, process.resourceUsage().maxRSS * 1024)

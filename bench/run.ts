@@ -31,7 +31,7 @@ interface Args {
   readonly quick: boolean
 }
 
-const usage = 'usage: npm run bench -- [W1 ... W8 W10 W11 W11R] [--json FILE] [--impls baseline,leibniz,jax-js,tfjs-wasm,tfjs-cpu,jax] [--quick]'
+const usage = 'usage: npm run bench -- [W1 ... W8 W10 W11 W11R] [--json FILE] [--impls baseline,leibniz,jax-js,tfjs-wasm,tfjs-cpu,jax,onnxruntime] [--quick]'
 
 const parseArgs = (argv: readonly string[]): Args => {
   const ids: string[] = []
@@ -101,6 +101,15 @@ const readParts = (r: ChildResult, file: string): Parts | undefined => {
   return parts
 }
 
+/** onnxruntime-node, the project's devDependency (not a bench/ peer). */
+const onnxVersion = (): string => {
+  try {
+    return (JSON.parse(readFileSync(join(ROOT, 'node_modules', 'onnxruntime-node', 'package.json'), 'utf8')) as { version: string }).version
+  } catch {
+    return 'not installed'
+  }
+}
+
 const machine = () => {
   const cs = cpus()
   return {
@@ -117,6 +126,7 @@ const machine = () => {
       '@tensorflow/tfjs-core': peerVersion('@tensorflow/tfjs-core'),
       '@tensorflow/tfjs-backend-wasm': peerVersion('@tensorflow/tfjs-backend-wasm'),
       '@tensorflow/tfjs-backend-cpu': peerVersion('@tensorflow/tfjs-backend-cpu'),
+      'onnxruntime-node': onnxVersion(),
     },
   }
 }

@@ -13,14 +13,17 @@
  */
 import * as arbitraries from './arbitraries'
 import * as predicates from './predicates'
+import { exportsLike } from './engines'
 import { differentiable, linear, taylor, twiceDifferentiable } from './suites'
 
 /**
  * The fast-check suites: `differentiable` (first-order laws), `twiceDifferentiable` (then the
  * second-order ones), `linear` (laws of linear functions), `taylor` (jet ≡ nested jvp to
- * `opts.order`). Each throws a `LawError` on failure.
+ * `opts.order`). Each throws a `LawError` on failure. `exportsLike(f, arbArgs, runner)`
+ * (asynchronous: it returns a Promise) checks that a program exported to another engine
+ * computes what leibniz computes (see leibniz/export).
  */
-export const laws = { differentiable, twiceDifferentiable, linear, taylor }
+export const laws = { differentiable, twiceDifferentiable, linear, taylor, exportsLike }
 /** fast-check arbitraries for the suites. */
 export const arb = {
   /** Arrays of a shape and dtype, values in [min, max] (default 0-d float64 in [−2, 2]). */
@@ -38,6 +41,8 @@ export type { CheckGradsOptions, Mode } from './checkGrads'
 export { allclose, approxEq, findMismatch } from './allclose'
 export type { Tolerance, Mismatch, Eq } from './allclose'
 export { LawError } from './suites'
+export { exportedMatches, exportTolerances } from './engines'
+export type { EngineRunner } from './engines'
 export type { LawOptions } from './suites'
 export { programOps } from './program'
 export type { Program, ProgramOptions } from './program'

@@ -39,5 +39,5 @@ export type { PrimName, ParamsMap } from './ir/params'
 export {
   ShapeError, DTypeError, ConcretizationError, TracerLeakError, NonDifferentiableError,
   TreeMismatchError, AxisError, ValueError, ResourceError, ArgumentTypeError, AsyncFunctionError, NonLinearError,
-  MaxStepsExceededError,
+  MaxStepsExceededError, ExportError,
 } from './core/errors'

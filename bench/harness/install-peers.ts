@@ -21,6 +21,8 @@ const PACKAGES: Readonly<Record<ImplId, readonly string[]>> = {
   'tfjs-cpu': ['@tensorflow/tfjs-core', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-cpu'],
   // a Python with jax, found at run time (bench/harness/python.ts), not installed
   jax: [],
+  // onnxruntime-node is the project's own devDependency (the column is skipped without it)
+  onnxruntime: [],
 }
 
 /** The installed version of a peer, or 'not installed'. */

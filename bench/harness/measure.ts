@@ -90,3 +90,48 @@ export const stats = (xs: readonly number[]): Stats => {
   const median = n === 0 ? NaN : n % 2 === 1 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
   return { median, min: s[0] ?? NaN, max: s[n - 1] ?? NaN, n }
 }
+
+/**
+ * `measure` for a call that returns a Promise (an engine such as ONNX Runtime): the same
+ * phases, each call awaited before the next starts.
+ */
+export const measureAsync = async (call: () => Promise<Output>, opts: MeasureOpts): Promise<Measurement> => {
+  let peak = process.memoryUsage().rss
+  const sampleRss = (): void => {
+    const r = process.memoryUsage().rss
+    if (r > peak) peak = r
+  }
+  let t0 = performance.now()
+  const first = await call()
+  const firstMs = performance.now() - t0
+  sampleRss()
+  if (opts.minRuns === 0) {
+    return { firstMs, samples: [firstMs], batch: 1, warmupRuns: 0, first, last: first, sampledPeakRss: peak }
+  }
+  let fastest = firstMs
+  let warm = 0
+  const w0 = performance.now()
+  for (;;) {
+    const el = performance.now() - w0
+    if ((warm >= opts.warmupRuns && el >= opts.warmupMs) || (warm >= 1 && el >= WARMUP_CAP_MS)) break
+    t0 = performance.now()
+    await call()
+    fastest = Math.min(fastest, performance.now() - t0)
+    warm++
+    sampleRss()
+  }
+  const batch = fastest >= BATCH_TARGET_MS ? 1 : Math.max(1, Math.ceil(BATCH_TARGET_MS / Math.max(fastest, 1e-5)))
+  const samples: number[] = []
+  let last: Output = first
+  const s0 = performance.now()
+  for (;;) {
+    const el = performance.now() - s0
+    const n = samples.length
+    if ((n >= opts.minRuns && el >= opts.minMs) || (n >= FLOOR_RUNS && el >= opts.maxMs)) break
+    t0 = performance.now()
+    for (let i = 0; i < batch; i++) last = await call()
+    samples.push((performance.now() - t0) / batch)
+    sampleRss()
+  }
+  return { firstMs, samples, batch, warmupRuns: warm, first, last, sampledPeakRss: peak }
+}

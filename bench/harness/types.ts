@@ -24,15 +24,28 @@ export type TfModule = typeof import('@tensorflow/tfjs-core')
 export type Output = Readonly<Record<string, ArrayLike<number>>>
 export type Call = () => Output
 
-/** `jax`: JAX itself, in a Python found by bench/harness/python.ts (a column only where one is). */
-export const IMPLS = ['baseline', 'leibniz', 'jax-js', 'tfjs-wasm', 'tfjs-cpu', 'jax'] as const
+/** `jax`: JAX itself, in a Python found by bench/harness/python.ts (a column only where one is).
+ *  `onnxruntime`: the program exported with leibniz/export, run by onnxruntime-node. */
+export const IMPLS = ['baseline', 'leibniz', 'jax-js', 'tfjs-wasm', 'tfjs-cpu', 'jax', 'onnxruntime'] as const
 export type ImplId = (typeof IMPLS)[number]
 
 export type FloatDType = 'float32' | 'float64'
 
-/** A ready implementation, or the reason there is none. */
+/**
+ * The leibniz program of a workload, for the engines it is exported to (the 'onnxruntime'
+ * column): the function, its arguments, and how to read its output into the answer's parts.
+ */
+export interface Exportable {
+  readonly f: (...args: any[]) => any
+  readonly args: readonly unknown[]
+  readonly read: (out: any) => Output
+}
+
+/** A ready implementation, or the reason there is none. An engine reached through a Promise
+ *  (ONNX Runtime) gives `callAsync`. */
 export type Prepared =
-  | { readonly call: Call; readonly dtype?: FloatDType; readonly note?: string }
+  | { readonly call: Call; readonly dtype?: FloatDType; readonly note?: string; readonly program?: Exportable }
+  | { readonly callAsync: () => Promise<Output>; readonly dtype?: FloatDType; readonly note?: string }
   | { readonly unavailable: string }
 
 /** Timing knobs (see bench/harness/measure.ts). */

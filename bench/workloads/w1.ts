@@ -19,7 +19,7 @@ export const w1: Workload<{ x: Float32Array }> = {
   leibniz: ({ np, jit }, { x }) => {
     const f = jit((x: any) => np.sum(np.tanh(x.mul(1.5).add(0.5)).mul(np.exp(x.mul(x).neg()))))
     const xa = np.array(x)
-    return { call: () => ({ value: [Number(f(xa).item())] }) }
+    return { call: () => ({ value: [Number(f(xa).item())] }), program: { f, args: [xa], read: (v: any) => ({ value: [Number(v.item())] }) } }
   },
   jaxjs: (jax, { x }) => {
     const np = jax.numpy

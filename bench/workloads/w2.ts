@@ -17,7 +17,7 @@ export const w2: Workload<{ x: Float32Array }> = {
   leibniz: ({ np, jit, grad }, { x }) => {
     const g = jit(grad((x: any) => np.sum(np.tanh(x.mul(1.5).add(0.5)).mul(np.exp(x.mul(x).neg())))))
     const xa = np.array(x)
-    return { call: () => ({ grad: g(xa).toTypedArray() }) }
+    return { call: () => ({ grad: g(xa).toTypedArray() }), program: { f: g, args: [xa], read: (v: any) => ({ grad: v.toTypedArray() }) } }
   },
   jaxjs: (jax, { x }) => {
     const np = jax.numpy

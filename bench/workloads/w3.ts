@@ -61,12 +61,8 @@ export const w3: Workload<MlpInputs> = {
     }
     const Xa = np.array(X).reshape([batch, nIn])
     const Ya = np.array(Y).reshape([batch, nOut])
-    return {
-      call: (): Output => {
-        const [v, g] = f(q, Xa, Ya)
-        return { loss: [Number(v.item())], dW1: g.W1.toTypedArray(), db1: g.b1.toTypedArray(), dW2: g.W2.toTypedArray(), db2: g.b2.toTypedArray() }
-      },
-    }
+    const read = ([v, g]: any): Output => ({ loss: [Number(v.item())], dW1: g.W1.toTypedArray(), db1: g.b1.toTypedArray(), dW2: g.W2.toTypedArray(), db2: g.b2.toTypedArray() })
+    return { call: (): Output => read(f(q, Xa, Ya)), program: { f, args: [q, Xa, Ya], read } }
   },
   jaxjs: (jax, { p, X, Y }) => {
     const np = jax.numpy

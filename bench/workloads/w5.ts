@@ -51,7 +51,7 @@ export const w5: Workload<LorenzSetup> = {
     }
     const jac = jit(jacfwd(final))
     const p = np.array([s.sigma, s.rho, s.beta])
-    return { call: () => ({ jac: jac(p).toTypedArray() }), note: 'jit(jacfwd(foriLoop))' }
+    return { call: () => ({ jac: jac(p).toTypedArray() }), note: 'jit(jacfwd(foriLoop))', program: { f: jac, args: [p], read: (v: any) => ({ jac: v.toTypedArray() }) } }
   },
   jaxjs: (jax, s) => {
     // No loop primitive, and unrolling all 10,000 steps does not compile in minutes: a

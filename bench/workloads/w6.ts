@@ -40,7 +40,7 @@ export const w6: Workload<Inputs> = {
     const wa = np.array(w)
     const Xa = np.array(X).reshape([N, D])
     const ya = np.array(y)
-    return { call: () => ({ grads: pe(wa, Xa, ya).toTypedArray() }), note: 'jit(vmap(grad))' }
+    return { call: () => ({ grads: pe(wa, Xa, ya).toTypedArray() }), note: 'jit(vmap(grad))', program: { f: pe, args: [wa, Xa, ya], read: (v: any) => ({ grads: v.toTypedArray() }) } }
   },
   jaxjs: (jax, { w, X, y }) => {
     const np = jax.numpy

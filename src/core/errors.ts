@@ -74,3 +74,18 @@ export class NonLinearError extends TypeError {
 export class MaxStepsExceededError extends RangeError {
   override readonly name = 'MaxStepsExceededError'
 }
+
+/** A program that cannot be exported to another engine (leibniz/export): a primitive the
+ *  target has no faithful lowering for, or an engine that is not installed. `primitive` names
+ *  the refused primitive (null when the problem is not one primitive); `target` is 'onnx' or
+ *  'stablehlo'. */
+export class ExportError extends TypeError {
+  override readonly name = 'ExportError'
+  constructor(
+    message: string,
+    readonly target: 'onnx' | 'stablehlo',
+    readonly primitive: string | null = null,
+  ) {
+    super(message)
+  }
+}

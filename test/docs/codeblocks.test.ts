@@ -1,5 +1,5 @@
 // The documentation runs. Every ```ts block of README.md and docs/*.md is written to its own
-// module (its `leibniz` / `leibniz/laws` imports pointed at src/ and laws/), type-checked with
+// module (its `leibniz` / `leibniz/laws` / `leibniz/export` imports pointed at src/ and laws/), type-checked with
 // the project's strict settings, and run; a block followed by an ```output block must print
 // exactly that. Blocks that import from 'vitest' are vitest test files: they run in a child
 // vitest. A block fenced ```ts no-run is only type-checked. Blocks do not share state.
@@ -39,6 +39,7 @@ const removeStaleRuns = (): void => {
 const rewriteImports = (code: string): string =>
   code
     .replace(/(from\s+|import\s+)(['"])leibniz\/laws\2/g, `$1$2${ROOT}/laws/index$2`)
+    .replace(/(from\s+|import\s+)(['"])leibniz\/export\2/g, `$1$2${ROOT}/src/export/index$2`)
     .replace(/(from\s+|import\s+)(['"])leibniz\2/g, `$1$2${ROOT}/src/index$2`)
 
 const normalize = (s: string): string => s.split('\n').map((l) => l.trimEnd()).join('\n').trim()

@@ -2,7 +2,8 @@
 // fresh project outside the repository (npm install of the .tgz, as a user would), then run
 // tsc — strict, skipLibCheck false — over test/package/consumer/types.ts (whose
 // `@ts-expect-error` lines prove that results are typed and misuse is rejected) and over
-// every ```ts block of README.md and docs/*.md, in four setups: ESM with NodeNext resolution,
+// every ```ts block of README.md and docs/*.md (importing 'leibniz', 'leibniz/laws' and
+// 'leibniz/export'), in four setups: ESM with NodeNext resolution,
 // ESM with Bundler resolution, CommonJS with NodeNext (the .d.cts declarations) and CommonJS
 // with node10 resolution (no `exports` map: the `typesVersions` field). One build and one
 // install serve all of them.
@@ -141,10 +142,22 @@ describe('the packed package, as a TypeScript consumer compiles against it', () 
     expect(blocks.length).toBeGreaterThan(50)
   })
 
-  it('the tarball ships declarations for both entry points', () => {
-    for (const f of ['index.d.ts', 'index.d.cts', 'laws.d.ts', 'laws.d.cts']) {
+  it('the tarball ships declarations for every entry point', () => {
+    for (const f of ['index.d.ts', 'index.d.cts', 'laws.d.ts', 'laws.d.cts', 'export.d.ts', 'export.d.cts']) {
       expect(existsSync(join(PROJECT, 'node_modules', 'leibniz', 'dist', f)), f).toBe(true)
     }
+  })
+
+  it.each([['esm', 'mjs'], ['cjs', 'cjs']])('leibniz/export loads and exports a model from the installed package (%s)', async (_kind, ext) => {
+    // protobufjs (the encoder) must resolve from the package's own dependencies.
+    const src = ext === 'mjs'
+      ? "import { np } from 'leibniz'\nimport { exportOnnx, exportStableHlo } from 'leibniz/export'\n"
+      : "const { np } = require('leibniz')\nconst { exportOnnx, exportStableHlo } = require('leibniz/export')\n"
+    const body = "const m = exportOnnx((x) => x.sin().sum())(np.ones([3]))\nconst t = exportStableHlo((x) => x.sin().sum())(np.ones([3]))\nconsole.log(m instanceof Uint8Array, m.length > 50, t.includes('stablehlo.sine'))\n"
+    const file = join(PROJECT, `export-smoke.${ext}`)
+    writeFileSync(file, src + body)
+    const r = await must(`node export-smoke.${ext}`, run(process.execPath, [file], PROJECT))
+    expect(r.stdout.trim()).toBe('true true true')
   })
 
   it.each(SETUPS.map((s) => [s.name]))('%s: the types test and every doc block compile (strict, skipLibCheck false)', (name) => {

@@ -7,7 +7,10 @@ import {
   linearize, linearTranspose, np, taylorCoefficients, tree, valueAndGrad, vjp, vmap,
 } from 'leibniz'
 import type { Array as JaxArray, NDArray, ShapedArray } from 'leibniz'
-import { allclose, checkGrads } from 'leibniz/laws'
+import fc from 'fast-check'
+import { allclose, checkGrads, laws } from 'leibniz/laws'
+import { ExportError, exportOnnx, exportStableHlo, onnxSession, runOnnx } from 'leibniz/export'
+import type { OnnxModel } from 'leibniz/export'
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false
 const same = <A, B>(..._proof: Equal<A, B> extends true ? [] : [never]): void => undefined
@@ -170,3 +173,19 @@ same<[typeof carry, typeof ys], [NDArray, NDArray]>()
 checkGrads(f, [x])
 const close: boolean = allclose(x, x)
 void [close, jf, softplus, clipGrad]
+
+// ---- leibniz/export resolves and is typed -----------------------------------------------
+
+const lossOf = (p: { w: NDArray; b: NDArray }, xb: NDArray) => ({ loss: np.tanh(np.matmul(xb, p.w).add(p.b)).sum(), n: xb.sum() })
+const model = exportOnnx(lossOf, { opset: 18 })({ w: x, b: x }, x)
+const bytes: Uint8Array = model
+const asModel: OnnxModel = model
+const ran = runOnnx(model, { w: x, b: x }, x)
+same<typeof ran, Promise<{ loss: NDArray; n: NDArray }>>()
+// @ts-expect-error -- the model takes the arguments of the function it was exported from
+void runOnnx(model, x)
+const session = onnxSession(model, { executionProviders: ['cuda', 'cpu'], graphOptimizationLevel: 'basic' })
+const text: string = exportStableHlo(lossOf)({ w: x, b: x }, x)
+const refused: string | null = new ExportError('m', 'onnx', 'lu').primitive
+const lawRun: Promise<void> = laws.exportsLike(f, fc.constant([x]), (g, args) => runOnnx(exportOnnx(g)(...args), ...args))
+void [bytes, asModel, session, text, refused, lawRun]
