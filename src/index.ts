@@ -12,6 +12,8 @@ export * as nn from './nn'
 export * as random from './random'
 export * as tree from './tree'
 export * as config from './config'
+export * as ode from './ode'
+export { MaxStepsExceededError, StepSizeUnderflowError, NonFiniteStateError } from './ode/errors'
 
 export { grad, valueAndGrad, vjp, jvp, linearize, linearTranspose, hvp } from './transforms/autodiff'
 export type { GradOptions } from './transforms/autodiff'

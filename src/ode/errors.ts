@@ -1,0 +1,21 @@
+/**
+ * ODE layer: the named errors of `ode.solve` / `ode.odeint`. A solve that cannot finish
+ * reports why and where (the time reached), so a user can raise `maxSteps`, loosen the
+ * tolerances, switch to a stiff solver or fix the model.
+ */
+
+/** The solver took `maxSteps` steps (accepted and rejected) without reaching the end time. */
+export class MaxStepsExceededError extends RangeError {
+  override readonly name = 'MaxStepsExceededError'
+}
+
+/** The step size fell below its lower bound (`dtmin`, or the spacing of floating-point
+ *  numbers at the current time): the problem is probably stiff or singular there. */
+export class StepSizeUnderflowError extends RangeError {
+  override readonly name = 'StepSizeUnderflowError'
+}
+
+/** The state (or `f` at it) became NaN or ±Infinity at the reported time. */
+export class NonFiniteStateError extends RangeError {
+  override readonly name = 'NonFiniteStateError'
+}
