@@ -12,6 +12,7 @@ import { ArgumentTypeError, ConcretizationError, ShapeError, ValueError } from '
 import type { Tracer } from '../core/tracer'
 import * as lax from '../lax'
 import * as np from '../numpy'
+import { jvp } from '../transforms/autodiff'
 import { stopGradient } from '../transforms/custom'
 import type { Arrays, Like } from '../tree/types'
 import { type PIConfig, type Tolerances, errorNorm, initialStep, piConfig, stepFactor } from './controller'
@@ -276,7 +277,7 @@ const BISECTIONS = 60
 
 /**
  * The first root of g on an accepted step, when g changes sign over it. Bisection on θ finds
- * θ_b; one Newton step θ* = θ_b − g(θ_b)/s, with the slope s held constant, leaves the value
+ * θ_b; one Newton step θ* = θ_b − g(θ_b)/s, with s = dg/dθ held constant, leaves the value
  * unchanged (g(θ_b) ≈ 0) but gives θ* the derivative −dg/s of the implicit-function theorem.
  */
 const locateEvent = (g: (t: Tracer, y: Tracer) => Tracer, t: Tracer, h: Tracer, g0: Tracer, r: StepResult, accept: Tracer) => {
@@ -296,11 +297,11 @@ const locateEvent = (g: (t: Tracer, y: Tracer) => Tracer, t: Tracer, h: Tracer, 
     }, [np.zerosLike(t), np.onesLike(t)] as [Tracer, Tracer])
     return [lo, hi]
   }
-  const [lo, hi] = lax.cond(crossed, bisect, () => [np.zerosLike(t), np.onesLike(t)]) as Tracer[]
+  const [, hi] = lax.cond(crossed, bisect, () => [np.zerosLike(t), np.onesLike(t)]) as Tracer[]
   const thB = stopGradient(hi)
   const [, gb] = at(thB)
-  const [, glo] = at(stopGradient(lo))
-  const slope = stopGradient(np.where(hi.gt(lo), gb.sub(glo).div(hi.sub(lo)), 1))
+  // dg/dθ at the root from the dense-output polynomial (a bracket 2⁻⁶⁰ wide is too narrow for a secant)
+  const slope = stopGradient(jvp((th: Tracer) => at(th)[1], [thB], [np.onesLike(thB)])[1] as Tracer)
   const safeSlope = np.where(slope.eq(0), 1, slope)
   const th = np.clip(thB.sub(gb.div(safeSlope)), 0, 1)
   const [yE] = at(th)

@@ -146,7 +146,7 @@ describe('ode.odeint', () => {
     const ys = ode.odeint(lv, np.array(F.y0), np.array(F.ts), np.array(F.p))
     expect(maxRel(ys.toTypedArray(), F.ys.flat())).toBeLessThan(1e-6)
     // scalar state, extra args of several kinds
-    const y = ode.odeint((y: NDArray, t: NDArray, a: NDArray, b: number) => y.mul(a).add(t.mul(0)).mul(b), np.array(2), [0, 1, 2], np.array(-0.5), 2)
+    const y = ode.odeint((y: NDArray, t: NDArray, a: NDArray, b: NDArray) => y.mul(a).add(t.mul(0)).mul(b), np.array(2), [0, 1, 2], np.array(-0.5), 2)
     expect(maxRel(y.toTypedArray(), [2, 2 * Math.exp(-1), 2 * Math.exp(-2)])).toBeLessThan(1e-7)
   })
 })
