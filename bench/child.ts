@@ -10,6 +10,7 @@ import { existsSync, writeFileSync } from 'node:fs'
 import { compareParts } from './harness/compare'
 import { DEFAULT_MEASURE, measure, stats, type Stats } from './harness/measure'
 import { loadJax, loadTf } from './harness/peers'
+import { findPython, runPython } from './harness/python'
 import type { AnyWorkload, FloatDType, ImplId, Output, Prepared } from './harness/types'
 import { workloadById } from './workloads/index'
 
@@ -72,6 +73,36 @@ const load = async (w: AnyWorkload, impl: ImplId): Promise<(inputs: unknown) => 
       const tf = await loadTf(impl === 'tfjs-wasm' ? 'wasm' : 'cpu')
       return (inputs) => w.tfjs(tf, inputs)
     }
+    case 'diffrax':
+      throw new Error('the Python column is measured by its own process (runPythonColumn)')
+  }
+}
+
+/** The Python column: the script measures itself; its answer is written like any other. */
+const runPythonColumn = (w: AnyWorkload, spec: ChildSpec): ChildResult => {
+  if (w.diffrax === undefined) return { status: 'unavailable', reason: 'no Diffrax version of this workload' }
+  const py = findPython()
+  if ('unavailable' in py) return { status: 'unavailable', reason: py.unavailable }
+  try {
+    const r = runPython(py.python, w.diffrax.script, w.makeInputs(), spec.quick === true || spec.mode === 'first')
+    const out: Output = Object.fromEntries(Object.entries(r.parts).map(([k, v]) => [k, Float64Array.from(v)]))
+    const parts = spec.mode === 'full' ? writeOutput(`${spec.out}.bin`, out) : []
+    return {
+      status: 'ok',
+      loadMs: r.loadMs,
+      firstMs: r.firstMs,
+      stats: stats(r.samples),
+      samples: r.samples,
+      batch: 1,
+      warmupRuns: r.warmupRuns,
+      dtype: w.dtype,
+      ...(r.note !== undefined ? { note: r.note } : {}),
+      repeatRel: 0,
+      rss: r.rss,
+      parts,
+    }
+  } catch (e) {
+    return { status: 'error', reason: firstLine(e), detail: String((e as Error)?.stack ?? e) }
   }
 }
 
@@ -93,6 +124,7 @@ const main = async (): Promise<ChildResult> => {
   const spec = JSON.parse(process.argv[2]) as ChildSpec
   const w = workloadById(spec.workload)
   if (w === undefined) return { status: 'error', reason: `unknown workload ${spec.workload}` }
+  if (spec.impl === 'diffrax') return runPythonColumn(w, spec)
   const t0 = performance.now()
   let setup: (inputs: unknown) => Prepared
   try {

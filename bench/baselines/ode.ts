@@ -38,13 +38,13 @@ export const POLLU_REF = [
 ] as const
 
 /** Reactant species (1-based) of each reaction: r_i = k_i Π y_s. */
-const REACTANTS: readonly (readonly number[])[] = [
+export const REACTANTS: readonly (readonly number[])[] = [
   [1], [2, 4], [5, 2], [7], [7], [7, 6], [9], [9, 6], [11, 2], [11, 1], [13], [10, 2], [14], [1, 6], [3], [4], [4],
   [16], [16], [17, 6], [19], [19], [1, 4], [19, 1], [20],
 ]
 
 /** dy_s/dt = Σ_i ν_si r_i: per species, the reactions (1-based) it gains from (+) and loses to (−). */
-const BALANCE: readonly (readonly number[])[] = [
+export const BALANCE: readonly (readonly number[])[] = [
   [-1, -10, -14, -23, -24, 2, 3, 9, 11, 12, 22, 25],
   [-2, -3, -9, -12, 1, 21],
   [-15, 1, 17, 19, 22],

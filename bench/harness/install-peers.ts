@@ -19,6 +19,8 @@ const PACKAGES: Readonly<Record<ImplId, readonly string[]>> = {
   'jax-js': ['@jax-js/jax'],
   'tfjs-wasm': ['@tensorflow/tfjs-core', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'],
   'tfjs-cpu': ['@tensorflow/tfjs-core', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-cpu'],
+  // a Python environment, found at run time (bench/harness/python.ts), never installed
+  diffrax: [],
 }
 
 /** The installed version of a peer, or 'not installed'. */

@@ -24,7 +24,7 @@ export type TfModule = typeof import('@tensorflow/tfjs-core')
 export type Output = Readonly<Record<string, ArrayLike<number>>>
 export type Call = () => Output
 
-export const IMPLS = ['baseline', 'leibniz', 'jax-js', 'tfjs-wasm', 'tfjs-cpu'] as const
+export const IMPLS = ['baseline', 'leibniz', 'jax-js', 'tfjs-wasm', 'tfjs-cpu', 'diffrax'] as const
 export type ImplId = (typeof IMPLS)[number]
 
 export type FloatDType = 'float32' | 'float64'
@@ -73,6 +73,12 @@ export interface Workload<I> {
   readonly jaxjs: (jax: JaxModule, inputs: I) => Prepared
   /** one implementation for both TensorFlow.js columns; the child sets the backend */
   readonly tfjs: (tf: TfModule, inputs: I) => Prepared
+  /**
+   * The Python column (JAX + Diffrax), when the workload has one: a script under bench/python/
+   * that reads the inputs as JSON on stdin, times itself and prints a PythonResult
+   * (bench/harness/python.ts). Run with $LEIBNIZ_BENCH_PYTHON, or a python3 that imports diffrax.
+   */
+  readonly diffrax?: { readonly script: string }
 }
 
 /** Any workload (for lists). */
