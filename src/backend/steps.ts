@@ -15,6 +15,8 @@ import { type ShapedArray, sizeOf } from '../ir/aval'
 import { type TypedArray, castScalar } from '../ir/dtypes'
 import type { Eqn, Jaxpr } from '../ir/jaxpr'
 import type { ParamsMap } from '../ir/params'
+import { flagSet } from '../higher/scan'
+import { maxStepsExceeded } from '../higher/while'
 import { genScanLoop } from './codegen/scan'
 import { compileDriver } from './compile'
 import { type Program, alloc } from './program'
@@ -71,7 +73,8 @@ const scanStep = (p: ParamsMap['scan'], e: Eqn, ins: readonly number[], outs: re
   const xSize = e.inputs.slice(nC + nK).map((a) => sizeOf(a.aval.shape.slice(1)))
   const ySize = yAvals.map((a) => sizeOf(a.shape))
   const n = p.length
-  const src = genScanLoop(body.spec, { nConsts: nC, nCarry: nK, xSizes: xSize, ySizes: ySize, length: n, reverse: p.reverse })
+  const flag = p.whileFlag
+  const src = flag !== undefined ? null : genScanLoop(body.spec, { nConsts: nC, nCarry: nK, xSizes: xSize, ySizes: ySize, length: n, reverse: p.reverse })
   if (src !== null) {
     // the whole loop as one generated function over the body's kernels
     const loop = compileDriver<ScanLoop>(src)(body.spec.steps.map((s) => s.fn))
@@ -105,7 +108,10 @@ const scanStep = (p: ParamsMap['scan'], e: Eqn, ins: readonly number[], outs: re
       const prev = cur
       cur = nxt
       nxt = t === 0 ? spare : prev
+      // a bounded while loop that has ended: the remaining steps are identities, zero ys
+      if (flag !== undefined && !flagSet(cur[flag])) break
     }
+    if (flag !== undefined && flagSet(cur[flag])) throw maxStepsExceeded(n)
     for (let k = 0; k < nK; k++) b[outs[k]] = own(b, ins, cur[k])
     for (let y = 0; y < ys.length; y++) b[outs[nK + y]] = ys[y]
   }
@@ -118,6 +124,7 @@ const whileStep = (p: ParamsMap['while'], ins: readonly number[], outs: readonly
   const nBC = p.bodyNumConsts
   const carryAvals = p.bodyJaxpr.outAvals
   const nK = carryAvals.length
+  const limit = p.maxSteps ?? Infinity
   return (b) => {
     const condIns = ins.slice(0, nCC).map((s) => b[s])
     const bodyIns = ins.slice(nCC, nCC + nBC).map((s) => b[s])
@@ -126,10 +133,11 @@ const whileStep = (p: ParamsMap['while'], ins: readonly number[], outs: readonly
     let spare: TypedArray[] | null = carryAvals.map(allocFor)
     const flag = new Uint8Array(1)
     const flagOut = [flag]
-    for (;;) {
+    for (let steps = 0; ; steps++) {
       for (let k = 0; k < nK; k++) condIns[nCC + k] = cur[k]
       cond.runInto(condIns, flagOut)
       if (flag[0] === 0) break
+      if (steps >= limit) throw maxStepsExceeded(limit)
       for (let k = 0; k < nK; k++) bodyIns[nBC + k] = cur[k]
       body.runInto(bodyIns, nxt)
       const prev = cur

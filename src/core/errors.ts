@@ -68,3 +68,9 @@ export class AsyncFunctionError extends TypeError {
 export class NonLinearError extends TypeError {
   override readonly name = 'NonLinearError'
 }
+
+/** A `lax.whileLoop` given `{ maxSteps }` needed more steps than that bound at run time. The
+ *  bound is what makes the loop reverse-differentiable, so the loop is never cut short. */
+export class MaxStepsExceededError extends RangeError {
+  override readonly name = 'MaxStepsExceededError'
+}

@@ -25,68 +25,21 @@ import { transposeJaxpr } from '../interpret/transpose'
 import { add } from '../primitives/binary'
 import { batchToFront, instantiate, moveAxis, zerosOf } from '../primitives/util'
 import { avalsStr, fixedPoint, merge, partition, sameAvals, traceHoisted } from './util'
+import { maxStepsExceeded } from './while'
+import { isRemat, rematPartialEval, rematSplit, rematTranspose } from './remat'
 
-type ScanParams = ParamsMap['scan']
+import { type ScanParams, flagFor, flagSet, parts, sliceAval, splitScan, stackedAval, transposeScan } from './scanparts'
 
-const parts = <T>(xs: readonly T[], p: ScanParams) => ({
-  consts: xs.slice(0, p.numConsts),
-  carry: xs.slice(p.numConsts, p.numConsts + p.numCarry),
-  xs: xs.slice(p.numConsts + p.numCarry),
-})
+export { flagSet } from './scanparts'
 
-const stackedAval = (a: ShapedArray, n: number): ShapedArray => shaped([n, ...a.shape], a.dtype, a.weakType)
-const sliceAval = (a: ShapedArray): ShapedArray => shaped(a.shape.slice(1), a.dtype, a.weakType)
 
 
 // ---- partial evaluation (shared by the trace rule and the jaxpr split rule) ------------------
 
-/**
- * Split a scan whose inputs are partly unknown. Returns the known body (known consts, known
- * carry, known xs → known carry, known ys, computed residuals) and the unknown body, whose
- * inputs are (unknown consts, invariant residuals, unknown carry, stacked residuals, unknown xs).
- * `invariant` lists, for each invariant residual, the index of the known const it is. A stacked
- * residual that is a row of a known xs is read from that xs instead of being copied into a new
- * stacked output: `forwarded` has, per stacked residual, the index of its known xs or −1 when
- * the known body computes it (then it is the next of the known scan's residual outputs).
- */
-const splitScan = (p: ScanParams, unknownIns: readonly boolean[]) => {
-  const u = parts(unknownIns, p)
-  const nK = p.numCarry
-  const carryU = fixedPoint([...u.carry], (m) => partialEvalJaxpr(p.jaxpr, [...u.consts, ...m, ...u.xs]).outUnknowns.slice(0, nK))
-  const numYs = p.jaxpr.outs.length - nK
-  const s = partialEvalJaxpr(p.jaxpr, [...u.consts, ...carryU, ...u.xs], [...carryU, ...Array<boolean>(numYs).fill(false)])
-  const numKnownOuts = s.outUnknowns.filter((x) => !x).length
-  const residuals = s.known.outs.slice(numKnownOuts)
-  const knownConstVars = p.jaxpr.inVars.slice(0, p.numConsts).filter((_, i) => !u.consts[i])
-  const knownXsVars = p.jaxpr.inVars.slice(p.numConsts + nK).filter((_, i) => !u.xs[i])
-  const invariant = residuals.map((r) => (r._tag === 'Var' ? knownConstVars.indexOf(r) : -1))
-  const isInv = invariant.map((k) => k >= 0)
-  const fromXs = residuals.map((r, i) => (!isInv[i] && r._tag === 'Var' ? knownXsVars.indexOf(r) : -1))
-  const computed = residuals.filter((_, i) => !isInv[i] && fromXs[i] < 0)
-  const known = new Jaxpr([], s.known.inVars, s.known.eqns, [...s.known.outs.slice(0, numKnownOuts), ...computed])
-  const nUC = u.consts.filter(Boolean).length
-  const nUK = carryU.filter(Boolean).length
-  const uIn = s.unknown.inVars
-  const resIn = uIn.slice(0, residuals.length)
-  const [stackedIn, invIn] = partition(isInv, resIn)
-  const rest = uIn.slice(residuals.length)
-  const unknownIns2 = [...rest.slice(0, nUC), ...invIn, ...rest.slice(nUC, nUC + nUK), ...stackedIn, ...rest.slice(nUC + nUK)]
-  const unknown = new Jaxpr([], unknownIns2, s.unknown.eqns, s.unknown.outs)
-  return {
-    known,
-    unknown,
-    carryU,
-    ysU: s.outUnknowns.slice(nK),
-    invariant: invariant.filter((k) => k >= 0),
-    forwarded: fromXs.filter((_, i) => !isInv[i]),
-    numKnownCarry: carryU.filter((x) => !x).length,
-    numKnownOuts,
-  }
-}
-
 registerEqnSplitRule('scan', (eqn, unknownIns) => {
   const e = eqn as Eqn<'scan'>
   const p = e.params
+  if (isRemat(p) && unknownIns.some(Boolean)) return rematSplit(e, unknownIns)
   const s = splitScan(p, unknownIns)
   const ins = parts(e.inputs, p)
   const u = parts(unknownIns, p)
@@ -98,11 +51,11 @@ registerEqnSplitRule('scan', (eqn, unknownIns) => {
   const resVars = s.known.outAvals.slice(s.numKnownOuts).map((a) => new Var(stackedAval(a, p.length)))
   const knownOuts = [...partition(s.carryU, outsCarry)[0], ...partition(s.ysU, outsYs)[0], ...resVars]
   // A known scan with no outputs (every residual forwarded from xs or consts) is dropped.
-  const known = knownOuts.length === 0 ? null : makeEqn('scan', [...kc, ...kk, ...kx], { ...p, jaxpr: s.known, numConsts: kc.length, numCarry: kk.length }, knownOuts)
+  const known = knownOuts.length === 0 ? null : makeEqn('scan', [...kc, ...kk, ...kx], { ...flagFor(p, s.carryU.map((x) => !x)), jaxpr: s.known, numConsts: kc.length, numCarry: kk.length }, knownOuts)
   const inv = s.invariant.map((k) => kc[k])
   let j = 0
   const stacked = s.forwarded.map((k) => (k >= 0 ? kx[k] : resVars[j++]))
-  const unknown = makeEqn('scan', [...ucs, ...inv, ...uk, ...stacked, ...ux], { ...p, jaxpr: s.unknown, numConsts: ucs.length + inv.length, numCarry: uk.length }, [
+  const unknown = makeEqn('scan', [...ucs, ...inv, ...uk, ...stacked, ...ux], { ...flagFor(p, s.carryU), jaxpr: s.unknown, numConsts: ucs.length + inv.length, numCarry: uk.length }, [
     ...partition(s.carryU, outsCarry)[1],
     ...partition(s.ysU, outsYs)[1],
   ])
@@ -147,7 +100,10 @@ export const scanRules: Pick<RuleTable, 'scan'> = {
         const outs = evalJaxpr(p.jaxpr, [], [...a.consts, ...carry, ...a.xs.map((x) => row(x, i))])
         carry = outs.slice(0, p.numCarry)
         outs.slice(p.numCarry).forEach((y, k) => ys[k].set((y as ConcreteArray).data, i * y.size))
+        // a bounded while loop that has ended: the remaining steps are identities, zero ys
+        if (p.whileFlag !== undefined && !flagSet((carry[p.whileFlag] as ConcreteArray).data)) break
       }
+      if (p.whileFlag !== undefined && flagSet((carry[p.whileFlag] as ConcreteArray).data)) throw maxStepsExceeded(p.length)
       return [...carry, ...ys.map((d, k) => new ConcreteArray(d, [p.length, ...yAvals[k].shape], yAvals[k].dtype, yAvals[k].weakType))] as never
     },
     jvp: (primals, tangents, p) => {
@@ -182,7 +138,7 @@ export const scanRules: Pick<RuleTable, 'scan'> = {
         ...body.consts, ...j.consts, ...a.consts, ...(t.consts.filter((x) => !isZero(x)) as Tracer[]),
         ...a.carry, ...kt0,
         ...a.xs, ...(t.xs.filter((x) => !isZero(x)) as Tracer[]),
-      ], { jaxpr: body.jaxpr, numConsts: body.consts.length + nj + nC + nCT, numCarry: nK + nKT, length: p.length, reverse: p.reverse })
+      ], { ...p, jaxpr: body.jaxpr, numConsts: body.consts.length + nj + nC + nCT, numCarry: nK + nKT })
       const carryOut = outs.slice(0, nK)
       const carryT = outs.slice(nK, nK + nKT)
       const ysOut = outs.slice(nK + nKT, nK + nKT + numYs)
@@ -197,6 +153,7 @@ export const scanRules: Pick<RuleTable, 'scan'> = {
       const pe = trace as PartialEvalTrace
       const ts = tracers as readonly PETracer[]
       const unknownIns = ts.map((t) => t.pval.known === null)
+      if (isRemat(p) && unknownIns.some(Boolean)) return rematPartialEval(pe, ts, p) as never
       const s = splitScan(p, unknownIns)
       const a = parts(ts, p)
       const u = parts(unknownIns, p)
@@ -204,14 +161,14 @@ export const scanRules: Pick<RuleTable, 'scan'> = {
       const [kk, uk] = partition(s.carryU, a.carry)
       const [kx, ux] = partition(u.xs, a.xs)
       const val = (t: PETracer) => t.pval.known as Tracer
-      const outsK = s.known.outs.length === 0 ? [] : bind('scan', [...kc, ...kk, ...kx].map(val), { ...p, jaxpr: s.known, numConsts: kc.length, numCarry: kk.length })
+      const outsK = s.known.outs.length === 0 ? [] : bind('scan', [...kc, ...kk, ...kx].map(val), { ...flagFor(p, s.carryU.map((x) => !x)), jaxpr: s.known, numConsts: kc.length, numCarry: kk.length })
       const computed = outsK.slice(s.numKnownOuts).map((r) => pe.instantiateConst(fullRaise(pe, r) as PETracer))
       let j = 0
       const res = s.forwarded.map((k) => (k >= 0 ? pe.instantiateConst(kx[k]) : computed[j++]))
       const inv = s.invariant.map((k) => pe.instantiateConst(kc[k]))
       const ukI = uk.map((t) => pe.instantiateConst(t))
       const outAvals = s.unknown.outAvals.map((av, i) => (i < ukI.length ? av : stackedAval(av, p.length)))
-      const outsU = pe.stage('scan', [...ucs, ...inv, ...ukI, ...res, ...ux], { ...p, jaxpr: s.unknown, numConsts: ucs.length + inv.length, numCarry: ukI.length }, outAvals)
+      const outsU = pe.stage('scan', [...ucs, ...inv, ...ukI, ...res, ...ux], { ...flagFor(p, s.carryU), jaxpr: s.unknown, numConsts: ucs.length + inv.length, numCarry: ukI.length }, outAvals)
       const knownOuts = outsK.slice(0, s.numKnownOuts)
       const nKK = s.numKnownCarry
       const nUK = ukI.length
@@ -220,54 +177,9 @@ export const scanRules: Pick<RuleTable, 'scan'> = {
         ...merge(s.ysU, knownOuts.slice(nKK), outsU.slice(nUK)),
       ]
     },
-    transpose: (cts, args, p) => {
-      const a = parts(args, p)
-      // The body is linear in every carry, even one whose initial value is a known constant
-      // (a zero tangent): transpose through all carries, and drop the constant inits' cotangents.
-      const carryUndef = parts(args.map(isUndef), p).carry
-      const lin = args.map((x, i) => isUndef(x) || (i >= p.numConsts && i < p.numConsts + p.numCarry))
-      const l = parts(lin, p)
-      const nK = p.numCarry
-      const ctCarry = cts.slice(0, nK).map(instantiate)
-      const ctYs = cts.slice(nK).map(instantiate)
-      const bodyT = transposeJaxpr(p.jaxpr, lin)
-      const [resC, linC] = partition(l.consts, a.consts)
-      const [resX] = partition(l.xs, a.xs)
-      const linCAvals = (linC as { aval: ShapedArray }[]).map((c) => c.aval)
-      const nt = bodyT.consts.length
-      const [nRC, nLC, nRX] = [resC.length, linC.length, resX.length]
-      const ya = p.jaxpr.outAvals
-      const body = traceHoisted(
-        (...xs) => {
-          const tc = xs.slice(0, nt)
-          const rc = xs.slice(nt, nt + nRC)
-          const acc = xs.slice(nt + nRC, nt + nRC + nLC)
-          const ctc = xs.slice(nt + nRC + nLC, nt + nRC + nLC + nK)
-          const rx = xs.slice(nt + nRC + nLC + nK, nt + nRC + nLC + nK + nRX)
-          const cty = xs.slice(nt + nRC + nLC + nK + nRX)
-          const outs = evalJaxpr(bodyT.jaxpr, [], [...tc, ...rc, ...rx, ...ctc, ...cty])
-          const [dLC, dK, dLX] = [outs.slice(0, nLC), outs.slice(nLC, nLC + nK), outs.slice(nLC + nK)]
-          return [...acc.map((x, i) => add(x, dLC[i])), ...dK, ...dLX]
-        },
-        [
-          ...bodyT.consts.map((c) => c.aval), ...(resC as Tracer[]).map((c) => c.aval), ...linCAvals, ...ya.slice(0, nK),
-          ...(resX as Tracer[]).map((x) => sliceAval(x.aval)), ...ya.slice(nK),
-        ],
-      )
-      const outs = bind('scan', [
-        ...body.consts, ...bodyT.consts, ...(resC as Tracer[]),
-        ...linCAvals.map(zerosOf), ...ctCarry,
-        ...(resX as Tracer[]), ...ctYs,
-      ], { jaxpr: body.jaxpr, numConsts: body.consts.length + nt + nRC, numCarry: nLC + nK, length: p.length, reverse: !p.reverse })
-      const ctLinC = outs.slice(0, nLC)
-      const ctInit = outs.slice(nLC, nLC + nK)
-      const ctLinX = outs.slice(nLC + nK)
-      return [
-        ...merge(l.consts, resC.map(() => null), ctLinC),
-        ...ctInit.map((c, i) => (carryUndef[i] ? c : null)),
-        ...merge(l.xs, resX.map(() => null), ctLinX),
-      ]
-    },
+    // a checkpointed scan with primal carries (its partial evaluation staged the whole body)
+    // follows its schedule; otherwise the body is linear in its carries
+    transpose: (cts, args, p) => (isRemat(p) ? rematTranspose(cts, args, p) : null) ?? transposeScan(cts, args, p),
     batch: (axisSize, xs, bdims, p) => {
       const a = parts(xs, p)
       const b = parts(bdims, p)

@@ -3,13 +3,22 @@
  * cond(condConsts, carry) is true, carry = body(bodyConsts, carry).
  *
  * Forward mode carries the tangents along (a fixed point decides which carries have them).
- * Reverse mode is not defined for a loop whose trip count is unknown ahead: partial
- * evaluation (the trace rule, and the jaxpr split used when the loop sits inside jit, cond,
- * scan or checkpoint) raises an error pointing to `foriLoop` with static bounds or `scan`.
+ * Reverse mode needs a bound on the trip count. Without `maxSteps`, partial evaluation (the
+ * trace rule, and the jaxpr split used when the loop sits inside jit, cond, scan or
+ * checkpoint) raises an error naming the option. With it, the loop is partially evaluated as
+ * the scan it equals:
+ *
+ *   a₀ = cond(c₀);  for k < maxSteps: (a, c) = a ? (cond(body(c)), body(c)) : (false, c)
+ *
+ * a scan whose step is a `cond` on the running flag `a` (carry 0, marked `whileFlag`). Its
+ * primal side stops at the first false flag (the remaining steps are identities), so the
+ * forward pass does the loop's own work; the residuals are sized for `maxSteps` steps unless
+ * the loop's checkpoint policy says otherwise. A flag still true after `maxSteps` steps is a
+ * MaxStepsExceededError here as in the plain loop: never a silently truncated result.
  * Under vmap with a per-lane predicate, lanes finish independently: the loop runs while any
  * lane's predicate holds, and finished lanes keep their carry.
  */
-import { DTypeError, NonDifferentiableError, ShapeError } from '../core/errors'
+import { DTypeError, MaxStepsExceededError, NonDifferentiableError, ShapeError } from '../core/errors'
 import { type BDim, type RuleTable, Zero, isZero } from '../core/rules'
 import { type Tracer, bind } from '../core/tracer'
 import type { ParamsMap } from '../ir/params'
@@ -17,8 +26,13 @@ import { batchJaxpr } from '../interpret/batch'
 import { evalJaxpr } from '../interpret/eval'
 import { jvpJaxpr } from '../interpret/jvp'
 import { registerEqnSplitRule } from '../interpret/partial'
+import { scalar } from '../core/array'
+import type { ShapedArray } from '../ir/aval'
+import { type Eqn, type Jaxpr, makeEqn } from '../ir/jaxpr'
 import { reduceMax } from '../primitives/reduce'
-import { broadcastInDim, selectN } from '../primitives/shape'
+import { broadcastInDim, convertElementType, selectN } from '../primitives/shape'
+import { unifyBranches } from './cond'
+import { splitCallEqn } from './jit'
 import { batchToFront, instantiate } from '../primitives/util'
 import { avalsStr, fixedPoint, sameAvals, traceHoisted } from './util'
 
@@ -30,19 +44,72 @@ const split = (xs: readonly Tracer[], p: WhileParams) => ({
   carry: xs.slice(p.condNumConsts + p.bodyNumConsts),
 })
 
+/** The params that carry over unchanged to a loop derived from this one (jvp, vmap). */
+const bounds = (p: WhileParams): Pick<WhileParams, 'maxSteps' | 'checkpoint'> => ({
+  ...(p.maxSteps === undefined ? {} : { maxSteps: p.maxSteps }),
+  ...(p.checkpoint === undefined ? {} : { checkpoint: p.checkpoint }),
+})
+
+export const maxStepsExceeded = (maxSteps: number): MaxStepsExceededError =>
+  new MaxStepsExceededError(
+    `lax.whileLoop: the condition still holds after maxSteps = ${maxSteps} steps. The loop is not cut short ` +
+      '(that would return a wrong result silently): raise maxSteps to a bound the loop never reaches, or ' +
+      'change the condition so that it ends.',
+  )
 
 const notReverse = (): NonDifferentiableError =>
   new NonDifferentiableError(
-    'Reverse-mode differentiation (grad, vjp, jacrev, hvp) of lax.whileLoop is not defined: the number of ' +
-      'iterations is not known ahead, so the residuals of each step cannot be planned. Use lax.foriLoop with ' +
-      'static (JS number) bounds or lax.scan, which are reverse-differentiable; forward mode (jvp, jacfwd) ' +
-      'works through whileLoop.',
+    'Reverse-mode differentiation (grad, vjp, jacrev, hvp) of lax.whileLoop needs a bound on the number of ' +
+      'iterations: pass lax.whileLoop(cond, body, init, { maxSteps }) (at most maxSteps steps; more is a ' +
+      'MaxStepsExceededError at run time), or use lax.foriLoop with static (JS number) bounds or lax.scan. ' +
+      'Forward mode (jvp, jacfwd) works through whileLoop without a bound.',
   )
 
+/**
+ * The bounded loop as a jaxpr over the while's inputs (condConsts, bodyConsts, carry): the
+ * flag-guarded scan of the module comment, flag dropped from the outputs.
+ */
+const boundedAsScan = (p: WhileParams, inAvals: readonly ShapedArray[]): Jaxpr => {
+  const maxSteps = p.maxSteps as number
+  const [nCC, nBC] = [p.condNumConsts, p.bodyNumConsts]
+  const opAvals = inAvals
+  const stepBranch = traceHoisted((...xs) => {
+    const c = evalJaxpr(p.bodyJaxpr, [], [...xs.slice(nCC, nCC + nBC), ...xs.slice(nCC + nBC)])
+    return [evalJaxpr(p.condJaxpr, [], [...xs.slice(0, nCC), ...c])[0], ...c]
+  }, opAvals)
+  const idle = traceHoisted((...xs) => [convertElementType(scalar(false), 'bool', false), ...xs.slice(nCC + nBC)], opAvals)
+  const { branches, consts } = unifyBranches([idle, stepBranch])
+  const flagAval = p.condJaxpr.outAvals[0]
+  const step = traceHoisted((...ys) => {
+    const k = consts.length
+    const [bc, ops, a, c] = [ys.slice(0, k), ys.slice(k, k + nCC + nBC), ys[k + nCC + nBC], ys.slice(k + nCC + nBC + 1)]
+    return bind('cond', [convertElementType(a, 'int32'), ...bc, ...ops, ...c], { branches })
+  }, [...consts.map((c) => c.aval), ...inAvals.slice(0, nCC + nBC), flagAval, ...inAvals.slice(nCC + nBC)])
+  const r = traceHoisted((...xs) => {
+    const a0 = evalJaxpr(p.condJaxpr, [], [...xs.slice(0, nCC), ...xs.slice(nCC + nBC)])[0]
+    const outs = bind('scan', [...step.consts, ...consts, ...xs.slice(0, nCC + nBC), a0, ...xs.slice(nCC + nBC)], {
+      jaxpr: step.jaxpr,
+      numConsts: step.consts.length + consts.length + nCC + nBC,
+      numCarry: 1 + xs.length - nCC - nBC,
+      length: maxSteps,
+      reverse: false,
+      whileFlag: 0,
+      ...(p.checkpoint === undefined ? {} : { checkpoint: p.checkpoint }),
+    })
+    return outs.slice(1)
+  }, inAvals)
+  if (r.consts.length > 0) throw new Error('internal: the bounded while loop captured constants')
+  return r.jaxpr
+}
+
 // A while loop inside a staged body (jit, cond, scan, checkpoint) that reverse mode reaches:
-// without this rule the whole loop would be staged as unknown, primal outputs included.
-registerEqnSplitRule('while', () => {
-  throw notReverse()
+// without this rule the whole loop would be staged as unknown, primal outputs included. A
+// bounded loop is split as the call of its scan form.
+registerEqnSplitRule('while', (eqn, unknownIns) => {
+  const p = eqn.params as WhileParams
+  if (p.maxSteps === undefined) throw notReverse()
+  const jaxpr = boundedAsScan(p, eqn.inputs.map((a) => a.aval))
+  return splitCallEqn('jit', makeEqn('jit', eqn.inputs, { jaxpr, numConsts: 0, name: 'while' }, eqn.outVars) as Eqn<'jit'>, unknownIns)
 })
 
 export const whileRules: Pick<RuleTable, 'while'> = {
@@ -66,7 +133,11 @@ export const whileRules: Pick<RuleTable, 'while'> = {
     impl: (xs, p) => {
       const { condConsts, bodyConsts, carry } = split(xs, p)
       let c: Tracer[] = [...carry]
-      while (evalJaxpr(p.condJaxpr, [], [...condConsts, ...c])[0].item()) c = evalJaxpr(p.bodyJaxpr, [], [...bodyConsts, ...c])
+      const limit = p.maxSteps ?? Infinity
+      for (let k = 0; evalJaxpr(p.condJaxpr, [], [...condConsts, ...c])[0].item(); k++) {
+        if (k >= limit) throw maxStepsExceeded(limit)
+        c = evalJaxpr(p.bodyJaxpr, [], [...bodyConsts, ...c])
+      }
       return c as never
     },
     jvp: (primals, tangents, p) => {
@@ -93,12 +164,14 @@ export const whileRules: Pick<RuleTable, 'while'> = {
         bodyJaxpr: body.jaxpr,
         condNumConsts: cond.consts.length + p.condNumConsts,
         bodyNumConsts: body.consts.length + nj + nb + nbt,
+        ...bounds(p),
       })
       let k = nc
       return [outs.slice(0, nc), carryNZ.map((nz, i) => (nz ? outs[k++] : new Zero(carry[i].aval)))]
     },
-    partialEval: () => {
-      throw notReverse()
+    partialEval: (_trace, tracers, p) => {
+      if (p.maxSteps === undefined) throw notReverse()
+      return bind('jit', [...tracers], { jaxpr: boundedAsScan(p, tracers.map((t) => t.aval)), numConsts: 0, name: 'while' }) as never
     },
     batch: (axisSize, xs, bdims, p) => {
       const cN = p.condNumConsts
@@ -122,6 +195,7 @@ export const whileRules: Pick<RuleTable, 'while'> = {
           bodyJaxpr: bBody.jaxpr,
           condNumConsts: bCond.consts.length + cN,
           bodyNumConsts: bBody.consts.length + bN,
+          ...bounds(p),
         })
         return [outs, cd]
       }
@@ -146,6 +220,7 @@ export const whileRules: Pick<RuleTable, 'while'> = {
         bodyJaxpr: body.jaxpr,
         condNumConsts: cond.consts.length + nCC,
         bodyNumConsts: body.consts.length + nCC + nBC,
+        ...bounds(p),
       })
       return [outs, cd]
     },

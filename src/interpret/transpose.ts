@@ -13,12 +13,13 @@ import { addTangents } from '../primitives/binary'
 import { instantiate } from '../primitives/util'
 import { evalJaxpr, litValue } from './eval'
 import { partialEvalJaxpr } from './partial'
+import { dceJaxpr } from './dce'
 import { hoistConsts } from './jvp'
 import { traceToJaxpr } from './stage'
 
 /** Call-like primitives whose outputs may be part primal, part linear: a jaxpr that applies
  *  one to both kinds of inputs is split by partial evaluation before it is transposed. */
-const SPLIT_BEFORE_TRANSPOSE = new Set(['jit', 'cond', 'scan', 'checkpoint'])
+const SPLIT_BEFORE_TRANSPOSE = new Set(['jit', 'cond', 'scan', 'while', 'checkpoint'])
 
 const needsSplit = (jaxpr: Jaxpr, linearIns: readonly boolean[]): boolean => {
   const lin = new Set<Var>(jaxpr.inVars.filter((_, i) => linearIns[i]))
@@ -45,8 +46,9 @@ export const backwardPass = (
     const flat = new Jaxpr([], [...jaxpr.constVars, ...jaxpr.inVars], jaxpr.eqns, jaxpr.outs)
     const s = partialEvalJaxpr(flat, [...jaxpr.constVars.map(() => false), ...linearIns])
     const knownIn = [...consts, ...(args.filter((a) => !isUndef(a)) as Tracer[])]
-    const knownOuts = evalJaxpr(s.known, [], knownIn)
-    const res = knownOuts.slice(knownOuts.length - s.numRes)
+    // only the residuals are needed (a checkpointed scan's primal side would recompute for nothing)
+    const needed = dceJaxpr(s.known, s.known.outs.map((_, i) => i >= s.known.outs.length - s.numRes))
+    const res = evalJaxpr(needed, [], knownIn)
     const linCts = cts.filter((_, i) => s.outUnknowns[i])
     // The split is complete (nested calls were split too), so transpose without splitting again.
     const out = transposeLinear(s.unknown, [], [...res, ...args.filter(isUndef)], linCts)

@@ -59,6 +59,12 @@ export interface ScatterDimensionNumbers {
 
 /** Out-of-bounds indices: gather clamps (`clip`) or returns `fillValue` (`fill`);
  *  scatter clamps (`clip`) or drops the update (`drop`). */
+/** How reverse mode through a loop obtains each step's residuals: `'store'` keeps every
+ *  step's (memory O(N)); `'recompute'` keeps only the initial carry and recomputes forward
+ *  from it (memory O(1), time O(N²)); `'sqrt'` keeps √N segment starts; `{ binomial: s }`
+ *  keeps at most `s` carries, in nested segments (see src/higher/remat.ts). */
+export type CheckpointPolicy = 'store' | 'recompute' | 'sqrt' | { readonly binomial: number }
+
 export type GatherMode = 'clip' | 'fill'
 export type ScatterMode = 'clip' | 'drop'
 
@@ -148,8 +154,17 @@ export interface ParamsMap extends Record<UnaryPrim | BinaryPrim | BitwisePrim, 
    *  returns the same avals. */
   cond: { readonly branches: readonly Jaxpr[] }
   /** `while`: inputs (condConsts, bodyConsts, ...carry); while condJaxpr(condConsts, carry)
-   *  is true, carry = bodyJaxpr(bodyConsts, carry). */
-  while: { readonly condJaxpr: Jaxpr; readonly bodyJaxpr: Jaxpr; readonly condNumConsts: number; readonly bodyNumConsts: number }
+   *  is true, carry = bodyJaxpr(bodyConsts, carry). With `maxSteps`, a loop still running
+   *  after that many steps is an error (MaxStepsExceededError), and reverse mode treats the
+   *  loop as a scan of `maxSteps` guarded steps; `checkpoint` is that scan's policy. */
+  while: {
+    readonly condJaxpr: Jaxpr
+    readonly bodyJaxpr: Jaxpr
+    readonly condNumConsts: number
+    readonly bodyNumConsts: number
+    readonly maxSteps?: number
+    readonly checkpoint?: CheckpointPolicy
+  }
   /** `scan`: inputs (consts, carry, xs); for i in 0…length−1 (reversed if `reverse`):
    *  (carry, ys[i]) = jaxpr(consts, carry, xs[i]). Outputs (carry, ys), ys stacked on axis 0. */
   scan: {
@@ -158,6 +173,13 @@ export interface ParamsMap extends Record<UnaryPrim | BinaryPrim | BitwisePrim, 
     readonly numCarry: number
     readonly length: number
     readonly reverse: boolean
+    /** Reverse mode's residual policy (absent: `'store'`); no effect on evaluation. */
+    readonly checkpoint?: CheckpointPolicy
+    /** A bounded while loop as a scan: carry `whileFlag` is the loop's "still running" bool
+     *  (scalar, or one per lane under vmap). Once it is false everywhere the remaining steps
+     *  are identities with zero ys, so evaluation stops there; true after the last step means
+     *  the loop needed more than `length` steps (MaxStepsExceededError). */
+    readonly whileFlag?: number
   }
 }
 

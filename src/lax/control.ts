@@ -10,6 +10,7 @@ import type { Tracer } from '../core/tracer'
 import { type ShapedArray, avalStr, shaped } from '../ir/aval'
 import { bind } from '../core/tracer'
 import type { Jaxpr } from '../ir/jaxpr'
+import type { CheckpointPolicy } from '../ir/params'
 import { unifyBranches } from '../higher/cond'
 import { traceHoisted } from '../higher/util'
 import { add } from '../primitives/binary'
@@ -113,8 +114,38 @@ export const cond = <F extends AnyFn>(
   return switch_<AnyFn>(isTrue, [falseFn, trueFn], ...operands)
 }
 
-/** `whileLoop(condFn, bodyFn, init)`: while condFn(carry), carry = bodyFn(carry). Forward-differentiable. */
-export const whileLoop = <C>(condFn: (carry: C) => Tracer | boolean, bodyFn: (carry: C) => C, init: C): C => {
+/** Reverse mode's residual policy for a loop; see docs/simulation-sensitivity.md. */
+export type { CheckpointPolicy }
+
+const checkpointOpt = {
+  ok: (x: unknown): boolean =>
+    x === 'store' || x === 'recompute' || x === 'sqrt' ||
+    (typeof x === 'object' && x !== null && !Array.isArray(x) && Object.keys(x).join() === 'binomial' &&
+      Number.isInteger((x as { binomial: unknown }).binomial) && (x as { binomial: number }).binomial >= 1),
+  expected: "'store', 'recompute', 'sqrt' or { binomial: snapshots } with snapshots a positive integer",
+}
+
+/** The policy as a param: absent when it is the default. */
+const policyParam = (c: CheckpointPolicy | undefined): { checkpoint?: CheckpointPolicy } =>
+  c === undefined || c === 'store' ? {} : { checkpoint: typeof c === 'object' ? { binomial: c.binomial } : c }
+
+export interface WhileOptions {
+  /** A bound on the number of steps: makes the loop reverse-differentiable; a loop that needs
+   *  more steps at run time throws MaxStepsExceededError. */
+  readonly maxSteps?: number
+  /** Reverse mode's residual policy (needs `maxSteps`); default `'store'`. */
+  readonly checkpoint?: CheckpointPolicy
+}
+
+/**
+ * `whileLoop(condFn, bodyFn, init, { maxSteps?, checkpoint? })`: while condFn(carry), carry =
+ * bodyFn(carry). Forward-differentiable; with `maxSteps`, reverse-differentiable as well.
+ */
+export const whileLoop = <C>(condFn: (carry: C) => Tracer | boolean, bodyFn: (carry: C) => C, init: C, opts: WhileOptions = {}): C => {
+  checkOptions(opts, { maxSteps: opt.nonNegInt, checkpoint: checkpointOpt }, 'lax.whileLoop')
+  if (opts.checkpoint !== undefined && opts.maxSteps === undefined) {
+    throw new ValueError('lax.whileLoop: a checkpoint policy applies to reverse mode, which needs { maxSteps } as well')
+  }
   const [c0, initTree] = flattenArrays(init, 'lax.whileLoop init')
   const carry = c0.map(strong)
   const avals = carry.map((c) => c.aval)
@@ -131,6 +162,8 @@ export const whileLoop = <C>(condFn: (carry: C) => Tracer | boolean, bodyFn: (ca
     bodyJaxpr: body.jaxpr,
     condNumConsts: c.consts.length,
     bodyNumConsts: body.consts.length,
+    ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }),
+    ...policyParam(opts.checkpoint),
   })
   return unflatten<C>(initTree, outs)
 }
@@ -150,6 +183,8 @@ export interface ScanOptions {
   /** Needed when `xs` has no leaves. */
   readonly length?: number
   readonly reverse?: boolean
+  /** Reverse mode's residual policy; default `'store'`. No effect on evaluation, jvp or vmap. */
+  readonly checkpoint?: CheckpointPolicy
 }
 
 /**
@@ -157,7 +192,7 @@ export interface ScanOptions {
  * of `xs`; returns `[carry, ys]` with the ys stacked. Forward- and reverse-differentiable.
  */
 export const scan = <C, X, Y>(f: (carry: C, x: X) => [C, Y], init: C, xs: X, opts: ScanOptions = {}): [C, Y] => {
-  checkOptions(opts, { length: opt.nonNegInt, reverse: opt.boolean }, 'lax.scan')
+  checkOptions(opts, { length: opt.nonNegInt, reverse: opt.boolean, checkpoint: checkpointOpt }, 'lax.scan')
   const [c0, initTree] = flattenArrays(init, 'lax.scan init')
   const carry = c0.map(strong)
   const [seq, xsTree] = flattenArrays(xs, 'lax.scan xs')
@@ -192,16 +227,23 @@ export const scan = <C, X, Y>(f: (carry: C, x: X) => [C, Y], init: C, xs: X, opt
     numCarry: nK,
     length,
     reverse: opts.reverse === true,
+    ...policyParam(opts.checkpoint),
   })
   return [unflatten<C>(initTree, outs.slice(0, nK)), unflatten<Y>(yTree as TreeDef, outs.slice(nK))]
 }
 
+export interface ForiOptions {
+  /** Reverse mode's residual policy (static bounds); default `'store'`. */
+  readonly checkpoint?: CheckpointPolicy
+}
+
 /**
- * `foriLoop(lower, upper, body, init)`: carry = body(i, carry) for i in [lower, upper).
- * With JS-number bounds it is a scan (reverse-differentiable); with traced bounds, a while loop
- * (forward-differentiable only).
+ * `foriLoop(lower, upper, body, init, { checkpoint? })`: carry = body(i, carry) for i in
+ * [lower, upper). With JS-number bounds it is a scan (reverse-differentiable); with traced
+ * bounds, a while loop (forward-differentiable only).
  */
-export const foriLoop = <C>(lower: number | Tracer, upper: number | Tracer, bodyFn: (i: Tracer, carry: C) => C, init: C): C => {
+export const foriLoop = <C>(lower: number | Tracer, upper: number | Tracer, bodyFn: (i: Tracer, carry: C) => C, init: C, opts: ForiOptions = {}): C => {
+  checkOptions(opts, { checkpoint: checkpointOpt }, 'lax.foriLoop')
   for (const [name, b] of [['lower', lower], ['upper', upper]] as const) {
     if (typeof b !== 'number' && !isTracerLike(b)) {
       throw new ArgumentTypeError(`lax.foriLoop: the ${name} bound must be a JS integer or a scalar int32 Array, got ${show(b)}`)
@@ -223,7 +265,7 @@ export const foriLoop = <C>(lower: number | Tracer, upper: number | Tracer, body
     checkInt32(upper, 'lax.foriLoop upper bound')
     const n = Math.max(0, upper - lower)
     const step = (c: [Tracer, C]): [[Tracer, C], null] => [[add(c[0], 1), body(c[0], c[1])], null]
-    const [out] = scan(step, [scalar(lower, 'int32'), init] as [Tracer, C], null, { length: n })
+    const [out] = scan(step, [scalar(lower, 'int32'), init] as [Tracer, C], null, { length: n, ...(opts.checkpoint === undefined ? {} : { checkpoint: opts.checkpoint }) })
     return out[1]
   }
   const lo = typeof lower === 'number' ? scalar(checkInt32(lower, 'lax.foriLoop lower bound'), 'int32') : toIndex(lower, 'lax.foriLoop lower')

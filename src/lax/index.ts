@@ -86,4 +86,4 @@ export function sort(x: Tracer | readonly Tracer[], dimension = -1, numKeys = 1)
   return sortP([x as Tracer], dimension, 1)[0]
 }
 export { cond, switch, whileLoop, foriLoop, scan } from './control'
-export type { ScanOptions } from './control'
+export type { ScanOptions, WhileOptions, ForiOptions, CheckpointPolicy } from './control'
