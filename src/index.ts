@@ -13,7 +13,7 @@ export * as random from './random'
 export * as tree from './tree'
 export * as config from './config'
 export * as ode from './ode'
-export { MaxStepsExceededError, StepSizeUnderflowError, NonFiniteStateError } from './ode/errors'
+export { StepSizeUnderflowError, NonFiniteStateError } from './ode/errors'
 
 export { grad, valueAndGrad, vjp, jvp, linearize, linearTranspose, hvp } from './transforms/autodiff'
 export type { GradOptions } from './transforms/autodiff'

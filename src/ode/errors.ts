@@ -4,10 +4,9 @@
  * tolerances, switch to a stiff solver or fix the model.
  */
 
-/** The solver took `maxSteps` steps (accepted and rejected) without reaching the end time. */
-export class MaxStepsExceededError extends RangeError {
-  override readonly name = 'MaxStepsExceededError'
-}
+// Too many steps is the library's MaxStepsExceededError (src/core/errors.ts), shared with
+// lax.whileLoop's { maxSteps }: the solver took maxSteps steps without reaching t1.
+export { MaxStepsExceededError } from '../core/errors'
 
 /** The step size fell below its lower bound (`dtmin`, or the spacing of floating-point
  *  numbers at the current time): the problem is probably stiff or singular there. */

@@ -10,6 +10,7 @@ export { odeint } from './odeint'
 export type { OdeintOptions } from './odeint'
 export type { SolverName } from './steppers'
 export { MaxStepsExceededError, StepSizeUnderflowError, NonFiniteStateError } from './errors'
+export type { CheckpointPolicy } from '../ir/params'
 
 /** A solver's description. */
 export interface SolverInfo {

@@ -14,6 +14,7 @@ import * as lax from '../lax'
 import * as np from '../numpy'
 import { jvp } from '../transforms/autodiff'
 import { stopGradient } from '../transforms/custom'
+import type { CheckpointPolicy } from '../ir/params'
 import type { Arrays, Like } from '../tree/types'
 import { type PIConfig, type Tolerances, errorNorm, initialStep, piConfig, stepFactor } from './controller'
 import { MaxStepsExceededError, NonFiniteStateError, StepSizeUnderflowError } from './errors'
@@ -54,6 +55,12 @@ export interface SolveOptions<Y, A> {
   readonly event?: (t: Tracer, y: Arrays<Y>, args: Arrays<A>) => Tracer | number
   /** on concrete values, throw the named error when the solve fails (default true) */
   readonly throwOnError?: boolean
+  /**
+   * How reverse mode (grad, vjp, jacrev) keeps the steps' residuals: 'store' (every step),
+   * 'recompute', 'sqrt', or `{ binomial: snapshots }` (Griewank's schedule: memory for
+   * `snapshots` states, time × O(log) recomputation). Ignored by forward mode, vmap and jit.
+   */
+  readonly checkpoint?: CheckpointPolicy
 }
 
 /** Counters of a solve, as int32 Arrays; `status` is 0 on success, otherwise a `SolveStatus`. */
@@ -106,7 +113,7 @@ const checkNumber = (x: unknown, name: string, where: string, positive: boolean)
   return x
 }
 
-const KNOWN = new Set(['f', 'y0', 't0', 't1', 'args', 'solver', 'dt0', 'rtol', 'atol', 'saveat', 'maxSteps', 'dtmin', 'dtmax', 'event', 'throwOnError'])
+const KNOWN = new Set(['f', 'y0', 't0', 't1', 'args', 'solver', 'dt0', 'rtol', 'atol', 'saveat', 'maxSteps', 'dtmin', 'dtmax', 'event', 'throwOnError', 'checkpoint'])
 
 /** Integrate an ODE; see `SolveOptions`. */
 export const solve = <Y, A = undefined>(opts: SolveOptions<Y, A>): Solution<Y> => solveImpl(opts, 'ode.solve')
@@ -191,6 +198,7 @@ export const solveImpl = <Y, A>(opts: SolveOptions<Y, A>, where: string): Soluti
     (c: Carry) => body(c, ctx),
     init,
     maxSteps,
+    opts.checkpoint,
   )
   return finish(out, layout, t1, tsave, opts.throwOnError !== false, g !== null, where)
 }
@@ -341,7 +349,8 @@ const finish = <Y>(c: Carry, layout: StateLayout, t1: Tracer, tsave: Tracer | nu
     return { ts: tsave, ys: unravelStacked<Arrays<Y>>(c.ys, layout), stats, ...event }
   }
   void t1
-  const y = np.where(failed, NaN, c.y)
+  // y · NaN rather than a NaN constant: the derivatives of a failed solve are NaN too
+  const y = c.y.mul(np.where(failed, NaN, 1))
   return { ts: c.t, ys: unravel<Arrays<Y>>(y, layout), stats, ...event }
 }
 

@@ -138,3 +138,40 @@ describe('vmap and jit through ode.solve', () => {
     ts.forEach((t, i) => expect(d[i]).toBeCloseTo(-t * Math.exp(-0.6 * t), 6))
   })
 })
+
+describe('reverse mode through ode.solve (the bounded while loop)', () => {
+  it('jacrev equals jacfwd on the same solve call, with binomial checkpointing', () => {
+    const p = np.array([...LV_PARAMS])
+    const F = (checkpoint?: ode.CheckpointPolicy) => (q: NDArray) =>
+      ode.solve({ f: lv, y0: np.array([...LV_Y0]), t0: 0, t1: 3, args: q, rtol: 1e-6, atol: 1e-6, maxSteps: 100, ...(checkpoint === undefined ? {} : { checkpoint }) }).ys
+    const fwd = jacfwd(F())(p).toTypedArray()
+    const rev = L.jacrev(F({ binomial: 4 }))(p).toTypedArray()
+    Array.from(fwd).forEach((v, i) => expect(rev[i]).toBeCloseTo(v, 9))
+  }, 120_000)
+
+  it('grad of a loss over saved times: the analytic gradient of Σ (y0 e^(−k t_i) − d_i)²', () => {
+    const ts = [0.5, 1, 1.5, 2]
+    const data = ts.map((t) => 2 * Math.exp(-0.3 * t))
+    const loss = (k: NDArray, y0: NDArray) => {
+      const ys = ode.solve({ f: decay, y0, t0: 0, t1: 2, args: k, saveat: { ts }, rtol: 1e-10, atol: 1e-12, maxSteps: 200 }).ys
+      return np.sum(np.square(ys.sub(np.array(data))))
+    }
+    const [value, [gk, gy0]] = L.valueAndGrad(loss, { argnums: [0, 1] })(np.array(0.5), np.array(1.5))
+    const model = ts.map((t) => 1.5 * Math.exp(-0.5 * t))
+    const r = model.map((m, i) => m - data[i])
+    expect(value.item()).toBeCloseTo(r.reduce((a, x) => a + x * x, 0), 9)
+    expect(gk.item()).toBeCloseTo(r.reduce((a, x, i) => a + 2 * x * -ts[i] * model[i], 0), 7)
+    expect(gy0.item()).toBeCloseTo(r.reduce((a, x, i) => a + (2 * x * model[i]) / 1.5, 0), 7)
+  }, 60_000)
+
+  it('a solve that fails under grad gives a NaN gradient and its status (checkStats raises the error)', () => {
+    const F = (k: NDArray) => {
+      const r = ode.solve({ f: decay, y0: np.array(1), t0: 0, t1: 50, args: k, maxSteps: 3, rtol: 1e-10, atol: 1e-12 })
+      return [np.sum(r.ys), r.stats] as const
+    }
+    const [[value, stats], g] = L.valueAndGrad(F, { hasAux: true })(np.array(0.5))
+    expect(Number.isNaN(value.item())).toBe(true)
+    expect(Number.isNaN(g.item())).toBe(true)
+    expect(() => ode.checkStats(stats)).toThrow(L.MaxStepsExceededError)
+  })
+})
