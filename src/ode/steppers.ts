@@ -8,6 +8,7 @@ import type { Tracer } from '../core/tracer'
 import * as lax from '../lax'
 import * as np from '../numpy'
 import { jvp } from '../transforms/autodiff'
+import { customJvp } from '../transforms/custom'
 import { jacfwd } from '../transforms/jacobian'
 import type { VectorField } from './state'
 import { type ExplicitTableau, type RosenbrockTableau, dopri5, euler, heun, rk4, rodas4, tsit5 } from './tableaus'
@@ -95,26 +96,31 @@ const explicitStep = (tab: ExplicitTableau) => (f: VectorField, t: Tracer, y: Tr
   return { y1, f1, err, dense, fevals }
 }
 
-/** Solve G x = b from G's LU factors (P G = L U). */
-const luSolver = (g: Tracer) => {
-  const [lu, , perm] = lax.lu(g)
-  return (b: Tracer): Tracer => {
-    const pb = np.reshape(np.take(b, perm), [b.shape[0], 1])
-    const z = lax.triangularSolve(lu, pb, { leftSide: true, lower: true, transposeA: false, unitDiagonal: true })
-    return np.reshape(lax.triangularSolve(lu, z, { leftSide: true, lower: false, transposeA: false, unitDiagonal: false }), [b.shape[0]])
-  }
-}
+/**
+ * G⁻¹ with the derivative d(G⁻¹) = −G⁻¹ dG G⁻¹ (matrix products). The stages then cost one
+ * matrix–vector product each, and their tangents (jacfwd over parameters) are products too,
+ * instead of differentiating the LU factorisation and its triangular solves. The iteration
+ * matrix I/(hγ) − J is well conditioned for the step sizes the controller accepts.
+ */
+const inverse = customJvp(
+  (g: Tracer) => np.linalg.inv(g),
+  ([g], [dg]) => {
+    const x = np.linalg.inv(g)
+    return [x, np.matmul(np.matmul(x, dg), x).neg()] as const
+  },
+)
 
 /**
- * A Rosenbrock step: one Jacobian J = ∂f/∂y (by jacfwd) and one LU of I/(hγ) − J per step,
- * then one linear solve per stage; ∂f/∂t enters non-autonomous problems through one jvp.
+ * A Rosenbrock step: one Jacobian J = ∂f/∂y (by jacfwd) and one inverse of I/(hγ) − J (by LU)
+ * per step, then one matrix–vector product per stage; ∂f/∂t enters non-autonomous problems through one jvp.
  */
 const rosenbrockStep = (tab: RosenbrockTableau) => (f: VectorField, t: Tracer, y: Tracer, f0: Tracer, h: Tracer): StepResult => {
   const n = y.shape[0]
   const jac = jacfwd((yy: Tracer) => f(t, yy))(y) as Tracer
   const ft = jvp((tt: Tracer) => f(tt, y), [t], [np.onesLike(t)])[1] as Tracer
   const g = np.eye(n, n, { dtype: y.dtype }).div(h.mul(tab.gamma)).sub(jac)
-  const solve = luSolver(g)
+  const gInv = inverse(g)
+  const solve = (b: Tracer): Tracer => np.matmul(gInv, b)
   const k: Tracer[] = []
   let fevals = 2
   for (let i = 0; i < tab.alpha.length; i++) {

@@ -65,7 +65,7 @@ describe('forward-mode derivatives of ode.solve', () => {
     fd.forEach((row, i) => row.forEach((v, j) => expect(Math.abs(got[i][j] - v)).toBeLessThan(1e-5 * (1 + Math.abs(v)))))
   }, 60_000)
 
-  it('rodas4 sensitivities (Jacobian through jacfwd and LU inside each step) match finite differences', () => {
+  it('rodas4 sensitivities (Jacobian by jacfwd and the inverse iteration matrix inside each step) match finite differences', () => {
     // van der Pol, μ = 5 (mildly stiff): d y(3) / d(μ, y0)
     const vdp = (_t: NDArray, y: NDArray, mu: NDArray) => {
       const [x, v] = [L.lax.slice(y, [0], [1]), L.lax.slice(y, [1], [2])]
