@@ -16,9 +16,12 @@
  *   'sqrt'             ⌈√N⌉-step segments: their starts, then one segment's residuals  O(√N), 2
  *   { binomial: s }    d nested levels of m = ⌈N^(1/d)⌉ segments, d the least with d·m ≤ s
  *                      (stored: (d − 1)·m carries and m steps' residuals)              O(s),  d
- * The nested schedule meets the binomial (revolve) bound of Griewank and Walther to within a
- * sweep at these sizes (10⁶ steps, 100 snapshots: 5 sweeps where revolve needs 4), and it is
- * built from scans alone, so it compiles, differentiates again and batches like any program.
+ * The nested schedule is within a sweep of the binomial (revolve) schedule of Griewank and
+ * Walther when s is well above log N (10⁶ steps, 100 snapshots: 5 sweeps where revolve needs
+ * 4), and it is built from scans alone, so it compiles, differentiates again and batches like
+ * any program. Revolve's own schedule would need a snapshot buffer updated in place, which a
+ * functional program does not have. Below d·m ≈ 2·log₂ N (m = 2) the nested schedule cannot
+ * fit in s carries: it then halves segments and keeps about 2·log₂ N.
  */
 import { type Tangent, UndefPrimal, isUndef } from '../core/rules'
 import { type Tracer, bind } from '../core/tracer'
@@ -99,7 +102,7 @@ export const rematPartialEval = (pe: PartialEvalTrace, ts: readonly PETracer[], 
 
 export const rematSplit = (e: Eqn<'scan'>, unknownIns: readonly boolean[]) => {
   const p = e.params
-  const { s, jaxpr, params } = knownPrimal(p, unknownIns)
+  const { s, params } = knownPrimal(p, unknownIns)
   const ins = parts(e.inputs, p)
   const u = parts(unknownIns, p)
   const kc = partition(u.consts, ins.consts)[0]

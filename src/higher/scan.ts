@@ -10,25 +10,21 @@
  *   batch      the batch axis of xs goes to axis 1 (each slice is batched at 0), of ys likewise.
  */
 import { ShapeError } from '../core/errors'
-import { type BDim, type RuleTable, type Tangent, Zero, isUndef, isZero } from '../core/rules'
+import { type BDim, type RuleTable, type Tangent, Zero, isZero } from '../core/rules'
 import { type Tracer, bind, fullRaise } from '../core/tracer'
 import { ConcreteArray } from '../core/array'
-import { type ShapedArray, shaped, sizeOf } from '../ir/aval'
+import { type ShapedArray, sizeOf } from '../ir/aval'
 import { allocate } from '../ir/dtypes'
-import { type Atom, type Eqn, Jaxpr, Var, makeEqn } from '../ir/jaxpr'
-import type { ParamsMap } from '../ir/params'
+import { type Atom, type Eqn, Var, makeEqn } from '../ir/jaxpr'
 import { batchJaxpr } from '../interpret/batch'
 import { evalJaxpr } from '../interpret/eval'
 import { jvpJaxpr } from '../interpret/jvp'
-import { type PETracer, type PartialEvalTrace, partialEvalJaxpr, registerEqnSplitRule } from '../interpret/partial'
-import { transposeJaxpr } from '../interpret/transpose'
-import { add } from '../primitives/binary'
-import { batchToFront, instantiate, moveAxis, zerosOf } from '../primitives/util'
+import { type PETracer, type PartialEvalTrace, registerEqnSplitRule } from '../interpret/partial'
+import { batchToFront, instantiate, moveAxis } from '../primitives/util'
 import { avalsStr, fixedPoint, merge, partition, sameAvals, traceHoisted } from './util'
 import { maxStepsExceeded } from './while'
 import { isRemat, rematPartialEval, rematSplit, rematTranspose } from './remat'
-
-import { type ScanParams, flagFor, flagSet, parts, sliceAval, splitScan, stackedAval, transposeScan } from './scanparts'
+import { flagFor, flagSet, parts, sliceAval, splitScan, stackedAval, transposeScan } from './scanparts'
 
 export { flagSet } from './scanparts'
 

@@ -1,0 +1,46 @@
+/**
+ * The memory/time picture of docs/simulation-sensitivity.md from the measurements of
+ * bench/memory/checkpoint.ts: `npx tsx bench/memory/checkpoint.ts 1000000 --json
+ * bench/memory/checkpoint-results.json`, then `npx tsx bench/memory/plot-checkpoint.ts`, which
+ * writes docs/img/checkpoint-policies.svg. Every label is a policy name from a fixed list.
+ */
+import { readFileSync, writeFileSync } from 'node:fs'
+
+interface Row { policy: string; steps: number; ms: number; overMiB: number; timeRatio: number }
+const data = JSON.parse(readFileSync(new URL('./checkpoint-results.json', import.meta.url), 'utf8')) as { n: number; width: number; rows: Row[] }
+const NAMES: Record<string, string> = {
+  '"store"': "'store'",
+  '"sqrt"': "'sqrt'",
+  '{"binomial":100}': '{ binomial: 100 }',
+  '{"binomial":20}': '{ binomial: 20 }',
+}
+const pts = data.rows.filter((r) => r.steps === data.n && r.policy in NAMES)
+const [W, H, L, R, T, B] = [640, 400, 70, 30, 40, 60]
+const xMax = Math.ceil(Math.max(...pts.map((p) => p.timeRatio)) / 10) * 10
+const yMin = 1
+const yMax = Math.pow(10, Math.ceil(Math.log10(Math.max(...pts.map((p) => p.overMiB)))))
+const sx = (v: number) => L + (v / xMax) * (W - L - R)
+const sy = (v: number) => H - B - ((Math.log10(Math.max(v, yMin)) - Math.log10(yMin)) / (Math.log10(yMax) - Math.log10(yMin))) * (H - T - B)
+const n = (v: number) => v.toFixed(1)
+const parts: string[] = []
+parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`)
+parts.push(`<rect width="${W}" height="${H}" fill="white"/>`)
+parts.push(`<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">grad through a ${data.n.toExponential(0).replace('e+', '·10^')}-step foriLoop, f64[${data.width}] carry</text>`)
+for (let x = 0; x <= xMax; x += xMax / 5) {
+  parts.push(`<line x1="${n(sx(x))}" y1="${T}" x2="${n(sx(x))}" y2="${H - B}" stroke="#ddd"/>`)
+  parts.push(`<text x="${n(sx(x))}" y="${H - B + 16}" text-anchor="middle">${x}×</text>`)
+}
+for (let y = yMin; y <= yMax; y *= 10) {
+  parts.push(`<line x1="${L}" y1="${n(sy(y))}" x2="${W - R}" y2="${n(sy(y))}" stroke="#ddd"/>`)
+  parts.push(`<text x="${L - 6}" y="${n(sy(y) + 4)}" text-anchor="end">${y}</text>`)
+}
+parts.push(`<text x="${(L + W - R) / 2}" y="${H - 18}" text-anchor="middle">time of jit(grad(f)) / time of jit(f)</text>`)
+parts.push(`<text transform="translate(18 ${(T + H - B) / 2}) rotate(-90)" text-anchor="middle">peak memory above the forward pass (MiB, log)</text>`)
+for (const p of pts) {
+  parts.push(`<circle cx="${n(sx(p.timeRatio))}" cy="${n(sy(p.overMiB))}" r="5" fill="#1f77b4"/>`)
+  // labels of points in the right half go to their left, so they stay inside the picture
+  const right = sx(p.timeRatio) > W / 2
+  parts.push(`<text x="${n(sx(p.timeRatio) + (right ? -8 : 8))}" y="${n(sy(p.overMiB) - 6)}" text-anchor="${right ? 'end' : 'start'}">${NAMES[p.policy]}: ${p.overMiB.toFixed(0)} MiB, ${p.timeRatio.toFixed(1)}×</text>`)
+}
+parts.push('</svg>')
+writeFileSync(new URL('../../docs/img/checkpoint-policies.svg', import.meta.url), parts.join('\n') + '\n')
