@@ -10,7 +10,11 @@ export { odeint } from './odeint'
 export type { OdeintOptions } from './odeint'
 export type { SolverName } from './steppers'
 export { MaxStepsExceededError, StepSizeUnderflowError, NonFiniteStateError } from './errors'
-export type { CheckpointPolicy } from '../ir/params'
+import type { CheckpointPolicy as Policy } from '../ir/params'
+
+/** How reverse mode keeps the solver's steps (see SolveOptions.checkpoint); a declared alias so
+ *  the bundled declarations keep it a type. */
+export type CheckpointPolicy = Policy
 
 /** A solver's description. */
 export interface SolverInfo {
