@@ -10,7 +10,7 @@ import type { Tracer } from '../core/tracer'
 import { type ShapedArray, avalStr, shaped } from '../ir/aval'
 import { bind } from '../core/tracer'
 import type { Jaxpr } from '../ir/jaxpr'
-import type { CheckpointPolicy } from '../ir/params'
+import type { CheckpointPolicy as Policy } from '../ir/params'
 import { unifyBranches } from '../higher/cond'
 import { traceHoisted } from '../higher/util'
 import { add } from '../primitives/binary'
@@ -114,8 +114,9 @@ export const cond = <F extends AnyFn>(
   return switch_<AnyFn>(isTrue, [falseFn, trueFn], ...operands)
 }
 
-/** Reverse mode's residual policy for a loop; see docs/simulation-sensitivity.md. */
-export type { CheckpointPolicy }
+/** Reverse mode's residual policy for a loop: `'store'` (default), `'recompute'`, `'sqrt'` or
+ *  `{ binomial: snapshots }`; see docs/simulation-sensitivity.md. */
+export type CheckpointPolicy = Policy
 
 const checkpointOpt = {
   ok: (x: unknown): boolean =>
