@@ -14,7 +14,6 @@ import { dynamicSlice as dynamicSliceP, dynamicUpdateSlice as dynamicUpdateSlice
 import { sort as sortP } from '../primitives/sort'
 import { max as maxP, min as minP } from '../primitives/binary'
 import { checkInt32, clampInt32, normAxes } from '../primitives/util'
-import type { CheckpointPolicy as Policy } from '../ir/params'
 
 export {
   add, sub, mul, div, pow, max, min, atan2, rem, eq, ne, lt, le, gt, ge, and, or,
@@ -87,7 +86,4 @@ export function sort(x: Tracer | readonly Tracer[], dimension = -1, numKeys = 1)
   return sortP([x as Tracer], dimension, 1)[0]
 }
 export { cond, switch, whileLoop, foriLoop, scan } from './control'
-export type { ScanOptions, WhileOptions, ForiOptions } from './control'
-// A declared alias, not a re-export: the bundled declarations then keep it a type (a re-exported
-// type from a shared chunk came out as a value in the namespace).
-export type CheckpointPolicy = Policy
+export type { ScanOptions, WhileOptions, ForiOptions, CheckpointPolicy } from './control'
