@@ -11,6 +11,7 @@ import { compareParts } from './harness/compare'
 import { DEFAULT_MEASURE, measure, measureAsync, stats, type Stats } from './harness/measure'
 import { loadJax, loadTf } from './harness/peers'
 import { findPython, runPython } from './harness/python'
+import { findDiffraxPython, runDiffrax } from './harness/diffrax'
 import type { AnyWorkload, FloatDType, ImplId, Output, Prepared } from './harness/types'
 import { workloadById } from './workloads/index'
 
@@ -98,6 +99,8 @@ const load = async (w: AnyWorkload, impl: ImplId): Promise<(inputs: unknown) => 
     }
     case 'jax':
       throw new Error('internal: the jax column runs in Python (runJax)')
+    case 'diffrax':
+      throw new Error('internal: the diffrax column runs in Python (runDiffraxColumn)')
   }
 }
 
@@ -133,6 +136,34 @@ const runJax = (w: AnyWorkload, spec: ChildSpec): ChildResult => {
   }
 }
 
+/** The `diffrax` column: the workload's Diffrax script times itself (bench/harness/diffrax.ts). */
+const runDiffraxColumn = (w: AnyWorkload, spec: ChildSpec): ChildResult => {
+  if (w.diffrax === undefined) return { status: 'unavailable', reason: 'no Diffrax version of this workload' }
+  const py = findDiffraxPython()
+  if ('unavailable' in py) return { status: 'unavailable', reason: py.unavailable }
+  try {
+    const r = runDiffrax(py.python, w.diffrax.script, w.makeInputs(), spec.quick === true || spec.mode === 'first')
+    const out: Output = Object.fromEntries(Object.entries(r.parts).map(([k, v]) => [k, Float64Array.from(v)]))
+    const parts = spec.mode === 'full' ? writeOutput(`${spec.out}.bin`, out) : []
+    return {
+      status: 'ok',
+      loadMs: r.loadMs,
+      firstMs: r.firstMs,
+      stats: stats(r.samples),
+      samples: r.samples,
+      batch: 1,
+      warmupRuns: r.warmupRuns,
+      dtype: w.dtype,
+      ...(r.note !== undefined ? { note: r.note } : {}),
+      repeatRel: 0,
+      rss: r.rss,
+      parts,
+    }
+  } catch (e) {
+    return { status: 'error', reason: firstLine(e), detail: String((e as Error)?.stack ?? e) }
+  }
+}
+
 const writeOutput = (file: string, out: Output): PartInfo[] => {
   const names = Object.keys(out)
   const total = names.reduce((s, n) => s + out[n].length, 0)
@@ -152,6 +183,7 @@ const main = async (): Promise<ChildResult> => {
   const w = workloadById(spec.workload)
   if (w === undefined) return { status: 'error', reason: `unknown workload ${spec.workload}` }
   if (spec.impl === 'jax') return runJax(w, spec)
+  if (spec.impl === 'diffrax') return runDiffraxColumn(w, spec)
   const t0 = performance.now()
   let setup: (inputs: unknown) => Prepared
   try {

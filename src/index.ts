@@ -13,6 +13,8 @@ export * as random from './random'
 export * as tree from './tree'
 export * as config from './config'
 export * as debug from './debug'
+export * as ode from './ode'
+export { StepSizeUnderflowError, NonFiniteStateError } from './ode/errors'
 
 export { grad, valueAndGrad, vjp, jvp, linearize, linearTranspose, hvp } from './transforms/autodiff'
 export type { GradOptions } from './transforms/autodiff'

@@ -23,6 +23,8 @@ const PACKAGES: Readonly<Record<ImplId, readonly string[]>> = {
   jax: [],
   // onnxruntime-node is the project's own devDependency (the column is skipped without it)
   onnxruntime: [],
+  // a Python with jax and diffrax, found at run time (bench/harness/diffrax.ts), not installed
+  diffrax: [],
 }
 
 /** The installed version of a peer, or 'not installed'. */

@@ -25,8 +25,9 @@ export type Output = Readonly<Record<string, ArrayLike<number>>>
 export type Call = () => Output
 
 /** `jax`: JAX itself, in a Python found by bench/harness/python.ts (a column only where one is).
- *  `onnxruntime`: the program exported with leibniz/export, run by onnxruntime-node. */
-export const IMPLS = ['baseline', 'leibniz', 'jax-js', 'tfjs-wasm', 'tfjs-cpu', 'jax', 'onnxruntime'] as const
+ *  `onnxruntime`: the program exported with leibniz/export, run by onnxruntime-node.
+ *  `diffrax`: Diffrax on JAX (bench/harness/diffrax.ts), for the ODE workloads. */
+export const IMPLS = ['baseline', 'leibniz', 'jax-js', 'tfjs-wasm', 'tfjs-cpu', 'jax', 'onnxruntime', 'diffrax'] as const
 export type ImplId = (typeof IMPLS)[number]
 
 export type FloatDType = 'float32' | 'float64'
@@ -90,6 +91,12 @@ export interface Workload<I> {
   /** the `jax` column: a Python script (path from the repository root) that times the workload
    *  in JAX itself and prints the result (bench/harness/python.ts) */
   readonly python?: { readonly script: string; readonly args: readonly string[] }
+  /**
+   * The Python column (JAX + Diffrax), when the workload has one: a script under bench/python/
+   * that reads the inputs as JSON on stdin, times itself and prints a PythonResult
+   * (bench/harness/diffrax.ts). Run with $LEIBNIZ_BENCH_PYTHON, or a python3 that imports diffrax.
+   */
+  readonly diffrax?: { readonly script: string }
 }
 
 /** Any workload (for lists). */
