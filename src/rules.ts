@@ -12,12 +12,14 @@ import { customRules } from './higher/custom'
 import { jitRules } from './higher/jit'
 import { binaryRules } from './primitives/binary'
 import { bitwiseRules } from './primitives/bitwise'
+import { convRules } from './primitives/conv'
 import { cumsumRules } from './primitives/cumsum'
 import { dotRules } from './primitives/dot'
 import { gatherRules } from './primitives/gather'
 import { integerPowRules } from './primitives/integer_pow'
 import { linalgRules } from './primitives/linalg'
 import { reduceRulesTable } from './primitives/reduce'
+import { reduceWindowRules } from './primitives/reduce_window'
 import { shapeRules } from './primitives/shape'
 import { slicingRules } from './primitives/slicing'
 import { sortRules } from './primitives/sort'
@@ -30,10 +32,12 @@ export const RULES: RuleTable = {
   ...integerPowRules,
   ...shapeRules,
   ...reduceRulesTable,
+  ...reduceWindowRules,
   ...slicingRules,
   ...gatherRules,
   ...sortRules,
   ...dotRules,
+  ...convRules,
   ...cumsumRules,
   ...linalgRules,
   ...jitRules,

@@ -86,4 +86,11 @@ export function sort(x: Tracer | readonly Tracer[], dimension = -1, numKeys = 1)
   return sortP([x as Tracer], dimension, 1)[0]
 }
 export { cond, switch, whileLoop, foriLoop, scan } from './control'
+export { convGeneralDilated, conv, convWithGeneralPadding, convTranspose, padtypeToPads } from './conv'
+export type { Padding, PaddingType, ConvDimensionNumbersLike, ConvGeneralDilatedOptions, ConvTransposeOptions } from './conv'
+export type { ConvDimensionNumbers } from '../ir/params'
+export { reduceWindow } from './window'
+export type { WindowComputation } from './window'
+export { associativeScan, map, topK, cumprod, cummax, cummin, cumlogsumexp } from './scans'
+export type { AssociativeScanOptions, MapOptions } from './scans'
 export type { ScanOptions } from './control'
