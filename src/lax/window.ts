@@ -1,8 +1,9 @@
 /**
  * lax: `reduceWindow` (`jax.lax.reduce_window`). With `lax.add` / `lax.max` / `lax.min` and
  * the monoid's identity as init value (0, −∞, +∞) it is one `reduce_window_*` primitive; any
- * other computation or init value folds the function over the window patches (pad with the
- * init value + strided slices), so it differentiates like the function itself.
+ * other computation or init value folds the function, from the init value, over the real
+ * elements of each window (window patches: pad + strided slices, and a mask of what is not
+ * padding), so it differentiates like the function itself.
  */
 import { scalar } from '../core/array'
 import { ArgumentTypeError, ShapeError } from '../core/errors'
@@ -12,7 +13,7 @@ import type { ReduceWindowParams, ReduceWindowPrim } from '../ir/params'
 import { add, max, min } from '../primitives/binary'
 import { dilateDim } from '../primitives/conv'
 import { reduceWindowP, windowIdentity, windowPatches } from '../primitives/reduce_window'
-import { broadcastInDim, reshape } from '../primitives/shape'
+import { broadcastInDim, reshape, selectN } from '../primitives/shape'
 import { slice } from '../primitives/slicing'
 import { asTracer, isTracerLike } from '../primitives/util'
 import { type Padding, padtypeToPads } from './conv'
@@ -72,15 +73,15 @@ export const reduceWindow = (
   const p = windowParams(x.shape, windowDimensions, windowStrides, padding, baseDilation, windowDilation, op)
   const monoid = MONOIDS.find(([f]) => f === computation)?.[1]
   if (monoid !== undefined && typeof initValue === 'number' && initValue === windowIdentity(monoid, x.dtype)) return reduceWindowP(monoid, x, p)
-  // the generic form: fold over the window patches, starting from the init value
+  // the generic form: fold over the elements of each window, starting from the init value;
+  // padding and dilation holes are skipped (a mask of the real elements), as JAX computes it
   const init = isTracerLike(initValue) ? initValue : scalar(initValue, x.dtype, x.weakType)
   const patches = windowPatches(x, p, init)
+  const real = windowPatches(broadcastInDim(scalar(true, 'bool', false), x.shape, []), p, scalar(false, 'bool', false))
   const outShape = patches.shape.slice(1)
   let acc = broadcastInDim(init, outShape, [])
   const W = sizeOf(p.windowDimensions)
-  for (let k = 0; k < W; k++) {
-    const piece = reshape(slice(patches, [k, ...outShape.map(() => 0)], [k + 1, ...outShape]), outShape)
-    acc = computation(acc, piece)
-  }
+  const at = (t: Tracer, k: number) => reshape(slice(t, [k, ...outShape.map(() => 0)], [k + 1, ...outShape]), outShape)
+  for (let k = 0; k < W; k++) acc = selectN(at(real, k), acc, computation(acc, at(patches, k)))
   return acc
 }

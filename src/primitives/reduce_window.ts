@@ -39,9 +39,9 @@ export const windowIdentity = (prim: ReduceWindowPrim, dtype: string): number =>
 const intList = (v: unknown, n: number, min: number): boolean =>
   Array.isArray(v) && v.length === n && v.every((d) => Number.isSafeInteger(d) && d >= min)
 
-export const reduceWindowAval = (prim: string, a: ShapedArray, p: ReduceWindowParams): ShapedArray => {
+export const reduceWindowAval = (prim: string, a: ShapedArray, p: ReduceWindowParams, numeric = true): ShapedArray => {
   const nd = a.shape.length
-  if (isBool(a.dtype)) throw new DTypeError(`${prim} needs a numeric array, got ${avalStr(a)}; convert bools first (x.astype('int32'))`)
+  if (numeric && isBool(a.dtype)) throw new DTypeError(`${prim} needs a numeric array, got ${avalStr(a)}; convert bools first (x.astype('int32'))`)
   const lists: [string, unknown, number][] = [
     ['windowDimensions', p.windowDimensions, 0], ['windowStrides', p.windowStrides, 1], ['baseDilation', p.baseDilation, 1], ['windowDilation', p.windowDilation, 1],
   ]
@@ -107,7 +107,7 @@ const reduceWindowImpl = <P extends ReduceWindowPrim>(prim: P): ImplRule<P> => (
  * concatenate: each piece differentiates and transposes.
  */
 export const windowPatches = (x: Tracer, p: ReduceWindowParams, padValue: number | Tracer): Tracer => {
-  const out = reduceWindowAval('reduce_window', x.aval, p)
+  const out = reduceWindowAval('reduceWindow', x.aval, p, false)
   const xp = pad(x, typeof padValue === 'number' ? scalar(padValue, x.dtype, x.weakType) : padValue, x.shape.map((_, d) => [p.padding[d][0], p.padding[d][1], p.baseDilation[d] - 1] as const))
   const W = sizeOf(p.windowDimensions)
   const pieces: Tracer[] = []
