@@ -359,8 +359,14 @@ const convTranspose: RuleTable['conv_general_dilated']['transpose'] = ([ct], [x,
  * an lhs-only batch into the lhs batch axis; a kernel-only batch into the output feature axis;
  * both batched into feature groups (or batch groups), one group per example.
  */
-const convBatch: RuleTable['conv_general_dilated']['batch'] = (_n, [x, w], [bx, bw], p) => {
+const convBatch: RuleTable['conv_general_dilated']['batch'] = (n, [x, w], [bx, bw], p) => {
   const { lhsSpec, rhsSpec, outSpec } = p.dimensionNumbers
+  if (n === 0) {
+    // an empty batch cannot be folded into a group count: the (empty) result directly
+    const un = (t: Tracer, b: BDim) => (b === null ? t.aval : shaped(t.shape.filter((_, i) => i !== b), t.dtype, t.weakType))
+    const out = convAval(un(x, bx), un(w, bw), p)
+    return [[zerosOf(shaped([0, ...out.shape], out.dtype, out.weakType))], [0]]
+  }
   const G = p.featureGroupCount
   const B = p.batchGroupCount
   if (bx !== null && bw !== null) {
