@@ -71,7 +71,8 @@ const reduceWindowImpl = <P extends ReduceWindowPrim>(prim: P): ImplRule<P> => (
   const init = windowIdentity(prim, x.dtype)
   const int = !isFloat(x.dtype)
   const combine =
-    prim === 'reduce_window_sum' ? (int ? (a: number, b: number) => (a + b) | 0 : (a: number, b: number) => a + b)
+    // (float32 sums round at every step, as the fused kernels that fold the window do)
+    prim === 'reduce_window_sum' ? (int ? (a: number, b: number) => (a + b) | 0 : x.dtype === 'float32' ? (a: number, b: number) => Math.fround(a + b) : (a: number, b: number) => a + b)
       : prim === 'reduce_window_max' ? (a: number, b: number) => (a > b || Number.isNaN(a) ? a : b)
         : (a: number, b: number) => (a < b || Number.isNaN(a) ? a : b)
   const dst = allocate(out.dtype, S)
