@@ -8,7 +8,8 @@ import { w5 } from './w5'
 import { w6 } from './w6'
 import { w7 } from './w7'
 import { w8 } from './w8'
+import { w9 } from './w9'
 
-export const WORKLOADS: readonly AnyWorkload[] = [w1, w2, w3, w4, w5, w6, w7, w8]
+export const WORKLOADS: readonly AnyWorkload[] = [w1, w2, w3, w4, w5, w6, w7, w8, w9]
 
 export const workloadById = (id: string): AnyWorkload | undefined => WORKLOADS.find((w) => w.id === id.toUpperCase())
