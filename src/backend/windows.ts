@@ -157,10 +157,17 @@ const expansion = (e: Eqn): { eqns: Eqn[]; outs: Atom[] } | null => {
   return inlineBody(closed.jaxpr, e.inputs)
 }
 
+let rewrite = true
+/** Turn the rewrite off (the impls' direct loops run instead): for measurements and for tests
+ *  that compare the two. Compiled programs are cached per jaxpr: set it before compiling. */
+export const setWindowRewrite = (on: boolean): void => {
+  rewrite = on
+}
+
 /** Rewrite every convolution and window reduction of `j` (top level; bodies of control flow
  *  are compiled, and rewritten, on their own). Returns `j` itself when there is none. */
 export const expandWindows = (j: Jaxpr): Jaxpr => {
-  if (!j.eqns.some((e) => e.prim === 'conv_general_dilated' || e.prim.startsWith('reduce_window_'))) return j
+  if (!rewrite || !j.eqns.some((e) => e.prim === 'conv_general_dilated' || e.prim.startsWith('reduce_window_'))) return j
   const eqns: Eqn[] = []
   const env = new Map<Var, Atom>()
   const read = (a: Atom): Atom => (a._tag === 'Var' ? (env.get(a) ?? a) : a)
