@@ -100,6 +100,9 @@ export const convGeneralDilated = (
   const ns = Math.max(nd - 2, 0)
   const dn = convDimensionNumbers(nd, opts.dimensionNumbers, op)
   const rhsDilation = opts.rhsDilation ?? ones(ns)
+  if (!Array.isArray(windowStrides) || windowStrides.length !== ns) {
+    throw new ValueError(`${op}: windowStrides must list ${ns} integers (one per spatial axis of lhs [${x.shape.join(', ')}]), got ${JSON.stringify(windowStrides)}`)
+  }
   let pads: [number, number][]
   if (typeof padding === 'string') {
     const rhsSp = Array.isArray(dn.rhsSpec) ? dn.rhsSpec.slice(2).map((d) => w.shape[d]) : []

@@ -37,6 +37,9 @@ export const windowParams = (
   if (!Array.isArray(windowDimensions) || windowDimensions.length !== nd) {
     throw new ShapeError(`${op}: windowDimensions must have one entry per axis of the operand (${nd}), got ${JSON.stringify(windowDimensions)}`)
   }
+  if (!Array.isArray(windowStrides) || windowStrides.length !== nd) {
+    throw new ShapeError(`${op}: windowStrides must have one entry per axis of the operand (${nd}), got ${JSON.stringify(windowStrides)}`)
+  }
   const wd = windowDilation ?? ones(nd)
   const pads = padtypeToPads(shape, windowDimensions.map((k, d) => dilateDim(k, wd[d] ?? 1)), windowStrides, padding, op)
   return {

@@ -169,3 +169,25 @@ describe('nn pooling', () => {
     close(nn.avgPool(x, [2, 2], [2, 2]) as LArray, flat(k.out[0]).map((v) => v / 4))
   })
 })
+
+describe('bad arguments are named errors that say what was expected', () => {
+  const x = np.ones([1, 4, 5, 5])
+  const w = np.ones([6, 2, 3, 3])
+  it('convolutions', () => {
+    expect(() => lax.conv(x, w, [1, 1], 'VALID')).toThrow(/feature size 4 must equal the kernel's input feature size 2 times featureGroupCount 1/)
+    expect(() => lax.convGeneralDilated(x, w, [1, 1], 'SAME', { featureGroupCount: 2, batchGroupCount: 2 })).toThrow(/at most one/)
+    expect(() => lax.conv(x, np.ones([6, 4, 3, 3]), [1], 'SAME')).toThrow(/windowStrides must list 2 integers/)
+    expect(() => lax.conv(x, np.ones([6, 4, 3, 3]), [1, 1], 'FULL' as 'SAME')).toThrow(/'SAME', 'SAME_LOWER', 'VALID'/)
+    expect(() => lax.convGeneralDilated(x, np.ones([6, 4, 3, 3]), [1, 1], 'SAME', { dimensionNumbers: ['NCHW', 'OIHW', 'NCXY'] })).toThrow(/spatial axes/)
+    expect(() => lax.conv(x, np.ones([6, 4, 3]), [1, 1], 'SAME')).toThrow(/same rank/)
+    expect(() => np.convolve(np.ones([2, 2]), np.ones([2]))).toThrow(/1-D/)
+  })
+  it('windows, topK, scans', () => {
+    expect(() => lax.reduceWindow(x, 0, lax.add, [1, 1, 2], [1, 1, 1, 1], 'VALID')).toThrow(/one entry per axis/)
+    expect(() => lax.reduceWindow(x, 0, lax.add, [1, 1, 2, 2], [1, 1], 'VALID')).toThrow(/windowStrides must have one entry per axis/)
+    expect(() => nn.maxPool(np.ones([4]), [2, 2])).toThrow(/rank ≥ 3/)
+    expect(() => lax.topK(np.ones([3]), 4)).toThrow(/k must be an integer in 0 … 3/)
+    expect(() => lax.associativeScan((p: LArray[], q: LArray[]) => p.map((v, i) => np.add(v, q[i])), [np.ones([3]), np.ones([4])])).toThrow(/axis 0 of length 3/)
+    expect(() => lax.map((v: LArray) => v, np.ones([4]), { batchSize: 0 })).toThrow(/batchSize must be a positive integer/)
+  })
+})
