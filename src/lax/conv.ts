@@ -18,7 +18,15 @@ export type PaddingType = 'SAME' | 'SAME_LOWER' | 'VALID'
 export type Padding = PaddingType | ReadonlyArray<readonly [number, number]>
 /** Layout strings (lhs, rhs, out): 'N' batch, 'C' feature, 'O'/'I' kernel output/input
  *  feature, any other letter a spatial axis matched by letter — or the axis lists. */
-export type ConvDimensionNumbersLike = readonly [string, string, string] | ConvDimensionNumbers
+export type ConvDimensionNumbersLike = readonly [string, string, string] | ConvDimensionNumberLists
+
+/** Dimension numbers as axis lists: `lhsSpec` (batch, feature, spatial…), `rhsSpec` (output
+ *  feature, input feature, spatial…), `outSpec` (batch, feature, spatial…). */
+export interface ConvDimensionNumberLists {
+  readonly lhsSpec: readonly number[]
+  readonly rhsSpec: readonly number[]
+  readonly outSpec: readonly number[]
+}
 
 export interface ConvGeneralDilatedOptions {
   readonly lhsDilation?: readonly number[] | null

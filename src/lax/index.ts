@@ -87,8 +87,7 @@ export function sort(x: Tracer | readonly Tracer[], dimension = -1, numKeys = 1)
 }
 export { cond, switch, whileLoop, foriLoop, scan } from './control'
 export { convGeneralDilated, conv, convWithGeneralPadding, convTranspose, padtypeToPads } from './conv'
-export type { Padding, PaddingType, ConvDimensionNumbersLike, ConvGeneralDilatedOptions, ConvTransposeOptions } from './conv'
-export type { ConvDimensionNumbers } from '../ir/params'
+export type { Padding, PaddingType, ConvDimensionNumbersLike, ConvDimensionNumberLists, ConvGeneralDilatedOptions, ConvTransposeOptions } from './conv'
 export { reduceWindow } from './window'
 export type { WindowComputation } from './window'
 export { associativeScan, map, topK, cumprod, cummax, cummin, cumlogsumexp } from './scans'
