@@ -15,6 +15,7 @@ import { jitRules } from './higher/jit'
 import { binaryRules } from './primitives/binary'
 import { bitwiseRules } from './primitives/bitwise'
 import { callbackRules } from './primitives/callback'
+import { convRules } from './primitives/conv'
 import { cumsumRules } from './primitives/cumsum'
 import { decompRules } from './primitives/decomp'
 import { dotRules } from './primitives/dot'
@@ -22,6 +23,7 @@ import { gatherRules } from './primitives/gather'
 import { integerPowRules } from './primitives/integer_pow'
 import { linalgRules } from './primitives/linalg'
 import { reduceRulesTable } from './primitives/reduce'
+import { reduceWindowRules } from './primitives/reduce_window'
 import { shapeRules } from './primitives/shape'
 import { slicingRules } from './primitives/slicing'
 import { sortRules } from './primitives/sort'
@@ -34,10 +36,12 @@ export const RULES: RuleTable = {
   ...integerPowRules,
   ...shapeRules,
   ...reduceRulesTable,
+  ...reduceWindowRules,
   ...slicingRules,
   ...gatherRules,
   ...sortRules,
   ...dotRules,
+  ...convRules,
   ...cumsumRules,
   ...linalgRules,
   ...decompRules,

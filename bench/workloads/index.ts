@@ -11,7 +11,8 @@ import { w8 } from './w8'
 import { w11, w11r } from './w11'
 import { w12 } from './w12'
 import { w13 } from './w13'
+import { w14 } from './w14'
 
-export const WORKLOADS: readonly AnyWorkload[] = [w1, w2, w3, w4, w5, w6, w7, w8, w11, w11r, w12, w13]
+export const WORKLOADS: readonly AnyWorkload[] = [w1, w2, w3, w4, w5, w6, w7, w8, w11, w11r, w12, w13, w14]
 
 export const workloadById = (id: string): AnyWorkload | undefined => WORKLOADS.find((w) => w.id === id.toUpperCase())

@@ -236,6 +236,37 @@ const control = (prim: PrimName, xs: readonly ConcreteArray[], params: object, c
   return ys.map((d, i) => new ConcreteArray(d, outAvals[i].shape, outAvals[i].dtype, outAvals[i].weakType))
 }
 
+/** Compiled one-equation programs of windowed ops, by primitive, params and operand avals. */
+const windowPrograms = new Lru<string, Program>(() => cacheLimits.eagerOps)
+
+/**
+ * A convolution or window reduction called eagerly runs the program jit would run for it
+ * (windows.ts: im2col + the matmul kernel, or a fused fold of window slices) — the impl's
+ * direct loops are the reference, several times slower. Tiny ones run the impl.
+ */
+const windowed = (prim: PrimName, xs: readonly ConcreteArray[], params: unknown, compile: (j: Jaxpr) => Program): ConcreteArray[] | null => {
+  if (xs[0].data.length < minSize) return null
+  const outAvals: ShapedArray[] = rulesOf(prim).abstractEval(xs.map((x) => x.aval), params as never)
+  // (params were validated by the abstract evaluation: plain numbers, lists and a dtype name)
+  const key = `${prim}|${JSON.stringify(params)}|${xs.map((x) => `${x.dtype}${x.weakType ? 'w' : ''}[${x.shape.join(',')}]`).join(';')}`
+  let p = windowPrograms.get(key)
+  if (p === undefined) {
+    const ins = xs.map((x) => new Var(x.aval))
+    const outs = outAvals.map((a) => new Var(a))
+    p = compile(new Jaxpr([], ins, [makeEqn(prim, ins, params as never, outs)], outs))
+    windowPrograms.set(key, p)
+  }
+  let ys: TypedArray[]
+  try {
+    ys = p.run(xs.map((x) => x.data))
+  } finally {
+    releaseLargeArena()
+  }
+  return ys.map((d, i) => new ConcreteArray(d, outAvals[i].shape, outAvals[i].dtype, outAvals[i].weakType))
+}
+
+const WINDOWED = new Set<PrimName>(['conv_general_dilated', 'reduce_window_sum', 'reduce_window_max', 'reduce_window_min'])
+
 /** The EvalTrace hook: a result, or null to run the primitive's impl. */
 export const makeEagerHook =
   (compile: (j: Jaxpr) => Program) =>
@@ -244,5 +275,6 @@ export const makeEagerHook =
     if (ev === 'interpreter') return null
     if (ev === 'wasm-kernels') return prim === 'scan' ? null : (wasmOnlyOp(prim, xs, params) ?? elementwise(prim, xs, params, false))
     if (prim === 'scan') return control(prim, xs, params as object, compile)
+    if (WINDOWED.has(prim)) return windowed(prim, xs, params, compile)
     return elementwise(prim, xs, params, true)
   }

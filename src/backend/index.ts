@@ -23,6 +23,7 @@ import { planJaxpr } from './plan'
 import { Program } from './program'
 import { flattenCalls } from './validate'
 import { foldDotTransposes } from './dotfold'
+import { expandWindows } from './windows'
 import { releaseLargeArena } from './wasmengine'
 
 export { EAGER_MIN_SIZE, EAGER_MIN_STEPS, setEagerMinSize } from './eager'
@@ -41,7 +42,7 @@ onModeChange(() => (programs = new WeakMap()))
 export const compileJaxpr = (j: Jaxpr): Program => {
   let p = programs.get(j)
   if (p === undefined) {
-    const plan = planJaxpr(foldDotTransposes(flattenCalls(j)))
+    const plan = planJaxpr(foldDotTransposes(expandWindows(flattenCalls(j))))
     p = new Program(new Builder(plan, compileJaxpr).build())
     programs.set(j, p)
   }

@@ -71,7 +71,7 @@ export type LinearPrim =
   | 'add' | 'sub' | 'neg' | 'mul' | 'div' | 'convert_element_type' | 'reduce_sum'
   | 'broadcast_in_dim' | 'reshape' | 'transpose' | 'squeeze' | 'select_n' | 'slice' | 'pad'
   | 'concatenate' | 'gather' | 'scatter_add' | 'dynamic_slice' | 'dynamic_update_slice'
-  | 'cumsum' | 'dot_general' | 'jit' | 'custom_vjp_lin' | 'checkpoint' | 'triangular_solve'
+  | 'cumsum' | 'dot_general' | 'conv_general_dilated' | 'reduce_window_sum' | 'jit' | 'custom_vjp_lin' | 'checkpoint' | 'triangular_solve'
   | 'cond' | 'scan' | 'custom_linear_solve'
 
 /** The rules every primitive has; linear primitives add `transpose`. */

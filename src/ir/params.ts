@@ -68,6 +68,43 @@ export type CheckpointPolicy = 'store' | 'recompute' | 'sqrt' | { readonly binom
 export type GatherMode = 'clip' | 'fill'
 export type ScatterMode = 'clip' | 'drop'
 
+/** Convolution dimension numbers, as XLA's ConvDimensionNumbers: `lhsSpec` lists the lhs axes
+ *  (batch, feature, spatial…), `rhsSpec` the kernel axes (output feature, input feature,
+ *  spatial…), `outSpec` the output axes (batch, feature, spatial…). Spatial axes correspond in
+ *  order. */
+export interface ConvDimensionNumbers {
+  readonly lhsSpec: readonly number[]
+  readonly rhsSpec: readonly number[]
+  readonly outSpec: readonly number[]
+}
+
+/** `conv_general_dilated` (XLA's ConvGeneralDilated): per spatial axis, the window strides, the
+ *  explicit (lo, hi) padding of the lhs (negative: crop), the lhs (base) dilation and the rhs
+ *  (kernel) dilation. */
+export interface ConvParams {
+  readonly windowStrides: readonly number[]
+  readonly padding: ReadonlyArray<readonly [number, number]>
+  readonly lhsDilation: readonly number[]
+  readonly rhsDilation: readonly number[]
+  readonly dimensionNumbers: ConvDimensionNumbers
+  readonly featureGroupCount: number
+  readonly batchGroupCount: number
+  readonly preferredElementType: DType | null
+}
+
+/** `reduce_window_*` (XLA's ReduceWindow with a monoid): per axis, the window size, stride,
+ *  (lo, hi) padding (with the monoid's identity), base (operand) dilation and window dilation. */
+export interface ReduceWindowParams {
+  readonly windowDimensions: readonly number[]
+  readonly windowStrides: readonly number[]
+  readonly padding: ReadonlyArray<readonly [number, number]>
+  readonly baseDilation: readonly number[]
+  readonly windowDilation: readonly number[]
+}
+
+export const REDUCE_WINDOW_PRIMS = ['reduce_window_sum', 'reduce_window_max', 'reduce_window_min'] as const
+export type ReduceWindowPrim = (typeof REDUCE_WINDOW_PRIMS)[number]
+
 /** A sub-computation carried by a higher-order primitive. Its constants are passed as the
  *  first `numConsts` inputs of the equation, so the jaxpr itself has no constVars. */
 export interface CallParams {
@@ -76,7 +113,7 @@ export interface CallParams {
   readonly name: string
 }
 
-export interface ParamsMap extends Record<UnaryPrim | BinaryPrim | BitwisePrim, NoParams> {
+export interface ParamsMap extends Record<UnaryPrim | BinaryPrim | BitwisePrim, NoParams>, Record<ReduceWindowPrim, ReduceWindowParams> {
   integer_pow: { readonly y: number }
   select_n: NoParams
   convert_element_type: { readonly newDtype: DType; readonly weakType: boolean }
@@ -107,6 +144,7 @@ export interface ParamsMap extends Record<UnaryPrim | BinaryPrim | BitwisePrim, 
     readonly fillValue: number | null
   }
   scatter_add: { readonly dimensionNumbers: ScatterDimensionNumbers; readonly mode: ScatterMode }
+  conv_general_dilated: ConvParams
   iota: { readonly dtype: DType; readonly shape: Shape; readonly dimension: number }
   cumsum: { readonly axis: number; readonly reverse: boolean }
   sort: { readonly dimension: number; readonly numKeys: number }

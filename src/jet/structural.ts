@@ -143,5 +143,11 @@ export const structuralJetRules: Omit<
   custom_root: jetFromJvp('custom_root'),
   // A host callback sees the primals (as under jvp) and has no outputs to carry a series.
   debug_callback: (primals, _series, params) => [bind('debug_callback', primals, params), []],
+  // A convolution is bilinear (the rule derived from its product-rule jvp is the Cauchy
+  // product); a window sum is linear; a window max/min follows its extremum's coefficients.
+  conv_general_dilated: jetFromJvp('conv_general_dilated'),
+  reduce_window_sum: linearRule('reduce_window_sum'),
+  reduce_window_max: jetFromJvp('reduce_window_max'),
+  reduce_window_min: jetFromJvp('reduce_window_min'),
   custom_vjp_lin: customVjpLinRule,
 }

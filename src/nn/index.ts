@@ -278,3 +278,6 @@ export const oneHot = (indices: ArrayLike, numClasses: number, opts: OneHotOpts 
   const dtype = opts.dtype ?? 'float64'
   return dtype === 'bool' ? hit : convertElementType(hit, dtype)
 }
+
+export { maxPool, minPool, avgPool } from './pooling'
+export type { AvgPoolOptions } from './pooling'

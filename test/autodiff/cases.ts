@@ -81,6 +81,16 @@ const distinct = (shape: Shape, rnd: Rnd): ConcreteArray => {
   return f64(vals, shape)
 }
 
+/** conv_general_dilated params: identity layouts, no dilation, unless overridden. */
+const conv = (o: Partial<ParamsMap['conv_general_dilated']>, ns = (o.windowStrides ?? o.lhsDilation ?? o.padding ?? [[0, 0]]).length): ParamsMap['conv_general_dilated'] => ({
+  windowStrides: Array(ns).fill(1), padding: Array(ns).fill([0, 0]), lhsDilation: Array(ns).fill(1), rhsDilation: Array(ns).fill(1),
+  dimensionNumbers: { lhsSpec: [...Array(ns + 2).keys()], rhsSpec: [...Array(ns + 2).keys()], outSpec: [...Array(ns + 2).keys()] },
+  featureGroupCount: 1, batchGroupCount: 1, preferredElementType: null, ...o,
+})
+/** reduce_window params. */
+const win = (w: number[], s: number[], padding: [number, number][], base = w.map(() => 1), wd = w.map(() => 1)): ParamsMap['reduce_window_sum'] =>
+  ({ windowDimensions: w, windowStrides: s, padding, baseDilation: base, windowDilation: wd })
+
 /** Element i of an operand of shape `s` broadcast to the output. */
 const at = (x: ConcreteArray, i: number): number => (x.size === 1 ? x.data[0] : x.data[i])
 
@@ -397,6 +407,20 @@ export const primitiveCases = (): PrimCase[] => [
   c('cumsum', '[4] axis 0', { axis: 0, reverse: false }, (r) => [arr([4], u2(r))], [0]),
   c('cumsum', '[3,4] axis 1 reverse', { axis: 1, reverse: true }, (r) => [arr([3, 4], u2(r))], [0]),
   c('cumsum', '[3,4] axis 0', { axis: 0, reverse: false }, (r) => [arr([3, 4], u2(r))], [0]),
+
+  c('conv_general_dilated', '1-d [2,2,5]⊛[3,2,3] pad (1,0)', conv({ padding: [[1, 0]] }), (r) => [arr([2, 2, 5], u2(r)), arr([3, 2, 3], u2(r))], [0, 1]),
+  c('conv_general_dilated', 'NHWC/HWIO stride 2, rhs dilation', conv({
+    windowStrides: [2, 1], padding: [[1, 1], [0, 1]], rhsDilation: [1, 2],
+    dimensionNumbers: { lhsSpec: [0, 3, 1, 2], rhsSpec: [3, 2, 0, 1], outSpec: [0, 3, 1, 2] },
+  }), (r) => [arr([1, 4, 4, 2], u2(r)), arr([2, 2, 2, 3], u2(r))], [0, 1]),
+  c('conv_general_dilated', 'feature groups 2', conv({ featureGroupCount: 2 }), (r) => [arr([1, 4, 5], u2(r)), arr([4, 2, 2], u2(r))], [0, 1]),
+  c('conv_general_dilated', 'batch groups 2', conv({ batchGroupCount: 2 }), (r) => [arr([4, 2, 4], u2(r)), arr([4, 2, 2], u2(r))], [0, 1]),
+  c('conv_general_dilated', 'lhs dilation 2, negative padding', conv({ lhsDilation: [2], padding: [[-1, 2]] }), (r) => [arr([1, 2, 4], u2(r)), arr([2, 2, 2], u2(r))], [0, 1]),
+  c('reduce_window_sum', '[3,4] 2x2 strides (1,2) padded', win([2, 2], [1, 2], [[0, 1], [1, 0]]), (r) => [arr([3, 4], u2(r))], [0]),
+  c('reduce_window_sum', '[5] base and window dilation', win([2], [1], [[1, 1]], [2], [2]), (r) => [arr([5], u2(r))], [0]),
+  c('reduce_window_max', '[3,4] 2x2 strides (1,2) padded', win([2, 2], [1, 2], [[0, 1], [1, 0]]), (r) => [distinct([3, 4], r)], [0]),
+  c('reduce_window_max', '[6] window 3 dilation 2', win([3], [1], [[0, 0]], [1], [2]), (r) => [distinct([6], r)], [0]),
+  c('reduce_window_min', '[3,4] 2x2 strides (1,2) padded', win([2, 2], [1, 2], [[0, 1], [1, 0]]), (r) => [distinct([3, 4], r)], [0]),
 
   c('sort', '[5]', { dimension: 0, numKeys: 1 }, (r) => [distinct([5], r)], [0]),
   c('sort', '[3,4] dim 0', { dimension: 0, numKeys: 1 }, (r) => [distinct([3, 4], r)], [0]),

@@ -110,6 +110,9 @@ type Structural =
   | 'integer_pow' | 'select_n' | 'convert_element_type' | 'broadcast_in_dim' | 'reshape' | 'transpose' | 'squeeze'
   | ReducePrim | 'argmax' | 'argmin' | 'dot_general' | 'slice' | 'pad' | 'concatenate' | 'iota' | 'cumsum' | 'sort'
   | 'cholesky' | 'triangular_solve' | 'lu' | 'eigh' | 'svd' | 'qr'
+  | 'conv_general_dilated' | 'reduce_window_sum' | 'reduce_window_max' | 'reduce_window_min'
+
+const WINDOWS = 'not lowered yet: ONNX Conv and the pooling operators cover only part of its dilations, layouts and paddings, and a partial lowering would refuse programs at run time; run convolutions in leibniz'
 
 export const structuralEntries: Pick<OnnxTable, Structural> = {
   integer_pow: { lower: (g, [x], p, [o]) => [integerPow(g, x, p.y, o.shape)] },
@@ -194,4 +197,8 @@ export const structuralEntries: Pick<OnnxTable, Structural> = {
   eigh: { refuse: LINALG },
   svd: { refuse: LINALG },
   qr: { refuse: LINALG },
+  conv_general_dilated: { refuse: WINDOWS },
+  reduce_window_sum: { refuse: WINDOWS },
+  reduce_window_max: { refuse: WINDOWS },
+  reduce_window_min: { refuse: WINDOWS },
 }

@@ -91,6 +91,7 @@ const clampStarts = (b: Block, idx: Value, hi: readonly number[]): Value => {
 
 const inline = (b: Block, ins: readonly Value[], j: Jaxpr, sub: ShloSub): Value[] => sub(b, j, ins)
 
+const WINDOWS = 'not lowered yet (stablehlo.convolution and stablehlo.reduce_window are not in the exported subset); run convolutions and window reductions in leibniz'
 const NOT_CURATED = 'it is outside the curated StableHLO subset; export this program to ONNX (exportOnnx) instead'
 
 export const SHLO_TABLE: ShloTable = {
@@ -200,6 +201,10 @@ export const SHLO_TABLE: ShloTable = {
   eigh: { refuse: DECOMP },
   svd: { refuse: DECOMP },
   qr: { refuse: DECOMP },
+  conv_general_dilated: { refuse: WINDOWS },
+  reduce_window_sum: { refuse: WINDOWS },
+  reduce_window_max: { refuse: WINDOWS },
+  reduce_window_min: { refuse: WINDOWS },
   checkpoint: { lower: (b, ins, p, _o, sub) => inline(b, ins, p.jaxpr, sub) },
   custom_jvp_call: { lower: (b, ins, p, _o, sub) => inline(b, ins, p.jaxpr, sub) },
   custom_vjp_call: {
