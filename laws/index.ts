@@ -12,13 +12,14 @@
  */
 import * as arbitraries from './arbitraries'
 import * as predicates from './predicates'
-import { differentiable, linear, twiceDifferentiable } from './suites'
+import { differentiable, linear, thriceDifferentiable, twiceDifferentiable } from './suites'
 
 /**
  * The fast-check suites: `differentiable` (first-order laws), `twiceDifferentiable` (then the
- * second-order ones), `linear` (laws of linear functions). Each throws a `LawError` on failure.
+ * second-order ones), `thriceDifferentiable` (then the third-order ones), `linear` (laws of
+ * linear functions). Each throws a `LawError` whose report names the failing equation of f.
  */
-export const laws = { differentiable, twiceDifferentiable, linear }
+export const laws = { differentiable, twiceDifferentiable, thriceDifferentiable, linear }
 /** fast-check arbitraries for the suites. */
 export const arb = {
   /** Arrays of a shape and dtype, values in [min, max] (default 0-d float64 in [−2, 2]). */
@@ -36,6 +37,12 @@ export type { CheckGradsOptions, Mode } from './checkGrads'
 export { allclose, approxEq, findMismatch } from './allclose'
 export type { Tolerance, Mismatch, Eq } from './allclose'
 export { LawError } from './suites'
-export type { LawOptions } from './suites'
+export type { LawOptions, LawFailure } from './suites'
+export { localize } from './localize'
+export type { LocalizedEquation, LocalizeOptions } from './localize'
+export { centralDifference } from './differences'
+export type { Difference } from './differences'
+export { routesOfOrder, EXTRA_ROUTES } from './routes'
+export type { Route } from './routes'
 export { programOps } from './program'
 export type { Program, ProgramOptions } from './program'
