@@ -14,7 +14,7 @@ import type { Array } from '../src'
 import { findMismatch } from './allclose'
 import { type Difference, centralDifference } from './differences'
 import { routesOfOrder } from './routes'
-import { type Rng, asArray, axpy, randomLike, scale, sub, vdot } from './treeMath'
+import { type Rng, absTree, asArray, axpy, onesTree, randomLike, scale, vdot } from './treeMath'
 
 /** Tolerances of a predicate: |actual − expected| ≤ atol + rtol·|expected|, and the finite-difference step. */
 export interface LawTolerance {
@@ -217,4 +217,17 @@ export const kthDerivativeMatchesDifferences = (k: number): Predicate => (f, arg
   return Math.abs(exact - approx) <= slack
     ? null
     : `d${k}⟨c, f⟩[…] by fwd^${k} = ${exact} but differences of d${k - 1} give ${approx} (h = ${fd.step.toExponential(1)}, Richardson error estimate ${fd.error.toExponential(1)}; |diff| ${Math.abs(exact - approx).toExponential(3)})`
+}
+
+/** ⟨u, D⟩ = ⟨Jᵀu, v⟩ with D the extrapolated differences along v: reverse mode alone against f. */
+export const vjpMatchesFiniteDifferences: Predicate = (f, args, tol, rng) => {
+  const v = randomLike(args, rng) as unknown[]
+  const fd = centralDifference(f, args, v, tol.eps)
+  const u = randomLike(fd.value, rng)
+  const lhs = vdot(u, fd.value)
+  const rhs = vdot(vjp(f, args)[1](u), v)
+  const slack = 2 * fd.error * vdot(absTree(u), onesTree(u))
+  return Math.abs(lhs - rhs) <= tol.atol + slack + tol.rtol * Math.max(Math.abs(lhs), Math.abs(rhs))
+    ? null
+    : `⟨u, differences along v⟩ = ${lhs} (h = ${fd.step.toExponential(1)}, Richardson error estimate ${fd.error.toExponential(1)}) but ⟨Jᵀu, v⟩ = ${rhs} by vjp (|diff| ${Math.abs(lhs - rhs).toExponential(3)})`
 }

@@ -14,12 +14,12 @@
  */
 import fc from 'fast-check'
 import { tree } from '../src'
-import { defaultTolerances } from './checkGrads'
+import { type Mode, defaultTolerances } from './checkGrads'
 import { type LocalizedEquation, localize, showValue } from './localize'
 import {
   type LawTolerance, type Predicate, gradAgreesForScalar, hessianSymmetric, hvpAgrees, jitMatches,
   jvpLinearInTangent, jvpMatchesFiniteDifferences, kthDerivativeMatchesDifferences, linearity, linearizeMatchesJvp,
-  routesAgree, secondOrderFiniteDifferences, transposeAdjoint, transposeInvolution, vjpAdjointToJvp, vmapMatchesStack,
+  routesAgree, secondOrderFiniteDifferences, vjpMatchesFiniteDifferences, transposeAdjoint, transposeInvolution, vjpAdjointToJvp, vmapMatchesStack,
 } from './predicates'
 import { asArray, makeRng, precisionOf } from './treeMath'
 
@@ -41,6 +41,9 @@ export interface LawOptions {
   readonly maxShrinks?: number
   /** Search the failing function for the equation with the wrong derivative (default true). */
   readonly localize?: boolean
+  /** Run only the laws these modes allow (default both): `['rev']` for a function with a
+   *  customVjp inside, which has no forward mode. */
+  readonly modes?: readonly Mode[]
 }
 
 /** What a failing suite knows: the law, the counterexamples, the equation, the replay. */
@@ -84,39 +87,47 @@ interface Law {
   readonly statement: string
   /** Derivative order the law tests (localization checks equations to this order); 0: none. */
   readonly order: number
+  /** The modes the law differentiates in. */
+  readonly modes: readonly Mode[]
   readonly check: (f: F, args: unknown[], second: unknown[], tol: LawTolerance, seed: number) => string | null
 }
 
-const pointLaw = (name: string, statement: string, order: number, p: Predicate): Law => ({
-  name, statement, order, check: (f, args, _s, tol, seed) => p(f, args, tol, makeRng(seed)),
+const FWD: readonly Mode[] = ['fwd']
+const REV: readonly Mode[] = ['rev']
+const BOTH: readonly Mode[] = ['fwd', 'rev']
+const NONE: readonly Mode[] = []
+
+const pointLaw = (name: string, statement: string, order: number, modes: readonly Mode[], p: Predicate): Law => ({
+  name, statement, order, modes, check: (f, args, _s, tol, seed) => p(f, args, tol, makeRng(seed)),
 })
 
 const FIRST_ORDER: readonly Law[] = [
-  pointLaw('jvp matches finite differences', 'the forward-mode derivative (jvp) equals finite differences of f', 1, jvpMatchesFiniteDifferences),
-  pointLaw('jvp is linear in the tangent', 'jvp is linear in its tangent argument', 1, jvpLinearInTangent),
-  pointLaw('vjp is the adjoint of jvp', 'reverse mode (vjp) is the transpose of forward mode: ⟨u, J v⟩ = ⟨Jᵀu, v⟩', 1, vjpAdjointToJvp),
-  pointLaw('linearize agrees with jvp', 'linearize gives f(x) and the same linear map as jvp', 1, linearizeMatchesJvp),
-  pointLaw('grad ≡ vjp(1) ≡ jacrev ≡ jacfwd (scalar f)', 'every route to the gradient of a scalar f agrees', 1, gradAgreesForScalar),
-  pointLaw('jit(f) ≡ f', 'compiling f with jit does not change its value', 0, jitMatches),
-  { name: 'vmap(f) ≡ stacking f', statement: 'vmap(f) on a batch equals f on each member, stacked', order: 0, check: (f, args, second, tol) => vmapMatchesStack(f, args, second, tol) },
+  pointLaw('jvp matches finite differences', 'the forward-mode derivative (jvp) equals finite differences of f', 1, FWD, jvpMatchesFiniteDifferences),
+  pointLaw('jvp is linear in the tangent', 'jvp is linear in its tangent argument', 1, FWD, jvpLinearInTangent),
+  pointLaw('vjp is the adjoint of jvp', 'reverse mode (vjp) is the transpose of forward mode: ⟨u, J v⟩ = ⟨Jᵀu, v⟩', 1, BOTH, vjpAdjointToJvp),
+  pointLaw('linearize agrees with jvp', 'linearize gives f(x) and the same linear map as jvp', 1, FWD, linearizeMatchesJvp),
+  pointLaw('grad ≡ vjp(1) ≡ jacrev ≡ jacfwd (scalar f)', 'every route to the gradient of a scalar f agrees', 1, BOTH, gradAgreesForScalar),
+  pointLaw('jit(f) ≡ f', 'compiling f with jit does not change its value', 0, NONE, jitMatches),
+  pointLaw('vjp matches finite differences', 'reverse mode (vjp) agrees with finite differences: ⟨u, (f(x + hv) − f(x − hv))/2h⟩ = ⟨Jᵀu, v⟩', 1, REV, vjpMatchesFiniteDifferences),
+  { name: 'vmap(f) ≡ stacking f', statement: 'vmap(f) on a batch equals f on each member, stacked', order: 0, modes: NONE, check: (f, args, second, tol) => vmapMatchesStack(f, args, second, tol) },
 ]
 
 const SECOND_ORDER: readonly Law[] = [
-  pointLaw('the Hessian is symmetric', 'the Hessian is symmetric: ⟨w, H v⟩ = ⟨v, H w⟩', 2, hessianSymmetric),
-  pointLaw('hvp ≡ jvp∘grad ≡ grad⟨grad f, v⟩ ≡ hessian·v', 'every route to a Hessian-vector product agrees', 2, hvpAgrees),
-  pointLaw('fwd∘fwd ≡ fwd∘rev ≡ rev∘fwd ≡ rev∘rev', 'the four compositions of forward and reverse mode give the same second derivative', 2, routesAgree(2)),
-  pointLaw('second derivative matches differences of jvp', 'the second derivative (jvp of jvp) equals finite differences of jvp', 2, secondOrderFiniteDifferences),
+  pointLaw('the Hessian is symmetric', 'the Hessian is symmetric: ⟨w, H v⟩ = ⟨v, H w⟩', 2, BOTH, hessianSymmetric),
+  pointLaw('hvp ≡ jvp∘grad ≡ grad⟨grad f, v⟩ ≡ hessian·v', 'every route to a Hessian-vector product agrees', 2, BOTH, hvpAgrees),
+  pointLaw('fwd∘fwd ≡ fwd∘rev ≡ rev∘fwd ≡ rev∘rev', 'the four compositions of forward and reverse mode give the same second derivative', 2, BOTH, routesAgree(2)),
+  pointLaw('second derivative matches differences of jvp', 'the second derivative (jvp of jvp) equals finite differences of jvp', 2, FWD, secondOrderFiniteDifferences),
 ]
 
 const THIRD_ORDER: readonly Law[] = [
-  pointLaw('every third-order route agrees', 'the eight compositions of forward and reverse mode (fwd∘fwd∘fwd … rev∘rev∘rev) give the same third derivative', 3, routesAgree(3)),
-  pointLaw('third derivative matches differences of the second', 'the third derivative (fwd∘fwd∘fwd) equals finite differences of the second derivative', 3, kthDerivativeMatchesDifferences(3)),
+  pointLaw('every third-order route agrees', 'the eight compositions of forward and reverse mode (fwd∘fwd∘fwd … rev∘rev∘rev) give the same third derivative', 3, BOTH, routesAgree(3)),
+  pointLaw('third derivative matches differences of the second', 'the third derivative (fwd∘fwd∘fwd) equals finite differences of the second derivative', 3, FWD, kthDerivativeMatchesDifferences(3)),
 ]
 
 const LINEAR: readonly Law[] = [
-  pointLaw('f is linear', 'f is linear: f(2x − 1.5y) = 2 f(x) − 1.5 f(y)', 0, linearity),
-  pointLaw('linearTranspose is the adjoint', 'linearTranspose(f) is the adjoint of f: ⟨u, f(x)⟩ = ⟨fᵀ(u), x⟩', 1, transposeAdjoint),
-  pointLaw('transposing twice gives f back', 'transposing f twice gives f back', 1, transposeInvolution),
+  pointLaw('f is linear', 'f is linear: f(2x − 1.5y) = 2 f(x) − 1.5 f(y)', 0, NONE, linearity),
+  pointLaw('linearTranspose is the adjoint', 'linearTranspose(f) is the adjoint of f: ⟨u, f(x)⟩ = ⟨fᵀ(u), x⟩', 1, REV, transposeAdjoint),
+  pointLaw('transposing twice gives f back', 'transposing f twice gives f back', 1, REV, transposeInvolution),
 ]
 
 /** Argument lists as readable text: every array leaf as `f64[3] [0.1, …]`. */
@@ -164,10 +175,10 @@ const runLaws = (laws: readonly Law[], f: F, args: unknown[], second: unknown[],
   return null
 }
 
-const localizeFailure = (law: Law, f: F, args: unknown[], tol: LawTolerance, seed: number): { localized: LocalizedEquation | null; note: string | null } => {
+const localizeFailure = (law: Law, f: F, args: unknown[], tol: LawTolerance, seed: number, modes: readonly Mode[]): { localized: LocalizedEquation | null; note: string | null } => {
   if (law.order === 0) return { localized: null, note: 'not a derivative law: no equation search' }
   try {
-    const localized = localize(f, args, { order: law.order, ...tol, seed })
+    const localized = localize(f, args, { order: law.order, ...tol, seed, modes })
     return localized !== null
       ? { localized, note: null }
       : { localized, note: `every equation of f has the right derivative on its own (to order ${law.order}) at this point: the error is in how the derivatives are composed, not in one rule` }
@@ -176,7 +187,9 @@ const localizeFailure = (law: Law, f: F, args: unknown[], tol: LawTolerance, see
   }
 }
 
-const runSuite = (suite: string, laws: readonly Law[], f: F, arbArgs: fc.Arbitrary<unknown[]>, opts: LawOptions): void => {
+const runSuite = (suite: string, allLaws: readonly Law[], f: F, arbArgs: fc.Arbitrary<unknown[]>, opts: LawOptions): void => {
+  const allowed = opts.modes ?? BOTH
+  const laws = allLaws.filter((l) => l.modes.every((m) => allowed.includes(m)))
   const numRuns = opts.numRuns ?? envRuns() ?? 20
   const maxShrinks = opts.maxShrinks ?? 40
   let first: { args: unknown[]; msg: string } | null = null
@@ -199,7 +212,7 @@ const runSuite = (suite: string, laws: readonly Law[], f: F, arbArgs: fc.Arbitra
   if (last === null || first === null) throw new LawError('(suite)', `fast-check failed without a failing law: ${String(r.errorInstance)}`)
   const l = last as { args: unknown[]; second: unknown[]; seed: number; law: Law; msg: string }
   const fst = first as { args: unknown[]; msg: string }
-  const { localized, note } = opts.localize === false ? { localized: null, note: 'equation search off' } : localizeFailure(l.law, f, l.args, tolerances(l.args, opts), l.seed)
+  const { localized, note } = opts.localize === false ? { localized: null, note: 'equation search off' } : localizeFailure(l.law, f, l.args, tolerances(l.args, opts), l.seed, allowed)
   const failure: LawFailure = {
     law: l.law.name, statement: l.law.statement, counterexample: l.args, message: l.msg,
     firstCounterexample: fst.args, firstMessage: fst.msg, localized, localizeNote: note,
