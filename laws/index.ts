@@ -12,14 +12,14 @@
  */
 import * as arbitraries from './arbitraries'
 import * as predicates from './predicates'
-import { differentiable, linear, thriceDifferentiable, twiceDifferentiable } from './suites'
+import { consistent, differentiable, linear, thriceDifferentiable, twiceDifferentiable } from './suites'
 
 /**
  * The fast-check suites: `differentiable` (first-order laws), `twiceDifferentiable` (then the
  * second-order ones), `thriceDifferentiable` (then the third-order ones), `linear` (laws of
  * linear functions). Each throws a `LawError` whose report names the failing equation of f.
  */
-export const laws = { differentiable, twiceDifferentiable, thriceDifferentiable, linear }
+export const laws = { differentiable, twiceDifferentiable, thriceDifferentiable, linear, consistent }
 /** fast-check arbitraries for the suites. */
 export const arb = {
   /** Arrays of a shape and dtype, values in [min, max] (default 0-d float64 in [−2, 2]). */
@@ -39,6 +39,8 @@ export type { Tolerance, Mismatch, Eq } from './allclose'
 export { LawError } from './suites'
 export type { LawOptions, LawFailure } from './suites'
 export { localize } from './localize'
+export { lintUnselectedBranches, exceptionsAndNaNsConsistent } from './nan'
+export type { UnselectedBranchFinding } from './nan'
 export type { LocalizedEquation, LocalizeOptions } from './localize'
 export { centralDifference } from './differences'
 export type { Difference } from './differences'

@@ -16,6 +16,7 @@ import fc from 'fast-check'
 import { tree } from '../src'
 import { type Mode, defaultTolerances } from './checkGrads'
 import { type LocalizedEquation, localize, showValue } from './localize'
+import { exceptionsAndNaNsConsistent, lintUnselectedBranches } from './nan'
 import {
   type LawTolerance, type Predicate, gradAgreesForScalar, hessianSymmetric, hvpAgrees, jitMatches,
   jvpLinearInTangent, jvpMatchesFiniteDifferences, kthDerivativeMatchesDifferences, linearity, linearizeMatchesJvp,
@@ -122,6 +123,17 @@ const SECOND_ORDER: readonly Law[] = [
 const THIRD_ORDER: readonly Law[] = [
   pointLaw('every third-order route agrees', 'the eight compositions of forward and reverse mode (fwd∘fwd∘fwd … rev∘rev∘rev) give the same third derivative', 3, BOTH, routesAgree(3)),
   pointLaw('third derivative matches differences of the second', 'the third derivative (fwd∘fwd∘fwd) equals finite differences of the second derivative', 3, FWD, kthDerivativeMatchesDifferences(3)),
+]
+
+const CONSISTENT: readonly Law[] = [
+  pointLaw('derivatives throw and go non-finite only with f', 'in every mode a derivative throws iff f throws, and is NaN or Inf only where f or its true derivative is', 1, NONE, exceptionsAndNaNsConsistent),
+  {
+    name: 'no NaN or Inf in a discarded branch', statement: 'no where/select discards a NaN, an Inf or a value with a non-finite derivative (it poisons reverse mode)', order: 0, modes: NONE,
+    check: (f, args) => {
+      const found = lintUnselectedBranches(f, args)
+      return found.length === 0 ? null : found.map((x) => x.message).join('\n')
+    },
+  },
 ]
 
 const LINEAR: readonly Law[] = [
@@ -236,6 +248,9 @@ export const thriceDifferentiable = (f: F, arbArgs: fc.Arbitrary<unknown[]>, opt
   twiceDifferentiable(f, arbArgs, opts)
   runSuite('thriceDifferentiable', THIRD_ORDER, f, arbArgs, opts)
 }
+
+/** Exception and NaN consistency in every mode, and the unselected-branch lint (see nan.ts). */
+export const consistent = (f: F, arbArgs: fc.Arbitrary<unknown[]>, opts: LawOptions = {}): void => runSuite('consistent', CONSISTENT, f, arbArgs, opts)
 
 /** Laws of linear functions: linearity, and linearTranspose's adjointness and involution. */
 export const linear = (f: F, arbArgs: fc.Arbitrary<unknown[]>, opts: LawOptions = {}): void => runSuite('linear', LINEAR, f, arbArgs, opts)
