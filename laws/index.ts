@@ -11,6 +11,7 @@
  * @module leibniz/laws
  */
 import * as arbitraries from './arbitraries'
+import * as edges from './edges'
 import * as predicates from './predicates'
 import { consistent, differentiable, linear, thriceDifferentiable, twiceDifferentiable } from './suites'
 
@@ -28,10 +29,14 @@ export const arb = {
   shape: arbitraries.shape,
   /** Nested JS arrays and objects with leaves drawn from `leaf`. */
   pytree: arbitraries.pytree,
+  /** Edge values inside [min, max] (±0, subnormals, huge/tiny magnitudes, bounds and neighbours, small integers). */
+  edgeValues: edges.edgeValues,
   /** Random well-typed programs with domain-safe inputs, for fuzzing transformations. */
   program: arbitraries.program,
 }
 export { predicates }
+export { ORACLES, derivativeMatchesOracle } from './edges'
+export type { Oracle } from './edges'
 export { checkGrads, GradCheckError, defaultTolerances } from './checkGrads'
 export type { CheckGradsOptions, Mode } from './checkGrads'
 export { allclose, approxEq, findMismatch } from './allclose'
