@@ -28,13 +28,13 @@ describe('edge values', () => {
   it('arb.array({ edges: true }) mixes edge values into its draws', () => {
     const edges = new Set(arb.edgeValues(-2, 2))
     const draws = fc.sample(arb.array({ shape: [8], edges: true }), { numRuns: 20, seed: 1 })
-    const hits = draws.flatMap((a) => Array.from(a.toTypedArray())).filter((x) => edges.has(x)).length
+    const hits = draws.flatMap((a) => globalThis.Array.from(a.toTypedArray())).filter((x) => edges.has(x)).length
     expect(hits).toBeGreaterThan(20)
     const plain = fc.sample(arb.array({ shape: [8] }), { numRuns: 20, seed: 1 })
-    expect(plain.flatMap((a) => Array.from(a.toTypedArray())).filter((x) => edges.has(x) && x !== 0).length).toBeLessThan(hits)
+    expect(plain.flatMap((a) => globalThis.Array.from(a.toTypedArray())).filter((x) => edges.has(x) && x !== 0).length).toBeLessThan(hits)
     // own edge list, clipped to the range
     const own = fc.sample(arb.array({ shape: [4], edges: [0.25, 9] , min: 0, max: 1 }), { numRuns: 10, seed: 2 })
-    expect(own.flatMap((a) => Array.from(a.toTypedArray())).some((x) => x === 0.25)).toBe(true)
+    expect(own.flatMap((a) => globalThis.Array.from(a.toTypedArray())).some((x) => x === 0.25)).toBe(true)
   })
 })
 
