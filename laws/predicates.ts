@@ -223,7 +223,7 @@ export const kthDerivativeMatchesDifferences = (k: number): Predicate => (f, arg
 export const vjpMatchesFiniteDifferences: Predicate = (f, args, tol, rng) => {
   const v = randomLike(args, rng) as unknown[]
   const fd = centralDifference(f, args, v, tol.eps)
-  const u = randomLike(fd.value, rng)
+  const u = randomLike(f(...args), rng) // in the output's dtypes (the differences are float64)
   const lhs = vdot(u, fd.value)
   const rhs = vdot(vjp(f, args)[1](u), v)
   const slack = 2 * fd.error * vdot(absTree(u), onesTree(u))

@@ -6,7 +6,7 @@
  * A failure report says, in this order: the law in plain words; the shrunk counterexample
  * and its error; the first (unshrunk) counterexample and its error, since shrinking can move
  * a point where a sign error is plain to one where it looks like rounding; the equation of f
- * whose own derivative is wrong (see localize.ts); and a replay line with the seed and path.
+ * whose own derivative is wrong (see localize.ts), searched at the first failure's point; and a replay line with the seed and path.
  * Shrinking stops after `maxShrinks` smaller failures (default 40), so a failing law reports
  * within seconds.
  *
@@ -165,7 +165,7 @@ export const formatFailure = (x: LawFailure, suite: string): string =>
     indent(x.message, '    '),
     `  first failure, before shrinking, at ${showArgs(x.firstCounterexample)}:`,
     indent(x.firstMessage, '    '),
-    x.localized !== null ? indent(x.localized.report, '  ') : `  ${x.localizeNote ?? ''}`,
+    x.localized !== null ? indent(x.localized.report.replace(/^first equation/, 'at the first failure, the first equation'), '  ') : `  ${x.localizeNote ?? ''}`,
     `  replay: laws.${suite}(f, arbArgs, { seed: ${x.seed}, path: ${JSON.stringify(x.path)} })  (${x.numShrinks} shrink step(s))`,
   ].join('\n')
 
@@ -224,7 +224,14 @@ const runSuite = (suite: string, allLaws: readonly Law[], f: F, arbArgs: fc.Arbi
   if (last === null || first === null) throw new LawError('(suite)', `fast-check failed without a failing law: ${String(r.errorInstance)}`)
   const l = last as { args: unknown[]; second: unknown[]; seed: number; law: Law; msg: string }
   const fst = first as { args: unknown[]; msg: string }
-  const { localized, note } = opts.localize === false ? { localized: null, note: 'equation search off' } : localizeFailure(l.law, f, l.args, tolerances(l.args, opts), l.seed, allowed)
+  // Search at the first failure's point, where the error is usually largest; then at the shrunk one.
+  const search = (args: unknown[]) => localizeFailure(l.law, f, args, tolerances(args, opts), l.seed, allowed)
+  let found = opts.localize === false ? { localized: null, note: 'equation search off' } : search(fst.args)
+  if (opts.localize !== false && found.localized === null && fst.args !== l.args) {
+    const again = search(l.args)
+    if (again.localized !== null) found = again
+  }
+  const { localized, note } = found
   const failure: LawFailure = {
     law: l.law.name, statement: l.law.statement, counterexample: l.args, message: l.msg,
     firstCounterexample: fst.args, firstMessage: fst.msg, localized, localizeNote: note,
