@@ -44,6 +44,11 @@ export type { Tolerance, Mismatch, Eq } from './allclose'
 export { LawError } from './suites'
 export type { LawOptions, LawFailure } from './suites'
 export { localize } from './localize'
+export {
+  equivalent, customRuleAgreesWithBody, forwardModeRaisesNamedError, tangentLinearAdjointDotProduct,
+  jacobianIsProductOfSteps, gaugeInvariantLaws, iterate, ALL_EQUIVALENCE_MODES,
+} from './equivalence'
+export type { EquivalenceMode } from './equivalence'
 export { lintUnselectedBranches, exceptionsAndNaNsConsistent } from './nan'
 export type { UnselectedBranchFinding } from './nan'
 export type { LocalizedEquation, LocalizeOptions } from './localize'
