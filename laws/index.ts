@@ -44,6 +44,8 @@ export type { Tolerance, Mismatch, Eq } from './allclose'
 export { LawError } from './suites'
 export type { LawOptions, LawFailure } from './suites'
 export { localize } from './localize'
+export { backendsAgree, BACKENDS } from './backends'
+export type { Backend } from './backends'
 export {
   equivalent, customRuleAgreesWithBody, forwardModeRaisesNamedError, tangentLinearAdjointDotProduct,
   jacobianIsProductOfSteps, gaugeInvariantLaws, iterate, ALL_EQUIVALENCE_MODES,
