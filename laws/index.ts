@@ -6,7 +6,10 @@
  *   laws.twiceDifferentiable(f, fc.tuple(arb.array({ shape: [3] })))   // every law, fast-check driven
  *
  * Three layers, as fp-ts-laws: pure predicates (./predicates) → fast-check suites (`laws`) →
- * arbitraries (`arb`). fast-check is a peer dependency of this entry point only.
+ * arbitraries (`arb`). fast-check is a peer dependency of this entry point only. A failing
+ * suite names the equation of f whose own derivative is wrong (`localize`); beside the suites
+ * are the NaN lint, derivative oracles at edge values, equivalence laws (control flow, remat,
+ * custom rules), simulation laws, gauge-invariant laws and the cross-evaluator law.
  *
  * @module leibniz/laws
  */
