@@ -96,11 +96,13 @@ const goodSin = customJvp((x: NDArray) => np.sin(x), ([x], [t]) => [np.sin(x), n
 laws.twiceDifferentiable((x: NDArray) => np.sum(goodSin(x)), x3, { numRuns: 5, seed: 1 })
 console.log('customJvp(sin) with d sin = cos·dx: all first- and second-order laws hold')
 // Right first derivative, but cos(x) is under stopGradient, so the second derivative is wrong.
-const badSin = customJvp((x: NDArray) => np.sin(x), ([x], [t]) => [np.sin(x), stopGradient(np.cos(x)).mul(t)])
+const badSin = customJvp(function badSin(x: NDArray) { return np.sin(x) }, ([x], [t]: NDArray[]) => [np.sin(x), stopGradient(np.cos(x)).mul(t)])
 try {
   laws.twiceDifferentiable((x: NDArray) => np.sum(badSin(x)), x3, { numRuns: 5, seed: 1 })
 } catch (e) {
-  console.log('a rule whose second derivative is wrong is caught:\n  ' + (e as Error).message.split('\n').slice(0, 2).join('\n  '))
+  const lines = (e as Error).message.split('\n')
+  const named = lines.filter((l) => l.includes('first equation') || l.includes('-mode, order'))
+  console.log('a rule whose second derivative is wrong is caught, and named:\n  ' + [lines[0], ...named.map((l) => l.trim())].join('\n  '))
 }
 
 section('A tiny MLP trained with jit: 2 → 16 → 1, tanh, 100 SGD steps')

@@ -49,7 +49,7 @@ export const findMismatch = (actual: unknown, expected: unknown, tol: Tolerance 
       if (Number.isNaN(x) && Number.isNaN(y)) continue
       if (x === y) continue
       if (!(Math.abs(x - y) <= atol + rtol * Math.abs(y))) {
-        return { leaf: i, index: k, actual: x, expected: y, reason: `leaf ${i}, element ${k}: got ${x}, expected ${y} (|diff| ${Math.abs(x - y).toExponential(3)} > atol ${atol} + rtol ${rtol}·|expected|)` }
+        return { leaf: i, index: k, actual: x, expected: y, reason: `leaf ${i}, element ${k}: got ${x}, expected ${y} (|diff| ${Math.abs(x - y).toExponential(3)} > atol ${Number(atol.toPrecision(3))} + rtol ${rtol}·|expected|)` }
       }
     }
   }

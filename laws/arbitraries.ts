@@ -4,6 +4,7 @@
 import fc from 'fast-check'
 import { np } from '../src'
 import type { Array, DType } from '../src'
+import { edgeValues } from './edges'
 
 export interface ArrayArbOptions {
   /** A fixed shape, or an arbitrary of shapes (see `shape`). Default: 0-d. */
@@ -12,9 +13,20 @@ export interface ArrayArbOptions {
   /** Bounds of the values (floats and ints); keep them inside your function's domain. */
   readonly min?: number
   readonly max?: number
+  /** Mix edge values into the draws (float dtypes): `true` for `edgeValues(min, max)` (±0,
+   *  subnormals, huge and tiny magnitudes, the bounds and their neighbours, small integers),
+   *  or a list of your own. About one element in four is an edge value. */
+  readonly edges?: boolean | readonly number[]
 }
 
-const elementArb = (dtype: DType, min: number, max: number): fc.Arbitrary<number | boolean> => {
+const elementArb = (dtype: DType, min: number, max: number, edges?: boolean | readonly number[]): fc.Arbitrary<number | boolean> => {
+  const base = plainElementArb(dtype, min, max)
+  if (edges === undefined || edges === false || (dtype !== 'float64' && dtype !== 'float32')) return base
+  const list = (edges === true ? edgeValues(min, max) : edges.filter((e) => e >= min && e <= max)).map((e) => (dtype === 'float32' ? Math.fround(e) : e))
+  return list.length === 0 ? base : fc.oneof({ arbitrary: base, weight: 3 }, { arbitrary: fc.constantFrom(...list), weight: 1 })
+}
+
+const plainElementArb = (dtype: DType, min: number, max: number): fc.Arbitrary<number | boolean> => {
   switch (dtype) {
     case 'float64': return fc.double({ min, max, noNaN: true, noDefaultInfinity: true })
     case 'float32': return fc.float({ min: Math.fround(min), max: Math.fround(max), noNaN: true, noDefaultInfinity: true })
@@ -34,7 +46,7 @@ export const array = (opts: ArrayArbOptions = {}): fc.Arbitrary<Array> => {
   return shapeArb.chain((shape) => {
     const n = shape.reduce((a, b) => a * b, 1)
     return fc
-      .array(elementArb(dtype, min, max), { minLength: n, maxLength: n })
+      .array(elementArb(dtype, min, max, opts.edges), { minLength: n, maxLength: n })
       .map((vals) => np.array(vals.map(Number), { dtype }).reshape([...shape]))
   })
 }

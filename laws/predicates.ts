@@ -14,7 +14,9 @@ import { grad, hessian, hvp, jacfwd, jacrev, jet, jit, jvp, linearize, linearTra
 import type { Array } from '../src'
 import { findMismatch } from './allclose'
 import { isFloat } from '../src/ir/dtypes'
-import { type Rng, asArray, axpy, randomLike, scale, sub, vdot } from './treeMath'
+import { type Difference, centralDifference } from './differences'
+import { routesOfOrder } from './routes'
+import { type Rng, absTree, asArray, axpy, onesTree, randomLike, scale, sub, vdot } from './treeMath'
 
 /** Tolerances of a predicate: |actual − expected| ≤ atol + rtol·|expected|, and the finite-difference step. */
 export interface LawTolerance {
@@ -29,6 +31,11 @@ export type Predicate = (f: F, args: unknown[], tol: LawTolerance, rng: Rng) => 
 const close = (what: string, actual: unknown, expected: unknown, tol: LawTolerance): string | null => {
   const m = findMismatch(actual, expected, tol)
   return m ? `${what}: ${m.reason}` : null
+}
+/** Against differences: their error estimate widens atol (a kink is undecidable, not wrong) and is printed. */
+export const closeToDifference = (what: string, actual: unknown, fd: Difference, tol: LawTolerance): string | null => {
+  const m = findMismatch(actual, fd.value, { rtol: tol.rtol, atol: tol.atol + 2 * fd.error })
+  return m ? `${what} (h = ${fd.step.toExponential(1)}, Richardson error estimate ${fd.error.toExponential(1)}): ${m.reason}` : null
 }
 const closeNum = (what: string, a: number, b: number, tol: LawTolerance): string | null =>
   Math.abs(a - b) <= tol.atol + tol.rtol * Math.max(Math.abs(a), Math.abs(b)) ? null : `${what}: ${a} vs ${b}`
@@ -48,8 +55,7 @@ const isScalarOut = (out: unknown): boolean => {
 export const jvpMatchesFiniteDifferences: Predicate = (f, args, tol, rng) => {
   const v = randomLike(args, rng) as unknown[]
   const [, t] = jvp(f, args, v)
-  const fd = scale(1 / (2 * tol.eps), sub(f(...(axpy(tol.eps, v, args) as unknown[])), f(...(axpy(-tol.eps, v, args) as unknown[]))))
-  return close('jvp vs central differences', t, fd, tol)
+  return closeToDifference('jvp vs central differences', t, centralDifference(f, args, v, tol.eps), tol)
 }
 
 /** jvp(f, x, 2v − 3w) = 2 jvp(f, x, v) − 3 jvp(f, x, w). */
@@ -145,8 +151,7 @@ export const secondOrderFiniteDifferences: Predicate = (f, args, tol, rng) => {
   const w = randomLike(args, rng) as unknown[]
   const d1 = (...xs: unknown[]) => jvp(f, xs, v)[1]
   const [, d2] = jvp(d1, args, w)
-  const fd = scale(1 / (2 * tol.eps), sub(d1(...(axpy(tol.eps, w, args) as unknown[])), d1(...(axpy(-tol.eps, w, args) as unknown[]))))
-  return close('jvp∘jvp vs differences of jvp', d2, fd, tol)
+  return closeToDifference('jvp∘jvp vs differences of jvp', d2, centralDifference(d1, args, w, tol.eps), tol)
 }
 
 // ---- linear functions -----------------------------------------------------------------------
@@ -206,3 +211,56 @@ export const jetMatchesNestedJvp =
     }
     return err
   }
+
+// ---- every route, any order ---------------------------------------------------------------------
+
+const routeSetup = (f: F, args: unknown[], k: number, rng: Rng) => {
+  const c = randomLike(f(...args), rng)
+  const dirs = globalThis.Array.from({ length: k }, () => randomLike(args, rng) as unknown[])
+  return { c, dirs }
+}
+
+/**
+ * Order k: every composition of fwd and rev (fwd∘fwd∘fwd, fwd∘rev∘fwd, …, rev∘rev∘rev, and
+ * any extra route registered for k) gives the same dᵏ⟨c, f⟩[d₁…d_k]. `forwardOnly` keeps the
+ * pure forward route (for functions with no reverse mode).
+ */
+export const routesAgree = (k: number, forwardOnly = false): Predicate => (f, args, tol, rng) => {
+  const { c, dirs } = routeSetup(f, args, k, rng)
+  const routes = Object.entries(routesOfOrder(k, forwardOnly))
+  const [refName, ref] = routes[0]
+  const want = ref(f, args, c, dirs)
+  for (const [name, route] of routes.slice(1)) {
+    const got = route(f, args, c, dirs)
+    const err = closeNum(`d${k}⟨c, f⟩[…] by ${name} vs ${refName}`, got, want, tol)
+    if (err) return err
+  }
+  return null
+}
+
+/** Order k: dᵏ⟨c, f⟩[d₁…d_k] by fwd∘…∘fwd ≈ differences of the (k−1)-th derivative along d_k. */
+export const kthDerivativeMatchesDifferences = (k: number): Predicate => (f, args, tol, rng) => {
+  const { c, dirs } = routeSetup(f, args, k, rng)
+  const fwd = (j: number) => routesOfOrder(j, true)[globalThis.Array.from({ length: j }, () => 'fwd').join('∘')]
+  const exact = fwd(k)(f, args, c, dirs)
+  const lower = (...xs: unknown[]) => np.array(fwd(k - 1)(f, xs, c, dirs))
+  const fd = centralDifference(lower, args, dirs[k - 1], tol.eps)
+  const approx = Number(asArray(fd.value).item())
+  const slack = tol.atol + 2 * fd.error + tol.rtol * Math.abs(approx)
+  return Math.abs(exact - approx) <= slack
+    ? null
+    : `d${k}⟨c, f⟩[…] by fwd^${k} = ${exact} but differences of d${k - 1} give ${approx} (h = ${fd.step.toExponential(1)}, Richardson error estimate ${fd.error.toExponential(1)}; |diff| ${Math.abs(exact - approx).toExponential(3)})`
+}
+
+/** ⟨u, D⟩ = ⟨Jᵀu, v⟩ with D the extrapolated differences along v: reverse mode alone against f. */
+export const vjpMatchesFiniteDifferences: Predicate = (f, args, tol, rng) => {
+  const v = randomLike(args, rng) as unknown[]
+  const fd = centralDifference(f, args, v, tol.eps)
+  const u = randomLike(f(...args), rng) // in the output's dtypes (the differences are float64)
+  const lhs = vdot(u, fd.value)
+  const rhs = vdot(vjp(f, args)[1](u), v)
+  const slack = 2 * fd.error * vdot(absTree(u), onesTree(u))
+  return Math.abs(lhs - rhs) <= tol.atol + slack + tol.rtol * Math.max(Math.abs(lhs), Math.abs(rhs))
+    ? null
+    : `⟨u, differences along v⟩ = ${lhs} (h = ${fd.step.toExponential(1)}, Richardson error estimate ${fd.error.toExponential(1)}) but ⟨Jᵀu, v⟩ = ${rhs} by vjp (|diff| ${Math.abs(lhs - rhs).toExponential(3)})`
+}

@@ -9,11 +9,12 @@
  * Opt-in extensions (each off by default, so existing seeds draw the same programs):
  * `broadcast` gives inputs shapes that broadcast to the program's shape (elementwise ops then
  * broadcast; the other ops broadcast their operands to the full shape first); `control` adds
- * `lax.cond`, `lax.scan`, `lax.foriLoop` and `lax.whileLoop` steps; `integer` (with
+ * `lax.cond`, `lax.scan`, `lax.foriLoop` and `lax.whileLoop` steps; `custom` adds steps that
+ * call `customJvp` functions; `integer` (with
  * `smooth: false`) adds steps computing in int32; `ops` names the exact set of steps to draw.
  */
 import fc from 'fast-check'
-import { lax, np } from '../src'
+import { customJvp, lax, np } from '../src'
 import type { Array } from '../src'
 import { array } from './arbitraries'
 
@@ -37,6 +38,8 @@ export interface ProgramOptions {
   readonly control?: boolean
   /** With `smooth: false`, add steps that compute in int32 and convert back (default false). */
   readonly integer?: boolean
+  /** Add steps that call `customJvp` functions (with correct rules) (default false). */
+  readonly custom?: boolean
   /** Draw exactly these steps (names from `programOps`); overrides `smooth`, `control`, `integer`. */
   readonly ops?: readonly string[]
 }
@@ -127,7 +130,13 @@ const OPS: Readonly<Record<string, OpSpec>> = {
  * forward-differentiable only. Integer steps compute in int32 (floor, floor division, remainder,
  * integer sums) and convert back, so they are piecewise constant (not smooth).
  */
-const EXTRA: Readonly<Record<string, OpSpec & { readonly group: 'control' | 'integer' }>> = {
+// customJvp nodes with correct rules: every transformation must go through the rule
+const customSoftplus = customJvp(function softplus(x: Array) { return np.log1p(np.exp(x)) }, ([x], [t]) => [np.log1p(np.exp(x)), lax.logistic(x).mul(t)])
+const customSinc = customJvp(function sinMul(x: Array, y: Array) { return np.sin(x).mul(y) }, ([x, y], [tx, ty]) => [np.sin(x).mul(y), np.cos(x).mul(y).mul(tx).add(np.sin(x).mul(ty))])
+
+const EXTRA: Readonly<Record<string, OpSpec & { readonly group: 'control' | 'integer' | 'custom' }>> = {
+  custom_softplus: { arity: 1, smooth: true, ew: true, group: 'custom', apply: ([a]) => customSoftplus(a) },
+  custom_sin_mul: { arity: 2, smooth: true, group: 'custom', apply: ([a, b]) => customSinc(a, b) },
   cond: {
     arity: 2, smooth: true, group: 'control',
     apply: ([a, b], _s, k) => lax.cond(np.mean(b).gt(0.3 * (k % 3) - 0.25), (x: Array, y: Array) => np.sin(x).mul(y), (x: Array, y: Array) => np.tanh(x.add(y)), a, b),
@@ -176,9 +185,12 @@ const specOf = (name: string): OpSpec => OPS[name] ?? EXTRA[name]
 
 /** The names of the steps `arb.program` draws by default (`smooth`: only the smooth ones);
  *  `extra` adds the opt-in control-flow and integer steps (all names accepted by `ops`). */
-export const programOps = (smooth: boolean, extra: { readonly control?: boolean; readonly integer?: boolean } = {}): string[] => [
+export const programOps = (smooth: boolean, extra: { readonly control?: boolean; readonly integer?: boolean; readonly custom?: boolean } = {}): string[] => [
   ...Object.keys(OPS).filter((k) => !smooth || OPS[k].smooth),
-  ...Object.keys(EXTRA).filter((k) => (EXTRA[k].group === 'control' ? extra.control === true : extra.integer === true && !smooth)),
+  ...Object.keys(EXTRA).filter((k) => {
+    const g = EXTRA[k].group
+    return g === 'control' ? extra.control === true : g === 'custom' ? extra.custom === true : extra.integer === true && !smooth
+  }),
 ]
 
 /** Shapes that broadcast to `s`: a suffix of it, with some sizes replaced by 1. */
@@ -196,7 +208,7 @@ export const program = (opts: ProgramOptions = {}): fc.Arbitrary<Program> => {
   const names = opts.ops ? [...opts.ops] : programOps(smooth, opts)
   if (names.length === 0) throw new RangeError('arb.program: `ops` is empty; name at least one step (see programOps)')
   for (const n of names) {
-    if (specOf(n) === undefined) throw new RangeError(`arb.program: unknown step '${n}'; expected one of ${programOps(false, { control: true, integer: true }).join(', ')}`)
+    if (specOf(n) === undefined) throw new RangeError(`arb.program: unknown step '${n}'; expected one of ${programOps(false, { control: true, integer: true, custom: true }).join(', ')}`)
   }
   const dtype = opts.dtype ?? 'float64'
   const shapeArb = opts.shape ? fc.constant(opts.shape) : fc.constantFrom<readonly number[]>([4], [2, 3], [3, 3])

@@ -46,6 +46,8 @@ export const axpy = (a: number, x: unknown, y: unknown): unknown =>
     return isFloat(Y.dtype) ? Y.add(X.mul(a)) : Y
   }, x, y)
 
+export const absTree = (x: unknown): unknown => tree.map((xi: unknown) => np.abs(asArray(xi)), x)
+export const onesTree = (x: unknown): unknown => tree.map((xi: unknown) => np.onesLike(asArray(xi)), x)
 export const scale = (a: number, x: unknown): unknown => tree.map((xi: unknown) => asArray(xi).mul(a), x)
 export const sub = (x: unknown, y: unknown): unknown => tree.map((xi: unknown, yi: unknown) => asArray(xi).sub(asArray(yi)), x, y)
 

@@ -19,7 +19,7 @@ const sinCorrect = customJvp((x: Array) => np.sin(x), ([x], [t]) => [np.sin(x), 
 describe('laws catch wrong derivatives', () => {
   it('a customJvp off by 1 %: jvp vs finite differences', () => {
     expect(() => laws.differentiable((x: Array) => np.sum(sinOff(x)), x3, opts)).toThrow(LawError)
-    expect(() => laws.differentiable((x: Array) => np.sum(sinOff(x)), x3, opts)).toThrow(/jvp matches finite differences.*counterexample.*seed: 42/s)
+    expect(() => laws.differentiable((x: Array) => np.sum(sinOff(x)), x3, opts)).toThrow(/jvp matches finite differences.*shrunk.*custom rule.*seed: 42/s)
     expect(() => checkGrads(sinOff, [np.array([0.3, -0.4])], { order: 1 })).toThrow(GradCheckError)
     expect(() => checkGrads(sinOff, [np.array([0.3, -0.4])], { order: 1 })).toThrow(/fwd-mode derivative of order 1/)
   })
