@@ -18,6 +18,7 @@ import { add, and, div, ge, gt, le, lt, max, min, mul, or, pow, sub } from '../p
 import { argmax, reduceSum } from '../primitives/reduce'
 import { broadcastInDim, convertElementType, iota, reshape } from '../primitives/shape'
 import { matmul } from '../numpy/contract'
+import { stack } from '../numpy/shape'
 import { transpose } from '../primitives/shape'
 import { sort } from '../primitives/sort'
 import { abs, floor, log, log1p, neg, sign, sqrt, stopGradient, tan } from '../primitives/unary'
@@ -368,3 +369,32 @@ export const multivariateNormal = (key: Tracer, mean: Tracer, cov: Tracer, opts:
   return add(lz, broadcastTo(m, full, 'mean', op))
 }
 
+
+/**
+ * Haar-random orthogonal n×n matrices (a batch of `shape` of them: result [...shape, n, n]): the
+ * Q of A = QR with A standard normal and R's diagonal positive, by Gram–Schmidt with a second
+ * orthogonalization pass (so QᵀQ = I to rounding).
+ */
+export const orthogonal = (key: Tracer, n: number, shape: Shape = [], opts: DTypeOpts = {}): Tracer => {
+  const op = 'random.orthogonal'
+  const k = checkKey(key, op)
+  if (!Number.isInteger(n) || n < 1) throw new ValueError(`${op}: n must be a positive JS integer, got ${describe(n)}`)
+  const s = shapeArg(shape, op)
+  const dtype = floatDtype(opts.dtype ?? 'float64', op)
+  const B = sizeOf(s)
+  const a = normalIn(k, [B, n, n], dtype)
+  const cols: Tracer[] = []
+  for (let j = 0; j < n; j++) {
+    let v = reshape(take(a, j, 2), [B, n])
+    for (let pass = 0; pass < 2; pass++) {
+      for (const q of cols) {
+        const p = reduceSum(mul(q, v), [1])
+        v = sub(v, mul(broadcastInDim(p, [B, n], [0]), q))
+      }
+    }
+    const norm = sqrt(reduceSum(mul(v, v), [1]))
+    cols.push(div(v, broadcastInDim(norm, [B, n], [0])))
+  }
+  const q = stack(cols, 2)
+  return reshape(q, [...s, n, n])
+}

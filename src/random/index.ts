@@ -227,5 +227,5 @@ export const categorical = (key: Tracer, logits: Tracer, opts: CategoricalOption
 }
 
 
-export { randint, choice, rademacher, exponential, laplace, logistic, cauchy, truncatedNormal, gamma, beta, dirichlet, poisson, multivariateNormal } from './distributions'
+export { randint, choice, rademacher, exponential, laplace, logistic, cauchy, truncatedNormal, gamma, beta, dirichlet, poisson, multivariateNormal, orthogonal } from './distributions'
 export type { ChoiceOptions, GammaOptions, PoissonOptions, MultivariateNormalOptions } from './distributions'

@@ -176,3 +176,21 @@ describe('random: keys, jit and vmap', () => {
     })
   }
 })
+
+describe('random.orthogonal', () => {
+  it('QᵀQ = I for a batch; determinants of both signs occur (Haar on O(n)); errors', () => {
+    const q = random.orthogonal(key(90), 4, [50])
+    expect(q.shape).toEqual([50, 4, 4])
+    const qtq = np.matmul(np.swapaxes(q, -1, -2), q)
+    const err = vals(np.abs(qtq.sub(np.broadcastTo(np.eye(4), [50, 4, 4]))).max() as Tracer)[0]
+    expect(err).toBeLessThan(1e-13)
+    const dets = vals(np.linalg.det(q))
+    dets.forEach((d) => expect(Math.abs(Math.abs(d) - 1)).toBeLessThan(1e-12))
+    expect(dets.some((d) => d > 0) && dets.some((d) => d < 0)).toBe(true)
+    // entries of a Haar matrix have mean 0 and variance 1/n
+    const all = vals(random.orthogonal(key(91), 3, [3000]))
+    closeMean(all, 0, Math.sqrt(1 / 3))
+    expect(Math.abs(variance(all) - 1 / 3)).toBeLessThan(0.02)
+    expect(() => random.orthogonal(key(0), 0)).toThrow(/positive JS integer/)
+  })
+})
