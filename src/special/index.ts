@@ -1,0 +1,10 @@
+/**
+ * The `special` namespace: jax.scipy.special in camelCase. Each function is elementwise, takes
+ * Arrays or JS numbers (int and bool inputs become float64), works in float32 and float64, and is
+ * built from primitive wrappers with a custom JVP giving the closed-form derivative — so it runs
+ * eagerly, under jit and vmap, and differentiates to any order.
+ */
+export { erf, erfc, erfinv, ndtr, ndtri, logNdtr } from './erf'
+export { gammaln, digamma, gamma, polygamma, betaln } from './gamma'
+export { i0e, i1e } from './bessel'
+export { logit, expit, xlogy, xlog1py, entr } from './elementary'
