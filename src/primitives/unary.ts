@@ -117,7 +117,8 @@ export const unaryRules: Pick<RuleTable, UnaryPrim> = {
   // d eˣ = eˣ dx
   exp: unary('exp', 'float', Math.exp, chain('exp', (_x, y) => y)),
   // d (eˣ − 1) = eˣ dx = (y + 1) dx
-  expm1: unary('expm1', 'float', Math.expm1, chain('expm1', (_x, y) => add(y, 1))),
+  // d expm1 x = eˣ dx — not expm1(x) + 1, which cancels to 0 below x ≈ −37 (JAX's #39794)
+  expm1: unary('expm1', 'float', Math.expm1, chain('expm1', (x) => exp(x))),
   // d log x = dx / x
   log: unary('log', 'float', Math.log, direct('log', (x, _y, dx) => div(dx, x))),
   // d log(1 + x) = dx / (1 + x)
@@ -133,7 +134,8 @@ export const unaryRules: Pick<RuleTable, UnaryPrim> = {
   ceil: unary('ceil', 'float', Math.ceil, zeroJvp('ceil')),
   round: unary('round', 'float', roundHalfEven, zeroJvp('round')),
   // d σ(x) = σ(x) (1 − σ(x)) dx
-  logistic: unary('logistic', 'float', logisticScalar, chain('logistic', (_x, y) => mul(y, sub(1, y)))),
+  // d σ(x) = σ(x)·σ(−x) dx — not σ(1 − σ), whose 1 − σ rounds to 0 for x ≳ 37
+  logistic: unary('logistic', 'float', logisticScalar, chain('logistic', (x, y) => mul(y, logistic(neg(x))))),
   // Logical not for bool, bitwise not for int32 (as lax.not).
   not: {
     ...unary('not', 'logical', (v) => ~v, zeroJvp('not')),
