@@ -104,15 +104,38 @@ export const gradAgreesForScalar: Predicate = (f, args, tol) => {
 export const jitMatches: Predicate = (f, args, tol) => close('jit(f) vs f', jit(f)(...args), f(...args), tol)
 
 /** vmap(f) over a batch of two points (args and a second sample) ≡ stacking f at each. */
-export const vmapMatchesStack = (f: F, args: unknown[], second: unknown[], tol: LawTolerance): string | null => {
+/** Where `vmapMatchesStack` puts the batch axis: per argument 0, the last axis (−1) or null (not
+ *  batched: both members share the first draw's value), and on the outputs 0 or −1. */
+export interface VmapAxes {
+  readonly inAxes: readonly (0 | -1 | null)[]
+  readonly outAxes: 0 | -1
+}
+
+/** Batch axes drawn from `seed` (at least one argument batched). */
+export const vmapAxesOf = (seed: number, numArgs: number): VmapAxes => {
+  const choices: readonly (0 | -1 | null)[] = [0, -1, null, 0]
+  const inAxes = globalThis.Array.from({ length: numArgs }, (_, i) => choices[(seed >>> (2 * i)) & 3])
+  if (!inAxes.some((a) => a !== null)) inAxes[0] = 0
+  return { inAxes, outAxes: (seed >>> 24) & 1 ? -1 : 0 }
+}
+
+export const vmapMatchesStack = (f: F, args: unknown[], second: unknown[], tol: LawTolerance, axes?: VmapAxes): string | null => {
+  const inAxes = axes?.inAxes ?? args.map(() => 0 as const)
+  const outAxes = axes?.outAxes ?? 0
+  // an unbatched argument is the same for both members
+  const other = second.map((b, i) => (inAxes[i] === null ? args[i] : b))
   const [la, da] = tree.flatten(args)
-  const [lb, db] = tree.flatten(second)
+  const [lb, db] = tree.flatten(other)
   if (!tree.treedefEq(da, db) || la.some((x, i) => asArray(x).shape.join() !== asArray(lb[i]).shape.join())) return null
-  const batched = tree.unflatten(da, la.map((x, i) => np.stack([asArray(x), asArray(lb[i])]))) as unknown[]
-  const got = vmap(f)(...batched)
-  const [o1, o2] = [f(...args), f(...second)]
-  const want = tree.map((p: unknown, q: unknown) => np.stack([asArray(p), asArray(q)]), o1, o2)
-  return close('vmap(f) vs stacking f', got, want, tol)
+  const batched = args.map((a, i) => {
+    const ax = inAxes[i]
+    return ax === null ? a : tree.map((p: unknown, q: unknown) => np.stack([asArray(p), asArray(q)], ax), a, other[i])
+  })
+  const got = vmap(f, { inAxes: [...inAxes], outAxes })(...batched)
+  const [o1, o2] = [f(...args), f(...other)]
+  const want = tree.map((p: unknown, q: unknown) => np.stack([asArray(p), asArray(q)], outAxes), o1, o2)
+  const where = axes === undefined ? '' : ` (inAxes [${inAxes.map(String).join(', ')}], outAxes ${outAxes})`
+  return close(`vmap(f) vs stacking f${where}`, got, want, tol)
 }
 
 // ---- second order -----------------------------------------------------------------------

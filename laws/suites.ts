@@ -20,7 +20,7 @@ import { exceptionsAndNaNsConsistent, lintUnselectedBranches } from './nan'
 import {
   type LawTolerance, type Predicate, gradAgreesForScalar, hessianSymmetric, hvpAgrees, jitMatches,
   jvpLinearInTangent, jvpMatchesFiniteDifferences, kthDerivativeMatchesDifferences, linearity, linearizeMatchesJvp,
-  jetMatchesNestedJvp, routesAgree, secondOrderFiniteDifferences, vjpMatchesFiniteDifferences, transposeAdjoint, transposeInvolution, vjpAdjointToJvp, vmapMatchesStack,
+  jetMatchesNestedJvp, routesAgree, secondOrderFiniteDifferences, vjpMatchesFiniteDifferences, transposeAdjoint, transposeInvolution, vjpAdjointToJvp, vmapAxesOf, vmapMatchesStack,
 } from './predicates'
 import { asArray, makeRng, precisionOf } from './treeMath'
 
@@ -112,7 +112,13 @@ const FIRST_ORDER: readonly Law[] = [
   pointLaw('grad ≡ vjp(1) ≡ jacrev ≡ jacfwd (scalar f)', 'every route to the gradient of a scalar f agrees', 1, BOTH, gradAgreesForScalar),
   pointLaw('jit(f) ≡ f', 'compiling f with jit does not change its value', 0, NONE, jitMatches),
   pointLaw('vjp matches finite differences', 'reverse mode (vjp) agrees with finite differences: ⟨u, (f(x + hv) − f(x − hv))/2h⟩ = ⟨Jᵀu, v⟩', 1, REV, vjpMatchesFiniteDifferences),
-  { name: 'vmap(f) ≡ stacking f', statement: 'vmap(f) on a batch equals f on each member, stacked', order: 0, modes: NONE, check: (f, args, second, tol) => vmapMatchesStack(f, args, second, tol) },
+  {
+    name: 'vmap(f) ≡ stacking f',
+    statement: 'vmap(f) on a batch equals f on each member, stacked (batch axes first, last or absent, drawn per argument)',
+    order: 0,
+    modes: NONE,
+    check: (f, args, second, tol, seed) => vmapMatchesStack(f, args, second, tol, vmapAxesOf(seed, args.length)),
+  },
 ]
 
 const SECOND_ORDER: readonly Law[] = [

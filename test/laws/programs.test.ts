@@ -1,6 +1,6 @@
 // Fuzzing the transformations themselves: random well-typed programs (arb.program) checked
 // against finite differences (grad, jvp, to order 2), and jit/vmap against plain evaluation.
-import { describe, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { jit } from '../../src'
 import { arb, checkGrads, predicates } from '../../laws'
@@ -42,6 +42,15 @@ describe('random programs', () => {
       { numRuns: runs, seed: 12 },
     )
   })
+  it('vmapAxesOf draws every batch-axis placement, and always batches something', () => {
+    const seen = new Set<string>()
+    for (let seed = 0; seed < 64; seed++) {
+      const { inAxes, outAxes } = predicates.vmapAxesOf((seed & 15) | ((seed >> 4) << 24), 2)
+      expect(inAxes.some((x) => x !== null)).toBe(true)
+      seen.add(`${inAxes.join()}|${outAxes}`)
+    }
+    for (const k of ['0,0|0', '-1,0|0', ',0|0', '0,|0', '-1,-1|-1', '0,-1|-1']) expect(seen.has(k), k).toBe(true)
+  })
   it('programs with kinks (abs, max, where, sort, floor): jit and vmap agree with evaluation', () => {
     fc.assert(
       fc.property(arb.program({ output: 'array', smooth: false, maxOps: 6, shape: [2, 3] }), arb.array({ shape: [2, 3] }), arb.array({ shape: [2, 3] }), (p, a, b) => {
@@ -49,6 +58,11 @@ describe('random programs', () => {
         if (e) throw new Error(`${e}\n${describeProgram(p)}`)
         const v = predicates.vmapMatchesStack(p.fn, p.args, [a, b].slice(0, p.args.length), tol)
         if (v) throw new Error(`${v}\n${describeProgram(p)}`)
+        // batch axes first, last or absent per argument, outputs batched first or last
+        for (const seed of [0x1000001, 0x6, 0x9, 0xe]) {
+          const w = predicates.vmapMatchesStack(p.fn, p.args, [a, b].slice(0, p.args.length), tol, predicates.vmapAxesOf(seed, p.args.length))
+          if (w) throw new Error(`${w}\n${describeProgram(p)}`)
+        }
         // jit of the whole program once more, now that it is cached: same answer
         if (predicates.jitMatches(jit(p.fn), p.args, tol, makeRng(0))) throw new Error('jit(jit(f)) differs')
       }),
