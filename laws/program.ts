@@ -30,8 +30,9 @@ export interface ProgramOptions {
   readonly output?: 'scalar' | 'array'
   /** Only operations differentiable everywhere (default true); false adds abs, max, where, sort, floor, … */
   readonly smooth?: boolean
-  /** dtype of the inputs (default float64). */
-  readonly dtype?: 'float64' | 'float32'
+  /** dtype of the inputs (default float64); 'mixed' draws float32 or float64 per input, so
+   *  steps promote (a float32 with a float64 computes in float64, as in JAX). */
+  readonly dtype?: 'float64' | 'float32' | 'mixed'
   /** Inputs get shapes that broadcast to `shape` (e.g. [3] or [2, 1] for [2, 3]); default false. */
   readonly broadcast?: boolean
   /** Add control-flow steps: `cond`, `scan`, `fori_loop`, `while_loop` (default false). */
@@ -108,10 +109,10 @@ const OPS: Readonly<Record<string, OpSpec>> = {
   prod_broadcast: { arity: 1, smooth: true, apply: ([a], s) => np.broadcastTo(np.prod(np.tanh(a).add(1.5), -1, { keepdims: true }), [...s]) },
   cumsum: { arity: 1, smooth: true, apply: ([a]) => np.cumsum(a, -1) },
   shift_pad_slice: { arity: 1, smooth: true, apply: ([a], s) => { const f = flat(a); return lax.slice(lax.pad(f, 0, [[1, 1, 0]]), [0], [f.size]).reshape([...s]) } },
-  concat_slice: { arity: 2, smooth: true, apply: ([a, b], s) => { const n = a.size; const c = lax.concatenate([flat(a), flat(b)], 0); const o = Math.floor(n / 2); return lax.slice(c, [o], [o + n]).reshape([...s]) } },
+  concat_slice: { arity: 2, smooth: true, apply: ([a, b], s) => { const n = a.size; const c = np.concatenate([flat(a), flat(b)], 0); const o = Math.floor(n / 2); return lax.slice(c, [o], [o + n]).reshape([...s]) } },
   outer_matvec: { arity: 2, smooth: true, apply: ([a, b], s) => np.matmul(np.outer(flat(a), flat(b)), flat(a)).mul(1 / a.size).reshape([...s]) },
   take_perm: { arity: 1, smooth: true, apply: ([a], s, k) => { const n = a.size; const idx = np.array(globalThis.Array.from({ length: n }, (_, i) => (i * (2 * (k % 3) + 1) + k) % n), { dtype: 'int32' }); return np.take(flat(a), idx).reshape([...s]) } },
-  dynamic_update: { arity: 2, smooth: true, apply: ([a, b], s, k) => { const n = a.size; const m = Math.max(1, Math.floor(n / 2)); return lax.dynamicUpdateSlice(flat(a), lax.slice(flat(b), [0], [m]), [k % (n - m + 1)]).reshape([...s]) } },
+  dynamic_update: { arity: 2, smooth: true, apply: ([a, b], s, k) => { const n = a.size; const m = Math.max(1, Math.floor(n / 2)); return lax.dynamicUpdateSlice(flat(a), lax.slice(flat(b), [0], [m]).astype(a.dtype), [k % (n - m + 1)]).reshape([...s]) } },
   // kinked: fine for eval/jit/vmap laws, not for finite differences
   abs: { arity: 1, smooth: false, ew: true, apply: ([a]) => np.abs(a) },
   maximum: { arity: 2, smooth: false, ew: true, apply: ([a, b]) => np.maximum(a, b) },
@@ -144,8 +145,9 @@ const EXTRA: Readonly<Record<string, OpSpec & { readonly group: 'control' | 'int
   scan: {
     arity: 2, smooth: true, group: 'control',
     apply: ([a, b], _s, k) => {
+      // (the carry keeps its dtype when the inputs' dtypes differ)
       const step = (c: Array, x: Array): [Array, Array] => {
-        const c2 = np.sin(c).mul(0.8).add(x.mul(0.5))
+        const c2 = np.sin(c).mul(0.8).add(x.mul(0.5)).astype(c.dtype)
         return [c2, c2.mul(x)]
       }
       const [c, ys] = lax.scan(step, np.mean(a, 0), b, { reverse: k % 2 === 1 })
@@ -154,14 +156,14 @@ const EXTRA: Readonly<Record<string, OpSpec & { readonly group: 'control' | 'int
   },
   fori_loop: {
     arity: 2, smooth: true, group: 'control',
-    apply: ([a, b], _s, k) => lax.foriLoop(0, 1 + (k % 3), (i: Array, c: Array) => np.tanh(c).mul(0.9).add(b.mul(0.3)).add(i.astype(c.dtype).mul(0.1)), a),
+    apply: ([a, b], _s, k) => lax.foriLoop(0, 1 + (k % 3), (i: Array, c: Array) => np.tanh(c).mul(0.9).add(b.mul(0.3)).add(i.astype(c.dtype).mul(0.1)).astype(c.dtype), a),
   },
   while_loop: {
     arity: 2, smooth: true, forwardOnly: true, group: 'control',
     apply: ([a, b], _s, k) => {
       const n = 1 + (k % 3)
       const init: [Array, Array] = [np.array(0, { dtype: 'int32' }), a]
-      const [, c] = lax.whileLoop(([i]: [Array, Array]) => i.lt(n), ([i, c]: [Array, Array]): [Array, Array] => [i.add(1), np.sin(c).mul(0.9).add(b.mul(0.3))], init)
+      const [, c] = lax.whileLoop(([i]: [Array, Array]) => i.lt(n), ([i, c]: [Array, Array]): [Array, Array] => [i.add(1), np.sin(c).mul(0.9).add(b.mul(0.3)).astype(c.dtype)], init)
       return c
     },
   },
@@ -210,14 +212,15 @@ export const program = (opts: ProgramOptions = {}): fc.Arbitrary<Program> => {
   for (const n of names) {
     if (specOf(n) === undefined) throw new RangeError(`arb.program: unknown step '${n}'; expected one of ${programOps(false, { control: true, integer: true, custom: true }).join(', ')}`)
   }
-  const dtype = opts.dtype ?? 'float64'
+  const dtypeArb: fc.Arbitrary<'float32' | 'float64'> = opts.dtype === 'mixed' ? fc.constantFrom('float32', 'float64') : fc.constant(opts.dtype ?? 'float64')
+  const input = (shape: readonly number[]) => dtypeArb.chain((dtype) => array({ shape, dtype, min: -1.5, max: 1.5 }))
   const shapeArb = opts.shape ? fc.constant(opts.shape) : fc.constantFrom<readonly number[]>([4], [2, 3], [3, 3])
   const step = fc.record({ op: fc.constantFrom(...names), i: fc.nat(), j: fc.nat(), k: fc.nat({ max: 1000 }) })
   return shapeArb.chain((s) => {
     const inputShapes = fc.tuple(...globalThis.Array.from({ length: numInputs }, (_, i) => (opts.broadcast && i > 0 ? broadcastShape(s) : fc.constant(s))))
     const inputs = opts.broadcast
-      ? inputShapes.chain((shapes) => fc.tuple(...shapes.map((shape) => array({ shape, dtype, min: -1.5, max: 1.5 }))))
-      : fc.tuple(...globalThis.Array.from({ length: numInputs }, () => array({ shape: s, dtype, min: -1.5, max: 1.5 })))
+      ? inputShapes.chain((shapes) => fc.tuple(...shapes.map(input)))
+      : fc.tuple(...globalThis.Array.from({ length: numInputs }, () => input(s)))
     return fc
       .record({ args: inputs, steps: fc.array(step, { minLength: 1, maxLength: opts.maxOps ?? 5 }) })
       .map(({ args, steps }) => {
@@ -241,7 +244,11 @@ export const program = (opts: ProgramOptions = {}): fc.Arbitrary<Program> => {
           const last = vals[vals.length - 1]
           return opts.output === 'array' ? last : np.sum(last)
         }
-        const head = opts.broadcast ? `${(args as Array[]).map((a, i) => `v${i}: ${fmtShape(a.shape)}`).join('; ')}; ` : ''
+        const typeOf = (a: Array) => (opts.dtype === 'mixed' ? `${a.dtype === 'float32' ? 'f32' : 'f64'}` : '')
+        const head =
+          opts.broadcast || opts.dtype === 'mixed'
+            ? `${(args as Array[]).map((a, i) => `v${i}: ${typeOf(a)}${opts.broadcast ? fmtShape(a.shape) : ''}`).join('; ')}; `
+            : ''
         const text = `${head}${lines.join('; ')}; out = ${opts.output === 'array' ? `v${n - 1}` : `sum(v${n - 1})`}`
         const ops = steps.map((st) => st.op)
         return { fn, args: [...args] as Array[], text, ops, reverse: ops.every((o) => !specOf(o).forwardOnly) }

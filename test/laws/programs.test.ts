@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { jit } from '../../src'
-import { arb, checkGrads, predicates } from '../../laws'
+import { arb, checkGrads, defaultTolerances, predicates } from '../../laws'
 import { makeRng } from '../../laws/treeMath'
 
 const runs = Number(process.env.LAWS_RUNS ?? 12)
@@ -41,6 +41,32 @@ describe('random programs', () => {
       }),
       { numRuns: runs, seed: 12 },
     )
+  })
+  it('mixed float32/float64 programs (with control flow and custom rules): the first-order laws, jit and vmap', () => {
+    const mixed = fc.oneof(
+      arb.program({ output: 'array', maxOps: 5, dtype: 'mixed' }),
+      arb.program({ output: 'array', maxOps: 4, dtype: 'mixed', control: true, custom: true }),
+    )
+    let sawMixed = 0
+    fc.assert(
+      fc.property(mixed, fc.nat(), (p, seed) => {
+        if (new Set(p.args.map((a) => a.dtype)).size > 1) sawMixed++
+        const t = defaultTolerances('float32')
+        for (const [name, law] of Object.entries({
+          fd: predicates.jvpMatchesFiniteDifferences,
+          adjoint: predicates.vjpAdjointToJvp,
+          jit: predicates.jitMatches,
+        })) {
+          if (name === 'adjoint' && !p.reverse) continue
+          const msg = law(p.fn, p.args, t, makeRng(seed))
+          if (msg) throw new Error(`${name}: ${msg}\n${describeProgram(p)}`)
+        }
+        const v = predicates.vmapMatchesStack(p.fn, p.args, p.args.map((a) => a.mul(0.5)), t, predicates.vmapAxesOf(seed, p.args.length))
+        if (v) throw new Error(`${v}\n${describeProgram(p)}`)
+      }),
+      { numRuns: runs, seed: 14 },
+    )
+    expect(sawMixed).toBeGreaterThan(0)
   })
   it('vmapAxesOf draws every batch-axis placement, and always batches something', () => {
     const seen = new Set<string>()
