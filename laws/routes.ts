@@ -12,10 +12,10 @@
  * rev). A route that is not built of jvp and vjp (Taylor mode, `jet`) joins the laws by one
  * entry in `EXTRA_ROUTES`: a function from (f, x, c, directions) to the number.
  */
-import { jvp, np, tree, vjp } from '../src'
+import { jet, jvp, np, tree, vjp } from '../src'
 import type { Array } from '../src'
 import { isFloat } from '../src/ir/dtypes'
-import { asArray } from './treeMath'
+import { asArray, axpy } from './treeMath'
 
 type F = (...args: any[]) => unknown
 /** A route: the number dᵏ⟨c, f⟩(x)[d₁, …, d_k] (directions are argument lists like x). */
@@ -46,8 +46,34 @@ export const composedRoute = (levels: readonly ('fwd' | 'rev')[]): Route => (f, 
   return Number(asArray(L(...args)).item())
 }
 
-/** Routes of order k that are not compositions of jvp and vjp (e.g. Taylor mode), by order. */
-export const EXTRA_ROUTES: Record<number, Record<string, Route>> = {}
+/**
+ * Taylor mode as a route. `jet` along one direction v gives the pure derivative dᵏ⟨c, f⟩[v, …, v]
+ * (its k-th term, in JAX's convention of derivative coefficients). The mixed derivative
+ * comes from pure ones by polarization:
+ *   d²[a, b]    = (d²[a+b]ᵏ − d²[a−b]ᵏ) / 4
+ *   d³[a, b, e] = Σ over signs of b, e of (±)(±) d³[a ± b ± e] / 24
+ * (the other sign patterns of a repeat these, since dᵏ[−v] = (−1)ᵏ dᵏ[v]).
+ */
+const jetRoute =
+  (k: 2 | 3): Route =>
+  (f, args, c, dirs) => {
+    const g = (...xs: unknown[]) => traceableDot(c, f(...xs))
+    const pure = (signs: readonly number[]): number => {
+      // v = d₁ + Σ signs[j]·d_{j+2}, per argument
+      const v = args.map((_, i) => dirs.slice(1).reduce<unknown>((acc, d, j) => axpy(signs[j], d[i], acc), dirs[0][i]))
+      const series = v.map((vi, i) => {
+        const zero = tree.map((x: unknown) => np.zerosLike(asArray(x)), args[i])
+        return [vi, ...globalThis.Array.from({ length: k - 1 }, () => zero)]
+      })
+      const [, out] = jet(g, args, series)
+      return Number(asArray((out as unknown[])[k - 1]).item())
+    }
+    if (k === 2) return (pure([1]) - pure([-1])) / 4
+    return (pure([1, 1]) - pure([1, -1]) - pure([-1, 1]) + pure([-1, -1])) / 24
+  }
+
+/** Routes of order k that are not compositions of jvp and vjp (Taylor mode), by order. */
+export const EXTRA_ROUTES: Record<number, Record<string, Route>> = { 2: { jet: jetRoute(2) }, 3: { jet: jetRoute(3) } }
 
 /** Every route of order k: the 2ᵏ compositions of fwd and rev (named outermost first, as `rev∘fwd`), then the extras. */
 export const routesOfOrder = (k: number, forwardOnly = false): Record<string, Route> => {
