@@ -10,6 +10,7 @@ import type { ShapedArray } from '../../ir/aval'
 import type { Jaxpr } from '../../ir/jaxpr'
 import { type GraphBuilder, type OnnxElem, elemOf, valueInfo } from './builder'
 import type { OnnxTable, SubLower, Val } from './types'
+import { solveInputs } from '../solve'
 
 type G = GraphBuilder
 
@@ -37,14 +38,6 @@ const BIG = 2 ** 62
 
 /** Reverse axis 0 (a Slice with step −1). */
 const flip0 = (g: G, x: string): string => g.op('Slice', [x, g.ints([-1]), g.ints([-BIG]), g.ints([0]), g.ints([-1])])
-
-/** The inputs of the solve of a `custom_linear_solve` (solveConsts, b) or `custom_root`
- *  (solveConsts, x0): the value is the solver's, whose derivative rules the export does not need. */
-const solveInputs = (ins: readonly Val[], numConsts: readonly number[], solveIndex: number): Val[] => {
-  const start = numConsts.slice(0, solveIndex).reduce((a, b) => a + b, 0)
-  const all = numConsts.reduce((a, b) => a + b, 0)
-  return [...ins.slice(start, start + numConsts[solveIndex]), ...ins.slice(all)]
-}
 
 export const controlEntries: Pick<
   OnnxTable,

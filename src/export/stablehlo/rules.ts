@@ -11,6 +11,7 @@ import type { DType } from '../../ir/dtypes'
 import type { Jaxpr } from '../../ir/jaxpr'
 import type { BinaryPrim, BitwisePrim, ParamsMap, PrimName, ReducePrim, UnaryPrim } from '../../ir/params'
 import { type Block, type Value, i64, i64Array, ints } from './text'
+import { solveInputs } from '../solve'
 
 export type ShloSub = (b: Block, jaxpr: Jaxpr, inputs: readonly Value[]) => Value[]
 export type ShloLowering<P extends PrimName> = (b: Block, ins: readonly Value[], params: ParamsMap[P], outs: readonly ShapedArray[], sub: ShloSub) => Value[]
@@ -19,13 +20,6 @@ export type ShloEntry<P extends PrimName> = { readonly lower: ShloLowering<P> } 
 export type ShloTable = { readonly [P in PrimName]: ShloEntry<P> }
 
 const DECOMP = 'eigh, svd and qr run as leibniz host kernels; StableHLO has no portable operation for them (XLA lowers them to LAPACK custom calls)'
-
-/** The inputs of the solve of a `custom_linear_solve` (solveConsts, b) or `custom_root` (solveConsts, x0). */
-const solveInputs = <T>(ins: readonly T[], numConsts: readonly number[], solveIndex: number): T[] => {
-  const start = numConsts.slice(0, solveIndex).reduce((a, b) => a + b, 0)
-  const all = numConsts.reduce((a, b) => a + b, 0)
-  return [...ins.slice(start, start + numConsts[solveIndex]), ...ins.slice(all)]
-}
 
 export const refuseShlo = (prim: string, why: string): never => {
   throw new ExportError(`exportStableHlo: the primitive '${prim}' cannot be exported to StableHLO: ${why}`, 'stablehlo', prim)
