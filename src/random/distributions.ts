@@ -28,7 +28,8 @@ import { erf, erfinv, gammaln } from '../special'
 import { type FloatDType, TINY, broadcastTo, floatDtype, normalIn, uniformIn, unitFloats } from './base'
 import { categorical, permutation, split } from './index'
 import { checkKey, shapeArg } from './threefry'
-import { where } from '../special/util'
+import { where, withJvp } from '../special/util'
+import { gammaSampleGrad } from '../special/igamma'
 
 export interface DTypeOpts {
   readonly dtype?: FloatDType
@@ -244,9 +245,20 @@ export interface GammaOptions extends DTypeOpts {
 }
 
 /**
+ * The sample x = F⁻¹(u; a) as a function of a, for a sample drawn with a under stopGradient:
+ * dx/da = −(∂F/∂a)/(∂F/∂x) at (a, x) (implicit reparameterization, F the Gamma(a, 1) CDF, u
+ * held fixed). The rule evaluates it at this function's own output, so a second derivative
+ * sees x move with a: d²x/da² = ∂g/∂a + ∂g/∂x·g, g = dx/da.
+ */
+const reparameterized: (a: Tracer, x: Tracer) => Tracer = withJvp(
+  (_a: Tracer, x: Tracer) => x,
+  ([a, x], [ta, tx]) => add(mul(ta, gammaSampleGrad(a, reparameterized(a, x))), tx),
+)
+
+/**
  * Gamma(a, 1) floats (Marsaglia–Tsang with 12 proposals per element, see the module notes).
- * The samples are not differentiable with respect to `a` (its gradient is zero: `a` enters
- * under stopGradient; JAX's implicit reparameterization is not implemented).
+ * Differentiable with respect to `a` by implicit reparameterization, as JAX: for the same key,
+ * dx/da = −(∂F/∂a)/(∂F/∂x), F the Gamma(a, 1) CDF at the sample (special.gammainc).
  */
 export const gamma = (key: Tracer, a: number | Tracer, opts: GammaOptions = {}): Tracer => {
   const op = 'random.gamma'
@@ -254,11 +266,12 @@ export const gamma = (key: Tracer, a: number | Tracer, opts: GammaOptions = {}):
   const dtype = floatDtype(opts.dtype ?? (isTracerLike(a) && a.dtype === 'float32' ? 'float32' : 'float64'), op)
   if (typeof a === 'number' && !(a > 0)) throw new ValueError(`${op}: a must be positive, got ${a}`)
   const [ab, s] = param(a, 'a', dtype, opts.shape, op)
-  const flat = stopGradient(reshape(ab, [sizeOf(s)]))
-  return reshape(gammaFlat(k, flat, dtype, op), s)
+  const flat = reshape(ab, [sizeOf(s)])
+  const x = gammaFlat(k, stopGradient(flat), dtype, op)
+  return reshape(reparameterized(flat, x), s)
 }
 
-/** Beta(a, b) floats: X/(X + Y) with X ~ Gamma(a), Y ~ Gamma(b). */
+/** Beta(a, b) floats: X/(X + Y) with X ~ Gamma(a), Y ~ Gamma(b) (so differentiable in a and b). */
 export const beta = (key: Tracer, a: number | Tracer, b: number | Tracer, opts: GammaOptions = {}): Tracer => {
   const op = 'random.beta'
   const k = checkKey(key, op)
@@ -270,8 +283,8 @@ export const beta = (key: Tracer, a: number | Tracer, b: number | Tracer, opts: 
   return div(x, add(x, y))
 }
 
-/** Dirichlet(alpha) floats along the last axis: normalized Gamma(alpha_i) draws. `shape`: the
- *  batch shape (default alpha's shape without its last axis). */
+/** Dirichlet(alpha) floats along the last axis: normalized Gamma(alpha_i) draws (so
+ *  differentiable in alpha). `shape`: the batch shape (default alpha's shape without its last axis). */
 export const dirichlet = (key: Tracer, alpha: Tracer, opts: GammaOptions = {}): Tracer => {
   const op = 'random.dirichlet'
   const k = checkKey(key, op)
@@ -296,7 +309,9 @@ export interface PoissonOptions {
 }
 
 /**
- * Poisson(lam) counts (int32). lam < 10: Knuth's method, the number of partial sums of
+ * Poisson(lam) counts (int32, as JAX, which returns integers): a count does not vary smoothly
+ * with lam, so the samples carry no derivative — the gradient with respect to lam is zero, as
+ * JAX's (whose integer outputs have no tangent). lam < 10: Knuth's method, the number of partial sums of
  * standard exponentials below lam (64 exponentials per element: a count of 64 or more has
  * probability < 1e-20 there); lam ≥ 10: Hörmann's transformed rejection (PTRS), 12 proposals.
  */

@@ -7,4 +7,5 @@
 export { erf, erfc, erfinv, ndtr, ndtri, logNdtr } from './erf'
 export { gammaln, digamma, gamma, polygamma, betaln } from './gamma'
 export { i0e, i1e } from './bessel'
+export { gammainc, gammaincc } from './igamma'
 export { logit, expit, xlogy, xlog1py, entr } from './elementary'
