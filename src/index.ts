@@ -27,6 +27,8 @@ export type { VmapOptions, AxisSpec } from './transforms/vmap'
 export { jit, makeJaxpr, evalShape } from './transforms/jit'
 export type { JitOptions, JitFunction } from './transforms/jit'
 export { stopGradient, customJvp, customVjp, checkpoint } from './transforms/custom'
+export { customGradient } from './transforms/customgradient'
+export type { WithGradient } from './transforms/customgradient'
 export { toDot, toMermaid } from './graph'
 export type { GraphOptions, ValuesSpec } from './graph'
 

@@ -26,8 +26,8 @@ const closedOverTangent = (name: string): NonDifferentiableError =>
 
 const forwardOfCustomVjp = (name: string): NonDifferentiableError =>
   new NonDifferentiableError(
-    `${name}: forward-mode differentiation (jvp, jacfwd, hvp's outer jvp) of a customVjp function is not ` +
-      `defined — its rule only says how to pull cotangents back. Use customJvp (which supports both modes), or reverse mode.`,
+    `${name}: forward-mode differentiation (jvp, jacfwd, hvp's outer jvp) of a customVjp or customGradient function ` +
+      `is not defined — its rule only says how to pull cotangents back. Use customJvp (which supports both modes), or reverse mode.`,
   )
 
 /** Move every batched input to axis 0 and broadcast the unbatched ones (so cotangents line up). */
