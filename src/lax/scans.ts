@@ -133,8 +133,10 @@ export const topK = (x: Tracer, k: number): [values: Tracer, indices: Tracer] =>
   const n = a.shape[a.ndim - 1]
   if (!Number.isInteger(k) || k < 0 || k > n) throw new ValueError(`${op}: k must be an integer in 0 … ${n} (the size of the last axis), got ${k}`)
   const last = a.ndim - 1
-  const keys = isBool(a.dtype) ? not(a) : neg(a)
-  // a stable ascending sort of −x is descending in x with ties in index order
+  // a stable ascending sort of −x is descending in x with ties in index order; for int32 the
+  // key is ~x = −x − 1 (bitwise not), which reverses the order of every int32 — −(−2³¹)
+  // would wrap to −2³¹ and sort the smallest value first
+  const keys = isBool(a.dtype) || a.dtype === 'int32' ? not(a) : neg(a)
   const [, order] = sort([keys, iota('int32', a.shape, last)], last, 1)
   const idx = sliceAxis(order, last, 0, k)
   return [takeAlongAxis(a, idx, last), idx]

@@ -6,9 +6,10 @@
  * padding), so it differentiates like the function itself.
  */
 import { scalar } from '../core/array'
-import { ArgumentTypeError, ShapeError } from '../core/errors'
+import { ArgumentTypeError, DTypeError, ShapeError } from '../core/errors'
 import type { Tracer } from '../core/tracer'
-import { sizeOf } from '../ir/aval'
+import { avalStr, sizeOf } from '../ir/aval'
+import { isFloat } from '../ir/dtypes'
 import type { ReduceWindowParams, ReduceWindowPrim } from '../ir/params'
 import { add, max, min } from '../primitives/binary'
 import { dilateDim } from '../primitives/conv'
@@ -56,9 +57,28 @@ const MONOIDS: ReadonlyArray<readonly [WindowComputation, ReduceWindowPrim]> = [
 ]
 
 /**
+ * A JS-number init value for an int32 (or bool) operand: ±∞ stands for the smallest / largest
+ * int32 (so the −∞ of float max-pooling code is max's identity here too); any other value must
+ * be an integer in the int32 range — a fraction or NaN cannot be stored in the operand's dtype.
+ */
+const intInit = (v: Tracer | number, x: Tracer, op: string): Tracer | number => {
+  if (typeof v !== 'number' || isFloat(x.dtype)) return v
+  if (v === -Infinity) return -(2 ** 31)
+  if (v === Infinity) return 2 ** 31 - 1
+  if (!Number.isInteger(v) || v < -(2 ** 31) || v > 2 ** 31 - 1) {
+    throw new DTypeError(
+      `${op}: the init value ${v} is not an ${x.dtype} value, but the operand is ${avalStr(x.aval)}; ` +
+        `use an integer in [-2^31, 2^31 - 1] (or ±Infinity for the smallest / largest int32), or convert the operand to float first`,
+    )
+  }
+  return v
+}
+
+/**
  * `computation` folded over every window of `operand` (JAX's reduce_window): windows of
  * `windowDimensions` every `windowStrides` positions, padding (explicit pairs or 'SAME' /
- * 'VALID') filled with `initValue`, optional base and window dilation.
+ * 'VALID') filled with `initValue`, optional base and window dilation. For an int32 operand,
+ * an init value of ±Infinity means the smallest / largest int32.
  */
 export const reduceWindow = (
   operand: Tracer,
@@ -75,6 +95,7 @@ export const reduceWindow = (
   if (typeof computation !== 'function') throw new ArgumentTypeError(`${op}: computation must be a function of two arrays (e.g. lax.add, lax.max), got ${typeof computation}`)
   const p = windowParams(x.shape, windowDimensions, windowStrides, padding, baseDilation, windowDilation, op)
   const monoid = MONOIDS.find(([f]) => f === computation)?.[1]
+  initValue = intInit(initValue, x, op)
   if (monoid !== undefined && typeof initValue === 'number' && initValue === windowIdentity(monoid, x.dtype)) return reduceWindowP(monoid, x, p)
   // the generic form: fold over the elements of each window, starting from the init value;
   // padding and dilation holes are skipped (a mask of the real elements), as JAX computes it

@@ -3,7 +3,7 @@
 // from test/fixtures/conv/conv.json (made by make_conv.py).
 import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
-import { type Array as LArray, grad, jvp, lax, nn, np, vjp } from '../../src'
+import { type Array as LArray, DTypeError, grad, jvp, lax, nn, np, vjp } from '../../src'
 import type { Padding } from '../../src/lax'
 
 type Nested = number | Nested[]
@@ -106,6 +106,19 @@ describe('lax.reduceWindow against JAX', () => {
   }
 })
 
+describe('lax.reduceWindow on int32 operands', () => {
+  const x = np.array([[1, -5, 3], [2, 7, -(2 ** 31)]], { dtype: 'int32' })
+  it('±Infinity init means the smallest / largest int32 (JAX gives these values)', () => {
+    expect(lax.reduceWindow(x, -Infinity, lax.max, [2, 2], [1, 1], 'SAME').tolist()).toEqual([[7, 7, 3], [7, 7, -(2 ** 31)]])
+    expect(lax.reduceWindow(x, Infinity, lax.min, [1, 2], [1, 1], 'SAME').tolist()).toEqual([[-5, -5, 3], [2, -(2 ** 31), -(2 ** 31)]])
+    expect(lax.reduceWindow(x, -Infinity, lax.max, [1, 2], [1, 1], 'VALID').dtype).toBe('int32')
+  })
+  it('an init value that is not an int32 is a DTypeError', () => {
+    expect(() => lax.reduceWindow(x, 0.5, lax.add, [1, 2], [1, 1], 'VALID')).toThrow(DTypeError)
+    expect(() => lax.reduceWindow(x, NaN, lax.max, [1, 2], [1, 1], 'VALID')).toThrow(/not an int32 value/)
+  })
+})
+
 describe('cumulative reductions and associativeScan against JAX', () => {
   const fns: Record<string, (x: LArray, axis: number, reverse: boolean) => LArray> = {
     cumprod: (x, ax, r) => lax.cumprod(x, ax, r) as LArray,
@@ -136,6 +149,11 @@ describe('cumulative reductions and associativeScan against JAX', () => {
 })
 
 describe('lax.topK against JAX', () => {
+  it('int32 extremes: −2³¹ sorts last, 2³¹ − 1 first (JAX: [2³¹ − 1, 3, 0, −2³¹, −2³¹], indices [2, 0, 3, 1, 4])', () => {
+    const [vals, idx] = lax.topK(np.array([3, -(2 ** 31), 2 ** 31 - 1, 0, -(2 ** 31)], { dtype: 'int32' }), 5)
+    expect(vals.tolist()).toEqual([2 ** 31 - 1, 3, 0, -(2 ** 31), -(2 ** 31)])
+    expect(idx.tolist()).toEqual([2, 0, 3, 1, 4])
+  })
   for (const k of F.topK) {
     it(`k=${k.k} of shape ${JSON.stringify(np.array(k.args[0] as number[]).shape)}`, () => {
       const [vals, idx] = lax.topK(a(k.args[0]), k.k as number)
