@@ -8,7 +8,7 @@
  *   logSoftmax  = (x − m) − log Σ e^{x − m}, m = max x  m under stopGradient (it cancels)
  *   binaryCrossEntropyWithLogits(z, y) = softplus(z) − y z, split by the sign of z so the
  *     large terms cancel exactly: (1 − y) z + log1p(e^{−z}) for z > 0; gradient σ(z) − y
- *   gelu exact  = x Φ(x) = ½ x erfc(−x/√2), with erfc from fdlibm's rational approximations
+ *   gelu exact  = x Φ(x) = ½ x erfc(−x/√2), with special.erfc (closed-form derivatives)
  */
 import { scalar } from '../core/array'
 import { DTypeError, ShapeError, ValueError } from '../core/errors'
@@ -21,6 +21,7 @@ import { broadcastInDim, convertElementType, iota, reshape, selectN } from '../p
 import { exp, log, log1p, logistic, neg, stopGradient, tanh } from '../primitives/unary'
 import { normAxes, zerosOf } from '../primitives/util'
 import { type ArrayLike, asArray, broadcastArrays, promoteArgs, toFloat } from '../numpy/promote'
+import { erfc } from '../special/erf'
 
 /** log Σ eˣ, stable (the np one: `nn.logsumexp(x, axis?, { keepdims? })`). */
 export { logsumexp } from '../numpy/reductions'
@@ -101,62 +102,6 @@ export const softmax = (x: ArrayLike, axis: number | readonly number[] = -1): Tr
   return div(e, expandBack(reduceSum(e, axes), t, axes))
 }
 
-// fdlibm s_erf.c coefficients. Copyright (C) 1993 by Sun Microsystems, Inc. All rights
-// reserved. Developed at SunPro, a Sun Microsystems, Inc. business. Permission to use, copy,
-// modify, and distribute this software is freely granted, provided that this notice is
-// preserved.
-const ERX = 8.45062911510467529297e-01
-/** erf on [0, 0.84375]: erf(x) = x + x·P(x²)/Q(x²) */
-const PP = [1.28379167095512558561e-01, -3.25042107247001499370e-01, -2.84817495755985104766e-02, -5.77027029648944159157e-03, -2.37630166566501626084e-05]
-const QQ = [1, 3.97917223959155352819e-01, 6.50222499887672944485e-02, 5.08130628187576562776e-03, 1.32494738004321644526e-04, -3.96022827877536812320e-06]
-/** erf on [0.84375, 1.25]: erf(x) = erx + P(x − 1)/Q(x − 1) */
-const PA = [-2.36211856075265944077e-03, 4.14856118683748331666e-01, -3.72207876035701323847e-01, 3.18346619901161753674e-01, -1.10894694282396677476e-01, 3.54783043256182359371e-02, -2.16637559486879084300e-03]
-const QA = [1, 1.06420880400844228286e-01, 5.40397917702171048937e-01, 7.18286544141962662868e-02, 1.26171219808761642112e-01, 1.36370839120290507362e-02, 1.19844998467991074170e-02]
-/** erfc on [1.25, 1/0.35]: erfc(x) = e^{−x² − 0.5625 + R(1/x²)/S(1/x²)} / x */
-const RA = [-9.86494403484714822705e-03, -6.93858572707181764372e-01, -1.05586262253232909814e+01, -6.23753324503260060396e+01, -1.62396669462573470355e+02, -1.84605092906711035994e+02, -8.12874355063065934246e+01, -9.81432934416914548592e+00]
-const SA = [1, 1.96512716674392571292e+01, 1.37657754143519042600e+02, 4.34565877475229228821e+02, 6.45387271733267880336e+02, 4.29008140027567833386e+02, 1.08635005541779435134e+02, 6.57024977031928170135e+00, -6.04244152148580987438e-02]
-/** erfc on [1/0.35, ∞): same form, other coefficients */
-const RB = [-9.86494292470009928597e-03, -7.99283237680523006574e-01, -1.77579549177547519889e+01, -1.60636384855821916062e+02, -6.37566443368389627722e+02, -1.02509513161107724954e+03, -4.83519191608651397019e+02]
-const SB = [1, 3.03380607434824582924e+01, 3.25792512996573918826e+02, 1.53672958608443695994e+03, 3.19985821950859553908e+03, 2.55305040643316442583e+03, 4.74528541206955367215e+02, -2.24409524465858183362e+01]
-
-/** c₀ + x (c₁ + x (c₂ + …)) by Horner's rule. */
-const horner = (x: Tracer, cs: readonly number[]): Tracer => {
-  let r = add(mul(x, cs[cs.length - 1]), cs[cs.length - 2])
-  for (let i = cs.length - 3; i >= 0; i--) r = add(mul(x, r), cs[i])
-  return r
-}
-
-/**
- * erfc(t) for t ≥ 0, relative error ~1e-16 (fdlibm's piecewise rational approximations).
- * Every piece is evaluated on an input clamped into its own interval (the double-`where`
- * pattern), so the pieces not selected contribute neither NaN values nor NaN derivatives.
- */
-const erfcNonNeg = (t: Tracer): Tracer => {
-  const lit = (v: number): Tracer => {
-    const c = scalar(v, t.dtype, t.weakType)
-    return t.ndim === 0 ? c : broadcastInDim(c, t.shape, [])
-  }
-  const small = lt(t, 0.84375)
-  const mid = lt(t, 1.25)
-  const large = lt(t, 1 / 0.35)
-  // t < 0.84375: 1 − (t + t·P(t²)/Q(t²))
-  const ts = where(small, t, lit(0))
-  const z = mul(ts, ts)
-  const eSmall = sub(1, add(ts, mul(ts, div(horner(z, PP), horner(z, QQ)))))
-  // 0.84375 ≤ t < 1.25: 1 − erx − P(t − 1)/Q(t − 1)
-  const s = sub(where(mid, t, lit(1)), 1)
-  const eMid = sub(1 - ERX, div(horner(s, PA), horner(s, QA)))
-  // t ≥ 1.25: e^{−t² − 0.5625 + R/S} / t
-  const tt = where(mid, lit(2), t)
-  const ra = where(large, tt, lit(2))
-  const rb = where(large, lit(3), tt)
-  const ia = div(1, mul(ra, ra))
-  const ib = div(1, mul(rb, rb))
-  const rs = where(large, div(horner(ia, RA), horner(ia, SA)), div(horner(ib, RB), horner(ib, SB)))
-  const eTail = div(exp(add(sub(neg(mul(tt, tt)), 0.5625), rs)), tt)
-  return where(small, eSmall, where(mid, eMid, eTail))
-}
-
 export interface GeluOpts {
   /** tanh approximation (default, as JAX); `false`: the exact x·Φ(x) via erfc. */
   readonly approximate?: boolean
@@ -174,14 +119,9 @@ export const gelu = (x: ArrayLike, opts: GeluOpts = {}): Tracer => {
     const inner = mul(add(t, mul(mul(mul(t, t), t), 0.044715)), Math.sqrt(2 / Math.PI))
     return mul(mul(t, 0.5), add(tanh(inner), 1))
   }
-  // erfc(u) for u = −x/√2: erfc(−x/√2) when x ≤ 0, 2 − erfc(x/√2) when x > 0. Each side gets
-  // its own clamped input rather than |x| (abs'(0) = 0 would zero gelu''(0) = 2φ(0)).
-  const pos = gt(t, 0)
-  const zero = zerosOf(t.aval)
-  const ePos = erfcNonNeg(mul(where(pos, t, zero), Math.SQRT1_2))
-  const eNeg = erfcNonNeg(mul(where(pos, zero, neg(t)), Math.SQRT1_2))
-  const cdf2 = where(pos, sub(2, ePos), eNeg)
-  return mul(mul(t, 0.5), cdf2)
+  // special.erfc is relative-accurate in its right tail (x ≪ 0 here), and its derivative is the
+  // closed form −2/√π·e^{−u²}, so gelu″(0) = 2φ(0) and every higher derivative are exact
+  return mul(mul(t, 0.5), erfc(mul(t, -Math.SQRT1_2)))
 }
 
 // ---- losses ------------------------------------------------------------------------------
