@@ -113,6 +113,9 @@ export const initBaseTrace = (traceType: TraceCtor): MainTrace => {
 
 export const baseMain = (): MainTrace => stack[0]
 
+/** True when no transformation is active (plain eager evaluation: every array is concrete). */
+export const noTransformActive = (): boolean => stack.length === 1 && dynamicMain === stack[0]
+
 /** Run `fn` with a new transformation level on top of the stack. */
 export const withMain = <T>(traceType: TraceCtor, globalData: unknown, fn: (main: MainTrace) => T): T => {
   const main = new MainTrace(stack.length, traceType, globalData)

@@ -2,7 +2,7 @@
  * Transforms: customJvp, customVjp, checkpoint, stopGradient. Each user function and rule is
  * traced to a jaxpr at call time, so the primitive's params are plain IR data.
  */
-import { type Tracer, bind, bind1 } from '../core/tracer'
+import { type Tracer, bind, bind1, noTransformActive } from '../core/tracer'
 import { TreeMismatchError } from '../core/errors'
 import { requireSync, show } from '../core/validate'
 import { avalStr } from '../ir/aval'
@@ -44,6 +44,17 @@ const returnedStr = (x: unknown): string =>
   Array.isArray(x) ? `a JS array of ${x.length}: ${argsStr(x)}` : isTracerLike(x) ? `one Array ${avalStr(x.aval)} (not in a list)` : show(x)
 
 /**
+ * A call with no transformation active: nothing can be differentiated, batched or staged, so
+ * the rules are never needed and `f` runs directly (what the primitive's impl would compute,
+ * without tracing `f` and its rules to jaxprs first, on every call).
+ */
+const eagerCall = <F extends AnyFn>(f: F, xs: Tracer[], inTree: TreeDef, what: string): Arrays<ReturnType<F>> => {
+  const { flat, outTree } = flattenFun(f, inTree, what)
+  const outs = flat(...xs)
+  return unflatten(outTree(), outs)
+}
+
+/**
  * `f` with a user JVP rule: `jvpRule(primals, tangents) => [out, tangentOut]`, where primals
  * and tangents are argument lists. The rule's tangent output must be linear in the tangents
  * (reverse mode transposes it).
@@ -59,6 +70,7 @@ export const customJvp =
   (...args: Parameters<F>): Arrays<ReturnType<F>> => {
     const name = fnName(f)
     const [xs, inTree] = flattenArrays(args, `customJvp(${name}) arguments`)
+    if (noTransformActive()) return eagerCall(f, xs, inTree, `customJvp(${name})`)
     const avals = xs.map((x) => x.aval)
     const { flat, outTree } = flattenFun(f, inTree, `customJvp(${name})`)
     const call = traceToJaxpr(flat, avals)
@@ -105,6 +117,7 @@ export const customVjp =
   (...args: Parameters<F>): Arrays<ReturnType<F>> => {
     const name = fnName(f)
     const [xs, inTree] = flattenArrays(args, `customVjp(${name}) arguments`)
+    if (noTransformActive()) return eagerCall(f, xs, inTree, `customVjp(${name})`)
     const avals = xs.map((x) => x.aval)
     const { flat, outTree } = flattenFun(f, inTree, `customVjp(${name})`)
     const call = traceToJaxpr(flat, avals)

@@ -189,3 +189,33 @@ describe('checkpoint', () => {
     close(grad(jit((a: Arr) => np.cos(inner(a)).sum()))(x), valuesOf(grad((a: Arr) => np.cos(np.sin(a).mul(a)).sum())(x)))
   })
 })
+
+describe('eager calls of custom-rule functions', () => {
+  it('run f directly: the rule is traced only when a transformation needs it, with the same values', () => {
+    let ruleTraces = 0
+    const f = customJvp(
+      (x: Arr) => np.sin(x).mul(2),
+      ([x]: Arr[], [t]: Arr[]) => {
+        ruleTraces++
+        return [np.sin(x).mul(2), t.mul(np.cos(x)).mul(2)]
+      },
+    )
+    const x = np.array([0.1, 0.7])
+    const eager = f(x)
+    expect(ruleTraces).toBe(0)
+    close(eager, jit(f)(x))
+    close(grad((v: Arr) => f(v).sum())(x), [2 * Math.cos(0.1), 2 * Math.cos(0.7)])
+    expect(ruleTraces).toBeGreaterThan(0)
+    let fwdTraces = 0
+    const g = customVjp(
+      (v: Arr) => v.mul(3),
+      (v: Arr) => {
+        fwdTraces++
+        return [v.mul(3), null]
+      },
+      (_r: null, ct: Arr) => [ct.mul(3)],
+    )
+    close(g(x), [0.30000000000000004, 2.0999999999999996])
+    expect(fwdTraces).toBe(0)
+  })
+})
