@@ -14,6 +14,7 @@ import { NonDifferentiableError } from '../core/errors'
 import { type RuleTable, type Tangent, isZero } from '../core/rules'
 import { type Tracer, bind } from '../core/tracer'
 import { shaped } from '../ir/aval'
+import type { Jaxpr } from '../ir/jaxpr'
 import { batchJaxpr } from '../interpret/batch'
 import { evalJaxpr } from '../interpret/eval'
 import { batchToFront, instantiate } from '../primitives/util'
@@ -34,17 +35,45 @@ const forwardOfCustomVjp = (name: string): NonDifferentiableError =>
 const allToFront = (axisSize: number, xs: readonly Tracer[], bdims: readonly (number | null)[]): Tracer[] =>
   xs.map((x, i) => batchToFront(x, bdims[i], axisSize))
 
+/**
+ * A registered jvp rule: tangent outputs from (primals, tangents, outs), where `outs` are the
+ * call's own outputs (bound again, so a rule written in them differentiates through the same
+ * rule). Written in primitive wrappers and elementwise in its operands' shapes (a batched call
+ * runs it on batched operands).
+ */
+export type RegisteredJvpRule = (primals: readonly Tracer[], tangents: readonly Tracer[], outs: readonly Tracer[]) => Tracer[]
+
+const registeredRules = new Map<string, RegisteredJvpRule>()
+
+/** Register the jvp rule `name` (the library's own elementwise functions; a name is set once). */
+export const registerJvpRule = (name: string, rule: RegisteredJvpRule): void => {
+  if (registeredRules.has(name)) throw new Error(`internal: jvp rule ${name} registered twice`)
+  registeredRules.set(name, rule)
+}
+
+const registered = (name: string): RegisteredJvpRule => {
+  const r = registeredRules.get(name)
+  if (r === undefined) throw new Error(`internal: no jvp rule registered as ${name}`)
+  return r
+}
+
 export const customRules: Pick<RuleTable, 'custom_jvp_call' | 'custom_vjp_call' | 'custom_vjp_lin'> = {
   custom_jvp_call: {
     abstractEval: (_avals, p) => p.jaxpr.outAvals,
     impl: (xs, p) => evalJaxpr(p.jaxpr, [], [...xs.slice(0, p.numConsts), ...xs.slice(p.numConsts + p.jvpNumConsts)]) as never,
     // The user's rule, evaluated on (primals, tangents): its primal output is used too, as JAX.
+    // A registered rule is run here, on the primals and the call's own outputs.
     jvp: (primals, tangents, p) => {
       const nc = p.numConsts + p.jvpNumConsts
       if (tangents.slice(0, nc).some((t) => !isZero(t))) throw closedOverTangent(p.name)
-      const jvpConsts = primals.slice(p.numConsts, nc)
       const xs = primals.slice(nc)
-      const outs = evalJaxpr(p.jvpJaxpr, [], [...jvpConsts, ...xs, ...tangents.slice(nc).map(instantiate)])
+      const ts = tangents.slice(nc).map(instantiate)
+      if (p.jvpRule !== undefined) {
+        const outs = bind('custom_jvp_call', primals, p)
+        return [outs, registered(p.jvpRule)(xs, ts, outs)]
+      }
+      const jvpConsts = primals.slice(p.numConsts, nc)
+      const outs = evalJaxpr(p.jvpJaxpr as Jaxpr, [], [...jvpConsts, ...xs, ...ts])
       const n = p.jaxpr.outs.length
       return [outs.slice(0, n), outs.slice(n)]
     },
@@ -53,7 +82,17 @@ export const customRules: Pick<RuleTable, 'custom_jvp_call' | 'custom_vjp_call' 
       const primals = allToFront(axisSize, xs.slice(nc), bdims.slice(nc))
       const pd = primals.map(() => 0)
       const call = batchJaxpr(p.jaxpr, axisSize, [...bdims.slice(0, p.numConsts), ...pd], true)
-      const jvp = batchJaxpr(p.jvpJaxpr, axisSize, [...bdims.slice(p.numConsts, nc), ...pd, ...pd], true)
+      if (p.jvpRule !== undefined) {
+        const outs = bind('custom_jvp_call', [...call.consts, ...xs.slice(0, p.numConsts), ...primals], {
+          jaxpr: call.jaxpr,
+          numConsts: call.consts.length + p.numConsts,
+          name: p.name,
+          jvpNumConsts: 0,
+          jvpRule: p.jvpRule,
+        })
+        return [outs, outs.map(() => 0)]
+      }
+      const jvp = batchJaxpr(p.jvpJaxpr as Jaxpr, axisSize, [...bdims.slice(p.numConsts, nc), ...pd, ...pd], true)
       const outs = bind('custom_jvp_call', [...call.consts, ...xs.slice(0, p.numConsts), ...jvp.consts, ...xs.slice(p.numConsts, nc), ...primals], {
         jaxpr: call.jaxpr,
         numConsts: call.consts.length + p.numConsts,

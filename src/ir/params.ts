@@ -174,8 +174,11 @@ export interface ParamsMap extends Record<UnaryPrim | BinaryPrim | BitwisePrim, 
   /** `jit`: evaluate `jaxpr` (compiled by the fused evaluator). */
   jit: CallParams
   /** `customJvp`: evaluate `jaxpr`; differentiate with `jvpJaxpr`, which maps
-   *  (consts, primals, tangents) to (outs, tangentOuts). */
-  custom_jvp_call: CallParams & { readonly jvpJaxpr: Jaxpr; readonly jvpNumConsts: number }
+   *  (consts, primals, tangents) to (outs, tangentOuts) — or, for the library's own
+   *  elementwise functions (special.*), with the registered rule named `jvpRule` (no jaxpr, no
+   *  jvp consts): a program in primitives run when the call is differentiated, so a rule may
+   *  call functions whose rules call it again (erfinv′ = √π/2·e^{erfinv²}, ψ⁽ⁿ⁾′ = ψ⁽ⁿ⁺¹⁾). */
+  custom_jvp_call: CallParams & { readonly jvpJaxpr?: Jaxpr; readonly jvpNumConsts: number; readonly jvpRule?: string }
   /** `customVjp`: inputs (consts, fwdConsts, bwdConsts, primals). Evaluate `jaxpr` on
    *  (consts, primals); `fwdJaxpr` maps (fwdConsts, primals) to (outs, residuals); `bwdJaxpr`
    *  maps (bwdConsts, residuals, cts) to one cotangent per primal. */

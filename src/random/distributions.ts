@@ -250,9 +250,10 @@ export interface GammaOptions extends DTypeOpts {
  * held fixed). The rule evaluates it at this function's own output, so a second derivative
  * sees x move with a: d²x/da² = ∂g/∂a + ∂g/∂x·g, g = dx/da.
  */
-const reparameterized: (a: Tracer, x: Tracer) => Tracer = withJvp(
+const reparameterized = withJvp(
+  'random.gamma',
   (_a: Tracer, x: Tracer) => x,
-  ([a, x], [ta, tx]) => add(mul(ta, gammaSampleGrad(a, reparameterized(a, x))), tx),
+  ([a], [ta, tx], y) => add(mul(ta, gammaSampleGrad(a, y)), tx),
 )
 
 /**

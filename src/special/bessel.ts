@@ -54,16 +54,16 @@ const scaledBessel = (x: Tracer, nu: 0 | 1): Tracer => {
   return where(isNan(x), x, where(near, series, asym))
 }
 
-const i0eJ: (x: Tracer) => Tracer = withJvp(
-  (x: Tracer) => scaledBessel(x, 0),
-  ([x], [t]) => mul(t, sub(i1eJ(x), mul(sign(x), i0eJ(x)))),
-)
+// i0e′ = i1e − sign(x)·i0e (y = i0e(x), the call's own output)
+const i0eJ: (x: Tracer) => Tracer = withJvp('special.i0e', (x: Tracer) => scaledBessel(x, 0), ([x], [t], y) => mul(t, sub(i1eJ(x), mul(sign(x), y))))
+// i1e′ = i0e − (sign(x) + 1/x)·i1e, ½ at x = 0 (the limit: i1e(x) ≈ x/2 there)
 const i1eJ: (x: Tracer) => Tracer = withJvp(
+  'special.i1e',
   (x: Tracer) => mul(sign(x), scaledBessel(x, 1)),
-  ([x], [t]) => {
+  ([x], [t], y) => {
     const zero = eq(x, 0)
     const xs = where(zero, lit(x, 1), x)
-    const d = sub(i0eJ(x), mul(i1eJ(x), add(sign(x), div(1, xs))))
+    const d = sub(i0eJ(x), mul(y, add(sign(x), div(1, xs))))
     return mul(t, where(zero, lit(x, 0.5), d))
   },
 )

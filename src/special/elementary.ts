@@ -14,6 +14,7 @@ import { floatArg, isNan, lit, where, withJvp } from './util'
  * logit(½ + δ) ≈ 4δ keeps its relative accuracy. logit′ = 1/(p(1 − p)).
  */
 const logitJ = withJvp(
+  'special.logit',
   (p: Tracer) => {
     const inner = and(ge(p, 0.25), le(p, 0.75))
     return where(inner, log1p(div(sub(mul(p, 2), 1), sub(1, p))), log(div(p, sub(1, p))))
@@ -28,10 +29,12 @@ export const logit = (p: ArrayLike): Tracer => logitJ(floatArg(p, 'logit'))
 export const expit = (x: ArrayLike): Tracer => logistic(floatArg(x, 'expit'))
 
 const xlogyJ = withJvp(
+  'special.xlogy',
   (x: Tracer, y: Tracer) => where(eq(x, 0), lit(x, 0), mul(x, log(y))),
   ([x, y], [tx, ty]) => add(mul(tx, log(y)), mul(ty, div(x, y))),
 )
 const xlog1pyJ = withJvp(
+  'special.xlog1py',
   (x: Tracer, y: Tracer) => where(eq(x, 0), lit(x, 0), mul(x, log1p(y))),
   ([x, y], [tx, ty]) => add(mul(tx, log1p(y)), mul(ty, div(x, add(y, 1)))),
 )
@@ -49,6 +52,7 @@ export const xlog1py = (x: ArrayLike, y: ArrayLike): Tracer => {
 }
 
 const entrJ = withJvp(
+  'special.entr',
   (x: Tracer) => {
     const xs = where(gt(x, 0), x, lit(x, 1))
     return where(gt(x, 0), neg(mul(xs, log(xs))), where(eq(x, 0), lit(x, -0), where(isNan(x), x, lit(x, -Infinity))))

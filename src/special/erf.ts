@@ -13,9 +13,10 @@
  * L = −log(1 − |y|)) refined by three Halley steps on erf(x) = y, written as
  * erfc(x) = 1 − y when |y| ≥ ½ (1 − y is then exact, so the tails stay relative-accurate).
  *
- * Every function has its derivative as a custom JVP (the closed form, not the derivative of the
- * approximation): erf′ = 2/√π·e^{−x²}, erfinv′ = √π/2·e^{erfinv²}, ndtri′ = √(2π)·e^{ndtri²/2},
- * logNdtr′ = φ/Φ (= √(2/π)/erfcx(−x/√2) in the left tail, no cancellation).
+ * Every function has its derivative as a registered jvp rule (the closed form, not the
+ * derivative of the approximation, and closed forms again to any order): erf′ = 2/√π·e^{−x²},
+ * erfinv′ = √π/2·e^{erfinv²}, ndtri′ = √(2π)·e^{ndtri²/2}, logNdtr′ = φ/Φ (= √(2/π)/erfcx(−x/√2)
+ * in the left tail, no cancellation), erfcx′ = 2t·erfcx − 2/√π.
  */
 import type { Tracer } from '../core/tracer'
 import { add, and, div, ge, gt, le, lt, mul, sub } from '../primitives/binary'
@@ -110,8 +111,11 @@ export const erfcxNonNeg = (t: Tracer): Tracer => {
 
 const dErf = (x: Tracer): Tracer => mul(exp(neg(mul(x, x))), TWO_OVER_SQRT_PI)
 
-const erfJ = withJvp((x: Tracer) => erfImpl(x), ([x], [t]) => mul(t, dErf(x)))
-const erfcJ = withJvp((x: Tracer) => erfcImpl(x), ([x], [t]) => neg(mul(t, dErf(x))))
+// erfcx′(t) = 2t·erfcx(t) − 2/√π, in the call's own output
+const erfcxJ = withJvp('special.erfcx', (t: Tracer) => erfcxNonNeg(t), ([t], [dt], y) => mul(dt, sub(mul(mul(t, y), 2), TWO_OVER_SQRT_PI)))
+
+const erfJ = withJvp('special.erf', (x: Tracer) => erfImpl(x), ([x], [t]) => mul(t, dErf(x)))
+const erfcJ = withJvp('special.erfc', (x: Tracer) => erfcImpl(x), ([x], [t]) => neg(mul(t, dErf(x))))
 
 /** The error function erf(x) = 2/√π ∫₀ˣ e^{−t²} dt. */
 export const erf = (x: ArrayLike): Tracer => inFloat64(erfJ)(floatArg(x, 'erf'))
@@ -157,13 +161,8 @@ const erfinvImpl = (y: Tracer): Tracer => {
   return where(gt(a, 1), nan, where(lt(a, 1), x, mul(sign(y), Infinity)))
 }
 
-const erfinvJ: (y: Tracer) => Tracer = withJvp(
-  (y: Tracer) => erfinvImpl(y),
-  ([y], [t]) => {
-    const x = erfinvJ(y)
-    return mul(t, mul(exp(mul(x, x)), Math.sqrt(Math.PI) / 2))
-  },
-)
+// erfinv′(y) = √π/2·e^{x²}, x = erfinv(y) (the call's own output, so it differentiates again)
+const erfinvJ = withJvp('special.erfinv', (y: Tracer) => erfinvImpl(y), (_y, [t], x) => mul(t, mul(exp(mul(x, x)), Math.sqrt(Math.PI) / 2)))
 
 /** The inverse of erf on (−1, 1); ±∞ at ±1, NaN outside [−1, 1]. */
 export const erfinv = (y: ArrayLike): Tracer => inFloat64(erfinvJ)(floatArg(y, 'erfinv'))
@@ -199,7 +198,7 @@ const normPdf = (x: Tracer): Tracer => {
   return where(inside, phi, where(isNan(x), x, lit(x, 0)))
 }
 
-const ndtrJ = withJvp(ndtrImpl, ([x], [t]) => mul(t, normPdf(x)))
+const ndtrJ = withJvp('special.ndtr', (x: Tracer) => ndtrImpl(x), ([x], [t]) => mul(t, normPdf(x)))
 
 /** Φ(x), the standard normal CDF (relative-accurate in the left tail); Φ′ = φ. */
 export const ndtr = (x: ArrayLike): Tracer => inFloat64(ndtrJ)(floatArg(x, 'ndtr'))
@@ -214,13 +213,8 @@ const ndtriImpl = (p: Tracer): Tracer => {
   return where(inside, r, where(ge(p, 0), where(lt(p, 1), lit(p, -Infinity), where(gt(p, 1), lit(p, NaN), lit(p, Infinity))), lit(p, NaN)))
 }
 
-const ndtriJ: (p: Tracer) => Tracer = withJvp(
-  (p: Tracer) => ndtriImpl(p),
-  ([p], [t]) => {
-    const x = ndtriJ(p)
-    return mul(t, mul(exp(mul(mul(x, x), 0.5)), Math.sqrt(2 * Math.PI)))
-  },
-)
+// ndtri′(p) = √(2π)·e^{x²/2}, x = ndtri(p) = the call's own output
+const ndtriJ = withJvp('special.ndtri', (p: Tracer) => ndtriImpl(p), (_p, [t], x) => mul(t, mul(exp(mul(mul(x, x), 0.5)), Math.sqrt(2 * Math.PI))))
 
 /** The inverse of ndtr on (0, 1): the standard normal quantile; ∓∞ at 0 and 1, NaN outside. */
 export const ndtri = (p: ArrayLike): Tracer => inFloat64(ndtriJ)(floatArg(p, 'ndtri'))
@@ -247,10 +241,10 @@ const dLogNdtr = (x: Tracer): Tracer => {
   const xm = where(left, lit(x, 0), x)
   const ratio = div(normPdf(xm), ndtrJ(xm))
   const xl = where(left, x, lit(x, -2))
-  return where(left, div(Math.sqrt(2 / Math.PI), erfcxNonNeg(mul(xl, -Math.SQRT1_2))), ratio)
+  return where(left, div(Math.sqrt(2 / Math.PI), erfcxJ(mul(xl, -Math.SQRT1_2))), ratio)
 }
 
-const logNdtrJ = withJvp((x: Tracer) => logNdtrImpl(x), ([x], [t]) => mul(t, dLogNdtr(x)))
+const logNdtrJ = withJvp('special.logNdtr', (x: Tracer) => logNdtrImpl(x), ([x], [t]) => mul(t, dLogNdtr(x)))
 
 /** log Φ(x), the log of the standard normal CDF, accurate in both tails. */
 export const logNdtr = (x: ArrayLike): Tracer => inFloat64(logNdtrJ)(floatArg(x, 'logNdtr'))

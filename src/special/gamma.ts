@@ -24,9 +24,9 @@
 import type { Tracer } from '../core/tracer'
 import { ValueError } from '../core/errors'
 import { add, and, div, eq, ge, gt, le, lt, mul, pow, sub } from '../primitives/binary'
-import { cos, exp, floor, log, log1p, neg, sin } from '../primitives/unary'
+import { abs, cos, exp, floor, log, log1p, neg, sin } from '../primitives/unary'
 import { describe } from '../primitives/util'
-import { type ArrayLike, promoteToFloat } from '../numpy/promote'
+import { type ArrayLike, broadcastTo, promoteToFloat } from '../numpy/promote'
 import { absSinPi, inFloat64, floatArg, fracPart, horner, isInteger, isNan, lit, where, withJvp } from './util'
 
 const EULER_GAMMA = 0.5772156649015329
@@ -178,14 +178,14 @@ const polygammaCache = new Map<number, (x: Tracer) => Tracer>()
 const polygammaJ = (n: number): ((x: Tracer) => Tracer) => {
   let f = polygammaCache.get(n)
   if (f === undefined) {
-    f = withJvp((x: Tracer) => polygammaImpl(n, x), ([x], [t]) => mul(t, polygammaJ(n + 1)(x)))
+    f = withJvp(`special.polygamma${n}`, (x: Tracer) => polygammaImpl(n, x), ([x], [t]) => mul(t, polygammaJ(n + 1)(x)))
     polygammaCache.set(n, f)
   }
   return f
 }
 
-const digammaJ = withJvp((x: Tracer) => digammaImpl(x), ([x], [t]) => mul(t, polygammaJ(1)(x)))
-const gammalnJ = withJvp((x: Tracer) => gammalnImpl(x), ([x], [t]) => mul(t, digammaJ(x)))
+const digammaJ = withJvp('special.digamma', (x: Tracer) => digammaImpl(x), ([x], [t]) => mul(t, polygammaJ(1)(x)))
+const gammalnJ = withJvp('special.gammaln', (x: Tracer) => gammalnImpl(x), ([x], [t]) => mul(t, digammaJ(x)))
 
 const gammaImpl = (x: Tracer): Tracer => {
   const pos = gt(x, 0)
@@ -200,7 +200,8 @@ const gammaImpl = (x: Tracer): Tracer => {
   return where(pos, G, where(zero, div(1, x), where(pole, lit(x, NaN), where(eq(x, -Infinity), lit(x, NaN), refl))))
 }
 
-const gammaJ: (x: Tracer) => Tracer = withJvp((x: Tracer) => gammaImpl(x), ([x], [t]) => mul(t, mul(gammaJ(x), digammaJ(x))))
+// Γ′ = Γ·ψ, in the call's own output
+const gammaJ = withJvp('special.gamma', (x: Tracer) => gammaImpl(x), ([x], [t], g) => mul(t, mul(g, digammaJ(x))))
 
 /** log|Γ(x)| (+∞ at the poles x = 0, −1, −2, …), as jax.scipy.special.gammaln. */
 export const gammaln = (x: ArrayLike): Tracer => inFloat64(gammalnJ)(floatArg(x, 'gammaln'))
@@ -256,8 +257,17 @@ const betalnImpl = (x: Tracer, y: Tracer): Tracer => {
   return where(both, twoBig, where(big, oneBig, direct))
 }
 
+// ∂a betaln = ψ(a) − ψ(a + b), ∂b betaln = ψ(b) − ψ(a + b); NaN where betaln is not finite
+// (its poles, as JAX)
+const betalnJ = withJvp('special.betaln', (a: Tracer, b: Tracer) => betalnImpl(a, b), ([a, b], [ta, tb], y) => {
+  const s = digammaJ(add(a, b))
+  const d = add(mul(ta, sub(digammaJ(a), s)), mul(tb, sub(digammaJ(b), s)))
+  return where(lt(abs(y), Infinity), d, lit(d, NaN))
+})
+
 /** log|B(a, b)| = log|Γ(a) Γ(b) / Γ(a + b)| (a and b broadcast). */
 export const betaln = (a: ArrayLike, b: ArrayLike): Tracer => {
   const [x, y] = promoteToFloat('special.betaln', a, b)
-  return inFloat64(betalnImpl)(x, y)
+  const shape = x.ndim >= y.ndim ? x.shape : y.shape
+  return inFloat64(betalnJ)(broadcastTo(x, shape, 'special.betaln'), broadcastTo(y, shape, 'special.betaln'))
 }

@@ -170,10 +170,12 @@ const gammaincGradAImpl = (a: Tracer, x: Tracer): Tracer => {
 const density = (a: Tracer, x: Tracer): Tracer => exp(sub(sub(mul(sub(a, 1), log(x)), x), gammaln(a)))
 
 const gammaincJ = withJvp(
+  'special.gammainc',
   (a: Tracer, x: Tracer) => gammaincImpl(a, x, false),
   ([a, x], [ta, tx]) => add(mul(ta, gammaincGradAImpl(a, x)), mul(tx, density(a, x))),
 )
 const gammainccJ = withJvp(
+  'special.gammaincc',
   (a: Tracer, x: Tracer) => gammaincImpl(a, x, true),
   ([a, x], [ta, tx]) => neg(add(mul(ta, gammaincGradAImpl(a, x)), mul(tx, density(a, x)))),
 )

@@ -8,7 +8,8 @@ import { add, eq, mul, ne, sub } from '../primitives/binary'
 import { broadcastInDim, convertElementType, reshape, selectN } from '../primitives/shape'
 import { abs, round, sin } from '../primitives/unary'
 import { type ArrayLike, toFloat } from '../numpy/promote'
-import { customJvp } from '../transforms/custom'
+import { registerJvpRule } from '../higher/custom'
+import { withRegisteredJvp } from '../transforms/custom'
 
 /** A constant of `t`'s dtype, weak type and shape. */
 export const lit = (t: Tracer, v: number): Tracer => {
@@ -61,29 +62,19 @@ export const isInteger = (x: Tracer): Tracer => eq(fracPart(x), lit(x, 0))
 export const absSinPi = (x: Tracer): Tracer => abs(sin(mul(fracPart(x), Math.PI)))
 
 /**
- * How deep custom rules may nest. customJvp traces its rule when it is called, and a rule here
- * calls other functions with custom rules (gammaln′ = digamma, digamma′ = polygamma(1, ·), …),
- * so the chain is cut: below this depth a function is its plain composition, differentiated by
- * autodiff of the approximation. Three levels give closed-form first, second and third
- * derivatives.
+ * `impl` (an elementwise function of Arrays) with the jvp rule `rule(primals, tangents, out)`,
+ * registered under `name`: a program in primitive wrappers and these functions, run only when
+ * a call is differentiated. `out` is the call's own output, so a rule written in it (or in
+ * other functions with rules, ψ′ = ψ⁽¹⁾, ψ⁽¹⁾′ = ψ⁽²⁾, …) differentiates again by the same
+ * rules: every derivative, of any order, is a closed form rather than the derivative of an
+ * approximation.
  */
-const MAX_RULE_DEPTH = 3
-let ruleDepth = 0
-
-/**
- * `impl` with the custom JVP `rule` (`rule(primals, tangents) => tangentOut`, primal output
- * recomputed by the function itself), cut off at MAX_RULE_DEPTH nested rules.
- */
-export const withJvp = <A extends Tracer[]>(impl: (...a: A) => Tracer, rule: (primals: A, tangents: A) => Tracer): ((...a: A) => Tracer) => {
-  const f = (...a: A): Tracer => (ruleDepth >= MAX_RULE_DEPTH ? impl(...a) : custom(...a))
-  const custom = customJvp(impl, (primals, tangents) => {
-    ruleDepth++
-    try {
-      const p = primals as unknown as A
-      return [f(...p), rule(p, tangents as unknown as A)] as const
-    } finally {
-      ruleDepth--
-    }
-  }) as unknown as (...a: A) => Tracer
-  return f
+export const withJvp = <A extends Tracer[]>(
+  name: string,
+  impl: (...a: A) => Tracer,
+  rule: (primals: A, tangents: A, out: Tracer) => Tracer,
+): ((...a: A) => Tracer) => {
+  registerJvpRule(name, (primals, tangents, outs) => [rule(primals as A, tangents as A, outs[0])])
+  const call = withRegisteredJvp(name, (...a: Tracer[]) => [impl(...(a as A))])
+  return (...a: A): Tracer => call(...a)[0]
 }

@@ -100,6 +100,25 @@ export const customJvp =
     return unflatten(outTree(), outs)
   }
 
+/**
+ * `f` (flat lists of Arrays) whose derivative is the jvp rule registered as `rule`
+ * (src/higher/custom.ts): the library's own elementwise functions. Only `f` is traced when the
+ * function is called; the rule runs when the call is differentiated.
+ */
+export const withRegisteredJvp =
+  (rule: string, f: (...xs: Tracer[]) => Tracer[]) =>
+  (...xs: Tracer[]): Tracer[] => {
+    if (noTransformActive()) return f(...xs)
+    const call = traceToJaxpr(f, xs.map((x) => x.aval))
+    return bind('custom_jvp_call', [...call.consts, ...xs], {
+      jaxpr: hoistConsts(call.jaxpr),
+      numConsts: call.consts.length,
+      name: rule,
+      jvpNumConsts: 0,
+      jvpRule: rule,
+    })
+  }
+
 /** The cotangents `bwd` returns: one per argument, with its structure, or `null` for zero. */
 export type Cotangents<P extends readonly unknown[]> = { readonly [K in keyof P]: Like<Arrays<P[K]>> | null }
 
