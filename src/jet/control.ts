@@ -14,7 +14,7 @@ import { isFloat } from '../ir/dtypes'
 import type { Jaxpr } from '../ir/jaxpr'
 import type { CallParams, ParamsMap } from '../ir/params'
 import { evalJaxpr } from '../interpret/eval'
-import { type JetRule, type JetRuleTable, type Series, collapse, expand, hasSeries, jetFlat, jetJaxpr } from '../interpret/jet'
+import { type JetRule, type JetRuleTable, type Series, collapse, expand, hasSeries, jetFlat, jetFromJvp, jetJaxpr } from '../interpret/jet'
 import { fixedPoint, traceHoisted } from '../higher/util'
 
 /** jit / checkpoint: one call of the jetted body. */
@@ -109,14 +109,19 @@ const scanRule: JetRule<'scan'> = (primals, series, p, K) => {
   return collapse(outs, [...carryS, ...ysS], K)
 }
 
+const registeredJet = jetFromJvp('custom_jvp_call')
+
 export const controlJetRules: Pick<JetRuleTable, 'jit' | 'checkpoint' | 'cond' | 'while' | 'scan' | 'custom_jvp_call' | 'custom_vjp_call'> = {
   jit: callRule('jit'),
   checkpoint: callRule('checkpoint'),
   cond: condRule,
   while: whileRule,
   scan: scanRule,
-  // The primal body (see the header): custom first-derivative rules do not define a jet.
-  custom_jvp_call: (primals, series, p, K) => inline(p.jaxpr, primals, series, K),
+  // A user's rule: the primal body (see the header) — a first-derivative rule does not define
+  // a jet. A registered rule (special.*) gives closed forms at every order, so the jet follows
+  // it: y' = rule(x, x', y), one order lower, recursively.
+  custom_jvp_call: (primals, series, p, K) =>
+    p.jvpRule !== undefined ? registeredJet(primals, series, p, K) : inline(p.jaxpr, primals, series, K),
   // inputs (consts, fwdConsts, bwdConsts, primals); the body takes (consts, primals).
   custom_vjp_call: (primals, series, p, K) => {
     const skip = (xs: readonly unknown[]) => [...xs.slice(0, p.numConsts), ...xs.slice(p.numConsts + p.fwdNumConsts + p.bwdNumConsts)]

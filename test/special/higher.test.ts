@@ -2,12 +2,12 @@
  * Derivatives of order 4, 5 and 6 of special.* against mpmath (test/fixtures/special/
  * make_higher.py): every derivative rule is a closed form in primitives and special functions
  * with rules of their own, so derivatives of any order are closed forms too — not derivatives
- * of the approximations.
+ * of the approximations — in nested grad and in Taylor mode alike.
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { grad, np, special, vmap } from '../../src/index'
+import { derivatives, grad, np, special, vmap } from '../../src/index'
 import type { Tracer } from '../../src/core/tracer'
 
 type Fn = (x: Tracer) => Tracer
@@ -47,6 +47,22 @@ describe('special: 4th to 6th derivatives against mpmath (relative 1e-10 unless 
           expect(err, `${name}⁽${n}⁾(${row.x[i]}) = ${g}, want ${want[i]}`).toBeLessThanOrEqual(TOL[name] ?? 1e-10)
         })
       }
+    })
+  }
+})
+
+describe('special: Taylor mode (jet) follows the same rules — derivatives(f, 6) against mpmath', () => {
+  for (const name of ['erf', 'erfinv', 'gammaln', 'i1e', 'logNdtr']) {
+    it(name, () => {
+      const row = table[name]
+      row.x.forEach((xs, i) => {
+        const d = derivatives(fns[name], 6)(np.array(Number(xs))).tolist() as number[]
+        for (const n of [4, 5, 6] as const) {
+          const want = Number(row[`d${n}`][i])
+          const err = Math.abs(d[n] - want) / Math.max(Math.abs(want), 1e-6)
+          expect(err, `${name}⁽${n}⁾(${xs}) = ${d[n]} by jet, want ${want}`).toBeLessThanOrEqual(TOL[name] ?? 1e-10)
+        }
+      })
     })
   }
 })
