@@ -26,6 +26,7 @@ import { reduceMax } from '../primitives/reduce'
 import { convertElementType } from '../primitives/shape'
 import { abs, exp, log, neg, not } from '../primitives/unary'
 import { whileLoop } from '../lax/control'
+import { jvp } from '../transforms/autodiff'
 import { type ArrayLike, broadcastTo, promoteToFloat } from '../numpy/promote'
 import { digamma, gammaln } from './gamma'
 import { inFloat64, isNan, lit, where, withJvp } from './util'
@@ -169,15 +170,30 @@ const gammaincGradAImpl = (a: Tracer, x: Tracer): Tracer => {
 /** ∂P/∂x = x^{a−1} e^{−x}/Γ(a), the closed form (as JAX, also at the ends of the domain). */
 const density = (a: Tracer, x: Tracer): Tracer => exp(sub(sub(mul(sub(a, 1), log(x)), x), gammaln(a)))
 
+/**
+ * ∂P/∂a with its own rule: ∂/∂x = density·(log x − ψ(a)) in closed form; ∂/∂a = ∂²P/∂a², the
+ * forward-mode derivative of the loops at the primal point times the tangent (linear in the
+ * tangent, so reverse mode transposes it: second derivatives work in every mode; a third
+ * derivative in a runs the loops' own derivative).
+ */
+const gradAJ: (a: Tracer, x: Tracer) => Tracer = withJvp(
+  'special.gammaincGradA',
+  (a: Tracer, x: Tracer) => gammaincGradAImpl(a, x),
+  ([a, x], [ta, tx]) => {
+    const [, d2] = jvp((b: Tracer) => gammaincGradAImpl(b, x), [a], [lit(a, 1)]) as [Tracer, Tracer]
+    return add(mul(ta, d2), mul(tx, mul(density(a, x), sub(log(x), digamma(a)))))
+  },
+)
+
 const gammaincJ = withJvp(
   'special.gammainc',
   (a: Tracer, x: Tracer) => gammaincImpl(a, x, false),
-  ([a, x], [ta, tx]) => add(mul(ta, gammaincGradAImpl(a, x)), mul(tx, density(a, x))),
+  ([a, x], [ta, tx]) => add(mul(ta, gradAJ(a, x)), mul(tx, density(a, x))),
 )
 const gammainccJ = withJvp(
   'special.gammaincc',
   (a: Tracer, x: Tracer) => gammaincImpl(a, x, true),
-  ([a, x], [ta, tx]) => neg(add(mul(ta, gammaincGradAImpl(a, x)), mul(tx, density(a, x)))),
+  ([a, x], [ta, tx]) => neg(add(mul(ta, gradAJ(a, x)), mul(tx, density(a, x)))),
 )
 
 /** Float operands of one common shape (0-d ones broadcast too: the loops select elementwise). */
@@ -194,7 +210,7 @@ export const gammainc = (a: ArrayLike, x: ArrayLike): Tracer => inFloat64(gammai
 export const gammaincc = (a: ArrayLike, x: ArrayLike): Tracer => inFloat64(gammainccJ)(...operands('special.gammaincc', a, x))
 
 /** ∂P(a, x)/∂a (as lax.igamma_grad_a). */
-export const gammaincGradA = (a: Tracer, x: Tracer): Tracer => inFloat64(gammaincGradAImpl)(a, x)
+export const gammaincGradA = (a: Tracer, x: Tracer): Tracer => inFloat64(gradAJ)(a, x)
 
 /**
  * dx/da for a sample x of Gamma(a, 1), −(∂P/∂a)/(∂P/∂x) at (a, x), as lax.random_gamma_grad:

@@ -58,6 +58,13 @@ describe('special.gammainc / gammaincc against JAX (float64)', () => {
     const gc = list(vmap(grad((p: Tracer, q: Tracer) => special.gammaincc(p, q)))(a, x) as Tracer)
     gc.forEach((v, i) => expect(v).toBeCloseTo(-g[i], 14))
   })
+  it('second derivatives in every mode: ∂²P/∂a² and ∂²P/∂a∂x by grad of grad, against differences of the first', () => {
+    const dA = (a: number, x: number) => grad((b: Tracer) => special.gammainc(b, x))(np.array(a)).item()
+    const aa = grad(grad((b: Tracer) => special.gammainc(b, 1.5)))(np.array(2)).item()
+    expect(relErr(aa, richardson((b) => dA(b, 1.5), 2, 1e-2))).toBeLessThan(1e-8)
+    const ax = grad((x: Tracer) => grad((b: Tracer) => special.gammainc(b, x))(np.array(2)) as Tracer)(np.array(1.5)).item()
+    expect(relErr(ax, richardson((x) => dA(2, x), 1.5, 1e-2))).toBeLessThan(1e-8)
+  })
   it('float32 in, float32 out; ints become float64', () => {
     expect(special.gammainc(np.array([1, 2], { dtype: 'float32' }), 1).dtype).toBe('float32')
     const v = special.gammainc(np.array([1, 2], { dtype: 'int32' }), 1)
