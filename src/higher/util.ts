@@ -4,7 +4,7 @@
 import type { Tracer } from '../core/tracer'
 import { ShapeError } from '../core/errors'
 import { type ShapedArray, avalStr } from '../ir/aval'
-import type { Jaxpr } from '../ir/jaxpr'
+import { Jaxpr } from '../ir/jaxpr'
 import { hoistConsts } from '../interpret/jvp'
 import { evalJaxpr } from '../interpret/eval'
 import { traceToJaxpr } from '../interpret/stage'
@@ -46,11 +46,42 @@ export const merge = <T>(mask: readonly boolean[], falses: readonly T[], trues: 
 
 /** Iterate `step` on a boolean mask until it stops growing (which carries have tangents,
  *  are unknown, or are batched is decided this way for loops). */
-export const fixedPoint = (init: boolean[], step: (m: boolean[]) => boolean[]): boolean[] => {
+export const fixedPoint = (init: boolean[], step: (m: boolean[]) => boolean[]): boolean[] => fixedPointWith(init, (m) => ({ mask: step(m), result: null })).mask
+
+/**
+ * `fixedPoint` for steps that transform a loop body: it also returns the step's result at the
+ * fixed point. A rule whose step already transforms the body as the final loop needs it (the
+ * carries of mask `m` instantiated, so the step at the fixed point is that final transform)
+ * takes the body from here instead of tracing it once more — per loop, and per nesting level
+ * for loops inside loops. `reusable` says whether the last result is that final transform
+ * (a step that cannot instantiate by `m` reports false when its own mask differs from `m`).
+ */
+export const fixedPointWith = <R>(
+  init: boolean[],
+  step: (m: boolean[]) => { readonly mask: readonly boolean[]; readonly result: R },
+): { mask: boolean[]; result: R; reusable: boolean } => {
   let m = init
   for (;;) {
-    const next = step(m).map((v, i) => v || m[i])
-    if (next.every((v, i) => v === m[i])) return m
+    const r = step(m)
+    const next = r.mask.map((v, i) => v || m[i])
+    if (next.every((v, i) => v === m[i])) return { mask: m, result: r.result, reusable: r.mask.every((v, i) => v === m[i]) }
     m = next
   }
+}
+
+/**
+ * The same jaxpr with its inputs and outputs reordered (`ins[k]` / `outs[k]`: the index of the
+ * k-th new one in the old order) — a loop rule lays out a transformed body as its primitive
+ * wants without tracing it again. The equations are shared: jaxprs are immutable.
+ */
+export const permuteJaxpr = (j: Jaxpr, ins: readonly number[], outs: readonly number[]): Jaxpr => {
+  if (j.constVars.length > 0) throw new Error('internal: permuteJaxpr of a jaxpr with constVars')
+  if (ins.length !== j.inVars.length || outs.length !== j.outs.length) throw new Error('internal: permuteJaxpr needs a full permutation')
+  return new Jaxpr([], ins.map((i) => j.inVars[i]), j.eqns, outs.map((i) => j.outs[i]))
+}
+
+/** The indices 0…n−1 of the segments of sizes `sizes`, concatenated in the order `order`. */
+export const segments = (sizes: readonly number[], order: readonly number[]): number[] => {
+  const starts = sizes.reduce<number[]>((acc, n) => [...acc, acc[acc.length - 1] + n], [0])
+  return order.flatMap((k) => Array.from({ length: sizes[k] }, (_, i) => starts[k] + i))
 }
