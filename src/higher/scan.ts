@@ -22,7 +22,7 @@ import { evalJaxpr } from '../interpret/eval'
 import { jvpJaxpr } from '../interpret/jvp'
 import { type PETracer, type PartialEvalTrace, registerEqnSplitRule } from '../interpret/partial'
 import { batchToFront, instantiate, moveAxis } from '../primitives/util'
-import { avalsStr, fixedPointWith, merge, partition, permuteJaxpr, sameAvals, segments, traceHoisted } from './util'
+import { avalsStr, fixedPointWith, loopMaskStart, merge, partition, permuteJaxpr, sameAvals, segments, traceHoisted } from './util'
 import { maxStepsExceeded } from './while'
 import { isRemat, rematPartialEval, rematSplit, rematTranspose } from './remat'
 import { flagFor, flagSet, parts, sliceAval, splitScan, stackedAval, transposeScan } from './scanparts'
@@ -111,7 +111,8 @@ export const scanRules: Pick<RuleTable, 'scan'> = {
       const nK = p.numCarry
       const numYs = p.jaxpr.outs.length - nK
       // each step is the final body's jvp for its mask (carries of the mask instantiated)
-      const { mask: carryNZ, result: j } = fixedPointWith(nz(t.carry), (m) => {
+      const start = loopMaskStart(p.jaxpr, nz(t.carry), (m) => [...cNZ, ...m, ...xNZ], 'tangent')
+      const { mask: carryNZ, result: j } = fixedPointWith(start, (m) => {
         const r = jvpJaxpr(p.jaxpr, 0, [...cNZ, ...m, ...xNZ], [...m, ...Array<boolean>(numYs).fill(false)])
         return { mask: r.outNonzeros.slice(0, nK), result: r }
       })
@@ -179,7 +180,8 @@ export const scanRules: Pick<RuleTable, 'scan'> = {
       const xsDims: BDim[] = b.xs.map((d) => (d === null ? null : 0))
       const dimsOf = (m: boolean[]): BDim[] => m.map((x) => (x ? 0 : null))
       // each step is the final batched body for its mask (carries of the mask instantiated)
-      const { mask: carryB, result: bj } = fixedPointWith(b.carry.map((d) => d !== null), (m) => {
+      const start = loopMaskStart(p.jaxpr, b.carry.map((d) => d !== null), (m) => [...b.consts.map((d) => d !== null), ...m, ...xsDims.map((d) => d !== null)], 'flow')
+      const { mask: carryB, result: bj } = fixedPointWith(start, (m) => {
         const r = batchJaxpr(p.jaxpr, axisSize, [...b.consts, ...dimsOf(m), ...xsDims], [...m, ...Array<boolean>(numYs).fill(false)])
         return { mask: r.outDims.slice(0, nK).map((d) => d !== null), result: r }
       })

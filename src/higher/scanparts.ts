@@ -12,7 +12,7 @@ import { partialEvalJaxpr } from '../interpret/partial'
 import { transposeJaxpr } from '../interpret/transpose'
 import { add } from '../primitives/binary'
 import { instantiate, zerosOf } from '../primitives/util'
-import { fixedPointWith, merge, partition, traceHoisted } from './util'
+import { fixedPointWith, loopMaskStart, merge, partition, traceHoisted } from './util'
 
 export type ScanParams = ParamsMap['scan']
 
@@ -55,7 +55,8 @@ export const splitScan = (p: ScanParams, unknownIns: readonly boolean[]) => {
   const numYs = p.jaxpr.outs.length - nK
   // each step is the final split for its mask (carries of the mask instantiated): nested loops
   // are split once per step of the outer fixed point, not once more after it
-  const { mask: carryU, result: s } = fixedPointWith([...u.carry], (m) => {
+  const start = loopMaskStart(p.jaxpr, [...u.carry], (m) => [...u.consts, ...m, ...u.xs], 'flow')
+  const { mask: carryU, result: s } = fixedPointWith(start, (m) => {
     const r = partialEvalJaxpr(p.jaxpr, [...u.consts, ...m, ...u.xs], [...m, ...Array<boolean>(numYs).fill(false)])
     return { mask: r.outUnknowns.slice(0, nK), result: r }
   })

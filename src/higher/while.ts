@@ -34,7 +34,7 @@ import { broadcastInDim, convertElementType, selectN } from '../primitives/shape
 import { unifyBranches } from './cond'
 import { splitCallEqn } from './jit'
 import { batchToFront, instantiate } from '../primitives/util'
-import { avalsStr, fixedPointWith, permuteJaxpr, sameAvals, segments, traceHoisted } from './util'
+import { avalsStr, fixedPointWith, loopMaskStart, permuteJaxpr, sameAvals, segments, traceHoisted } from './util'
 
 type WhileParams = ParamsMap['while']
 
@@ -145,7 +145,8 @@ export const whileRules: Pick<RuleTable, 'while'> = {
       const t = split(tangents as Tracer[], p)
       const bcNZ = (t.bodyConsts as unknown[]).map((x) => !isZero(x))
       // each step is the final body's jvp for its mask (carries of the mask instantiated)
-      const { mask: carryNZ, result: j } = fixedPointWith((t.carry as unknown[]).map((x) => !isZero(x)), (m) => {
+      const start = loopMaskStart(p.bodyJaxpr, (t.carry as unknown[]).map((x) => !isZero(x)), (m) => [...bcNZ, ...m], 'tangent')
+      const { mask: carryNZ, result: j } = fixedPointWith(start, (m) => {
         const r = jvpJaxpr(p.bodyJaxpr, 0, [...bcNZ, ...m], m)
         return { mask: r.outNonzeros, result: r }
       })
@@ -183,7 +184,8 @@ export const whileRules: Pick<RuleTable, 'while'> = {
       const carryDims = (m: boolean[]): BDim[] => m.map((b) => (b ? 0 : null))
       // each step is the final batched body for its mask (carries of the mask instantiated)
       const stepB = (m: boolean[]) => batchJaxpr(p.bodyJaxpr, axisSize, [...bcB, ...carryDims(m)], m)
-      const fix = fixedPointWith(initB.map((b) => b !== null), (m) => {
+      const start = loopMaskStart(p.bodyJaxpr, initB.map((b) => b !== null), (m) => [...bcB.map((b) => b !== null), ...m], 'flow')
+      const fix = fixedPointWith(start, (m) => {
         const r = stepB(m)
         return { mask: r.outDims.map((d) => d !== null), result: r }
       })
