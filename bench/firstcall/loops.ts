@@ -3,8 +3,8 @@
  * trace + simplify + plan + code generation + one run, the time a user's first call pays
  * (module loading excluded: the timer starts after the import).
  *
- *   npx tsx bench/firstcall/loops.ts [runs=5] [case ...]
- *   LEIBNIZ_FIRSTCALL_LIB=/path/to/bundle.js npx tsx bench/firstcall/loops.ts   # another build
+ *   npx tsx bench/firstcall/loops.ts [runs=5] [case ...]     # the sources of this checkout
+ *   LEIBNIZ_FIRSTCALL_LIB=/abs/path/index.js npx tsx bench/firstcall/loops.ts   # a build (dist/, or another checkout's bundle)
  *
  * Cases: W11 (jit(jacfwd) of RK4 in a 1,000-step foriLoop, bench/workloads/w11.ts), W11R (its
  * jit(jacrev)), W12 (jit(jacfwd(ode.solve)), Tsit5, bench/workloads/w12.ts), W10 (jit of
@@ -14,7 +14,6 @@
  * equations `makeJaxpr` stages (loop bodies included).
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { Jaxpr } from '../../src/index'
 
@@ -90,8 +89,7 @@ const program = (L: L, which: Case): { f: (x: A) => A; x: A } => {
 
 const child = async (which: Case): Promise<void> => {
   const env = process.env.LEIBNIZ_FIRSTCALL_LIB
-  const built = new URL('../../dist/index.js', import.meta.url)
-  const L = (env ? await import(env) : existsSync(built) ? await import(built.href) : await import('../../src/index')) as L
+  const L = (env ? await import(env) : await import('../../src/index')) as L
   const { f, x } = program(L, which)
   const c0 = process.cpuUsage()
   const t0 = performance.now()
