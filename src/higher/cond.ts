@@ -53,8 +53,11 @@ const noConsts = (r: { jaxpr: Jaxpr; consts: readonly Tracer[] }, what: string):
  * residuals, so all branches' residual slots are concatenated; a branch fills the others with zeros.
  */
 export const splitBranches = (branches: readonly Jaxpr[], unknownIns: readonly boolean[]) => {
-  const outUnknowns = branches.map((b) => partialEvalJaxpr(b, unknownIns).outUnknowns).reduce((a, b) => a.map((u, i) => u || b[i]))
-  const splits = branches.map((b) => partialEvalJaxpr(b, unknownIns, outUnknowns))
+  const first = branches.map((b) => partialEvalJaxpr(b, unknownIns))
+  const outUnknowns = first.map((s) => s.outUnknowns).reduce((a, b) => a.map((u, i) => u || b[i]))
+  // a branch whose own unknown outputs are all of them is already split as wanted
+  const same = (m: readonly boolean[]) => m.every((u, i) => u === outUnknowns[i])
+  const splits = branches.map((b, k) => (same(first[k].outUnknowns) ? first[k] : partialEvalJaxpr(b, unknownIns, outUnknowns)))
   const numKnownOuts = outUnknowns.filter((u) => !u).length
   const resAvals = splits.map((s) => s.known.outAvals.slice(numKnownOuts))
   const allRes = resAvals.flat()
@@ -121,8 +124,12 @@ export const condRules: Pick<RuleTable, 'cond'> = {
     // jvp(cond) = cond of the branches' jvps (all with the same nonzero tangent outputs).
     jvp: ([index, ...ops], [, ...dops], p) => {
       const nonzeros = dops.map((t) => !isZero(t))
-      const outNonzeros = p.branches.map((b) => jvpJaxpr(b, 0, nonzeros, false).outNonzeros).reduce((a, b) => a.map((u, i) => u || b[i]))
-      const { branches, consts } = unifyBranches(p.branches.map((b) => jvpJaxpr(b, 0, nonzeros, outNonzeros)))
+      const first = p.branches.map((b) => jvpJaxpr(b, 0, nonzeros, false))
+      const outNonzeros = first.map((j) => j.outNonzeros).reduce((a, b) => a.map((u, i) => u || b[i]))
+      // a branch whose own nonzero outputs are all of them is already its final jvp (nothing to
+      // instantiate): it is not traced again — per cond, and per level of nesting
+      const same = (m: readonly boolean[]) => m.every((u, i) => u === outNonzeros[i])
+      const { branches, consts } = unifyBranches(p.branches.map((b, k) => (same(first[k].outNonzeros) ? first[k] : jvpJaxpr(b, 0, nonzeros, outNonzeros))))
       const outs = bind('cond', [index, ...consts, ...ops, ...(dops.filter((t) => !isZero(t)) as Tracer[])], { branches })
       const n = p.branches[0].outs.length
       let k = n

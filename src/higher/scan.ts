@@ -22,7 +22,7 @@ import { evalJaxpr } from '../interpret/eval'
 import { jvpJaxpr } from '../interpret/jvp'
 import { type PETracer, type PartialEvalTrace, registerEqnSplitRule } from '../interpret/partial'
 import { batchToFront, instantiate, moveAxis } from '../primitives/util'
-import { avalsStr, fixedPoint, merge, partition, sameAvals, traceHoisted } from './util'
+import { avalsStr, fixedPointWith, loopMaskStart, merge, partition, permuteJaxpr, sameAvals, segments, traceHoisted } from './util'
 import { maxStepsExceeded } from './while'
 import { isRemat, rematPartialEval, rematSplit, rematTranspose } from './remat'
 import { flagFor, flagSet, parts, sliceAval, splitScan, stackedAval, transposeScan } from './scanparts'
@@ -109,33 +109,27 @@ export const scanRules: Pick<RuleTable, 'scan'> = {
       const nz = (xs: readonly Tangent[]) => xs.map((x) => !isZero(x))
       const [cNZ, xNZ] = [nz(t.consts), nz(t.xs)]
       const nK = p.numCarry
-      const carryNZ = fixedPoint(nz(t.carry), (m) => jvpJaxpr(p.jaxpr, 0, [...cNZ, ...m, ...xNZ], false).outNonzeros.slice(0, nK))
       const numYs = p.jaxpr.outs.length - nK
-      const j = jvpJaxpr(p.jaxpr, 0, [...cNZ, ...carryNZ, ...xNZ], [...carryNZ, ...Array<boolean>(numYs).fill(false)])
+      // each step is the final body's jvp for its mask (carries of the mask instantiated)
+      const start = loopMaskStart(p.jaxpr, nz(t.carry), (m) => [...cNZ, ...m, ...xNZ], 'tangent')
+      const { mask: carryNZ, result: j } = fixedPointWith(start, (m) => {
+        const r = jvpJaxpr(p.jaxpr, 0, [...cNZ, ...m, ...xNZ], [...m, ...Array<boolean>(numYs).fill(false)])
+        return { mask: r.outNonzeros.slice(0, nK), result: r }
+      })
       const ysNZ = j.outNonzeros.slice(nK)
       const [nC, nX] = [a.consts.length, a.xs.length]
       const [nCT, nKT, nXT] = [cNZ, carryNZ, xNZ].map((m) => m.filter(Boolean).length)
       const nYT = ysNZ.filter(Boolean).length
       const nj = j.consts.length
-      const ja = j.jaxpr.inAvals
       // jvp jaxpr: [jc, consts, carry, xs, constT, carryT, xsT] → [carry, ys, carryT, ysT]
       // scan body: [jc, consts, constT, carry, carryT, xs, xsT] → [carry, carryT, ys, ysT]
-      const o = [nj, nC, nK, nX, nCT, nKT, nXT].reduce<number[]>((acc, n) => [...acc, acc[acc.length - 1] + n], [0])
-      const seg = (xs: readonly Tracer[] | readonly ShapedArray[], k: number) => xs.slice(o[k], o[k + 1])
-      const body = traceHoisted(
-        (...xs) => {
-          const [jc, c, ct, k, kt, x, xt] = [0, 1, 4, 2, 5, 3, 6].map((_, idx) => xs.slice(...[[0, nj], [nj, nj + nC], [nj + nC, nj + nC + nCT], [nj + nC + nCT, nj + nC + nCT + nK], [nj + nC + nCT + nK, nj + nC + nCT + nK + nKT], [nj + nC + nCT + nK + nKT, nj + nC + nCT + nK + nKT + nX], [nj + nC + nCT + nK + nKT + nX, xs.length]][idx] as [number, number]))
-          const outs = evalJaxpr(j.jaxpr, [], [...jc, ...c, ...k, ...x, ...ct, ...kt, ...xt])
-          return [...outs.slice(0, nK), ...outs.slice(nK + numYs, nK + numYs + nKT), ...outs.slice(nK, nK + numYs), ...outs.slice(nK + numYs + nKT)]
-        },
-        [...seg(ja, 0), ...seg(ja, 1), ...seg(ja, 4), ...seg(ja, 2), ...seg(ja, 5), ...seg(ja, 3), ...seg(ja, 6)] as ShapedArray[],
-      )
+      const body = permuteJaxpr(j.jaxpr, segments([nj, nC, nK, nX, nCT, nKT, nXT], [0, 1, 4, 2, 5, 3, 6]), segments([nK, numYs, nKT, nYT], [0, 2, 1, 3]))
       const kt0 = carryNZ.flatMap((m, i) => (m ? [instantiate(t.carry[i])] : []))
       const outs = bind('scan', [
-        ...body.consts, ...j.consts, ...a.consts, ...(t.consts.filter((x) => !isZero(x)) as Tracer[]),
+        ...j.consts, ...a.consts, ...(t.consts.filter((x) => !isZero(x)) as Tracer[]),
         ...a.carry, ...kt0,
         ...a.xs, ...(t.xs.filter((x) => !isZero(x)) as Tracer[]),
-      ], { ...p, jaxpr: body.jaxpr, numConsts: body.consts.length + nj + nC + nCT, numCarry: nK + nKT })
+      ], { ...p, jaxpr: body, numConsts: nj + nC + nCT, numCarry: nK + nKT })
       const carryOut = outs.slice(0, nK)
       const carryT = outs.slice(nK, nK + nKT)
       const ysOut = outs.slice(nK + nKT, nK + nKT + numYs)
@@ -185,10 +179,12 @@ export const scanRules: Pick<RuleTable, 'scan'> = {
       const numYs = p.jaxpr.outs.length - nK
       const xsDims: BDim[] = b.xs.map((d) => (d === null ? null : 0))
       const dimsOf = (m: boolean[]): BDim[] => m.map((x) => (x ? 0 : null))
-      const carryB = fixedPoint(b.carry.map((d) => d !== null), (m) =>
-        batchJaxpr(p.jaxpr, axisSize, [...b.consts, ...dimsOf(m), ...xsDims], [...m, ...Array<boolean>(numYs).fill(false)]).outDims.slice(0, nK).map((d) => d !== null),
-      )
-      const bj = batchJaxpr(p.jaxpr, axisSize, [...b.consts, ...dimsOf(carryB), ...xsDims], [...carryB, ...Array<boolean>(numYs).fill(false)])
+      // each step is the final batched body for its mask (carries of the mask instantiated)
+      const start = loopMaskStart(p.jaxpr, b.carry.map((d) => d !== null), (m) => [...b.consts.map((d) => d !== null), ...m, ...xsDims.map((d) => d !== null)], 'flow')
+      const { mask: carryB, result: bj } = fixedPointWith(start, (m) => {
+        const r = batchJaxpr(p.jaxpr, axisSize, [...b.consts, ...dimsOf(m), ...xsDims], [...m, ...Array<boolean>(numYs).fill(false)])
+        return { mask: r.outDims.slice(0, nK).map((d) => d !== null), result: r }
+      })
       const carry = a.carry.map((c, i) => (carryB[i] ? batchToFront(c, b.carry[i], axisSize) : c))
       const seqs = a.xs.map((x, i) => (b.xs[i] === null ? x : moveAxis(x, b.xs[i] as number, 1)))
       const outs = bind('scan', [...bj.consts, ...a.consts, ...carry, ...seqs], {

@@ -12,7 +12,7 @@ import { partialEvalJaxpr } from '../interpret/partial'
 import { transposeJaxpr } from '../interpret/transpose'
 import { add } from '../primitives/binary'
 import { instantiate, zerosOf } from '../primitives/util'
-import { fixedPoint, merge, partition, traceHoisted } from './util'
+import { fixedPointWith, loopMaskStart, merge, partition, traceHoisted } from './util'
 
 export type ScanParams = ParamsMap['scan']
 
@@ -52,9 +52,14 @@ export const sliceAval = (a: ShapedArray): ShapedArray => shaped(a.shape.slice(1
 export const splitScan = (p: ScanParams, unknownIns: readonly boolean[]) => {
   const u = parts(unknownIns, p)
   const nK = p.numCarry
-  const carryU = fixedPoint([...u.carry], (m) => partialEvalJaxpr(p.jaxpr, [...u.consts, ...m, ...u.xs]).outUnknowns.slice(0, nK))
   const numYs = p.jaxpr.outs.length - nK
-  const s = partialEvalJaxpr(p.jaxpr, [...u.consts, ...carryU, ...u.xs], [...carryU, ...Array<boolean>(numYs).fill(false)])
+  // each step is the final split for its mask (carries of the mask instantiated): nested loops
+  // are split once per step of the outer fixed point, not once more after it
+  const start = loopMaskStart(p.jaxpr, [...u.carry], (m) => [...u.consts, ...m, ...u.xs], 'flow')
+  const { mask: carryU, result: s } = fixedPointWith(start, (m) => {
+    const r = partialEvalJaxpr(p.jaxpr, [...u.consts, ...m, ...u.xs], [...m, ...Array<boolean>(numYs).fill(false)])
+    return { mask: r.outUnknowns.slice(0, nK), result: r }
+  })
   const numKnownOuts = s.outUnknowns.filter((x) => !x).length
   const residuals = s.known.outs.slice(numKnownOuts)
   const knownConstVars = p.jaxpr.inVars.slice(0, p.numConsts).filter((_, i) => !u.consts[i])

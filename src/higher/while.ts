@@ -34,7 +34,7 @@ import { broadcastInDim, convertElementType, selectN } from '../primitives/shape
 import { unifyBranches } from './cond'
 import { splitCallEqn } from './jit'
 import { batchToFront, instantiate } from '../primitives/util'
-import { avalsStr, fixedPoint, sameAvals, traceHoisted } from './util'
+import { avalsStr, fixedPointWith, loopMaskStart, permuteJaxpr, sameAvals, segments, traceHoisted } from './util'
 
 type WhileParams = ParamsMap['while']
 
@@ -144,8 +144,12 @@ export const whileRules: Pick<RuleTable, 'while'> = {
       const { condConsts, bodyConsts, carry } = split(primals, p)
       const t = split(tangents as Tracer[], p)
       const bcNZ = (t.bodyConsts as unknown[]).map((x) => !isZero(x))
-      const carryNZ = fixedPoint((t.carry as unknown[]).map((x) => !isZero(x)), (m) => jvpJaxpr(p.bodyJaxpr, 0, [...bcNZ, ...m], false).outNonzeros)
-      const j = jvpJaxpr(p.bodyJaxpr, 0, [...bcNZ, ...carryNZ], carryNZ)
+      // each step is the final body's jvp for its mask (carries of the mask instantiated)
+      const start = loopMaskStart(p.bodyJaxpr, (t.carry as unknown[]).map((x) => !isZero(x)), (m) => [...bcNZ, ...m], 'tangent')
+      const { mask: carryNZ, result: j } = fixedPointWith(start, (m) => {
+        const r = jvpJaxpr(p.bodyJaxpr, 0, [...bcNZ, ...m], m)
+        return { mask: r.outNonzeros, result: r }
+      })
       const nb = p.bodyNumConsts
       const nc = carry.length
       const nbt = bcNZ.filter(Boolean).length
@@ -153,17 +157,15 @@ export const whileRules: Pick<RuleTable, 'while'> = {
       const nj = j.consts.length
       // jvp jaxpr inputs: [jconsts, bodyConsts, carry, bodyConstTangents, carryTangents]
       // while body wants: [jconsts, bodyConsts, bodyConstTangents, carry, carryTangents]
-      const body = traceHoisted((...xs) => {
-        const [jc, bc, bt, c, ct] = [xs.slice(0, nj), xs.slice(nj, nj + nb), xs.slice(nj + nb, nj + nb + nbt), xs.slice(nj + nb + nbt, nj + nb + nbt + nc), xs.slice(nj + nb + nbt + nc)]
-        return evalJaxpr(j.jaxpr, [], [...jc, ...bc, ...c, ...bt, ...ct])
-      }, [...avals.slice(0, nj + nb), ...avals.slice(nj + nb + nc, nj + nb + nc + nbt), ...avals.slice(nj + nb, nj + nb + nc), ...avals.slice(nj + nb + nc + nbt)])
+      const nkt = carryNZ.filter(Boolean).length
+      const body = permuteJaxpr(j.jaxpr, segments([nj, nb, nc, nbt, nkt], [0, 1, 3, 2, 4]), j.jaxpr.outs.map((_, i) => i))
       const cond = traceHoisted((...xs) => evalJaxpr(p.condJaxpr, [], xs.slice(0, p.condNumConsts + nc)), [...p.condJaxpr.inAvals, ...avals.slice(nj + nb + nc + nbt)])
       const ct0 = carryNZ.flatMap((nz, i) => (nz ? [instantiate(t.carry[i] ?? new Zero(carry[i].aval))] : []))
-      const outs = bind('while', [...cond.consts, ...condConsts, ...body.consts, ...j.consts, ...bodyConsts, ...(t.bodyConsts.filter((x) => !isZero(x)) as Tracer[]), ...carry, ...ct0], {
+      const outs = bind('while', [...cond.consts, ...condConsts, ...j.consts, ...bodyConsts, ...(t.bodyConsts.filter((x) => !isZero(x)) as Tracer[]), ...carry, ...ct0], {
         condJaxpr: cond.jaxpr,
-        bodyJaxpr: body.jaxpr,
+        bodyJaxpr: body,
         condNumConsts: cond.consts.length + p.condNumConsts,
-        bodyNumConsts: body.consts.length + nj + nb + nbt,
+        bodyNumConsts: nj + nb + nbt,
         ...bounds(p),
       })
       let k = nc
@@ -180,13 +182,22 @@ export const whileRules: Pick<RuleTable, 'while'> = {
       const bcB = bdims.slice(cN, cN + bN)
       const initB = bdims.slice(cN + bN)
       const carryDims = (m: boolean[]): BDim[] => m.map((b) => (b ? 0 : null))
-      let carryB = fixedPoint(initB.map((b) => b !== null), (m) => batchJaxpr(p.bodyJaxpr, axisSize, [...bcB, ...carryDims(m)], m).outDims.map((d) => d !== null))
-      const predBatched = batchJaxpr(p.condJaxpr, axisSize, [...ccB, ...carryDims(carryB)], false).outDims[0] !== null
+      // each step is the final batched body for its mask (carries of the mask instantiated)
+      const stepB = (m: boolean[]) => batchJaxpr(p.bodyJaxpr, axisSize, [...bcB, ...carryDims(m)], m)
+      const start = loopMaskStart(p.bodyJaxpr, initB.map((b) => b !== null), (m) => [...bcB.map((b) => b !== null), ...m], 'flow')
+      const fix = fixedPointWith(start, (m) => {
+        const r = stepB(m)
+        return { mask: r.outDims.map((d) => d !== null), result: r }
+      })
+      let carryB = fix.mask
+      const condB = (m: boolean[]) => batchJaxpr(p.condJaxpr, axisSize, [...ccB, ...carryDims(m)], false)
+      let bCond = condB(carryB)
+      const predBatched = bCond.outDims[0] !== null
       if (predBatched) carryB = carryB.map(() => true)
       const cd = carryDims(carryB)
       const carry = xs.slice(cN + bN).map((x, i) => (carryB[i] ? batchToFront(x, initB[i], axisSize) : x))
-      const bBody = batchJaxpr(p.bodyJaxpr, axisSize, [...bcB, ...cd], carryB)
-      const bCond = batchJaxpr(p.condJaxpr, axisSize, [...ccB, ...cd], false)
+      const bBody = predBatched ? stepB(carryB) : fix.result
+      if (predBatched) bCond = condB(carryB)
       const condConsts = xs.slice(0, cN)
       const bodyConsts = xs.slice(cN, cN + bN)
       if (!predBatched) {

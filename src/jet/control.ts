@@ -15,7 +15,7 @@ import type { Jaxpr } from '../ir/jaxpr'
 import type { CallParams, ParamsMap } from '../ir/params'
 import { evalJaxpr } from '../interpret/eval'
 import { type JetRule, type JetRuleTable, type Series, collapse, expand, hasSeries, jetFlat, jetFromJvp, jetJaxpr } from '../interpret/jet'
-import { fixedPoint, traceHoisted } from '../higher/util'
+import { fixedPointWith, traceHoisted } from '../higher/util'
 
 /** jit / checkpoint: one call of the jetted body. */
 const callRule =
@@ -56,11 +56,13 @@ const whileRule: JetRule<'while'> = (primals, series, p, K) => {
   const [bc, bcSeries] = [primals.slice(nc, nc + nb), series.slice(nc, nc + nb)]
   const [carry, carrySeries] = [primals.slice(nc + nb), series.slice(nc + nb)]
   const bcS = hasSeries(bcSeries)
-  const carryS = fixedPoint(
-    hasSeries(carrySeries).map((s, i) => s && isFloat(carry[i].dtype)),
-    (m) => jetJaxpr(p.bodyJaxpr, K, [...bcS, ...m], null).outSeries,
-  )
-  const j = jetJaxpr(p.bodyJaxpr, K, [...bcS, ...carryS], carryS)
+  // the last step is the final body when its carries with series are exactly the mask's
+  const fix = fixedPointWith(hasSeries(carrySeries).map((s, i) => s && isFloat(carry[i].dtype)), (m) => {
+    const r = jetJaxpr(p.bodyJaxpr, K, [...bcS, ...m], null)
+    return { mask: r.outSeries, result: r }
+  })
+  const carryS = fix.mask
+  const j = fix.reusable ? fix.result : jetJaxpr(p.bodyJaxpr, K, [...bcS, ...carryS], carryS)
   const bodyIns = expand(bc, bcSeries, bcS)
   const carryIns = expand(carry, carrySeries, carryS)
   // The condition reads the carry's primals only (collapse drops the coefficients).
@@ -85,16 +87,14 @@ const scanRule: JetRule<'scan'> = (primals, series, p, K) => {
   const [carry, kSeries] = [primals.slice(nc, nc + nk), series.slice(nc, nc + nk)]
   const [xs, xSeries] = [primals.slice(nc + nk), series.slice(nc + nk)]
   const [cS, xS] = [hasSeries(cSeries), hasSeries(xSeries)]
-  let ysS: boolean[] = []
-  const carryS = fixedPoint(
-    hasSeries(kSeries).map((s, i) => s && isFloat(carry[i].dtype)),
-    (m) => {
-      const outS = jetJaxpr(p.jaxpr, K, [...cS, ...m, ...xS], null).outSeries
-      ysS = outS.slice(nk)
-      return outS.slice(0, nk)
-    },
-  )
-  const j = jetJaxpr(p.jaxpr, K, [...cS, ...carryS, ...xS], [...carryS, ...ysS])
+  // the last step is the final body when its carries with series are exactly the mask's
+  const fix = fixedPointWith(hasSeries(kSeries).map((s, i) => s && isFloat(carry[i].dtype)), (m) => {
+    const r = jetJaxpr(p.jaxpr, K, [...cS, ...m, ...xS], null)
+    return { mask: r.outSeries.slice(0, nk), result: r }
+  })
+  const carryS = fix.mask
+  const ysS = fix.result.outSeries.slice(nk)
+  const j = fix.reusable ? fix.result : jetJaxpr(p.jaxpr, K, [...cS, ...carryS, ...xS], [...carryS, ...ysS])
   const constIns = expand(consts, cSeries, cS)
   const carryIns = expand(carry, kSeries, carryS)
   const outs = bind('scan', [...j.consts, ...constIns, ...carryIns, ...expand(xs, xSeries, xS)], {

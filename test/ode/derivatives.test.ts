@@ -149,6 +149,17 @@ describe('reverse mode through ode.solve (the bounded while loop)', () => {
     Array.from(fwd).forEach((v, i) => expect(rev[i]).toBeCloseTo(v, 9))
   }, 120_000)
 
+  it('rodas4 (stage solves with their own derivative rule): jacrev equals jacfwd, and the second derivative is d²/dk² y0 e^(−kt)', () => {
+    const F = (k: NDArray) => ode.solve({ f: decay, y0: np.array([1, 3]), t0: 0, t1: 2, args: k, solver: 'rodas4', rtol: 1e-10, atol: 1e-12, maxSteps: 400 }).ys
+    const fwd = jacfwd(F)(np.array(0.8)).toTypedArray()
+    const rev = L.jacrev(F)(np.array(0.8)).toTypedArray()
+    Array.from(fwd).forEach((v, i) => expect(rev[i]).toBeCloseTo(v, 10))
+    // d²/dk² of y0 e^(−2k) is 4 y0 e^(−2k)
+    const e = Math.exp(-1.6)
+    const d2 = jacfwd(jacfwd(F))(np.array(0.8)).tolist() as number[]
+    expect(d2).toEqual([expect.closeTo(4 * e, 6), expect.closeTo(12 * e, 6)])
+  }, 120_000)
+
   it('grad of a loss over saved times: the analytic gradient of Σ (y0 e^(−k t_i) − d_i)²', () => {
     const ts = [0.5, 1, 1.5, 2]
     const data = ts.map((t) => 2 * Math.exp(-0.3 * t))
