@@ -5,6 +5,7 @@
  *   npx tsx bench/first/run.ts                         # W7, 9 fresh processes
  *   npx tsx bench/first/run.ts W7 W1 W3 W14 --runs 9   # several workloads
  *   npx tsx bench/first/run.ts W7 --against HEAD~3     # A/B: that commit's src/ against this one
+ *   npx tsx bench/first/run.ts W7 --clock cpu --single-threaded   # on a loaded machine
  *
  * Each side is bundled from its src/ with the phase clock on (src/core/phases.ts): trace
  * (linearize, transpose), passes, plan, build, JS code generation, wasm generation and
@@ -12,7 +13,9 @@
  * system: descheduling on a loaded machine does not count, but V8's background compiler and
  * GC threads do, and they run during whatever phase follows the work that started them);
  * "first" is both wall and CPU time of the first call, "import" those of `import()` of the
- * bundle. Processes alternate A, B, A, B, … and the table gives medians. Timing only: answers
+ * bundle. `--single-threaded` runs V8 without background threads (compilation and GC then
+ * run on the main thread, and process CPU time is the main thread's: the steadiest measure
+ * when other work shares the cores). Processes alternate A, B, A, B, … and the table gives medians. Timing only: answers
  * are checked by `npm run bench`.
  */
 import { execFileSync } from 'node:child_process'
@@ -65,8 +68,8 @@ const median = (xs: readonly number[]): number => {
   return s.length % 2 === 1 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
 }
 
-const sample = (bundlePath: string, workload: string): Sample => {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', join(HERE, 'child.ts'), bundlePath, workload], { cwd: ROOT, encoding: 'utf8' })
+const sample = (bundlePath: string, workload: string, nodeFlags: readonly string[]): Sample => {
+  const out = execFileSync(process.execPath, [...nodeFlags, '--import', 'tsx', join(HERE, 'child.ts'), bundlePath, workload], { cwd: ROOT, encoding: 'utf8' })
   return JSON.parse(out.trim().split('\n').pop() as string) as Sample
 }
 
@@ -92,6 +95,11 @@ const main = async (): Promise<void> => {
   const runs = Number(opt('--runs') ?? 9)
   const against = opt('--against')
   const cpuClock = opt('--clock') === 'cpu'
+  // V8 without background threads: compilation and GC run on the main thread, so process CPU
+  // time is the main thread's (steadier than wall time on a loaded machine)
+  const single = args.includes('--single-threaded')
+  if (single) args.splice(args.indexOf('--single-threaded'), 1)
+  const nodeFlags = single ? ['--single-threaded'] : []
   const workloads = args.length > 0 ? args : ['W7']
   const dir = mkdtempSync(join(tmpdir(), 'leibniz-first-'))
   try {
@@ -108,7 +116,7 @@ const main = async (): Promise<void> => {
     sides.push({ name: 'this tree', path: join(dir, 'b.mjs') })
     for (const w of workloads) {
       const samples = sides.map(() => [] as Sample[])
-      for (let r = 0; r < runs; r++) sides.forEach((s, i) => samples[i].push(sample(s.path, w)))
+      for (let r = 0; r < runs; r++) sides.forEach((s, i) => samples[i].push(sample(s.path, w, nodeFlags)))
       console.log(table(w.toUpperCase(), sides.map((s, i) => ({ name: s.name, samples: samples[i] })), cpuClock ? 'process CPU' : 'wall'))
       console.log()
     }
