@@ -8,6 +8,7 @@
  * for large maps, reductions and matmuls where those are allowed: evaluator.ts).
  */
 import { Lru } from '../core/lru'
+import { timed } from '../core/phases'
 import type { TypedArray } from '../ir/dtypes'
 import { cacheLimits } from './cachelimits'
 import { genDotBody } from './codegen/dot'
@@ -43,8 +44,10 @@ export const compileKernel = (k: Kernel): Compiled => {
     stats.kernelCacheHits++
     return hit
   }
-  const source = kernelSource(k)
-  const fn = new Function(source)() as KernelFn
+  const { source, fn } = timed('js codegen', () => {
+    const source = kernelSource(k)
+    return { source, fn: new Function(source)() as KernelFn }
+  })
   stats.kernelsCompiled++
   const c = { fn, source }
   kernelCache.set(key, c)

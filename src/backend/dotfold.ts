@@ -14,6 +14,8 @@ import { type Atom, type Eqn, Jaxpr, type Var, makeEqn } from '../ir/jaxpr'
 import type { ParamsMap } from '../ir/params'
 
 export const foldDotTransposes = (j: Jaxpr): Jaxpr => {
+  // (both rewrites need a transpose: most elementwise programs have none)
+  if (!j.eqns.some((e) => e.prim === 'transpose')) return j
   const uses = new Map<Var, number>()
   const count = (a: Atom) => a._tag === 'Var' && uses.set(a, (uses.get(a) ?? 0) + 1)
   j.eqns.forEach((e) => e.inputs.forEach(count))

@@ -12,6 +12,7 @@
  * maps, reductions and matmuls where only WebAssembly may be compiled).
  */
 import { ConcreteArray, setEagerHook } from '../core/array'
+import { timed } from '../core/phases'
 import type { TypedArray } from '../ir/dtypes'
 import type { Jaxpr } from '../ir/jaxpr'
 import { evalJaxpr } from '../interpret/eval'
@@ -42,8 +43,9 @@ onModeChange(() => (programs = new WeakMap()))
 export const compileJaxpr = (j: Jaxpr): Program => {
   let p = programs.get(j)
   if (p === undefined) {
-    const plan = planJaxpr(foldDotTransposes(expandWindows(flattenCalls(j))))
-    p = new Program(new Builder(plan, compileJaxpr).build())
+    const flat = timed('plan: prepare', () => foldDotTransposes(expandWindows(flattenCalls(j))))
+    const plan = timed('plan', () => planJaxpr(flat))
+    p = timed('build', () => new Program(new Builder(plan, compileJaxpr).build()))
     programs.set(j, p)
   }
   return p
@@ -56,7 +58,8 @@ export const runJit = (j: Jaxpr, xs: readonly ConcreteArray[]): ConcreteArray[] 
   if (evaluator() !== 'compiled' || j.constVars.length > 0) return evalJaxpr(j, [], xs) as ConcreteArray[]
   let outs: TypedArray[]
   try {
-    outs = compileJaxpr(j).run(xs.map((x) => x.data))
+    const prog = compileJaxpr(j)
+    outs = timed('run', () => prog.run(xs.map((x) => x.data)))
   } finally {
     releaseLargeArena()
   }

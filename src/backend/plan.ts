@@ -34,7 +34,7 @@ const TRANSCENDENTAL = new Set(['sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'si
  *  The rest go to the register-blocked matmul kernel. */
 const FUSED_DOT_WORK = 1 << 14
 
-const classify = (e: Eqn): Cls => {
+const classify = (e: Eqn, lowered: Map<Eqn, ScalarExpr>): Cls => {
   if (STRUCT.has(e.prim)) return 'struct'
   if (REDUCE.has(e.prim)) return 'reduce'
   if (CTRL.has(e.prim)) return 'ctrl'
@@ -47,15 +47,19 @@ const classify = (e: Eqn): Cls => {
     const g = dotGeometry(e)
     return g.K === 1 || (g.contiguousK && Math.min(g.M, g.N) <= 2) || g.B * g.M * g.N * g.K <= FUSED_DOT_WORK ? 'dotf' : 'dot'
   }
-  return lowersToTemplates(e) ? 'ew' : 'opaque'
+  const expr = templatedLowering(e)
+  if (expr === null) return 'opaque'
+  lowered.set(e, expr)
+  return 'ew'
 }
 
-/** Whether `e` has a lowering whose every op the JS generator has a template for. */
-const lowersToTemplates = (e: Eqn): boolean => {
+/** The lowering of `e` when every op of it has a template in the JS generator, else null. */
+const templatedLowering = (e: Eqn): ScalarExpr | null => {
   const lower = rulesOf(e.prim).lower
-  if (lower === undefined || e.outVars.length !== 1) return false
+  if (lower === undefined || e.outVars.length !== 1) return null
   const ok = (x: ScalarExpr): boolean => x._tag !== 'op' || (TEMPLATED.has(x.op) && x.args.every(ok))
-  return ok(lower(e.inputs.map((_, i) => arg(i)), e.params as never, { ins: e.inputs.map((a) => a.aval), out: e.outVars[0].aval }))
+  const expr = lower(e.inputs.map((_, i) => arg(i)), e.params as never, { ins: e.inputs.map((a) => a.aval), out: e.outVars[0].aval })
+  return ok(expr) ? expr : null
 }
 
 const opCost = (prim: string): number =>
@@ -157,8 +161,9 @@ const sameExtents = (a: readonly number[], b: readonly number[]) => a.length ===
 export const planJaxpr = (jaxpr: Jaxpr): Plan => {
   const producer = new Map<Var, Eqn>()
   const cls = new Map<Eqn, Cls>()
+  const lowered = new Map<Eqn, ScalarExpr>()
   for (const e of jaxpr.eqns) {
-    cls.set(e, classify(e))
+    cls.set(e, classify(e, lowered))
     e.outVars.forEach((v) => producer.set(v, e))
   }
   const M = new Set<Var>(jaxpr.inVars)
@@ -200,7 +205,7 @@ export const planJaxpr = (jaxpr: Jaxpr): Plan => {
     }
     return costOf(v) as number
   }
-  const ctx: PlanCtx = { producer, cls, M, cost, band }
+  const ctx: PlanCtx = { producer, cls, M, cost, band, lowered }
 
   for (let round = 0; ; round++) {
     costMemo = new Map()

@@ -15,7 +15,6 @@
  * of a larger loop would multiply expensive work), `touched` values and the `reads` of
  * materialized values (for scheduling).
  */
-import { rulesOf } from '../core/rules'
 import { sizeOf } from '../ir/aval'
 import type { Atom, Eqn, Var } from '../ir/jaxpr'
 import { CodegenError } from './emit'
@@ -36,6 +35,9 @@ export interface PlanCtx {
   readonly cost: (v: Var) => number
   /** Depth band of each value (plan.ts): a kernel's values are all of one band. */
   readonly band: ReadonlyMap<Var, number>
+  /** Each elementwise equation's lowering over its operands `arg(0)`, `arg(1)`, …: made once
+   *  (when classifying), read by every region that expands the equation. */
+  readonly lowered: ReadonlyMap<Eqn, ScalarExpr>
 }
 
 /** How many times more often a value is computed in a loop than it has elements: loops up
@@ -209,9 +211,8 @@ export class Region {
         const rank = v.aval.shape.length
         const args: number[] = []
         for (const x of e.inputs) args.push(yield* this.val(x, x.aval.shape.length === 0 && rank > 0 ? scalarMap() : m))
-        const lower = rulesOf(e.prim).lower
-        if (lower === undefined) throw new CodegenError(`internal: ${e.prim} has no lowering`)
-        const expr = lower(args.map((_, i) => ({ _tag: 'arg', index: i })), e.params as never, { ins: e.inputs.map((x) => x.aval), out: v.aval })
+        const expr = this.ctx.lowered.get(e)
+        if (expr === undefined) throw new CodegenError(`internal: ${e.prim} has no lowering`)
         return this.translate(expr, args, m, v)
       }
       case 'struct': {

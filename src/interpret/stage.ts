@@ -93,11 +93,11 @@ export class JaxprTrace extends Trace {
     const b = this.builder
     const vars = tracers.map((t) => b.getVar(t))
     const folded = this.foldOrForward(prim, tracers, vars, params)
-    if (folded !== null) return folded
+    if (Array.isArray(folded)) return folded
     const key = !hasEffects(prim, params) ? eqnKey(prim, vars.map((v) => this.operandKey(v)), params) : null
     const seen = key === null ? undefined : b.recorded.get(key)
     if (seen !== undefined) return [...seen]
-    const avalsOut = rulesOf(prim).abstractEval(tracers.map((t) => t.aval), params)
+    const avalsOut = folded?.avalsOut ?? rulesOf(prim).abstractEval(tracers.map((t) => t.aval), params)
     const outs = avalsOut.map((a) => b.newTracer(this, a))
     b.eqns.push(makeEqn(prim, vars, params, outs.map((t) => b.getVar(t))))
     if (key !== null) b.recorded.set(key, outs)
@@ -109,27 +109,33 @@ export class JaxprTrace extends Trace {
    *   arithmetic on 0-d concrete constants only → its value (by the primitive's own impl);
    *   x·1, 1·x, x/1 → x and a convert_element_type that changes nothing → x, when x already
    *   has the output's aval (shape, dtype and weak type), so the result is bit-for-bit x.
+   * Returns the outputs, or (when the equation is to be recorded) the output avals it
+   * computed on the way, so that recording does not evaluate them again.
    */
-  private foldOrForward(prim: PrimName, tracers: readonly Tracer[], vars: readonly Var[], params: unknown): Tracer[] | null {
+  private foldOrForward(prim: PrimName, tracers: readonly Tracer[], vars: readonly Var[], params: unknown): Tracer[] | { readonly avalsOut: ShapedArray[] } | null {
     if (!STAGING_FOLDABLE.has(prim)) return null // (all without effects)
     const consts = vars.map((v) => this.scalarConst(v))
     if (consts.every((c) => c !== null)) {
       const ys = rulesOf(prim).impl(consts as ConcreteArray[], params as never)
       return ys.map((y) => this.lift(y))
     }
-    const [outAval] = rulesOf(prim).abstractEval(tracers.map((t) => t.aval), params as never)
+    const avalsOut = rulesOf(prim).abstractEval(tracers.map((t) => t.aval), params as never)
+    const outAval = avalsOut[0]
     const forward = (i: number): Tracer[] | null => (sameAval(tracers[i].aval, outAval) ? [tracers[i]] : null)
     const isOne = (i: number): boolean => consts[i] !== null && Number((consts[i] as ConcreteArray).data[0]) === 1
+    let out: Tracer[] | null = null
     switch (prim) {
       case 'mul':
-        return (isOne(1) ? forward(0) : null) ?? (isOne(0) ? forward(1) : null)
+        out = (isOne(1) ? forward(0) : null) ?? (isOne(0) ? forward(1) : null)
+        break
       case 'div':
-        return isOne(1) ? forward(0) : null
+        out = isOne(1) ? forward(0) : null
+        break
       case 'convert_element_type':
-        return forward(0)
-      default:
-        return null
+        out = forward(0)
+        break
     }
+    return out ?? { avalsOut }
   }
   /** The value of a 0-d concrete constant of this trace, or null. */
   private scalarConst(v: Var): ConcreteArray | null {

@@ -7,26 +7,22 @@
  */
 import { rulesOf } from '../core/rules'
 import { eqnHasEffects } from '../ir/effects'
-import { type Jaxpr, Lit } from '../ir/jaxpr'
+import { type Eqn, type Jaxpr, Lit } from '../ir/jaxpr'
 import { litValue } from '../interpret/eval'
 import type { ConcreteArray } from '../core/array'
 import { type Rewrite, hasSubJaxprs, recursivePass, rewriteJaxpr, sameAval } from './util'
 
-const foldPass = recursivePass<undefined>((j, sub) =>
-  rewriteJaxpr(
-    j,
-    (e): Rewrite => {
-      if (e.inputs.length === 0 || !e.inputs.every((a) => a._tag === 'Lit')) return null
-      if (!e.outVars.every((v) => v.aval.shape.length === 0) || hasSubJaxprs(e) || eqnHasEffects(e)) return null
-      const xs = e.inputs.map((a) => litValue(a as Lit) as ConcreteArray)
-      const ys = rulesOf(e.prim).impl(xs, e.params as never)
-      const lits = ys.map((y) => new Lit(Number(y.data[0]), y.dtype, y.weakType))
-      if (!lits.every((l, i) => sameAval(l.aval, e.outVars[i].aval))) return null
-      return { eqns: [], outs: lits }
-    },
-    sub,
-    'constantFold',
-  ),
-)
+/** The literals an equation of 0-d literals evaluates to, or null. */
+export const foldEqn = (e: Eqn): Rewrite => {
+  if (e.inputs.length === 0 || !e.inputs.every((a) => a._tag === 'Lit')) return null
+  if (!e.outVars.every((v) => v.aval.shape.length === 0) || hasSubJaxprs(e) || eqnHasEffects(e)) return null
+  const xs = e.inputs.map((a) => litValue(a as Lit) as ConcreteArray)
+  const ys = rulesOf(e.prim).impl(xs, e.params as never)
+  const lits = ys.map((y) => new Lit(Number(y.data[0]), y.dtype, y.weakType))
+  if (!lits.every((l, i) => sameAval(l.aval, e.outVars[i].aval))) return null
+  return { eqns: [], outs: lits }
+}
+
+const foldPass = recursivePass<undefined>((j, sub) => rewriteJaxpr(j, foldEqn, sub, 'constantFold'))
 
 export const constantFold = (jaxpr: Jaxpr): Jaxpr => foldPass(jaxpr, undefined)

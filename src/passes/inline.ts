@@ -37,19 +37,15 @@ export const inlineBody = (body: Jaxpr, inputs: readonly Atom[]): { eqns: Eqn[];
   return { eqns, outs: body.outs.map(read) }
 }
 
-const inlinePass = recursivePass<InlineOptions>((j, sub, top, opts) =>
-  rewriteJaxpr(
-    j,
-    (e): Rewrite => {
-      if (e.prim !== 'jit') return null
-      const body = (e as Eqn<'jit'>).params.jaxpr
-      if (top && !opts.all && body.eqns.length > (opts.maxEqns ?? SMALL_JIT_EQNS)) return null
-      // params.numConsts leading inputs are the body's leading inputs: ordinary operands here.
-      return inlineBody(body, e.inputs)
-    },
-    sub,
-    'inlineJit',
-  ),
-)
+/** The rule of one walk: a jit call (small, or any below the top level) becomes its body. */
+export const inlineRule = (top: boolean, opts: InlineOptions) => (e: Eqn): Rewrite => {
+  if (e.prim !== 'jit') return null
+  const body = (e as Eqn<'jit'>).params.jaxpr
+  if (top && !opts.all && body.eqns.length > (opts.maxEqns ?? SMALL_JIT_EQNS)) return null
+  // params.numConsts leading inputs are the body's leading inputs: ordinary operands here.
+  return inlineBody(body, e.inputs)
+}
+
+const inlinePass = recursivePass<InlineOptions>((j, sub, top, opts) => rewriteJaxpr(j, inlineRule(top, opts), sub, 'inlineJit'))
 
 export const inlineJit = (jaxpr: Jaxpr, opts: InlineOptions = {}): Jaxpr => inlinePass(jaxpr, opts)

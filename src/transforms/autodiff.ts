@@ -6,6 +6,7 @@
  *   vjp       = linearize + transpose of the linear jaxpr;
  *   grad      = vjp seeded with 1.
  */
+import { timed } from '../core/phases'
 import { scalar } from '../core/array'
 import { NonDifferentiableError, NonLinearError, ShapeError } from '../core/errors'
 import { requireSync } from '../core/validate'
@@ -51,11 +52,11 @@ export const linearizeFlat = (f: (...xs: Tracer[]) => readonly Tracer[], primals
     numOuts = outs.length
     return [...outs, ...touts.map(instantiate)]
   }
-  const { jaxpr, consts, pvalsOut } = partialEvalFlat(
+  const { jaxpr, consts, pvalsOut } = timed('trace: linearize', () => partialEvalFlat(
     fJvp,
     [...primals.map(knownVal), ...tangentAvals.map(unknownVal)],
     (i) => i >= numOuts,
-  )
+  ))
   const primalsOut = pvalsOut.slice(0, numOuts).map((pv) => {
     if (pv.known === null) throw new Error('internal: a primal output of linearize is unknown')
     return pv.known
@@ -66,7 +67,7 @@ export const linearizeFlat = (f: (...xs: Tracer[]) => readonly Tracer[], primals
 /** The pullback of a linearization: cotangents of the outputs → cotangents of every primal. */
 export const pullbackFlat = (lin: Linearized, primals: readonly Tracer[]) => (cts: readonly Tracer[]): Tracer[] => {
   const args = lin.jaxpr.inVars.map((v) => new UndefPrimal(v.aval))
-  const grads = backwardPass(lin.jaxpr, lin.consts, args, cts)
+  const grads = timed('trace: transpose', () => backwardPass(lin.jaxpr, lin.consts, args, cts))
   let k = 0
   return primals.map((p, i) => (lin.floatIns[i] ? instantiate(grads[k++]) : zerosOf(p.aval)))
 }

@@ -6,6 +6,7 @@
 import { isConcrete } from '../core/array'
 import { ValueError } from '../core/errors'
 import { Lru } from '../core/lru'
+import { timed } from '../core/phases'
 import { type Tracer, bind } from '../core/tracer'
 import { type ShapedArray, avalStr } from '../ir/aval'
 import type { ClosedJaxpr, Jaxpr } from '../ir/jaxpr'
@@ -89,9 +90,9 @@ export const jit = <F extends AnyFn>(f: F, opts: JitOptions = {}): JitFunction<F
       }
       const { flat: ff, outTree } = flattenFun(g, inTree, `jit(${name})`)
       traceCount++
-      const closed = withStaticHint(() => traceToJaxpr(ff, flat.map((x) => x.aval)), name, args, statics)
+      const closed = timed('trace', () => withStaticHint(() => traceToJaxpr(ff, flat.map((x) => x.aval)), name, args, statics))
       // The body is simplified once per signature; jit calls nested in it are inlined.
-      c = { jaxpr: optimize(hoistConsts(closed.jaxpr), { all: true }), consts: closed.consts, outTree: outTree() }
+      c = { jaxpr: timed('passes', () => optimize(hoistConsts(closed.jaxpr), { all: true })), consts: closed.consts, outTree: outTree() }
       // Constants that are tracers of an enclosing transformation belong to this call only.
       if (closed.consts.every(isConcrete)) cache.set(key, c)
     }

@@ -13,6 +13,7 @@
  * accuracy table.
  */
 import { Lru } from '../../core/lru'
+import { timed } from '../../core/phases'
 import { cacheLimits } from '../cachelimits'
 import { Arena } from './arena'
 import { type ElementwiseSpec, buildElementwise, elementwiseKey } from './elementwise'
@@ -35,7 +36,8 @@ export const moduleCache = new Lru<string, WasmModule>(() => cacheLimits.wasmMod
 export const compileModule = (key: string, build: () => Uint8Array): WasmModule => {
   const have = moduleCache.get(key)
   if (have !== undefined) return have
-  const m = new wasm.Module(build())
+  const bytes = timed('wasm gen', build)
+  const m = timed('wasm compile', () => new wasm.Module(bytes))
   moduleCache.set(key, m)
   return m
 }
