@@ -12,6 +12,7 @@
  * maps, reductions and matmuls where only WebAssembly may be compiled).
  */
 import { ConcreteArray, setEagerHook } from '../core/array'
+import { takeOutputBuffers } from '../core/buffers'
 import type { TypedArray } from '../ir/dtypes'
 import type { Jaxpr } from '../ir/jaxpr'
 import { evalJaxpr } from '../interpret/eval'
@@ -56,7 +57,7 @@ export const runJit = (j: Jaxpr, xs: readonly ConcreteArray[]): ConcreteArray[] 
   if (evaluator() !== 'compiled' || j.constVars.length > 0) return evalJaxpr(j, [], xs) as ConcreteArray[]
   let outs: TypedArray[]
   try {
-    outs = compileJaxpr(j).run(xs.map((x) => x.data))
+    outs = compileJaxpr(j).run(xs.map((x) => x.data), takeOutputBuffers() ?? undefined)
   } finally {
     releaseLargeArena()
   }
