@@ -118,6 +118,49 @@ describe('split programs equal the reference interpreter', () => {
   }
 })
 
+describe('pads and rolls of computed values at every offset', () => {
+  // each program reads a padded computed value at two shifts, or rolls one by k: the boxes
+  // (and the pieces they take) change with every (lo, hi, k); all must equal the reference
+  const N = 400 // (the inner boxes are large enough for the WebAssembly kernels)
+  const x1 = np.array(seq(N, 11, -1, 1))
+  const x2 = np.array(seq(6 * 300, 12, -1, 1)).reshape([6, 300])
+  const check = (f: (x: Arr) => Arr, x: Arr, what: string) => {
+    const xs = [x] as unknown as ConcreteArray[]
+    const want = runReference(jaxprOf(f, x), xs)[0]
+    const j = jaxprOf(f, x)
+    expect(bitwiseDiff(runCompiled(j, xs)[0], want), what).toBeNull()
+    return describeProgram(compileJaxpr(j))
+  }
+  it('1-D and 2-D pads (lo, hi in 0…3) read at two shifts', () => {
+    for (const wasm of [true, false]) {
+      setWasmKernels(wasm)
+      for (let lo = 0; lo <= 3; lo++) {
+        for (let hi = 0; hi <= 3; hi++) {
+          const f1 = (x: Arr) => {
+            const p = np.pad(x.mul(x).sub(x.mul(3)).add(1), [[lo, hi]])
+            return lax.slice(p, [0], [N]).add(lax.slice(p, [lo + hi], [N + lo + hi]).mul(x))
+          }
+          check(f1, x1, `1-D pad (${lo}, ${hi}), wasm ${wasm}`)
+          const f2 = (x: Arr) => {
+            const p = np.pad(x.mul(x).add(x), [[hi, lo], [lo, hi]])
+            return lax.slice(p, [0, 0], [6, 300]).sub(lax.slice(p, [lo + hi, lo + hi], [6 + lo + hi, 300 + lo + hi]))
+          }
+          const text = check(f2, x2, `2-D pad (${lo}, ${hi}), wasm ${wasm}`)
+          // one kernel per box, the inner one a WebAssembly map of rows when allowed
+          if (lo + hi > 0) expect(text.split('\n').length, text).toBeGreaterThan(1)
+          if (wasm && lo + hi > 0) expect(text).toMatch(/wasm float64 map of \d+ rows/)
+        }
+      }
+    }
+  })
+  it('rolls by k = 1…399 of a computed value', () => {
+    for (let k = 1; k < N; k += 37) {
+      const roll = (x: Arr) => { const y = x.mul(x).sub(x.mul(2)); return np.concatenate([lax.slice(y, [N - k], [N]), lax.slice(y, [0], [N - k])]).mul(x) }
+      check(roll, x1, `roll ${k}`)
+    }
+  })
+})
+
 describe('splitPicks', () => {
   // out[i] = (i ≥ 2 ? a[i − 2] : 7) over 10 points: boxes [0, 2) and [2, 10)
   const k: LoopKernel = {
