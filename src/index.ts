@@ -44,5 +44,5 @@ export type { PrimName, ParamsMap } from './ir/params'
 export {
   ShapeError, DTypeError, ConcretizationError, TracerLeakError, NonDifferentiableError,
   TreeMismatchError, AxisError, ValueError, ResourceError, ArgumentTypeError, AsyncFunctionError, NonLinearError,
-  MaxStepsExceededError, ExportError,
+  MaxStepsExceededError, ExportError, DonatedArrayError,
 } from './core/errors'

@@ -14,6 +14,7 @@ import { type Affine, type DotKernel, type LoopKernel, type Reduction, type Stor
 import { type Plan, type PlanStep, expandRoot, storedVar } from './plan'
 import type { ProgStep, ProgramSpec, SlotSpec } from './program'
 import { Region } from './region'
+import { splitPicks } from './split'
 import { dotGeometry } from './roots'
 import { type CompileSub, eqnStep } from './steps'
 import { describeWasmPlan, wasmPlan } from './wasmlower'
@@ -75,6 +76,16 @@ export class Builder {
 
   pushKernel(k: LoopKernel | DotKernel, ins: readonly number[], outs: readonly number[]): void {
     const kernel = k.kind === 'loop' ? normalizeLoops(k) : k
+    // a loop with pad/concatenate picks: one kernel per box where every pick is decided
+    const boxes = kernel.kind === 'loop' ? splitPicks(kernel) : null
+    if (boxes !== null) {
+      for (const b of boxes) this.pushOne(normalizeLoops(b), ins, outs)
+      return
+    }
+    this.pushOne(kernel, ins, outs)
+  }
+
+  private pushOne(kernel: LoopKernel | DotKernel, ins: readonly number[], outs: readonly number[]): void {
     // (the plan first: it is cheap, and most small programs never need the availability probe)
     const w = wasmKernelsEnabled() ? wasmPlan(kernel) : null
     if (w !== null && wasmAvailable()) {

@@ -27,8 +27,22 @@ export interface Compiled {
 export const kernelCache = new Lru<string, Compiled>(() => cacheLimits.kernels)
 
 /** Counters for tests and diagnostics; `wasmKernelCalls` counts kernel calls that ran as
- *  WebAssembly (jitted or eager). */
-export const stats = { kernelsCompiled: 0, kernelCacheHits: 0, programsCompiled: 0, wasmKernelCalls: 0 }
+ *  WebAssembly (jitted or eager). The data path of compiled programs: `kernelsRun` kernel steps
+ *  run by program drivers (JS or WebAssembly; not the steps inside a generated scan loop),
+ *  `outputBytes` of fresh output buffers handed to callers, `outputBytesReused` of donated
+ *  buffers reused for outputs, `arenaBytesIn` / `arenaBytesOut` copied into / out of the
+ *  WebAssembly arena. */
+export const stats = {
+  kernelsCompiled: 0,
+  kernelCacheHits: 0,
+  programsCompiled: 0,
+  wasmKernelCalls: 0,
+  kernelsRun: 0,
+  outputBytes: 0,
+  outputBytesReused: 0,
+  arenaBytesIn: 0,
+  arenaBytesOut: 0,
+}
 
 /** The full source of a kernel: a factory whose result is the kernel function. */
 export const kernelSource = (k: Kernel): string => {

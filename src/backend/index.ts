@@ -12,6 +12,7 @@
  * maps, reductions and matmuls where only WebAssembly may be compiled).
  */
 import { ConcreteArray, setEagerHook } from '../core/array'
+import { takeOutputBuffers } from '../core/buffers'
 import { timed } from '../core/phases'
 import type { TypedArray } from '../ir/dtypes'
 import type { Jaxpr } from '../ir/jaxpr'
@@ -59,7 +60,8 @@ export const runJit = (j: Jaxpr, xs: readonly ConcreteArray[]): ConcreteArray[] 
   let outs: TypedArray[]
   try {
     const prog = compileJaxpr(j)
-    outs = timed('run', () => prog.run(xs.map((x) => x.data)))
+    const into = takeOutputBuffers() ?? undefined
+    outs = timed('run', () => prog.run(xs.map((x) => x.data), into))
   } finally {
     releaseLargeArena()
   }

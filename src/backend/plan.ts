@@ -229,7 +229,7 @@ export const planJaxpr = (jaxpr: Jaxpr): Plan => {
     })
     // expensive values computed in several kernels (or sweeps): materialize the outermost
     // ones (the others are then inside them, and computed once already)
-    const shared = [...seen].filter(([v, keys]) => keys.size > 1 && cost(v) > CHEAP).map(([v]) => v)
+    const shared = [...seen].filter(([v, keys]) => keys.size > 1 && cost(v) > CHEAP && !shiftedInOneKernel(keys, cost(v))).map(([v]) => v)
     const inner = new Set<Var>()
     const pending = [...shared]
     while (pending.length > 0) {
@@ -245,6 +245,30 @@ export const planJaxpr = (jaxpr: Jaxpr): Plan => {
     if (M.size === before) return { jaxpr, steps, M, ctx, probes }
   }
 }
+
+/** Work (units of one add) a kernel may repeat to compute a value at several shifted maps. */
+export const SHIFT_RECOMPUTE_MAX = 16
+
+/**
+ * Whether the uses of a value (keys `kernel/map`) are all in one kernel, at maps that differ
+ * only by offsets (a stencil: x[i] and x[i + 1]), with little enough work repeated. Recomputing
+ * it at each shift costs `cost · (shifts − 1)` operations per point; storing it costs a pass
+ * over memory and another kernel, and keeps the shifted reads from fusing (W4: the
+ * Hessian-vector product of Rosenbrock becomes one loop).
+ */
+const shiftedInOneKernel = (keys: ReadonlySet<string>, cost: number): boolean => {
+  const kernels = new Set<string>()
+  const strides = new Set<string>()
+  for (const key of keys) {
+    const slash = key.indexOf('/')
+    kernels.add(key.slice(0, slash))
+    strides.add(withoutOffsets(key.slice(slash + 1)))
+  }
+  return kernels.size === 1 && strides.size === 1 && cost * (keys.size - 1) <= SHIFT_RECOMPUTE_MAX
+}
+
+/** A map key (indexmap.ts: `c<off>:<strides>;…` or `f<off>:<strides>`) without its offsets. */
+const withoutOffsets = (mapKey: string): string => mapKey.replace(/(^[cf]|;)-?\d+:/g, '$1')
 
 /** Group roots into kernels, in equation order (see the module comment); also returns each
  *  root's region expanded alone (what it reads, touches and asks to cut). */

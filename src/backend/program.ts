@@ -12,6 +12,7 @@
  * The driver is one generated function per program, `b => { k0(b[2], b[5]); k1(b); … }`, made
  * only of integers, so a call costs a few JS calls per kernel and nothing per equation.
  */
+import type { OutputBuffers } from '../core/buffers'
 import { ResourceError, ValueError } from '../core/errors'
 import { type Shape, sizeOf } from '../ir/aval'
 import { type DType, type TypedArray, allocate, castScalar } from '../ir/dtypes'
@@ -130,12 +131,14 @@ export class Program {
   private readonly outSlots: number[]
   /** slots that hold the caller's or a step's arrays: cleared after a run (no retention) */
   private readonly transient: number[]
+  private readonly nKernels: number
 
   constructor(readonly spec: ProgramSpec) {
     this.pool = planPool(spec)
     this.driver = makeDriver(spec.steps)
     this.outSlots = spec.slots.flatMap((s, i) => (s.kind === 'output' ? [i] : []))
     this.transient = spec.slots.flatMap((s, i) => (s.kind === 'temp' || s.kind === 'const' ? [] : [i]))
+    this.nKernels = spec.steps.filter((s) => s.kind === 'kernel').length
     stats.programsCompiled++
   }
 
@@ -167,6 +170,7 @@ export class Program {
     for (let i = 0; i < ins.length; i++) b[ins[i]] = inputs[i]
     bind(b)
     this.running = true
+    stats.kernelsRun += this.nKernels
     try {
       this.driver(b)
     } finally {
@@ -175,10 +179,20 @@ export class Program {
     return b
   }
 
-  /** Run on the inputs' data; returns fresh output arrays. */
-  run(inputs: readonly TypedArray[]): TypedArray[] {
+  /** Run on the inputs' data; returns fresh output arrays (or arrays from `reuse`: buffers
+   *  donated by earlier calls, which no caller holds any more and no input is). */
+  run(inputs: readonly TypedArray[], reuse?: OutputBuffers): TypedArray[] {
     const b = this.exec(inputs, (t) => {
-      for (const j of this.outSlots) t[j] = alloc(this.spec.slots[j].dtype, sizeOf(this.spec.slots[j].shape))
+      for (const j of this.outSlots) {
+        const { dtype, shape } = this.spec.slots[j]
+        const n = sizeOf(shape)
+        let o = reuse?.(dtype, n)
+        if (o === undefined) {
+          o = alloc(dtype, n)
+          stats.outputBytes += o.byteLength
+        } else stats.outputBytesReused += o.byteLength
+        t[j] = o
+      }
     })
     const outs = this.spec.outs.map((o) => {
       if (o.kind === 'slot') return b[o.slot]

@@ -27,6 +27,18 @@ export type Cls = 'ew' | 'struct' | 'pick' | 'reduce' | 'dotf' | 'dot' | 'ctrl' 
 /** Cost above which a value is materialized rather than recomputed (units: one add). */
 export const CHEAP = 4
 
+/** Cost up to which the operand of a pad, or of a concatenate of two (a roll), is computed in
+ *  the loop when each of its conditions follows one loop coordinate: the builder then splits
+ *  the loop into boxes where every pick is decided (split.ts), so each point computes only the
+ *  piece it takes. Above it the piece is stored once. Where the loop cannot be split (a kernel
+ *  with reductions) the pieces are computed at every point: for a pad the waste is its padded
+ *  points, for two pieces at most the cheaper one; concatenates of more pieces (im2col's) keep
+ *  storing their expensive pieces. */
+export const PIECE_INLINE_MAX = 32
+
+/** Whether a piece condition depends on at most one loop coordinate. */
+const alongOneLoop = (c: PieceCond): boolean => c.c.st.filter((s) => s !== 0).length <= 1
+
 export interface PlanCtx {
   readonly producer: ReadonlyMap<Var, Eqn>
   readonly cls: ReadonlyMap<Eqn, Cls>
@@ -234,17 +246,20 @@ export class Region {
   /**
    * A piece of a pad or concatenate: a guarded load of a materialized operand, or, when the
    * operand is cheap, the operand computed in the loop — at every point, its value used only
-   * where the piece is chosen (its loads clamped into range). Otherwise the operand is
-   * materialized (cut): measured on W4 (the pads of a slice's transpose), computing an
-   * expensive piece everywhere with clamped loads was slower than storing it once.
+   * where the piece is chosen (its loads clamped into range). An operand up to
+   * PIECE_INLINE_MAX is computed in the loop as well when every condition follows one loop
+   * coordinate: the builder splits such a loop into boxes where each pick is decided
+   * (split.ts), so no point computes a piece it discards (W4, the pads of a slice's transpose,
+   * is then one pass). Otherwise the operand is materialized (cut): computing an expensive piece
+   * everywhere with clamped loads was measured slower than storing it once.
    */
-  private *piece(a: Atom, coords: readonly Affine[], conds: PieceCond[]): Generator<Need, Piece | null, number> {
+  private *piece(a: Atom, coords: readonly Affine[], conds: PieceCond[], few: boolean): Generator<Need, Piece | null, number> {
     if (a._tag === 'Lit') return { input: -1, idx: zeroAffine(this.r), node: yield* this.val(a, scalarMap()), conds }
     if (this.ctx.M.has(a) || !this.ctx.producer.has(a)) {
       this.reads.push({ v: a, key: 'pick' })
       return { input: this.inputOf(a), idx: toFlat({ kind: 'coords', cs: coords }, a.aval.shape, this.r), node: -1, conds }
     }
-    if (this.ctx.cost(a) <= CHEAP) {
+    if (this.ctx.cost(a) <= CHEAP || (few && this.ctx.cost(a) <= PIECE_INLINE_MAX && conds.every(alongOneLoop))) {
       return { input: -1, idx: zeroAffine(this.r), node: yield* this.val(a, { kind: 'coords', cs: coords }), conds }
     }
     this.cut(a)
@@ -261,7 +276,7 @@ export class Region {
       const shape = x.aval.shape
       const inCoords = cs.map((c, k) => ({ off: c.off - cfg[k][0], st: c.st }))
       const conds: PieceCond[] = cs.flatMap((c, k) => (cfg[k][0] === 0 && cfg[k][1] === 0 ? [] : [{ c, lo: cfg[k][0], n: shape[k] }]))
-      const p = yield* this.piece(x, inCoords, conds)
+      const p = yield* this.piece(x, inCoords, conds, true)
       return p === null ? this.node({ k: 'lit', value: 0, dtype }) : this.node({ k: 'pick', pieces: [p], fallback, dtype })
     }
     const dim = (e.params as { dimension: number }).dimension
@@ -273,7 +288,7 @@ export class Region {
       const n = x.aval.shape[dim]
       const coords = cs.map((c, k) => (k === dim ? { off: c.off - start, st: c.st } : c))
       const last = q === e.inputs.length - 1
-      const p = yield* this.piece(x, coords, last ? [] : [{ c: cs[dim], lo: start, n }])
+      const p = yield* this.piece(x, coords, last ? [] : [{ c: cs[dim], lo: start, n }], e.inputs.length <= 2)
       if (p === null) missing = true
       else pieces.push(p)
       start += n

@@ -36,8 +36,19 @@ export interface WasmInput {
 
 export type WasmPlan =
   /** `rows` calls of the map kernel over `n` elements each (a broadcast row, a bias, is an
-   *  `array` input with row stride 0; a broadcast column a `scalar` one with row stride 1). */
-  | { readonly kind: 'map'; readonly dtype: FloatDType; readonly rows: number; readonly n: number; readonly ins: readonly WasmInput[]; readonly outs: readonly Expr[]; readonly outOf: readonly number[] }
+   *  `array` input with row stride 0; a broadcast column a `scalar` one with row stride 1).
+   *  Output j goes to kernel output `outOf[j]`, row r from element `at[j].off + r·at[j].rowStride`
+   *  on (a box of a split kernel writes part of its outputs: split.ts). */
+  | {
+      readonly kind: 'map'
+      readonly dtype: FloatDType
+      readonly rows: number
+      readonly n: number
+      readonly ins: readonly WasmInput[]
+      readonly outs: readonly Expr[]
+      readonly outOf: readonly number[]
+      readonly at: readonly { readonly off: number; readonly rowStride: number }[]
+    }
   | {
       readonly kind: 'reduce'
       readonly dtype: FloatDType
@@ -220,7 +231,7 @@ const mapPlan = (k: LoopKernel, dtype: FloatDType): WasmPlan | null => {
   const n = k.domain[D - 1]
   const rows = D === 2 ? k.domain[0] : 1
   if (rows > 1 && n < MIN_ROW) return null
-  if (k.stores.some((s) => s.idx.off !== 0 || s.idx.st[D - 1] !== 1 || (D === 2 && s.idx.st[0] !== n))) return null
+  if (k.stores.some((s) => s.idx.off < 0 || s.idx.st[D - 1] !== 1 || (D === 2 && s.idx.st[0] < n))) return null
   const t = new Translator(k.nodes, dtype, (st) => {
     const rowStride = D === 2 ? st[0] : 0
     return st[D - 1] === 1 ? ['array', rowStride] : st[D - 1] === 0 ? ['scalar', rowStride] : null
@@ -234,7 +245,8 @@ const mapPlan = (k: LoopKernel, dtype: FloatDType): WasmPlan | null => {
   // every output is stored exactly once (the planner's kernels store each output once)
   const outOf = k.stores.map((s) => s.out)
   if (new Set(outOf).size !== k.outputs.length) return null
-  return { kind: 'map', dtype, rows, n, ins: t.ins, outs, outOf }
+  const at = k.stores.map((s) => ({ off: s.idx.off, rowStride: D === 2 ? s.idx.st[0] : n }))
+  return { kind: 'map', dtype, rows, n, ins: t.ins, outs, outOf, at }
 }
 
 const reducePlan = (k: LoopKernel, dtype: FloatDType): WasmPlan | null => {

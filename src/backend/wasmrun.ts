@@ -71,12 +71,14 @@ class Staging {
   put(a: TypedArray): number {
     const ptr = this.arena.put(a as Float32Array | Float64Array) // (wasm kernels take float operands only)
     this.held.push(ptr)
+    stats.arenaBytesIn += a.byteLength
     return ptr
   }
 
-  /** Copies the arena's elements at `ptr` into `out`. */
-  get(ptr: number, out: TypedArray): void {
-    out.set(new (out.constructor as Float64ArrayConstructor)(this.arena.memory.buffer, ptr, out.length) as never)
+  /** Copies the arena's elements at `ptr` into `out` (all of it, or `n` elements from `at` on). */
+  get(ptr: number, out: TypedArray, at = 0, n = out.length - at): void {
+    stats.arenaBytesOut += n * out.BYTES_PER_ELEMENT
+    out.set(new (out.constructor as Float64ArrayConstructor)(this.arena.memory.buffer, ptr, n) as never, at)
   }
 
   release(): void {
@@ -156,7 +158,12 @@ const planCall = (p: WasmPlan, nIn: number): Call => {
         for (let j = 0; j < outPtrs.length; j++) rowOuts[j] = outPtrs[j] + r * p.n * size
         k.run(p.n, rowPtrs, rowOuts)
       }
-      for (let j = 0; j < outPtrs.length; j++) st.get(outPtrs[j], bufs[nIn + p.outOf[j]])
+      for (let j = 0; j < outPtrs.length; j++) {
+        const out = bufs[nIn + p.outOf[j]]
+        const { off, rowStride } = p.at[j]
+        if (off === 0 && rowStride === p.n && out.length === p.rows * p.n) st.get(outPtrs[j], out)
+        else for (let r = 0; r < p.rows; r++) st.get(outPtrs[j] + r * p.n * size, out, off + r * rowStride, p.n)
+      }
     }
   }
   const kern = onEngine((e) => e.reduce({ dtype: p.dtype, op: p.op, inputs: p.ins.map((i) => i.kind), prologue: p.prologue }))

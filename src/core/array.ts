@@ -6,6 +6,8 @@
 import { type Shape, type ShapedArray, avalStr, shaped, sizeOf } from '../ir/aval'
 import { type DType, type TypedArray, allocate, castScalar } from '../ir/dtypes'
 import type { ParamsMap, PrimName } from '../ir/params'
+import { holdBuffer, releaseBuffer, shareBuffer } from './buffers'
+import { DonatedArrayError } from './errors'
 import { rulesOf } from './rules'
 import { MainTrace, Trace, Tracer, initBaseTrace } from './tracer'
 
@@ -35,17 +37,31 @@ const BASE: MainTrace = initBaseTrace(EvalTrace)
 
 export class ConcreteArray extends Tracer {
   readonly aval: ShapedArray
-  constructor(
-    readonly data: TypedArray,
-    shape: Shape,
-    dtype: DType,
-    weakType = false,
-  ) {
+  private buf: TypedArray | null
+  constructor(data: TypedArray, shape: Shape, dtype: DType, weakType = false) {
     super()
     this.aval = shaped(shape, dtype, weakType)
     if (data.length !== sizeOf(shape)) {
       throw new Error(`internal: buffer of ${data.length} elements for shape ${avalStr(this.aval)}`)
     }
+    this.buf = data
+    holdBuffer(data)
+  }
+  /** The row-major data (throws a `DonatedArrayError` once the array was donated). */
+  get data(): TypedArray {
+    const d = this.buf
+    if (d === null) throw new DonatedArrayError(`this ${avalStr(this.aval)} array was donated to a jitted call (jit(f, { donateArgnums })): its memory may now hold another result. Use that call's result instead, or do not donate an array you still need.`)
+    return d
+  }
+  /** Whether the array was donated (and can no longer be used). */
+  get isDonated(): boolean {
+    return this.buf === null
+  }
+  /** Donates the array: it can no longer be used; returns its buffer if nothing else holds it. */
+  donate(): TypedArray | null {
+    const d = this.data
+    this.buf = null
+    return releaseBuffer(d)
   }
   get _trace(): Trace {
     return BASE.trace()
@@ -72,8 +88,11 @@ export class ConcreteArray extends Tracer {
     }
     return build(0, 0, this.size)
   }
-  override toTypedArray(): TypedArray {
-    return this.data.slice()
+  override toTypedArray(opts?: { readonly copy?: boolean }): TypedArray {
+    if (opts?.copy !== false) return this.data.slice()
+    // handed out: never reused for another result
+    shareBuffer(this.data)
+    return this.data
   }
   override [Symbol.toPrimitive](hint: string): number | string {
     if (hint === 'string') return this.toString()

@@ -75,6 +75,12 @@ export class MaxStepsExceededError extends RangeError {
   override readonly name = 'MaxStepsExceededError'
 }
 
+/** An Array used after it was donated to a jitted call (`jit(f, { donateArgnums })`): its
+ *  memory may hold a result of that function now, so reading it would give wrong values. */
+export class DonatedArrayError extends TypeError {
+  override readonly name = 'DonatedArrayError'
+}
+
 /** A program that cannot be exported to another engine (leibniz/export): a primitive the
  *  target has no faithful lowering for, or an engine that is not installed. `primitive` names
  *  the refused primitive (null when the problem is not one primitive); `target` is 'onnx' or

@@ -77,7 +77,13 @@ export abstract class Tracer {
   tolist(): unknown {
     throw this.concretizationError('tolist()')
   }
-  toTypedArray(): Float64Array | Float32Array | Int32Array | Uint8Array {
+  /**
+   * The data, row-major: a copy the caller owns (by default), or with `{ copy: false }` the
+   * array's own buffer, without copying — read it, never write it (the array would change). It
+   * holds the array's values for as long as the array is not donated to a jitted call
+   * (`jit(f, { donateArgnums })`), which may reuse that memory for its outputs.
+   */
+  toTypedArray(_opts?: { readonly copy?: boolean }): Float64Array | Float32Array | Int32Array | Uint8Array {
     throw this.concretizationError('toTypedArray()')
   }
   /** `Number(x)`, `x > 0`, `` `${x}` `` all come here. */

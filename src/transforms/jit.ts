@@ -3,12 +3,14 @@
  * structure, shapes, dtypes, weak types, static argument values), caches the jaxpr, and binds
  * the `jit` primitive — which every interpreter understands, so jit composes with grad/vmap.
  */
-import { isConcrete } from '../core/array'
+import { type ConcreteArray, isConcrete } from '../core/array'
+import { offerOutputBuffers } from '../core/buffers'
 import { ValueError } from '../core/errors'
 import { Lru } from '../core/lru'
 import { timed } from '../core/phases'
 import { type Tracer, bind } from '../core/tracer'
 import { type ShapedArray, avalStr } from '../ir/aval'
+import type { DType, TypedArray } from '../ir/dtypes'
 import type { ClosedJaxpr, Jaxpr } from '../ir/jaxpr'
 import { hoistConsts } from '../interpret/jvp'
 import { optimize } from '../passes'
@@ -27,7 +29,20 @@ export interface JitOptions {
    * numbers); functions, class instances, Maps and other objects compare by identity.
    */
   readonly staticArgnums?: number | readonly number[]
+  /**
+   * Arguments whose memory the call may reuse, as JAX's `donate_argnums`: after a call on
+   * concrete arrays, each array in a donated argument is *donated* — using it again throws a
+   * `DonatedArrayError` — and its buffer (unless something else holds it) is kept by this
+   * jitted function to hold an output of the same dtype and size of a later call. A loop
+   * `x = step(x)` then writes every new `x` into memory the previous one used, with no fresh
+   * allocation (nor its page faults). Results are unchanged; a returned Array still owns its
+   * buffer. Ignored when the call is traced (inside grad, vmap or another jit).
+   */
+  readonly donateArgnums?: number | readonly number[]
 }
+
+/** Donated buffers a jitted function keeps for later outputs (more are dropped). */
+const MAX_KEPT_BUFFERS = 8
 
 let signatureLimit = 256
 
@@ -66,13 +81,20 @@ export const jit = <F extends AnyFn>(f: F, opts: JitOptions = {}): JitFunction<F
   requireFunction(f, 'jit')
   checkTransformOptions('jit', opts, 'jit')
   const statics = new Set(typeof opts.staticArgnums === 'number' ? [opts.staticArgnums] : (opts.staticArgnums ?? []))
+  const donated = new Set(typeof opts.donateArgnums === 'number' ? [opts.donateArgnums] : (opts.donateArgnums ?? []))
+  for (const d of donated) {
+    if (statics.has(d)) throw new ValueError(`jit: argument ${String(d)} is in both staticArgnums and donateArgnums; a static argument has no buffer to donate`)
+  }
+  const kept = new KeptBuffers()
   const cache = new Lru<string, Compiled>(() => signatureLimit)
   const name = f.name || 'fn'
   let traceCount = 0
   const wrapped = (...args: any[]): any => {
-    for (const s of statics) {
-      if (!Number.isInteger(s) || s < 0 || s >= args.length) {
-        throw new ValueError(`jit(${name}): staticArgnums ${s} is out of range for a call with ${args.length} argument(s)`)
+    for (const [what, set] of [['staticArgnums', statics], ['donateArgnums', donated]] as const) {
+      for (const s of set) {
+        if (!Number.isInteger(s) || s < 0 || s >= args.length) {
+          throw new ValueError(`jit(${name}): ${what} ${s} is out of range for a call with ${args.length} argument(s)`)
+        }
       }
     }
     const dyn = args.filter((_, i) => !statics.has(i))
@@ -96,11 +118,48 @@ export const jit = <F extends AnyFn>(f: F, opts: JitOptions = {}): JitFunction<F
       // Constants that are tracers of an enclosing transformation belong to this call only.
       if (closed.consts.every(isConcrete)) cache.set(key, c)
     }
-    const outs = bind('jit', [...c.consts, ...flat], { jaxpr: c.jaxpr, numConsts: c.consts.length, name })
+    if (donated.size === 0 || !flat.every(isConcrete)) {
+      return unflatten(c.outTree, bind('jit', [...c.consts, ...flat], { jaxpr: c.jaxpr, numConsts: c.consts.length, name }))
+    }
+    offerOutputBuffers(kept.take)
+    let outs: Tracer[]
+    try {
+      outs = bind('jit', [...c.consts, ...flat], { jaxpr: c.jaxpr, numConsts: c.consts.length, name })
+    } finally {
+      offerOutputBuffers(null)
+    }
+    // the donated arrays: unusable from now on, their buffers kept for later outputs
+    for (const [i, a] of args.entries()) {
+      if (!donated.has(i)) continue
+      for (const x of flattenArrays([a], `jit(${name}) arguments`)[0] as ConcreteArray[]) {
+        if (x.isDonated) continue
+        const b = x.donate()
+        if (b !== null) kept.put(x.dtype, b)
+      }
+    }
     return unflatten(c.outTree, outs)
   }
   Object.defineProperty(wrapped, 'traceCount', { get: () => traceCount })
   return wrapped as JitFunction<F>
+}
+
+/** The donated buffers of one jitted function, by dtype and length. */
+class KeptBuffers {
+  private readonly byKey = new Map<string, TypedArray[]>()
+  private count = 0
+  put(dtype: DType, b: TypedArray): void {
+    if (this.count >= MAX_KEPT_BUFFERS) return
+    const key = `${dtype}:${b.length}`
+    const list = this.byKey.get(key)
+    if (list === undefined) this.byKey.set(key, [b])
+    else list.push(b)
+    this.count++
+  }
+  readonly take = (dtype: DType, n: number): TypedArray | undefined => {
+    const b = this.byKey.get(`${dtype}:${n}`)?.pop()
+    if (b !== undefined) this.count--
+    return b
+  }
 }
 
 /** `makeJaxpr(f)(...args)`: the jaxpr of `f` at these argument shapes; `String(j)` prints it. */

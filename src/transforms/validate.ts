@@ -14,7 +14,7 @@ const SPECS = {
   vjp: { hasAux: opt.boolean },
   jac: { argnums: opt.intOrInts, hasAux: opt.boolean, chunkSize: positiveInt },
   vmap: { axisSize: opt.nonNegInt, chunkSize: positiveInt },
-  jit: { staticArgnums: opt.intOrInts },
+  jit: { staticArgnums: opt.intOrInts, donateArgnums: opt.intOrInts },
 } satisfies Record<string, Record<string, OptionCheck>>
 
 /** Check `opts` of the transformation `kind`, called `where` in messages. */
