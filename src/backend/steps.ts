@@ -18,12 +18,12 @@ import type { ParamsMap } from '../ir/params'
 import { flagSet } from '../higher/scan'
 import { maxStepsExceeded } from '../higher/while'
 import { genScanLoop } from './codegen/scan'
-import { type Part, genScalarScan, genScalarWhile } from './codegen/scalarloop'
+import { type Part, genScalarScan, genScalarWhile, warmUp } from './codegen/scalarloop'
 import { compileDriver } from './compile'
 import { type Program, alloc } from './program'
 
-type ScalarScan = (gc: TypedArray[], cur: TypedArray[], xs: TypedArray[], out: TypedArray[], ys: TypedArray[]) => number
-type ScalarWhile = (gc: TypedArray[], hc: TypedArray[], cur: TypedArray[], out: TypedArray[], limit: number) => number
+type ScalarScan = (gc: TypedArray[], cur: TypedArray[], xs: TypedArray[], out: TypedArray[], ys: TypedArray[], n: number) => number
+type ScalarWhile = (gc: TypedArray[], hc: TypedArray[], cur: TypedArray[], out: TypedArray[], limit: number, run: boolean) => number
 
 /** The label of a loop step compiled whole (codegen/scalarloop.ts), for describeProgram. */
 export const WHOLE = ', compiled whole'
@@ -89,21 +89,22 @@ const scalarScanStep = (p: ParamsMap['scan'], e: Eqn, ins: readonly number[], ou
   const carryAvals = e.outVars.slice(0, nK).map((v) => v.aval)
   const yAvals = p.jaxpr.outAvals.slice(nK)
   const n = p.length
-  const src = genScalarScan(sub(p.jaxpr).spec, {
+  const shape = {
     consts: e.inputs.slice(0, nC).map((a) => part(a.aval)),
     carries: carryAvals.map(part),
     xs: e.inputs.slice(nC + nK).map((a) => ({ size: sizeOf(a.aval.shape.slice(1)), dtype: a.aval.dtype })),
     ys: yAvals.map(part),
-    length: n,
     reverse: p.reverse,
     ...(p.whileFlag !== undefined ? { flag: p.whileFlag } : {}),
-  })
+  }
+  const src = genScalarScan(sub(p.jaxpr).spec, shape)
   if (src === null) return null
   const loop = compileDriver<ScalarScan>(src)([])
+  loop(warmUp(shape.consts), warmUp(shape.carries), warmUp(shape.xs), warmUp(shape.carries), warmUp(shape.ys), 0)
   return (b) => {
     const out = carryAvals.map(allocFor)
     const ys = yAvals.map((a) => alloc(a.dtype, n * sizeOf(a.shape)))
-    if (loop(ins.slice(0, nC).map((s) => b[s]), ins.slice(nC, nC + nK).map((s) => b[s]), ins.slice(nC + nK).map((s) => b[s]), out, ys) !== 0) throw maxStepsExceeded(n)
+    if (loop(ins.slice(0, nC).map((s) => b[s]), ins.slice(nC, nC + nK).map((s) => b[s]), ins.slice(nC + nK).map((s) => b[s]), out, ys, n) !== 0) throw maxStepsExceeded(n)
     for (let k = 0; k < nK; k++) b[outs[k]] = out[k]
     for (let y = 0; y < ys.length; y++) b[outs[nK + y]] = ys[y]
   }
@@ -114,18 +115,20 @@ const scalarWhileStep = (p: ParamsMap['while'], ins: readonly number[], outs: re
   const nCC = p.condNumConsts
   const nBC = p.bodyNumConsts
   const carryAvals = p.bodyJaxpr.outAvals
-  const src = genScalarWhile(sub(p.condJaxpr).spec, sub(p.bodyJaxpr).spec, {
+  const shape = {
     condConsts: p.condJaxpr.inVars.slice(0, nCC).map((v) => part(v.aval)),
     bodyConsts: p.bodyJaxpr.inVars.slice(0, nBC).map((v) => part(v.aval)),
     carries: carryAvals.map(part),
-  })
+  }
+  const src = genScalarWhile(sub(p.condJaxpr).spec, sub(p.bodyJaxpr).spec, shape)
   if (src === null) return null
   const loop = compileDriver<ScalarWhile>(src)([])
+  loop(warmUp(shape.condConsts), warmUp(shape.bodyConsts), warmUp(shape.carries), warmUp(shape.carries), 0, false)
   const limit = p.maxSteps ?? Infinity
   return (b) => {
     const out = carryAvals.map(allocFor)
     const cur = ins.slice(nCC + nBC).map((s) => b[s])
-    if (loop(ins.slice(0, nCC).map((s) => b[s]), ins.slice(nCC, nCC + nBC).map((s) => b[s]), cur, out, limit) !== 0) throw maxStepsExceeded(limit)
+    if (loop(ins.slice(0, nCC).map((s) => b[s]), ins.slice(nCC, nCC + nBC).map((s) => b[s]), cur, out, limit, true) !== 0) throw maxStepsExceeded(limit)
     for (let k = 0; k < carryAvals.length; k++) b[outs[k]] = out[k]
   }
 }

@@ -10,7 +10,7 @@
  * domains and nodes. Everything else keeps the kernel loop (scan.ts) or the program runner.
  */
 import { CodegenError, int } from '../emit'
-import type { DType } from '../../ir/dtypes'
+import { type DType, type TypedArray, allocate } from '../../ir/dtypes'
 import type { ProgramSpec } from '../program'
 import { HELPERS } from './ops'
 import { NoFit, Scalarizer } from './scalarize'
@@ -19,11 +19,11 @@ import { NoFit, Scalarizer } from './scalarize'
  *  first call grows too slow. */
 export const LIMITS = {
   /** carried, read (xs row) and written (ys row) elements per step */
-  loopElements: 256,
+  loopElements: 64,
   /** elements of the loop's constants (loaded into locals once) */
-  constElements: 1024,
+  constElements: 256,
   /** statements of the unrolled body */
-  statements: 6000,
+  statements: 4000,
 }
 
 /** An array of the loop's interface: elements and dtype. */
@@ -37,7 +37,6 @@ export interface ScalarScanShape {
   readonly carries: readonly Part[]
   readonly xs: readonly Part[]
   readonly ys: readonly Part[]
-  readonly length: number
   readonly reverse: boolean
   /** a bounded while loop: the carry whose elements are all 0 once the loop has ended */
   readonly flag?: number
@@ -78,6 +77,14 @@ const carryLocals = (z: Scalarizer, parts: readonly Part[]) => {
   return { elems, decl, assign, store }
 }
 
+/**
+ * Arrays of the loop's interface filled with zeros, for one call that takes no step right after
+ * the function is made. Without it the code after the loop has never run when V8 optimizes the
+ * function in the middle of the loop (on-stack replacement), and the optimized code has no type
+ * feedback for the final stores: it deoptimizes there, on every call (measured: 5× slower).
+ */
+export const warmUp = (parts: readonly Part[]): TypedArray[] => parts.map((p) => allocate(p.dtype, p.size))
+
 /** Runs `gen`; null when the loop does not fit. */
 const attempt = (gen: () => string): string | null => {
   try {
@@ -91,9 +98,9 @@ const attempt = (gen: () => string): string | null => {
 const helperLines = (z: Scalarizer) => [...z.helpers].map((h) => HELPERS[h])
 
 /**
- * Source of `(k) => (gc, cur, xs, out, ys) => 0 | 1` for a scan of `body`: consts `gc`, initial
- * carries `cur` (read only), stacked xs, fresh `out` arrays for the final carries and `ys` for
- * the stacked rows. Returns 1 when a bounded while loop's flag is still set after the last step
+ * Source of `(k) => (gc, cur, xs, out, ys, n) => 0 | 1` for a scan of `body`: consts `gc`,
+ * initial carries `cur` (read only), stacked xs, fresh `out` arrays for the final carries, `ys`
+ * for the stacked rows, and the length `n` (0 for the warm-up call, see `warmUp`). Returns 1 when a bounded while loop's flag is still set after the last step
  * (the caller raises MaxStepsExceededError), else 0. Null when the body does not fit.
  */
 export const genScalarScan = (body: ProgramSpec, s: ScalarScanShape): string | null => {
@@ -108,19 +115,18 @@ export const genScalarScan = (body: ProgramSpec, s: ScalarScanShape): string | n
     const outs = z.program(body, [...cst.elems, ...car.elems, ...xs], [...s.carries, ...s.ys].map((p) => p.size))
     const next = outs.slice(0, s.carries.length)
     const ys = outs.slice(s.carries.length)
-    const L = int(s.length)
     const flag = s.flag === undefined ? null : car.elems[s.flag].map((e) => `${e} !== 0`).join(' || ')
     if (flag === '') throw new NoFit('an empty flag')
     return [
       '"use strict";',
       ...helperLines(z),
-      'return function (gc, cur, xs, out, ys) {',
+      'return function (gc, cur, xs, out, ys, n) {',
       ...cst.decl,
       ...car.decl,
       ...s.xs.map((_, q) => `const X${int(q)} = xs[${int(q)}];`),
       ...s.ys.map((_, q) => `const Y${int(q)} = ys[${int(q)}];`),
-      `for (let t = 0; t < ${L}; t++) {`,
-      `const i = ${s.reverse ? `${L} - 1 - t` : 't'};`,
+      'for (let t = 0; t < n; t++) {',
+      `const i = ${s.reverse ? 'n - 1 - t' : 't'};`,
       ...xs.flatMap((es, q) => es.map((e, j) => `const ${e} = X${int(q)}[i * ${int(s.xs[q].size)} + ${int(j)}];`)),
       ...z.lines,
       ...ys.flatMap((es, q) => es.map((a, j) => `Y${int(q)}[i * ${int(s.ys[q].size)} + ${int(j)}] = ${a};`)),
@@ -136,9 +142,9 @@ export const genScalarScan = (body: ProgramSpec, s: ScalarScanShape): string | n
 }
 
 /**
- * Source of `(k) => (gc, hc, cur, out, limit) => 0 | 1` for a while loop: the condition's and
- * the body's consts, the initial carries, fresh arrays for the final ones, and the most steps
- * allowed (Infinity when unbounded). Returns 1 when the condition still holds after `limit`
+ * Source of `(k) => (gc, hc, cur, out, limit, run) => 0 | 1` for a while loop: the condition's
+ * and the body's consts, the initial carries, fresh arrays for the final ones, the most steps
+ * allowed (Infinity when unbounded), and `run` (false for the warm-up call: no step). Returns 1 when the condition still holds after `limit`
  * steps (the caller raises MaxStepsExceededError), else 0.
  */
 export const genScalarWhile = (cond: ProgramSpec, body: ProgramSpec, s: ScalarWhileShape): string | null => {
@@ -155,11 +161,11 @@ export const genScalarWhile = (cond: ProgramSpec, body: ProgramSpec, s: ScalarWh
     return [
       '"use strict";',
       ...helperLines(z),
-      'return function (gc, hc, cur, out, limit) {',
+      'return function (gc, hc, cur, out, limit, run) {',
       ...cc.decl,
       ...bc.decl,
       ...car.decl,
-      'for (let steps = 0; ; steps++) {',
+      'for (let steps = 0; run; steps++) {',
       ...condLines,
       `if (${p} === 0) break;`,
       'if (steps >= limit) return 1;',
