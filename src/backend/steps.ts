@@ -19,6 +19,7 @@ import { flagSet } from '../higher/scan'
 import { maxStepsExceeded } from '../higher/while'
 import { genScanLoop } from './codegen/scan'
 import { type Part, genScalarScan, genScalarWhile, warmUp } from './codegen/scalarloop'
+import { registerLoop } from './codegen/scalarize'
 import { compileDriver } from './compile'
 import { type Program, alloc } from './program'
 
@@ -53,16 +54,26 @@ export const eqnStep = (e: Eqn, ins: readonly number[], outs: readonly number[],
   }
   switch (e.prim) {
     case 'scan': {
-      const fn = scalarScanStep(e.params as ParamsMap['scan'], e, ins, outs, track)
-      if (fn !== null) return { fn, subs, label: `scan${WHOLE}` }
-      subs.length = 0
-      return { fn: scanStep(e.params as ParamsMap['scan'], e, ins, outs, track), subs }
+      const p = e.params as ParamsMap['scan']
+      const whole = scalarScanStep(p, e, ins, outs, track)
+      if (whole === null) subs.length = 0
+      const fn = whole ?? scanStep(p, e, ins, outs, track)
+      // (a loop compiled whole around this one may take it into its own code)
+      registerLoop(fn, {
+        kind: 'scan', nConsts: p.numConsts, nCarry: p.numCarry, length: p.length, reverse: p.reverse,
+        ...(p.whileFlag !== undefined ? { flag: p.whileFlag } : {}),
+        xSizes: e.inputs.slice(p.numConsts + p.numCarry).map((a) => sizeOf(a.aval.shape.slice(1))),
+        ySizes: p.jaxpr.outAvals.slice(p.numCarry).map((a) => sizeOf(a.shape)),
+      })
+      return { fn, subs, ...(whole !== null ? { label: `scan${WHOLE}` } : {}) }
     }
     case 'while': {
-      const fn = scalarWhileStep(e.params as ParamsMap['while'], ins, outs, track)
-      if (fn !== null) return { fn, subs, label: `while${WHOLE}` }
-      subs.length = 0
-      return { fn: whileStep(e.params as ParamsMap['while'], ins, outs, track), subs }
+      const p = e.params as ParamsMap['while']
+      const whole = scalarWhileStep(p, ins, outs, track)
+      if (whole === null) subs.length = 0
+      const fn = whole ?? whileStep(p, ins, outs, track)
+      registerLoop(fn, { kind: 'while', nCondConsts: p.condNumConsts, nBodyConsts: p.bodyNumConsts, limit: p.maxSteps ?? Infinity })
+      return { fn, subs, ...(whole !== null ? { label: `while${WHOLE}` } : {}) }
     }
     case 'cond': return { fn: condStep(e.params as ParamsMap['cond'], ins, outs, track), subs }
     default: return { fn: opaqueStep(e, ins, outs), subs }
@@ -99,7 +110,7 @@ const scalarScanStep = (p: ParamsMap['scan'], e: Eqn, ins: readonly number[], ou
   }
   const src = genScalarScan(sub(p.jaxpr).spec, shape)
   if (src === null) return null
-  const loop = compileDriver<ScalarScan>(src)([])
+  const loop = compileDriver<ScalarScan>(src)([maxStepsExceeded])
   loop(warmUp(shape.consts), warmUp(shape.carries), warmUp(shape.xs), warmUp(shape.carries), warmUp(shape.ys), 0)
   return (b) => {
     const out = carryAvals.map(allocFor)
@@ -122,7 +133,7 @@ const scalarWhileStep = (p: ParamsMap['while'], ins: readonly number[], outs: re
   }
   const src = genScalarWhile(sub(p.condJaxpr).spec, sub(p.bodyJaxpr).spec, shape)
   if (src === null) return null
-  const loop = compileDriver<ScalarWhile>(src)([])
+  const loop = compileDriver<ScalarWhile>(src)([maxStepsExceeded])
   loop(warmUp(shape.condConsts), warmUp(shape.bodyConsts), warmUp(shape.carries), warmUp(shape.carries), 0, false)
   const limit = p.maxSteps ?? Infinity
   return (b) => {

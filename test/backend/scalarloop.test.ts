@@ -117,6 +117,29 @@ describe('scan and foriLoop compiled whole', () => {
     agree((c0) => lax.foriLoop(0, 12, (i: Arr, c: Arr) =>
       lax.switch(i.sub(2), [(u: Arr) => u.mul(0.5), (u: Arr) => np.cos(u), (u: Arr) => u.add(np.array([1, 2, 3]))], c), c0), x3)
   })
+  it('nested loops: an inner loop (no xs, ys), an unrolled inner scan (xs, ys), an inner while', () => {
+    agree((h) => lax.foriLoop(0, 30, (_i: Arr, c: Arr) => lax.foriLoop(0, 5, (_j: Arr, d: Arr) => np.sin(d).add(c.mul(0.1)), c), h), x3)
+    agree((h, xs) => lax.scan((c: Arr, x: Arr) => {
+      const [ci, ys] = lax.scan((d: Arr, y: Arr) => [d.mul(y).add(1), d.sum()], c, np.stack([x, x.mul(2)]))
+      return [ci.mul(0.5), ys.add(c.sum())]
+    }, h, xs), x3, seq)
+    agree((h) => lax.foriLoop(0, 20, (_i: Arr, c: Arr) => lax.whileLoop((d: Arr) => d.sum().lt(10), (d: Arr) => d.mul(1.5).add(0.25), c.mul(0.5)), h), np.abs(x3))
+  })
+  it('an inner bounded while loop past its maxSteps raises MaxStepsExceededError', () => {
+    const f = (h: Arr) => lax.foriLoop(0, 3, (_i: Arr, c: Arr) => lax.whileLoop((d: Arr) => d.sum().lt(1e6), (d: Arr) => d.mul(1.5).add(0.25), c, { maxSteps: 4 }), h)
+    const { j, xs } = prepare(f, [np.abs(x3)])
+    const p = compileJaxpr(j)
+    expect(describeProgram(p)).toMatch(WHOLE)
+    expect(() => p.run(xs.map((x) => x.data))).toThrow(/maxSteps = 4 steps/)
+  })
+  it('checkpointed reverse loops (sqrt and binomial): forward re-computation segments inside the compiled loops', () => {
+    for (const checkpoint of ['sqrt', { binomial: 4 }] as const) {
+      const f = (x: Arr) => lax.foriLoop(0, 60, (_i: Arr, c: Arr) => c.mul(0.999).add(np.sin(c).mul(1e-3)), x, { checkpoint }).sum()
+      const [g] = agree(grad(f), x3)
+      const [want] = agree(grad((x: Arr) => lax.foriLoop(0, 60, (_i: Arr, c: Arr) => c.mul(0.999).add(np.sin(c).mul(1e-3)), x).sum()), x3)
+      same([g], [want], `${JSON.stringify(checkpoint)} against storing every step`)
+    }
+  })
   it('grad through a scan: the forward and the reverse scans', () => {
     agree(grad((h: Arr, xs: Arr, w: Arr) => lax.scan((c: Arr, x: Arr) => {
       const n = np.tanh(c.mul(w).add(x))

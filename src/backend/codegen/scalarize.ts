@@ -25,6 +25,18 @@ export class NoFit extends Error {
   override readonly name = 'NoFit'
 }
 
+/** What a compiled body needs to know about a loop step of its program (the step's function
+ *  is the key: program steps carry no parameters). */
+export type LoopMeta =
+  | { readonly kind: 'scan'; readonly nConsts: number; readonly nCarry: number; readonly length: number; readonly reverse: boolean; readonly flag?: number; readonly xSizes: readonly number[]; readonly ySizes: readonly number[] }
+  | { readonly kind: 'while'; readonly nCondConsts: number; readonly nBodyConsts: number; readonly limit: number }
+
+const loops = new WeakMap<object, LoopMeta>()
+
+export const registerLoop = (fn: object, meta: LoopMeta): void => {
+  loops.set(fn, meta)
+}
+
 /** The elements of one slot: atoms (locals or literals), undefined where not written yet. */
 type Elems = (string | undefined)[]
 
@@ -51,6 +63,8 @@ export class Scalarizer {
   lines: string[] = []
   readonly helpers = new Set<Helper>()
   private n = 0
+  /** the generated code throws MaxStepsExceededError (a nested bounded loop): it needs `mse` */
+  usesMse = false
   /** atoms that already hold a slot element's converted value (no conversion on a store) */
   private readonly stored = new Map<string, DType>()
 
@@ -119,6 +133,17 @@ export class Scalarizer {
         st.outs.forEach((slot, q) => (vals[slot] = res[q]))
         continue
       }
+      const meta = st.kind === 'fn' ? loops.get(st.fn) : undefined
+      if (st.kind === 'fn' && meta !== undefined) {
+        const ins = st.ins.map((slot) => get(slot).map((v) => {
+          if (v === undefined) throw new NoFit('a loop operand never written')
+          return v
+        }))
+        const parts = st.outs.map((slot) => ({ size: sizeOf(spec.slots[slot].shape), dtype: spec.slots[slot].dtype }))
+        const res = meta.kind === 'scan' ? this.scan(meta, st.subs[0].spec, ins, parts) : this.while(meta, st.subs[0].spec, st.subs[1].spec, ins, parts)
+        st.outs.forEach((slot, q) => (vals[slot] = res[q]))
+        continue
+      }
       if (st.kind !== 'kernel') throw new NoFit('a step that is not a kernel')
       // the kernel's outputs start empty (a reread reads what this kernel wrote)
       st.outs.forEach((slot) => (vals[slot] = new Array<string | undefined>(sizeOf(spec.slots[slot].shape))))
@@ -155,6 +180,84 @@ export class Scalarizer {
     })
     this.emit('}')
     return res
+  }
+
+  /** Carries as `let` locals, initialized from `init`; returns their names. */
+  private lets(init: readonly (readonly string[])[], parts: readonly { dtype: DType }[]): string[][] {
+    const names = init.map((es) => es.map(() => this.fresh()))
+    names.forEach((es, q) => es.forEach((e) => this.markStored(e, parts[q].dtype)))
+    const decl = names.flatMap((es, q) => es.map((e, i) => `${e} = ${init[q][i]}`))
+    if (decl.length > 0) this.emit(`let ${decl.join(', ')};`)
+    return names
+  }
+
+  /** The end of a step: new carry values (through temporaries: a new carry may be an old one). */
+  private assign(names: readonly (readonly string[])[], next: readonly (readonly string[])[], parts: readonly { dtype: DType }[]): void {
+    const tmp = next.map((es, q) => es.map((v) => {
+      const t = this.fresh()
+      this.emit(`const ${t} = ${this.convert(v, parts[q].dtype)};`)
+      return t
+    }))
+    names.forEach((es, q) => es.forEach((e, i) => this.emit(`${e} = ${tmp[q][i]};`)))
+  }
+
+  /**
+   * A scan inside the body: without xs and ys, a loop over its steps (carries in locals); with
+   * them, unrolled (every row element is then a local). A bounded while loop's flag ends the
+   * inner loop; still set after the last step, it raises MaxStepsExceededError.
+   */
+  private scan(m: Extract<LoopMeta, { kind: 'scan' }>, body: ProgramSpec, ins: readonly (readonly string[])[], outs: readonly { size: number; dtype: DType }[]): string[][] {
+    const nC = m.nConsts
+    const nK = m.nCarry
+    const consts = ins.slice(0, nC)
+    const carryParts = outs.slice(0, nK)
+    const bodySizes = [...carryParts.map((p) => p.size), ...m.ySizes]
+    if (m.xSizes.length === 0 && m.ySizes.length === 0) {
+      const names = this.lets(ins.slice(nC, nC + nK), carryParts)
+      const t = this.fresh()
+      this.emit(`for (let ${t} = 0; ${t} < ${int(m.length)}; ${t}++) {`)
+      const next = this.program(body, [...consts, ...names], bodySizes)
+      this.assign(names, next, carryParts)
+      const flag = m.flag === undefined ? null : names[m.flag].map((e) => `${e} !== 0`).join(' || ')
+      if (flag === '') throw new NoFit('an empty flag')
+      if (flag !== null) this.emit(`if (!(${flag})) break;`)
+      this.emit('}')
+      if (flag !== null) {
+        this.usesMse = true
+        this.emit(`if (${flag}) throw mse(${int(m.length)});`)
+      }
+      return names
+    }
+    if (m.flag !== undefined) throw new NoFit('a bounded while loop with xs or ys')
+    let carry: (readonly string[])[] = ins.slice(nC, nC + nK)
+    const ys = m.ySizes.map((n, y) => new Array<string>(n * m.length).fill(constant(0, outs[nK + y].dtype)))
+    for (let t = 0; t < m.length; t++) {
+      const i = m.reverse ? m.length - 1 - t : t
+      const rows = m.xSizes.map((n, x) => ins[nC + nK + x].slice(i * n, (i + 1) * n))
+      const res = this.program(body, [...consts, ...carry, ...rows], bodySizes)
+      carry = res.slice(0, nK).map((es, q) => es.map((v) => this.convert(v, carryParts[q].dtype)))
+      res.slice(nK).forEach((es, y) => es.forEach((v, e) => (ys[y][i * m.ySizes[y] + e] = this.convert(v, outs[nK + y].dtype))))
+    }
+    return [...carry.map((es) => [...es]), ...ys]
+  }
+
+  /** A while loop inside the body: a loop with the condition on locals. */
+  private while(m: Extract<LoopMeta, { kind: 'while' }>, cond: ProgramSpec, body: ProgramSpec, ins: readonly (readonly string[])[], outs: readonly { size: number; dtype: DType }[]): string[][] {
+    const cc = ins.slice(0, m.nCondConsts)
+    const bc = ins.slice(m.nCondConsts, m.nCondConsts + m.nBodyConsts)
+    const names = this.lets(ins.slice(m.nCondConsts + m.nBodyConsts), outs)
+    const s = this.fresh()
+    this.emit(`for (let ${s} = 0; ; ${s}++) {`)
+    const [[pred]] = this.program(cond, [...cc, ...names], [1])
+    this.emit(`if (${this.convert(pred, 'bool')} === 0) break;`)
+    if (Number.isFinite(m.limit)) {
+      this.usesMse = true
+      this.emit(`if (${s} >= ${int(m.limit)}) throw mse(${int(m.limit)});`)
+    }
+    const next = this.program(body, [...bc, ...names], outs.map((p) => p.size))
+    this.assign(names, next, outs)
+    this.emit('}')
+    return names
   }
 
   /** out[b,m,n] = Σ_k lhs[b,m,k]·rhs[b,k,n], each sum from 0 over k in order (dot.ts). */

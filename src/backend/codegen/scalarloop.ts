@@ -95,7 +95,9 @@ const attempt = (gen: () => string): string | null => {
   }
 }
 
-const helperLines = (z: Scalarizer) => [...z.helpers].map((h) => HELPERS[h])
+/** The helpers the code calls, and `mse` (k[0], the MaxStepsExceededError factory) if a
+ *  nested bounded loop raises it. */
+const helperLines = (z: Scalarizer) => [...[...z.helpers].map((h) => HELPERS[h]), ...(z.usesMse ? ['const mse = k[0];'] : [])]
 
 /**
  * Source of `(k) => (gc, cur, xs, out, ys, n) => 0 | 1` for a scan of `body`: consts `gc`,
