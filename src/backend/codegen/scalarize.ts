@@ -65,6 +65,8 @@ export class Scalarizer {
   private n = 0
   /** the generated code throws MaxStepsExceededError (a nested bounded loop): it needs `mse` */
   usesMse = false
+  /** float locals that are a negation: t = −x (for a + (−x) → a − x) */
+  private readonly negOf = new Map<string, string>()
   /** atoms that already hold a slot element's converted value (no conversion on a store) */
   private readonly stored = new Map<string, DType>()
 
@@ -348,9 +350,21 @@ export class Scalarizer {
           return value(n.fallback, p)
         }
         case 'op': {
-          const args = n.args.map((a) => value(a, p))
+          let args = n.args.map((a) => value(a, p))
+          let op = n.op
+          const float = n.dtype === 'float64' || n.dtype === 'float32'
+          // a + (−x) = (−x) + a = a − x exactly in IEEE arithmetic (subtraction is defined so),
+          // so the jvp's negate-then-add costs one op, as written by hand
+          if (float && op === 'add' && n.args.every((a) => nodes[a].dtype === n.dtype)) {
+            const [x, y] = args
+            const ny = this.negOf.get(y)
+            const nx = this.negOf.get(x)
+            if (ny !== undefined) (op = 'sub'), (args = [x, ny])
+            else if (nx !== undefined) (op = 'sub'), (args = [y, nx])
+          }
           const t = this.fresh()
-          const e = emitOp(n.op, n.dtype, args, n.args.map((a) => nodes[a].dtype), n.attr, t, exact)
+          if (float && op === 'neg' && nodes[n.args[0]].dtype === n.dtype) this.negOf.set(t, args[0])
+          const e = emitOp(op, n.dtype, args, n.args.map((a) => nodes[a].dtype), n.attr, t, exact)
           e.helpers.forEach((h) => this.helpers.add(h))
           // (an op that is its operand — stop_gradient, a select of one case — is that atom)
           if (e.pre.length === 0 && args.includes(e.expr)) return e.expr
