@@ -6,8 +6,8 @@
  * bit for bit, for float64, float32, int32 and bool carries.
  */
 import { describe, expect, it } from 'vitest'
-import { type Array as Arr, MaxStepsExceededError, grad, jacfwd, jit, lax, makeJaxpr, np } from '../../src'
-import { compileJaxpr, describeProgram } from '../../src/backend'
+import { type Array as Arr, MaxStepsExceededError, debug, grad, jacfwd, jit, lax, makeJaxpr, np } from '../../src'
+import { compileJaxpr, describeProgram, setFloat32Mode } from '../../src/backend'
 import { LIMITS } from '../../src/backend/codegen/scalarloop'
 import type { ConcreteArray } from '../../src/core/array'
 import type { TypedArray } from '../../src/ir/dtypes'
@@ -104,6 +104,31 @@ describe('scan and foriLoop compiled whole', () => {
   it('float32 carries with transcendentals, rounding and logistic', () => {
     const v = np.array([0.3, -1.7, 2.5], { dtype: 'float32' })
     agree((c0) => lax.foriLoop(0, 40, (_i: Arr, c: Arr) => np.sin(c).mul(1.1).add(np.exp(c.mul(-0.5))).sub(np.round(c.mul(2)).mul(0.1)).add(lax.logistic(c)).mul(0.5), c0), v)
+  })
+  it('relaxed float32 mode: the same values as the kernel loop in that mode', () => {
+    const v = np.array([0.3, -1.7, 2.5], { dtype: 'float32' })
+    const f = (c0: Arr) => lax.foriLoop(0, 40, (_i: Arr, c: Arr) => np.tanh(c.mul(1.1).add(np.exp(c.mul(-0.5))).sub(c.sum().mul(0.01))), c0)
+    setFloat32Mode('relaxed')
+    try {
+      const { j, xs } = prepare(f, [v])
+      const p = compileJaxpr(j)
+      expect(describeProgram(p)).toMatch(WHOLE)
+      same(p.run(xs.map((x) => x.data)), oldPath(f, [v]).outs, 'against the kernel loop')
+    } finally {
+      setFloat32Mode('exact')
+    }
+  })
+  it('a body with a debug callback keeps the kernel loop, and the callback runs once per step, in order', () => {
+    const seen: number[] = []
+    const f = (c0: Arr) => lax.foriLoop(0, 4, (_i: Arr, c: Arr) => {
+      debug.callback((x) => void seen.push(x.toTypedArray()[0]), c)
+      return c.mul(2)
+    }, c0)
+    const { j, xs } = prepare(f, [x3])
+    const p = compileJaxpr(j)
+    expect(describeProgram(p)).not.toMatch(WHOLE)
+    same(p.run(xs.map((x) => x.data)), [Float64Array.from([0.3, -1.2, 0.8], (x) => x * 16)], 'against 2⁴·x')
+    expect(seen).toEqual([0.3, 0.6, 1.2, 2.4])
   })
   it('int32 and bool carries (wrapping arithmetic, integer division and remainder)', () => {
     agree((a) => lax.foriLoop(0, 60, (i: Arr, [x, b, s]: Arr[]) => {
