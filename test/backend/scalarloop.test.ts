@@ -148,6 +148,12 @@ describe('scan and foriLoop compiled whole', () => {
       const [ci, ys] = lax.scan((d: Arr, y: Arr) => [d.mul(y).add(1), d.sum()], c, np.stack([x, x.mul(2)]))
       return [ci.mul(0.5), ys.add(c.sum())]
     }, h, xs), x3, seq)
+    // an inner scan of 4 rows, reversed (its xs and ys through scratch arrays), whose ys feed a second one
+    agree((h, xs) => lax.foriLoop(0, 6, (_i: Arr, c: Arr) => {
+      const [ci, ys] = lax.scan((d: Arr, y: Arr) => [np.tanh(d.mul(y)).add(0.5), d.mul(y.sum())], c, xs, { reverse: true })
+      const [cj] = lax.scan((d: Arr, y: Arr) => [d.add(y.mul(0.25)), d.sum()], ci, ys)
+      return cj.mul(0.5)
+    }, h), x3, seq)
     agree((h) => lax.foriLoop(0, 20, (_i: Arr, c: Arr) => lax.whileLoop((d: Arr) => d.sum().lt(10), (d: Arr) => d.mul(1.5).add(0.25), c.mul(0.5)), h), np.abs(x3))
   })
   it('an inner bounded while loop past its maxSteps raises MaxStepsExceededError', () => {

@@ -37,6 +37,9 @@ export const registerLoop = (fn: object, meta: LoopMeta): void => {
   loops.set(fn, meta)
 }
 
+/** Inner scans of at most this many steps are unrolled (their rows are then plain locals). */
+const UNROLL = 2
+
 /** The elements of one slot: atoms (locals or literals), undefined where not written yet. */
 type Elems = (string | undefined)[]
 
@@ -184,6 +187,28 @@ export class Scalarizer {
     return res
   }
 
+  /** Scratch arrays of the generated function (declared once, outside it: `decls`). */
+  readonly decls: string[] = []
+
+  /** A new scratch array of `size` elements. */
+  scratch(dtype: DType, size: number): string {
+    const b = `B${int(this.decls.length)}`
+    const ctor = { float64: 'Float64Array', float32: 'Float32Array', int32: 'Int32Array', bool: 'Uint8Array' }[checkDType(dtype)]
+    this.decls.push(`const ${b} = new ${ctor}(${int(Math.max(size, 1))});`)
+    if (this.decls.length > 64) throw new NoFit('too many scratch arrays')
+    return b
+  }
+
+  /** An array holding `elems` in order: the scratch array they were read from, or a new one
+   *  they are copied into. */
+  private bufferOf(elems: readonly string[], dtype: DType): string {
+    const m = /^(B\d+)\[0\]$/.exec(elems[0] ?? '')
+    if (m !== null && elems.every((e, k) => e === `${m[1]}[${k}]`)) return m[1]
+    const b = this.scratch(dtype, elems.length)
+    elems.forEach((e, k) => this.emit(`${b}[${int(k)}] = ${e};`))
+    return b
+  }
+
   /** Carries as `let` locals, initialized from `init`; returns their names. */
   private lets(init: readonly (readonly string[])[], parts: readonly { dtype: DType }[]): string[][] {
     const names = init.map((es) => es.map(() => this.fresh()))
@@ -214,12 +239,26 @@ export class Scalarizer {
     const consts = ins.slice(0, nC)
     const carryParts = outs.slice(0, nK)
     const bodySizes = [...carryParts.map((p) => p.size), ...m.ySizes]
-    if (m.xSizes.length === 0 && m.ySizes.length === 0) {
+    if (m.length > UNROLL || m.flag !== undefined) {
+      // stacked xs and ys live in scratch arrays of the generated function (see `scratch`)
+      const xBufs = m.xSizes.map((_, x) => this.bufferOf(ins[nC + nK + x], body.slots[body.inputs[nC + nK + x]].dtype))
+      const yBufs = m.ySizes.map((n, y) => this.scratch(outs[nK + y].dtype, n * m.length))
       const names = this.lets(ins.slice(nC, nC + nK), carryParts)
+      // (a bounded while loop that ends early leaves the remaining rows zero)
+      if (m.flag !== undefined) yBufs.forEach((b) => this.emit(`${b}.fill(0);`))
       const t = this.fresh()
+      const i = this.fresh()
       this.emit(`for (let ${t} = 0; ${t} < ${int(m.length)}; ${t}++) {`)
-      const next = this.program(body, [...consts, ...names], bodySizes)
-      this.assign(names, next, carryParts)
+      this.emit(`const ${i} = ${m.reverse ? `${int(m.length - 1)} - ${t}` : t};`)
+      const rows = m.xSizes.map((n, x) => Array.from({ length: n }, (_, e) => {
+        const r = this.fresh()
+        this.emit(`const ${r} = ${xBufs[x]}[${i} * ${int(n)} + ${int(e)}];`)
+        this.markStored(r, body.slots[body.inputs[nC + nK + x]].dtype)
+        return r
+      }))
+      const res = this.program(body, [...consts, ...names, ...rows], bodySizes)
+      res.slice(nK).forEach((es, y) => es.forEach((v, e) => this.emit(`${yBufs[y]}[${i} * ${int(m.ySizes[y])} + ${int(e)}] = ${v};`)))
+      this.assign(names, res.slice(0, nK), carryParts)
       const flag = m.flag === undefined ? null : names[m.flag].map((e) => `${e} !== 0`).join(' || ')
       if (flag === '') throw new NoFit('an empty flag')
       if (flag !== null) this.emit(`if (!(${flag})) break;`)
@@ -228,9 +267,15 @@ export class Scalarizer {
         this.usesMse = true
         this.emit(`if (${flag}) throw mse(${int(m.length)});`)
       }
-      return names
+      // the ys' elements are read from the scratch array: before anything writes it again
+      // (the next pass of an enclosing loop), every use of them has run
+      const ys = yBufs.map((b, y) => Array.from({ length: m.ySizes[y] * m.length }, (_, k) => {
+        const a = `${b}[${int(k)}]`
+        this.markStored(a, outs[nK + y].dtype)
+        return a
+      }))
+      return [...names, ...ys]
     }
-    if (m.flag !== undefined) throw new NoFit('a bounded while loop with xs or ys')
     let carry: (readonly string[])[] = ins.slice(nC, nC + nK)
     const ys = m.ySizes.map((n, y) => new Array<string>(n * m.length).fill(constant(0, outs[nK + y].dtype)))
     for (let t = 0; t < m.length; t++) {

@@ -124,6 +124,7 @@ export const genScalarScan = (body: ProgramSpec, s: ScalarScanShape): string | n
     return [
       '"use strict";',
       ...helperLines(z),
+      ...z.decls,
       'return function (gc, cur, xs, out, ys, n) {',
       ...cst.decl,
       ...car.decl,
@@ -165,6 +166,7 @@ export const genScalarWhile = (cond: ProgramSpec, body: ProgramSpec, s: ScalarWh
     return [
       '"use strict";',
       ...helperLines(z),
+      ...z.decls,
       'return function (gc, hc, cur, out, limit, run) {',
       ...cc.decl,
       ...bc.decl,
