@@ -70,8 +70,8 @@ export class Builder {
     if (s.kind === 'dot') return this.dot(s.eqn)
     const ins = s.eqn.inputs.map((a) => this.atomSlot(a))
     const outs = s.eqn.outVars.map((v) => this.slot(v))
-    const { fn, subs } = eqnStep(s.eqn, ins, outs, this.sub)
-    this.steps.push({ kind: 'fn', fn, ins, outs, label: s.eqn.prim, subs })
+    const { fn, subs, label } = eqnStep(s.eqn, ins, outs, this.sub)
+    this.steps.push({ kind: 'fn', fn, ins, outs, label: label ?? s.eqn.prim, subs })
   }
 
   pushKernel(k: LoopKernel | DotKernel, ins: readonly number[], outs: readonly number[]): void {

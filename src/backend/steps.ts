@@ -18,8 +18,16 @@ import type { ParamsMap } from '../ir/params'
 import { flagSet } from '../higher/scan'
 import { maxStepsExceeded } from '../higher/while'
 import { genScanLoop } from './codegen/scan'
+import { type Part, genScalarScan, genScalarWhile, warmUp } from './codegen/scalarloop'
+import { registerLoop } from './codegen/scalarize'
 import { compileDriver } from './compile'
 import { type Program, alloc } from './program'
+
+type ScalarScan = (gc: TypedArray[], cur: TypedArray[], xs: TypedArray[], out: TypedArray[], ys: TypedArray[], n: number) => number
+type ScalarWhile = (gc: TypedArray[], hc: TypedArray[], cur: TypedArray[], out: TypedArray[], limit: number, run: boolean) => number
+
+/** The label of a loop step compiled whole (codegen/scalarloop.ts), for describeProgram. */
+export const WHOLE = ', compiled whole'
 
 type ScanLoop = (b: TypedArray[], cst: TypedArray[], cur: TypedArray[], nxt: TypedArray[], spare: TypedArray[], xs: TypedArray[], ys: TypedArray[], lit: number[]) => void
 
@@ -37,7 +45,7 @@ const own = (b: TypedArray[], ins: readonly number[], y: TypedArray): TypedArray
 }
 
 /** The step of equation `e`, and the programs it runs (for describing it). */
-export const eqnStep = (e: Eqn, ins: readonly number[], outs: readonly number[], sub: CompileSub): { fn: Step; subs: Program[] } => {
+export const eqnStep = (e: Eqn, ins: readonly number[], outs: readonly number[], sub: CompileSub): { fn: Step; subs: Program[]; label?: string } => {
   const subs: Program[] = []
   const track: CompileSub = (j) => {
     const p = sub(j)
@@ -45,8 +53,28 @@ export const eqnStep = (e: Eqn, ins: readonly number[], outs: readonly number[],
     return p
   }
   switch (e.prim) {
-    case 'scan': return { fn: scanStep(e.params as ParamsMap['scan'], e, ins, outs, track), subs }
-    case 'while': return { fn: whileStep(e.params as ParamsMap['while'], ins, outs, track), subs }
+    case 'scan': {
+      const p = e.params as ParamsMap['scan']
+      const whole = scalarScanStep(p, e, ins, outs, track)
+      if (whole === null) subs.length = 0
+      const fn = whole ?? scanStep(p, e, ins, outs, track)
+      // (a loop compiled whole around this one may take it into its own code)
+      registerLoop(fn, {
+        kind: 'scan', nConsts: p.numConsts, nCarry: p.numCarry, length: p.length, reverse: p.reverse,
+        ...(p.whileFlag !== undefined ? { flag: p.whileFlag } : {}),
+        xSizes: e.inputs.slice(p.numConsts + p.numCarry).map((a) => sizeOf(a.aval.shape.slice(1))),
+        ySizes: p.jaxpr.outAvals.slice(p.numCarry).map((a) => sizeOf(a.shape)),
+      })
+      return { fn, subs, ...(whole !== null ? { label: `scan${WHOLE}` } : {}) }
+    }
+    case 'while': {
+      const p = e.params as ParamsMap['while']
+      const whole = scalarWhileStep(p, ins, outs, track)
+      if (whole === null) subs.length = 0
+      const fn = whole ?? whileStep(p, ins, outs, track)
+      registerLoop(fn, { kind: 'while', nCondConsts: p.condNumConsts, nBodyConsts: p.bodyNumConsts, limit: p.maxSteps ?? Infinity })
+      return { fn, subs, ...(whole !== null ? { label: `while${WHOLE}` } : {}) }
+    }
     case 'cond': return { fn: condStep(e.params as ParamsMap['cond'], ins, outs, track), subs }
     default: return { fn: opaqueStep(e, ins, outs), subs }
   }
@@ -60,6 +88,59 @@ const opaqueStep = (e: Eqn, ins: readonly number[], outs: readonly number[]): St
     const xs = ins.map((s, i) => new ConcreteArray(b[s], avals[i].shape, avals[i].dtype, avals[i].weakType))
     const ys = impl(xs, params)
     for (let i = 0; i < outs.length; i++) b[outs[i]] = own(b, ins, ys[i].data)
+  }
+}
+
+const part = (a: ShapedArray): Part => ({ size: sizeOf(a.shape), dtype: a.dtype })
+
+/** A scan whose body is small enough to run as one function with its carry in locals. */
+const scalarScanStep = (p: ParamsMap['scan'], e: Eqn, ins: readonly number[], outs: readonly number[], sub: CompileSub): Step | null => {
+  const nC = p.numConsts
+  const nK = p.numCarry
+  const carryAvals = e.outVars.slice(0, nK).map((v) => v.aval)
+  const yAvals = p.jaxpr.outAvals.slice(nK)
+  const n = p.length
+  const shape = {
+    consts: e.inputs.slice(0, nC).map((a) => part(a.aval)),
+    carries: carryAvals.map(part),
+    xs: e.inputs.slice(nC + nK).map((a) => ({ size: sizeOf(a.aval.shape.slice(1)), dtype: a.aval.dtype })),
+    ys: yAvals.map(part),
+    reverse: p.reverse,
+    ...(p.whileFlag !== undefined ? { flag: p.whileFlag } : {}),
+  }
+  const src = genScalarScan(sub(p.jaxpr).spec, shape)
+  if (src === null) return null
+  const loop = compileDriver<ScalarScan>(src)([maxStepsExceeded])
+  loop(warmUp(shape.consts), warmUp(shape.carries), warmUp(shape.xs), warmUp(shape.carries), warmUp(shape.ys), 0)
+  return (b) => {
+    const out = carryAvals.map(allocFor)
+    const ys = yAvals.map((a) => alloc(a.dtype, n * sizeOf(a.shape)))
+    if (loop(ins.slice(0, nC).map((s) => b[s]), ins.slice(nC, nC + nK).map((s) => b[s]), ins.slice(nC + nK).map((s) => b[s]), out, ys, n) !== 0) throw maxStepsExceeded(n)
+    for (let k = 0; k < nK; k++) b[outs[k]] = out[k]
+    for (let y = 0; y < ys.length; y++) b[outs[nK + y]] = ys[y]
+  }
+}
+
+/** A while loop whose condition and body are small enough to run as one function. */
+const scalarWhileStep = (p: ParamsMap['while'], ins: readonly number[], outs: readonly number[], sub: CompileSub): Step | null => {
+  const nCC = p.condNumConsts
+  const nBC = p.bodyNumConsts
+  const carryAvals = p.bodyJaxpr.outAvals
+  const shape = {
+    condConsts: p.condJaxpr.inVars.slice(0, nCC).map((v) => part(v.aval)),
+    bodyConsts: p.bodyJaxpr.inVars.slice(0, nBC).map((v) => part(v.aval)),
+    carries: carryAvals.map(part),
+  }
+  const src = genScalarWhile(sub(p.condJaxpr).spec, sub(p.bodyJaxpr).spec, shape)
+  if (src === null) return null
+  const loop = compileDriver<ScalarWhile>(src)([maxStepsExceeded])
+  loop(warmUp(shape.condConsts), warmUp(shape.bodyConsts), warmUp(shape.carries), warmUp(shape.carries), 0, false)
+  const limit = p.maxSteps ?? Infinity
+  return (b) => {
+    const out = carryAvals.map(allocFor)
+    const cur = ins.slice(nCC + nBC).map((s) => b[s])
+    if (loop(ins.slice(0, nCC).map((s) => b[s]), ins.slice(nCC, nCC + nBC).map((s) => b[s]), cur, out, limit, true) !== 0) throw maxStepsExceeded(limit)
+    for (let k = 0; k < carryAvals.length; k++) b[outs[k]] = out[k]
   }
 }
 

@@ -66,7 +66,7 @@ class Indexer {
   }
 }
 
-const RED_INIT: Record<string, (dtype: string) => string> = {
+export const RED_INIT: Record<string, (dtype: string) => string> = {
   sum: () => '0',
   prod: () => '1',
   max: (d) => (isFloat(d) ? '-Infinity' : d === 'int32' ? '-2147483648' : '0'),

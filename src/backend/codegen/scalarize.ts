@@ -1,0 +1,478 @@
+/**
+ * Backend, JS code generator: a compiled program of small kernels as straight-line scalar code.
+ * Every element of every slot is a JS local (or a literal); each kernel is unrolled over its
+ * (static, small) loop domain, so a broadcast or transposed element is just another local and
+ * an index is a number known at generation time. Loop bodies compiled whole (scalarloop.ts)
+ * are made of this code.
+ *
+ * The values are those the kernels compute, bit for bit: every op is the kernel's template
+ * (ops.ts) with the kernel's float32 mode, reductions and contractions fold their elements in
+ * the kernels' order from the kernels' initial values (sums from 0 in row-major order of the
+ * reduced loops), and a value written to a slot is converted as a typed-array store converts it
+ * (float32: Math.fround; int32: ToInt32; bool: ToUint8).
+ */
+import { type DType, castScalar } from '../../ir/dtypes'
+import { CodegenError, checkDType, constant, int } from '../emit'
+import type { Affine, DotKernel, LoopKernel, Reduction } from '../kernel'
+import type { ProgramSpec } from '../program'
+import { sizeOf } from '../../ir/aval'
+import { type Helper, emitOp } from './ops'
+import { RED_INIT } from './loop'
+
+/** Raised inside the generator when a program does not fit (a step that is not a kernel, an
+ *  index out of the slot, over budget); the caller then keeps the kernels. */
+export class NoFit extends Error {
+  override readonly name = 'NoFit'
+}
+
+/** What a compiled body needs to know about a loop step of its program (the step's function
+ *  is the key: program steps carry no parameters). */
+export type LoopMeta =
+  | { readonly kind: 'scan'; readonly nConsts: number; readonly nCarry: number; readonly length: number; readonly reverse: boolean; readonly flag?: number; readonly xSizes: readonly number[]; readonly ySizes: readonly number[] }
+  | { readonly kind: 'while'; readonly nCondConsts: number; readonly nBodyConsts: number; readonly limit: number }
+
+const loops = new WeakMap<object, LoopMeta>()
+
+export const registerLoop = (fn: object, meta: LoopMeta): void => {
+  loops.set(fn, meta)
+}
+
+/** Inner scans of at most this many steps are unrolled (their rows are then plain locals). */
+const UNROLL = 2
+
+/** The elements of one slot: atoms (locals or literals), undefined where not written yet. */
+type Elems = (string | undefined)[]
+
+const affineAt = (a: Affine, p: readonly number[]): number => {
+  let v = a.off
+  for (let d = 0; d < a.st.length; d++) v += a.st[d] * p[d]
+  return v
+}
+
+/** Level of an affine index: 1 + the innermost loop it moves with (0: loop-invariant). */
+const affineLevel = (a: Affine): number => {
+  for (let d = a.st.length - 1; d >= 0; d--) if (a.st[d] !== 0) return d + 1
+  return 0
+}
+
+/** All points of a box, row-major. */
+const points = (ext: readonly number[]): number[][] => {
+  let out: number[][] = [[]]
+  for (const e of ext) out = out.flatMap((p) => Array.from({ length: e }, (_, i) => [...p, i]))
+  return out
+}
+
+export class Scalarizer {
+  lines: string[] = []
+  readonly helpers = new Set<Helper>()
+  private n = 0
+  /** the generated code throws MaxStepsExceededError (a nested bounded loop): it needs `mse` */
+  usesMse = false
+  /** float locals that are a negation: t = −x (for a + (−x) → a − x) */
+  private readonly negOf = new Map<string, string>()
+  /** atoms that already hold a slot element's converted value (no conversion on a store) */
+  private readonly stored = new Map<string, DType>()
+
+  /** `budget`: the most statements this code may have. */
+  constructor(private budget: number) {}
+
+  /** A fresh local name (`z` and an integer: nothing else reaches the source). */
+  fresh(): string {
+    return `z${int(this.n++)}`
+  }
+
+  emit(line: string): void {
+    if (--this.budget < 0) throw new NoFit('over budget')
+    this.lines.push(line)
+  }
+
+  /** The lines `f` emits, apart (a branch's block), and its result. */
+  block<T>(f: () => T): [string[], T] {
+    const saved = this.lines
+    this.lines = []
+    try {
+      const r = f()
+      return [this.lines, r]
+    } finally {
+      this.lines = saved
+    }
+  }
+
+  /** Declare `name` as already converted to its slot dtype (typed-array elements, carries). */
+  markStored(name: string, dtype: DType): void {
+    this.stored.set(name, dtype)
+  }
+
+  /** `v` as a typed array of `dtype` would store it. */
+  convert(v: string, dtype: DType): string {
+    if (this.stored.get(v) === dtype || checkDType(dtype) === 'float64') return v
+    const expr = dtype === 'float32' ? `Math.fround(${v})` : dtype === 'int32' ? `(${v} | 0)` : `(${v} & 255)`
+    const t = this.fresh()
+    this.emit(`const ${t} = ${expr};`)
+    this.stored.set(t, dtype)
+    return t
+  }
+
+  /**
+   * Straight-line code of `spec` on the elements of its inputs; returns the elements of its
+   * outputs (`outSizes`: their sizes, for outputs that are literals).
+   */
+  program(spec: ProgramSpec, inputs: readonly (readonly string[])[], outSizes: readonly number[]): string[][] {
+    const vals: (Elems | undefined)[] = new Array(spec.slots.length)
+    spec.inputs.forEach((slot, q) => (vals[slot] = [...inputs[q]]))
+    spec.slots.forEach((s, j) => {
+      if (s.kind === 'const') vals[j] = [constant(s.value ?? 0, s.dtype)]
+    })
+    const get = (slot: number): Elems => {
+      const v = vals[slot]
+      if (v === undefined) throw new NoFit('a slot read before it is written')
+      return v
+    }
+    for (const st of spec.steps) {
+      if (st.kind === 'fn' && st.label === 'cond') {
+        const ins = st.ins.map(get)
+        const res = this.cond(st.subs, ins[0][0], ins.slice(1).map((e) => e.map((v) => {
+          if (v === undefined) throw new NoFit('a branch operand never written')
+          return v
+        })), st.outs.map((slot) => ({ size: sizeOf(spec.slots[slot].shape), dtype: spec.slots[slot].dtype })))
+        st.outs.forEach((slot, q) => (vals[slot] = res[q]))
+        continue
+      }
+      const meta = st.kind === 'fn' ? loops.get(st.fn) : undefined
+      if (st.kind === 'fn' && meta !== undefined) {
+        const ins = st.ins.map((slot) => get(slot).map((v) => {
+          if (v === undefined) throw new NoFit('a loop operand never written')
+          return v
+        }))
+        const parts = st.outs.map((slot) => ({ size: sizeOf(spec.slots[slot].shape), dtype: spec.slots[slot].dtype }))
+        const res = meta.kind === 'scan' ? this.scan(meta, st.subs[0].spec, ins, parts) : this.while(meta, st.subs[0].spec, st.subs[1].spec, ins, parts)
+        st.outs.forEach((slot, q) => (vals[slot] = res[q]))
+        continue
+      }
+      if (st.kind !== 'kernel') throw new NoFit('a step that is not a kernel')
+      // the kernel's outputs start empty (a reread reads what this kernel wrote)
+      st.outs.forEach((slot) => (vals[slot] = new Array<string | undefined>(sizeOf(spec.slots[slot].shape))))
+      const ins = st.ins.map(get)
+      const outs = st.outs.map(get)
+      if (st.kernel.kind === 'dot') this.dot(st.kernel, ins, outs[0])
+      else this.loop(st.kernel, ins, outs)
+    }
+    return spec.outs.map((o, q) => {
+      if (o.kind === 'lit') return new Array<string>(outSizes[q]).fill(constant(castScalar(o.value, o.dtype), o.dtype))
+      return get(o.slot).map((e) => {
+        if (e === undefined) throw new NoFit('an output element is never written')
+        return e
+      })
+    })
+  }
+
+  /**
+   * `cond`/`switch`: the branch chosen by the index (clamped into range, as the cond step
+   * does), as an if/else chain assigning the result elements declared before it.
+   */
+  private cond(branches: readonly { readonly spec: ProgramSpec }[], which: string | undefined, ops: readonly (readonly string[])[], outs: readonly { size: number; dtype: DType }[]): string[][] {
+    if (which === undefined || branches.length === 0) throw new NoFit('a cond without an index')
+    const res = outs.map((o) => Array.from({ length: o.size }, () => this.fresh()))
+    res.forEach((es, q) => es.forEach((e) => this.markStored(e, outs[q].dtype)))
+    const decl = res.flat()
+    if (decl.length > 0) this.emit(`let ${decl.join(', ')};`)
+    branches.forEach((b, i) => {
+      const [lines, vals] = this.block(() => this.program(b.spec, ops, outs.map((o) => o.size)))
+      const test = i === branches.length - 1 ? null : i === 0 ? `${which} <= 0` : `${which} === ${int(i)}`
+      this.emit(i === 0 ? `if (${test ?? 'true'}) {` : test === null ? '} else {' : `} else if (${test}) {`)
+      lines.forEach((l) => this.lines.push(l))
+      vals.forEach((es, q) => es.forEach((v, e) => this.lines.push(`${res[q][e]} = ${this.convert(v, outs[q].dtype)};`)))
+    })
+    this.emit('}')
+    return res
+  }
+
+  /** Scratch arrays of the generated function (declared once, outside it: `decls`). */
+  readonly decls: string[] = []
+
+  /** A new scratch array of `size` elements. */
+  scratch(dtype: DType, size: number): string {
+    const b = `B${int(this.decls.length)}`
+    const ctor = { float64: 'Float64Array', float32: 'Float32Array', int32: 'Int32Array', bool: 'Uint8Array' }[checkDType(dtype)]
+    this.decls.push(`const ${b} = new ${ctor}(${int(Math.max(size, 1))});`)
+    if (this.decls.length > 64) throw new NoFit('too many scratch arrays')
+    return b
+  }
+
+  /** An array holding `elems` in order: the scratch array they were read from, or a new one
+   *  they are copied into. */
+  private bufferOf(elems: readonly string[], dtype: DType): string {
+    const m = /^(B\d+)\[0\]$/.exec(elems[0] ?? '')
+    if (m !== null && elems.every((e, k) => e === `${m[1]}[${k}]`)) return m[1]
+    const b = this.scratch(dtype, elems.length)
+    elems.forEach((e, k) => this.emit(`${b}[${int(k)}] = ${e};`))
+    return b
+  }
+
+  /** Carries as `let` locals, initialized from `init`; returns their names. */
+  private lets(init: readonly (readonly string[])[], parts: readonly { dtype: DType }[]): string[][] {
+    const names = init.map((es) => es.map(() => this.fresh()))
+    names.forEach((es, q) => es.forEach((e) => this.markStored(e, parts[q].dtype)))
+    const decl = names.flatMap((es, q) => es.map((e, i) => `${e} = ${init[q][i]}`))
+    if (decl.length > 0) this.emit(`let ${decl.join(', ')};`)
+    return names
+  }
+
+  /** The end of a step: new carry values (through temporaries: a new carry may be an old one). */
+  private assign(names: readonly (readonly string[])[], next: readonly (readonly string[])[], parts: readonly { dtype: DType }[]): void {
+    const tmp = next.map((es, q) => es.map((v) => {
+      const t = this.fresh()
+      this.emit(`const ${t} = ${this.convert(v, parts[q].dtype)};`)
+      return t
+    }))
+    names.forEach((es, q) => es.forEach((e, i) => this.emit(`${e} = ${tmp[q][i]};`)))
+  }
+
+  /**
+   * A scan inside the body: without xs and ys, a loop over its steps (carries in locals); with
+   * them, unrolled (every row element is then a local). A bounded while loop's flag ends the
+   * inner loop; still set after the last step, it raises MaxStepsExceededError.
+   */
+  private scan(m: Extract<LoopMeta, { kind: 'scan' }>, body: ProgramSpec, ins: readonly (readonly string[])[], outs: readonly { size: number; dtype: DType }[]): string[][] {
+    const nC = m.nConsts
+    const nK = m.nCarry
+    const consts = ins.slice(0, nC)
+    const carryParts = outs.slice(0, nK)
+    const bodySizes = [...carryParts.map((p) => p.size), ...m.ySizes]
+    if (m.length > UNROLL || m.flag !== undefined) {
+      // stacked xs and ys live in scratch arrays of the generated function (see `scratch`)
+      const xBufs = m.xSizes.map((_, x) => this.bufferOf(ins[nC + nK + x], body.slots[body.inputs[nC + nK + x]].dtype))
+      const yBufs = m.ySizes.map((n, y) => this.scratch(outs[nK + y].dtype, n * m.length))
+      const names = this.lets(ins.slice(nC, nC + nK), carryParts)
+      // (a bounded while loop that ends early leaves the remaining rows zero)
+      if (m.flag !== undefined) yBufs.forEach((b) => this.emit(`${b}.fill(0);`))
+      const t = this.fresh()
+      const i = this.fresh()
+      this.emit(`for (let ${t} = 0; ${t} < ${int(m.length)}; ${t}++) {`)
+      this.emit(`const ${i} = ${m.reverse ? `${int(m.length - 1)} - ${t}` : t};`)
+      const rows = m.xSizes.map((n, x) => Array.from({ length: n }, (_, e) => {
+        const r = this.fresh()
+        this.emit(`const ${r} = ${xBufs[x]}[${i} * ${int(n)} + ${int(e)}];`)
+        this.markStored(r, body.slots[body.inputs[nC + nK + x]].dtype)
+        return r
+      }))
+      const res = this.program(body, [...consts, ...names, ...rows], bodySizes)
+      res.slice(nK).forEach((es, y) => es.forEach((v, e) => this.emit(`${yBufs[y]}[${i} * ${int(m.ySizes[y])} + ${int(e)}] = ${v};`)))
+      this.assign(names, res.slice(0, nK), carryParts)
+      const flag = m.flag === undefined ? null : names[m.flag].map((e) => `${e} !== 0`).join(' || ')
+      if (flag === '') throw new NoFit('an empty flag')
+      if (flag !== null) this.emit(`if (!(${flag})) break;`)
+      this.emit('}')
+      if (flag !== null) {
+        this.usesMse = true
+        this.emit(`if (${flag}) throw mse(${int(m.length)});`)
+      }
+      // the ys' elements are read from the scratch array: before anything writes it again
+      // (the next pass of an enclosing loop), every use of them has run
+      const ys = yBufs.map((b, y) => Array.from({ length: m.ySizes[y] * m.length }, (_, k) => {
+        const a = `${b}[${int(k)}]`
+        this.markStored(a, outs[nK + y].dtype)
+        return a
+      }))
+      return [...names, ...ys]
+    }
+    let carry: (readonly string[])[] = ins.slice(nC, nC + nK)
+    const ys = m.ySizes.map((n, y) => new Array<string>(n * m.length).fill(constant(0, outs[nK + y].dtype)))
+    for (let t = 0; t < m.length; t++) {
+      const i = m.reverse ? m.length - 1 - t : t
+      const rows = m.xSizes.map((n, x) => ins[nC + nK + x].slice(i * n, (i + 1) * n))
+      const res = this.program(body, [...consts, ...carry, ...rows], bodySizes)
+      carry = res.slice(0, nK).map((es, q) => es.map((v) => this.convert(v, carryParts[q].dtype)))
+      res.slice(nK).forEach((es, y) => es.forEach((v, e) => (ys[y][i * m.ySizes[y] + e] = this.convert(v, outs[nK + y].dtype))))
+    }
+    return [...carry.map((es) => [...es]), ...ys]
+  }
+
+  /** A while loop inside the body: a loop with the condition on locals. */
+  private while(m: Extract<LoopMeta, { kind: 'while' }>, cond: ProgramSpec, body: ProgramSpec, ins: readonly (readonly string[])[], outs: readonly { size: number; dtype: DType }[]): string[][] {
+    const cc = ins.slice(0, m.nCondConsts)
+    const bc = ins.slice(m.nCondConsts, m.nCondConsts + m.nBodyConsts)
+    const names = this.lets(ins.slice(m.nCondConsts + m.nBodyConsts), outs)
+    const s = this.fresh()
+    this.emit(`for (let ${s} = 0; ; ${s}++) {`)
+    const [[pred]] = this.program(cond, [...cc, ...names], [1])
+    this.emit(`if (${this.convert(pred, 'bool')} === 0) break;`)
+    if (Number.isFinite(m.limit)) {
+      this.usesMse = true
+      this.emit(`if (${s} >= ${int(m.limit)}) throw mse(${int(m.limit)});`)
+    }
+    const next = this.program(body, [...bc, ...names], outs.map((p) => p.size))
+    this.assign(names, next, outs)
+    this.emit('}')
+    return names
+  }
+
+  /** out[b,m,n] = Σ_k lhs[b,m,k]·rhs[b,k,n], each sum from 0 over k in order (dot.ts). */
+  private dot(k: DotKernel, ins: readonly Elems[], out: Elems): void {
+    const at = (e: Elems, i: number): string => {
+      const v = e[i]
+      if (v === undefined) throw new NoFit('a contraction operand out of range')
+      return v
+    }
+    const A = ins[k.lhs.input]
+    const C = ins[k.rhs.input]
+    for (let b = 0; b < k.B; b++) {
+      for (let m = 0; m < k.M; m++) {
+        for (let q = 0; q < k.N; q++) {
+          let s = '0'
+          for (let c = 0; c < k.K; c++) {
+            const x = at(A, k.lhs.off + b * k.lhs.sb + m * k.lhs.sr + c * k.lhs.sc)
+            const y = at(C, k.rhs.off + b * k.rhs.sb + c * k.rhs.sr + q * k.rhs.sc)
+            const t = this.fresh()
+            this.emit(`const ${t} = ${k.acc === 'int32' ? `(${s} + Math.imul(${x}, ${y}) | 0)` : `(${s} + ${x} * ${y})`};`)
+            s = t
+          }
+          out[b * k.M * k.N + m * k.N + q] = this.convert(s, k.out)
+        }
+      }
+    }
+  }
+
+  /** A loop kernel unrolled over its domain (loop.ts is the definition it follows). */
+  private loop(k: LoopKernel, ins: readonly Elems[], outs: readonly Elems[]): void {
+    const R = k.domain.length
+    const K = R - k.nReduced
+    const nodes = k.nodes
+    const exact = k.f32 === 'exact'
+    // the loop level of each node (as loop.ts): values are shared between points that agree
+    // on the coordinates up to it
+    const level = nodes.map(() => 0)
+    const rereads = new Set(k.rereads ?? [])
+    nodes.forEach((n, i) => {
+      let l = 0
+      if (n.k === 'load' || n.k === 'coord') l = affineLevel(n.idx)
+      if (n.k === 'load' && rereads.has(n.input)) l = Math.max(l, K)
+      if (n.k === 'acc') l = K
+      if (n.k === 'pick') {
+        l = Math.max(level[n.fallback], ...n.pieces.flatMap((p) => [affineLevel(p.idx), ...p.conds.map((c) => affineLevel(c.c)), p.node >= 0 ? level[p.node] : 0]))
+      }
+      if (n.k === 'op') for (const a of n.args) l = Math.max(l, level[a])
+      level[i] = l
+    })
+    const memo = new Map<string, string>()
+    let accs: string[] = []
+    const load = (input: number, i: number): string => {
+      const v = ins[input]?.[i]
+      if (v === undefined) throw new NoFit('a load outside the written elements')
+      return v
+    }
+    const value = (i: number, p: readonly number[]): string => {
+      if (!Number.isInteger(i) || i < 0 || i >= nodes.length) throw new CodegenError(`codegen: bad node reference ${i}`)
+      const key = `${i}|${p.slice(0, level[i]).join(',')}`
+      const hit = memo.get(key)
+      if (hit !== undefined) return hit
+      const v = compute(i, p)
+      memo.set(key, v)
+      return v
+    }
+    const compute = (i: number, p: readonly number[]): string => {
+      const n = nodes[i]
+      switch (n.k) {
+        case 'lit': return constant(n.value, n.dtype)
+        case 'coord': return int(affineAt(n.idx, p))
+        case 'acc': {
+          const a = accs[n.red]
+          if (a === undefined) throw new CodegenError(`codegen: bad reduction reference ${n.red}`)
+          return a
+        }
+        case 'load': {
+          const at = affineAt(n.idx, p)
+          return load(n.input, n.clamp >= 0 ? Math.min(Math.max(at, 0), n.clamp) : at)
+        }
+        case 'pick': {
+          for (const piece of n.pieces) {
+            if (!piece.conds.every((c) => {
+              const x = affineAt(c.c, p)
+              return x >= c.lo && x < c.lo + c.n
+            })) continue
+            return piece.node >= 0 ? value(piece.node, p) : load(piece.input, affineAt(piece.idx, p))
+          }
+          return value(n.fallback, p)
+        }
+        case 'op': {
+          let args = n.args.map((a) => value(a, p))
+          let op = n.op
+          const float = n.dtype === 'float64' || n.dtype === 'float32'
+          // a + (−x) = (−x) + a = a − x exactly in IEEE arithmetic (subtraction is defined so),
+          // so the jvp's negate-then-add costs one op, as written by hand
+          if (float && op === 'add' && n.args.every((a) => nodes[a].dtype === n.dtype)) {
+            const [x, y] = args
+            const ny = this.negOf.get(y)
+            const nx = this.negOf.get(x)
+            if (ny !== undefined) (op = 'sub'), (args = [x, ny])
+            else if (nx !== undefined) (op = 'sub'), (args = [y, nx])
+          }
+          const t = this.fresh()
+          if (float && op === 'neg' && nodes[n.args[0]].dtype === n.dtype) this.negOf.set(t, args[0])
+          const e = emitOp(op, n.dtype, args, n.args.map((a) => nodes[a].dtype), n.attr, t, exact)
+          e.helpers.forEach((h) => this.helpers.add(h))
+          // (an op that is its operand — stop_gradient, a select of one case — is that atom)
+          if (e.pre.length === 0 && args.includes(e.expr)) return e.expr
+          e.pre.forEach((l) => this.emit(l))
+          this.emit(`const ${t} = ${e.expr};`)
+          return t
+        }
+      }
+    }
+    const write = (out: number, i: number, v: string): void => {
+      const o = outs[out]
+      if (o === undefined || !Number.isInteger(i) || i < 0 || i >= o.length) throw new NoFit('a store outside its slot')
+      o[i] = this.convert(v, k.outputs[out])
+    }
+    const reduced = points(k.domain.slice(K))
+    for (const kept of points(k.domain.slice(0, K))) {
+      // the main sweep: stores, and the reductions folded in row-major order
+      let acc = k.reductions.map((r) => RED_INIT[r.op](r.acc))
+      let arg = k.reductions.map(() => '0')
+      for (const q of reduced) {
+        const p = [...kept, ...q]
+        for (const s of k.stores) write(s.out, affineAt(s.idx, p), value(s.node, p))
+        k.reductions.forEach((r, j) => {
+          const [a, g] = this.combine(r, acc[j], arg[j], value(r.node, p), K < R ? int(q[0]) : '0')
+          acc = acc.map((x, jj) => (jj === j ? a : x))
+          arg = arg.map((x, jj) => (jj === j ? g : x))
+        })
+      }
+      // the reductions' results (rounded as stored), then the epilogue's second sweep
+      accs = k.reductions.map((r, j) => {
+        const v = r.op.startsWith('arg') ? arg[j] : acc[j]
+        write(r.out, affineAt(r.idx, kept.concat(k.domain.slice(K).map(() => 0))), v)
+        if (checkDType(k.outputs[r.out]) !== 'float32') return v
+        const t = this.fresh()
+        this.emit(`const ${t} = Math.fround(${v});`)
+        return t
+      })
+      if (k.epilogue.length > 0) for (const q of reduced) {
+        const p = [...kept, ...q]
+        for (const s of k.epilogue) write(s.out, affineAt(s.idx, p), value(s.node, p))
+      }
+    }
+  }
+
+  /** One element folded into a reduction (loop.ts `combine`): the new accumulator and index. */
+  private combine(r: Reduction, acc: string, k: string, v: string, counter: string): [string, string] {
+    const intAcc = r.acc === 'int32'
+    const t = this.fresh()
+    switch (r.op) {
+      case 'sum': this.emit(`const ${t} = ${intAcc ? `(${acc} + ${v} | 0)` : `(${acc} + ${v})`};`); return [t, k]
+      case 'prod': this.emit(`const ${t} = ${intAcc ? `Math.imul(${acc}, ${v})` : `(${acc} * ${v})`};`); return [t, k]
+      case 'max': this.emit(`const ${t} = (${v} > ${acc} || ${v} !== ${v} ? ${v} : ${acc});`); return [t, k]
+      case 'min': this.emit(`const ${t} = (${v} < ${acc} || ${v} !== ${v} ? ${v} : ${acc});`); return [t, k]
+      case 'argmax':
+      case 'argmin': {
+        const cmp = r.op === 'argmax' ? '>' : '<'
+        const c = this.fresh()
+        const g = this.fresh()
+        this.emit(`const ${c} = ${acc} === ${acc} && (${v} ${cmp} ${acc} || ${v} !== ${v});`)
+        this.emit(`const ${t} = ${c} ? ${v} : ${acc};`)
+        this.emit(`const ${g} = ${c} ? ${counter} : ${k};`)
+        return [t, g]
+      }
+    }
+  }
+}

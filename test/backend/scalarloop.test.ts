@@ -1,0 +1,216 @@
+/**
+ * Loops compiled whole (codegen/scalarloop.ts): small scan / foriLoop / whileLoop bodies run
+ * as one generated function with the carry in locals. For each loop form the program must
+ * take that path (its description says "compiled whole") and give the reference
+ * interpreter's results and the kernel loop's (the same program compiled with the path off)
+ * bit for bit, for float64, float32, int32 and bool carries.
+ */
+import { describe, expect, it } from 'vitest'
+import { type Array as Arr, MaxStepsExceededError, debug, grad, jacfwd, jit, lax, makeJaxpr, np } from '../../src'
+import { compileJaxpr, describeProgram, setFloat32Mode } from '../../src/backend'
+import { LIMITS } from '../../src/backend/codegen/scalarloop'
+import type { ConcreteArray } from '../../src/core/array'
+import type { TypedArray } from '../../src/ir/dtypes'
+import { hoistConsts } from '../../src/interpret/jvp'
+import { optimize } from '../../src/passes'
+import { bitwiseDiff, closeDiff, runReference } from './helpers'
+
+const WHOLE = /(scan|while), compiled whole/
+
+const prepare = (f: (...xs: Arr[]) => unknown, args: readonly Arr[]) => {
+  const closed = makeJaxpr(f)(...args)
+  return { j: optimize(hoistConsts(closed.jaxpr), { all: true }), xs: [...closed.consts, ...args] as ConcreteArray[] }
+}
+
+/** The compiled program without loops compiled whole (a fresh jaxpr: programs are cached per jaxpr). */
+const oldPath = (f: (...xs: Arr[]) => unknown, args: readonly Arr[]): { text: string; outs: TypedArray[] } => {
+  const saved = LIMITS.loopElements
+  LIMITS.loopElements = -1
+  try {
+    const { j, xs } = prepare(f, args)
+    const p = compileJaxpr(j)
+    return { text: describeProgram(p), outs: p.run(xs.map((x) => x.data)) }
+  } finally {
+    LIMITS.loopElements = saved
+  }
+}
+
+const same = (got: readonly TypedArray[], want: readonly TypedArray[], what: string): void => {
+  expect(got.length).toBe(want.length)
+  got.forEach((g, i) => {
+    const d = bitwiseDiff(g, want[i])
+    if (d !== null) expect.fail(`${what}, output ${i}: ${d}`)
+  })
+}
+
+/** Compiled whole = reference = kernel loop, bit for bit; returns the outputs. */
+const agree = (f: (...xs: Arr[]) => unknown, ...args: Arr[]): TypedArray[] => {
+  const { j, xs } = prepare(f, args)
+  const p = compileJaxpr(j)
+  expect(describeProgram(p)).toMatch(WHOLE)
+  const got = p.run(xs.map((x) => x.data))
+  same(got, runReference(j, xs), 'against the reference interpreter')
+  const old = oldPath(f, args)
+  expect(old.text).not.toMatch(WHOLE)
+  same(got, old.outs, 'against the kernel loop')
+  return got
+}
+
+const x3 = np.array([0.3, -1.2, 0.8])
+const seq = np.array([[0.1, 0.2, 0.3], [0.5, -0.4, 0.2], [1.5, 0.25, -0.75], [0.0, 1.0, 2.0]])
+
+const lorenz = (steps: number) => (p: Arr) => {
+  const [s, r, b] = [0, 1, 2].map((i) => lax.reshape(lax.slice(p, [i], [i + 1]), []))
+  const out = lax.foriLoop(0, steps, (_i: Arr, [x, y, z]: Arr[]) => [
+    x.add(s.mul(y.sub(x)).mul(0.001)),
+    y.add(x.mul(r.sub(z)).sub(y).mul(0.001)),
+    z.add(x.mul(y).sub(b.mul(z)).mul(0.001)),
+  ], [np.array(1), np.array(1), np.array(1)])
+  return np.stack(out)
+}
+
+describe('scan and foriLoop compiled whole', () => {
+  it('jacfwd of a Lorenz integration (W5 at 300 steps), and its values against central differences', () => {
+    const p = np.array([10, 28, 8 / 3])
+    const [jac] = agree(jacfwd(lorenz(300)), p)
+    // ∂state/∂p by central differences of the forward map (float64, h = 1e-6)
+    const f = jit(lorenz(300))
+    const base = [10, 28, 8 / 3]
+    for (let j = 0; j < 3; j++) {
+      const h = 1e-6
+      const up = f(np.array(base.map((v, q) => (q === j ? v + h : v)))).toTypedArray()
+      const dn = f(np.array(base.map((v, q) => (q === j ? v - h : v)))).toTypedArray()
+      const col = Float64Array.from([0, 1, 2], (i) => jac[i * 3 + j])
+      const fd = Float64Array.from([0, 1, 2], (i) => (up[i] - dn[i]) / (2 * h))
+      const d = closeDiff(col, fd, 1e-6, 1e-9)
+      if (d !== null) expect.fail(`column ${j}: ${d}`)
+    }
+  })
+  it('carry, xs and ys; reverse', () => {
+    agree((h, xs, w) => lax.scan((c: Arr, x: Arr) => {
+      const n = np.tanh(c.mul(w).add(x))
+      return [n, n.sum()]
+    }, h, xs), x3, seq, x3.mul(0.5))
+    agree((h, xs) => lax.scan((c: Arr, x: Arr) => [c.mul(0.9).add(x), c.prod()], h, xs, { reverse: true }), x3, seq)
+  })
+  it('reductions, argmax, a small matmul, transpose, concatenate and broadcasts in the body', () => {
+    const m = np.array([[0.5, -0.25, 0.1], [0.2, 0.3, -0.4], [0.05, 0.6, 0.2]])
+    agree((c0, a) => lax.foriLoop(0, 25, (i: Arr, [c, k]: Arr[]) => {
+      const y = np.matmul(a, c).add(np.transpose(a).sum(1).mul(0.01))
+      const z = np.concatenate([y, np.sin(i.astype('float64')).reshape([1])]).max().mul(0.001)
+      return [np.tanh(y.add(z)), k.add(np.argmax(y))]
+    }, [c0, np.array(0, { dtype: 'int32' })]), x3, m)
+  })
+  it('float32 carries with transcendentals, rounding and logistic', () => {
+    const v = np.array([0.3, -1.7, 2.5], { dtype: 'float32' })
+    agree((c0) => lax.foriLoop(0, 40, (_i: Arr, c: Arr) => np.sin(c).mul(1.1).add(np.exp(c.mul(-0.5))).sub(np.round(c.mul(2)).mul(0.1)).add(lax.logistic(c)).mul(0.5), c0), v)
+  })
+  it('relaxed float32 mode: the same values as the kernel loop in that mode', () => {
+    const v = np.array([0.3, -1.7, 2.5], { dtype: 'float32' })
+    const f = (c0: Arr) => lax.foriLoop(0, 40, (_i: Arr, c: Arr) => np.tanh(c.mul(1.1).add(np.exp(c.mul(-0.5))).sub(c.sum().mul(0.01))), c0)
+    setFloat32Mode('relaxed')
+    try {
+      const { j, xs } = prepare(f, [v])
+      const p = compileJaxpr(j)
+      expect(describeProgram(p)).toMatch(WHOLE)
+      same(p.run(xs.map((x) => x.data)), oldPath(f, [v]).outs, 'against the kernel loop')
+    } finally {
+      setFloat32Mode('exact')
+    }
+  })
+  it('a body with a debug callback keeps the kernel loop, and the callback runs once per step, in order', () => {
+    const seen: number[] = []
+    const f = (c0: Arr) => lax.foriLoop(0, 4, (_i: Arr, c: Arr) => {
+      debug.callback((x) => void seen.push(x.toTypedArray()[0]), c)
+      return c.mul(2)
+    }, c0)
+    const { j, xs } = prepare(f, [x3])
+    const p = compileJaxpr(j)
+    expect(describeProgram(p)).not.toMatch(WHOLE)
+    same(p.run(xs.map((x) => x.data)), [Float64Array.from([0.3, -1.2, 0.8], (x) => x * 16)], 'against 2⁴·x')
+    expect(seen).toEqual([0.3, 0.6, 1.2, 2.4])
+  })
+  it('int32 and bool carries (wrapping arithmetic, integer division and remainder)', () => {
+    agree((a) => lax.foriLoop(0, 60, (i: Arr, [x, b, s]: Arr[]) => {
+      const nx = x.mul(1103515245).add(12345)
+      const q = lax.div(nx, np.array(7, { dtype: 'int32' })).add(lax.rem(nx, np.array(-5, { dtype: 'int32' })))
+      return [nx, np.logicalNot(b), np.where(b, s.add(q), s.sub(i))]
+    }, [a, np.array(true), np.array(0, { dtype: 'int32' })]), np.array(42, { dtype: 'int32' }))
+  })
+  it('a nested cond and switch in the body', () => {
+    agree((c0) => lax.foriLoop(0, 10, (_i: Arr, c: Arr) => lax.cond(c.sum().gt(0), (u: Arr) => u.mul(0.5), (u: Arr) => u.add(1), c), c0), x3)
+    agree((c0) => lax.foriLoop(0, 12, (i: Arr, c: Arr) =>
+      lax.switch(i.sub(2), [(u: Arr) => u.mul(0.5), (u: Arr) => np.cos(u), (u: Arr) => u.add(np.array([1, 2, 3]))], c), c0), x3)
+  })
+  it('nested loops: an inner loop (no xs, ys), an unrolled inner scan (xs, ys), an inner while', () => {
+    agree((h) => lax.foriLoop(0, 30, (_i: Arr, c: Arr) => lax.foriLoop(0, 5, (_j: Arr, d: Arr) => np.sin(d).add(c.mul(0.1)), c), h), x3)
+    agree((h, xs) => lax.scan((c: Arr, x: Arr) => {
+      const [ci, ys] = lax.scan((d: Arr, y: Arr) => [d.mul(y).add(1), d.sum()], c, np.stack([x, x.mul(2)]))
+      return [ci.mul(0.5), ys.add(c.sum())]
+    }, h, xs), x3, seq)
+    // an inner scan of 4 rows, reversed (its xs and ys through scratch arrays), whose ys feed a second one
+    agree((h, xs) => lax.foriLoop(0, 6, (_i: Arr, c: Arr) => {
+      const [ci, ys] = lax.scan((d: Arr, y: Arr) => [np.tanh(d.mul(y)).add(0.5), d.mul(y.sum())], c, xs, { reverse: true })
+      const [cj] = lax.scan((d: Arr, y: Arr) => [d.add(y.mul(0.25)), d.sum()], ci, ys)
+      return cj.mul(0.5)
+    }, h), x3, seq)
+    agree((h) => lax.foriLoop(0, 20, (_i: Arr, c: Arr) => lax.whileLoop((d: Arr) => d.sum().lt(10), (d: Arr) => d.mul(1.5).add(0.25), c.mul(0.5)), h), np.abs(x3))
+  })
+  it('an inner bounded while loop past its maxSteps raises MaxStepsExceededError', () => {
+    const f = (h: Arr) => lax.foriLoop(0, 3, (_i: Arr, c: Arr) => lax.whileLoop((d: Arr) => d.sum().lt(1e6), (d: Arr) => d.mul(1.5).add(0.25), c, { maxSteps: 4 }), h)
+    const { j, xs } = prepare(f, [np.abs(x3)])
+    const p = compileJaxpr(j)
+    expect(describeProgram(p)).toMatch(WHOLE)
+    expect(() => p.run(xs.map((x) => x.data))).toThrow(/maxSteps = 4 steps/)
+  })
+  it('checkpointed reverse loops (sqrt and binomial): forward re-computation segments inside the compiled loops', () => {
+    for (const checkpoint of ['sqrt', { binomial: 4 }] as const) {
+      const f = (x: Arr) => lax.foriLoop(0, 60, (_i: Arr, c: Arr) => c.mul(0.999).add(np.sin(c).mul(1e-3)), x, { checkpoint }).sum()
+      const [g] = agree(grad(f), x3)
+      const [want] = agree(grad((x: Arr) => lax.foriLoop(0, 60, (_i: Arr, c: Arr) => c.mul(0.999).add(np.sin(c).mul(1e-3)), x).sum()), x3)
+      same([g], [want], `${JSON.stringify(checkpoint)} against storing every step`)
+    }
+  })
+  it('grad through a scan: the forward and the reverse scans', () => {
+    agree(grad((h: Arr, xs: Arr, w: Arr) => lax.scan((c: Arr, x: Arr) => {
+      const n = np.tanh(c.mul(w).add(x))
+      return [n, n.sum()]
+    }, h, xs)[1].sum(), { argnums: [0, 1, 2] }), x3, seq, x3.mul(0.5))
+  })
+})
+
+// Newton's iteration for x³ = a·x + b, until the step is below 1e-14
+const newton = (a: Arr, b: Arr, maxSteps?: number) =>
+  lax.whileLoop((c: Arr[]) => c[1].gt(1e-14), (c: Arr[]) => {
+    const x = c[0]
+    const dx = x.mul(x).mul(x).sub(a.mul(x)).sub(b).div(x.mul(x).mul(3).sub(a))
+    return [x.sub(dx), np.abs(dx)]
+  }, [np.array(2), np.array(1)], maxSteps === undefined ? {} : { maxSteps })[0]
+
+describe('whileLoop compiled whole', () => {
+  it('Newton with an early exit: the root, bit for bit', () => {
+    const [x] = agree((a, b) => newton(a, b), np.array(2), np.array(5))
+    expect(Math.abs(x[0] ** 3 - 2 * x[0] - 5)).toBeLessThan(1e-12)
+  })
+  it('an int32 counter loop that runs zero times', () => {
+    agree((n) => lax.whileLoop((c: Arr[]) => c[0].lt(n), (c: Arr[]) => [c[0].add(1), c[1].mul(2)], [np.array(5, { dtype: 'int32' }), np.array(1.5)]), np.array(3, { dtype: 'int32' }))
+  })
+  it('maxSteps exceeded: the same MaxStepsExceededError', () => {
+    const f = (a: Arr, b: Arr) => newton(a, b, 3)
+    const { j, xs } = prepare(f, [np.array(2), np.array(5)])
+    const p = compileJaxpr(j)
+    expect(describeProgram(p)).toMatch(WHOLE)
+    expect(() => p.run(xs.map((x) => x.data))).toThrow(MaxStepsExceededError)
+    expect(() => p.run(xs.map((x) => x.data))).toThrow(/maxSteps = 3 steps/)
+  })
+  it('reverse mode (a bounded scan with a while flag): gradient, and maxSteps exceeded', () => {
+    const [g] = agree(grad((a: Arr, b: Arr) => newton(a, b, 40)), np.array(2), np.array(5))
+    // implicit function theorem: x³ − a x − b = 0 ⇒ dx/da = x / (3x² − a)
+    const x = jit((a: Arr, b: Arr) => newton(a, b))(np.array(2), np.array(5)).toTypedArray()[0]
+    expect(Math.abs(g[0] - x / (3 * x * x - 2))).toBeLessThan(1e-12)
+    const { j, xs } = prepare(grad((a: Arr, b: Arr) => newton(a, b, 3)), [np.array(2), np.array(5)])
+    const p = compileJaxpr(j)
+    expect(describeProgram(p)).toMatch(WHOLE)
+    expect(() => p.run(xs.map((x) => x.data))).toThrow(MaxStepsExceededError)
+  })
+})
