@@ -21,22 +21,38 @@ const LOG2E = 1.4426950408889634
 const C1 = 0.693359375
 const C2 = -2.12194440e-4
 
-/** 2ⁿ as float32 lanes, for integer lanes n ∈ [−126, 127]. */
-const pow2 = (s: Simd, n: Arg): Local => s.op('i32x4.shl', s.op('i32x4.add', n, i32c(127)), sh(23))
+/**
+ * Rounding to an integer and the integer itself in two float operations: t = v + 1.5·2²³
+ * rounds v (|v| < 2²²) to the nearest integer n, ties to even (as `nearest`), and t's bit
+ * pattern is MAGIC_BITS + n. V8 lowers `nearest` + `i32x4.trunc_sat_f32x4_s` to about eight
+ * instructions, and the NaN-exact `f32x4.min/max` to seven each (below: `pmin/pmax` with x
+ * first, one instruction, which keep a NaN x as well).
+ */
+const MAGIC = 12582912
+const MAGIC_BITS = 0x4b400000
 
-/** y·2ⁿ for integer lanes n ∈ [−252, 254], as two exact factors (one rounding if subnormal). */
-const scale = (s: Simd, y: Arg, n: Arg): Local => {
-  const n1 = s.op('i32x4.shr_s', n, sh(1))
-  const n2 = s.op('i32x4.sub', n, n1)
-  return s.op('f32x4.mul', s.op('f32x4.mul', y, pow2(s, n1)), pow2(s, n2))
+/** n = round(x / ln2) as float lanes, its bits t = MAGIC_BITS + n, and r = x − n·ln2
+ *  (extra-precise), for |x| ≲ 128. */
+const reduceLn2 = (s: Simd, x: Arg): { n: Local; t: Local; r: Local } => {
+  const a = arith(s, 'f32x4')
+  const t = a.add(a.mul(x, a.c(LOG2E)), a.c(MAGIC))
+  const n = a.sub(t, a.c(MAGIC))
+  const r = a.sub(a.sub(x, a.mul(n, a.c(C1))), a.mul(n, a.c(C2)))
+  return { n, t, r }
 }
 
-/** n = round(x / ln2) and r = x − n·ln2 (extra-precise), for |x| ≲ 128. */
-const reduceLn2 = (s: Simd, x: Arg): [Local, Local] => {
-  const a = arith(s, 'f32x4')
-  const n = a.nearest(a.mul(x, a.c(LOG2E)))
-  const r = a.sub(a.sub(x, a.mul(n, a.c(C1))), a.mul(n, a.c(C2)))
-  return [n, r]
+/**
+ * y·2ⁿ for n ∈ [−252, 254] given t = MAGIC_BITS + n, as two exact factors 2^⌊n/2⌋·2^⌈n/2⌉
+ * (one rounding if the result is subnormal). MAGIC_BITS is even and its lowest set bit is
+ * bit 22, so (t >> 1) = MAGIC_BITS/2 + ⌊n/2⌋ and t − (t >> 1) = MAGIC_BITS/2 + ⌈n/2⌉, and the
+ * MAGIC_BITS/2 part (lowest bit 21) leaves the exponent field when shifted left by 23.
+ */
+const scale = (s: Simd, y: Arg, t: Arg): Local => {
+  const lo = s.op('i32x4.shr_s', t, sh(1))
+  const hi = s.op('i32x4.sub', t, lo)
+  const f1 = s.op('i32x4.shl', s.op('i32x4.add', lo, i32c(127)), sh(23))
+  const f2 = s.op('i32x4.shl', s.op('i32x4.add', hi, i32c(127)), sh(23))
+  return s.op('f32x4.mul', s.op('f32x4.mul', y, f1), f2)
 }
 
 // eʳ − 1 − r − r²/2 on |r| ≤ ln2/2 (Cephes expf coefficients, minimax, ≈ 1 ulp)
@@ -45,25 +61,27 @@ const EXP_P = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-
 /** eˣ: overflow to +inf above 88.72, subnormal results below −87.34, 0 below −103.97. */
 export const exp32 = (s: Simd, x: Arg): Local => {
   const a = arith(s, 'f32x4')
-  const xc = a.min(a.max(x, a.c(-104)), a.c(89)) // min/max keep NaN
-  const [n, r] = reduceLn2(s, xc)
+  const xc = a.pmin(a.pmax(x, a.c(-104)), a.c(89)) // x first: a NaN x stays NaN
+  const { t, r } = reduceLn2(s, xc)
   const p = a.add(a.add(a.mul(a.horner(r, EXP_P), a.mul(r, r)), r), a.c(1))
-  return scale(s, p, s.op('i32x4.trunc_sat_f32x4_s', n))
+  return scale(s, p, t)
 }
 
 // (eʳ − 1 − r)/r² as a Taylor polynomial to r⁸/8! (truncation < 2⁻²⁸ relative on |r| ≤ ln2/2)
 const EXPM1_Q = [1 / 40320, 1 / 5040, 1 / 720, 1 / 120, 1 / 24, 1 / 6, 1 / 2]
 
-/** eˣ − 1 without the zero check (for callers that know x ≠ 0, e.g. tanh). */
-const expm1Core = (s: Simd, x: Arg): Local => {
+/** eˣ − 1 without the zero check (for callers that know x ≠ 0, e.g. tanh); `inRange`: the
+ *  caller guarantees x ∈ [−18, 89] or NaN. */
+const expm1Core = (s: Simd, x: Arg, inRange = false): Local => {
   const a = arith(s, 'f32x4')
-  const xc = a.min(a.max(x, a.c(-18)), a.c(89)) // below −17.4 the answer rounds to −1
-  const [n, r] = reduceLn2(s, xc)
+  const xc = inRange ? x : a.pmin(a.pmax(x, a.c(-18)), a.c(89)) // below −17.4 the answer rounds to −1
+  const { t, r } = reduceLn2(s, xc)
   const y = a.add(r, a.mul(a.mul(r, r), a.horner(r, EXPM1_Q)))
-  const ni = s.op('i32x4.trunc_sat_f32x4_s', n)
-  // eˣ − 1 = 2ⁿ·(expm1(r) + 1 − 2⁻ⁿ); 1 − 2⁻ⁿ is exact for −26 ≤ n ≤ 30 and rounds to 1 above
-  const c = a.sub(a.c(1), pow2(s, s.op('i32x4.sub', i32c(0), s.op('i32x4.min_s', ni, i32c(30)))))
-  return scale(s, a.add(y, c), ni)
+  // eˣ − 1 = 2ⁿ·(expm1(r) + 1 − 2⁻ⁿ); 1 − 2⁻ⁿ is exact for −26 ≤ n ≤ 30 and rounds to 1 above.
+  // 2^−min(n, 30) has the exponent field 127 − min(n, 30) = (127 + MAGIC_BITS) − min(t, MAGIC_BITS + 30)
+  const e = s.op('i32x4.sub', i32c(127 + MAGIC_BITS), s.op('i32x4.min_s', t, i32c(MAGIC_BITS + 30)))
+  const c = a.sub(a.c(1), s.op('i32x4.shl', e, sh(23)))
+  return scale(s, a.add(y, c), t)
 }
 
 /** eˣ − 1, accurate near 0 (keeps −0). */
@@ -121,7 +139,7 @@ export const tanh32 = (s: Simd, x: Arg): Local => {
   const ax = a.abs(x)
   const z = a.mul(ax, ax)
   const small = a.add(a.mul(a.mul(a.horner(z, TANH_P), z), ax), ax)
-  const t = expm1Core(s, a.min(a.add(ax, ax), a.c(20))) // tanh rounds to 1 beyond |x| ≈ 9
+  const t = expm1Core(s, a.pmin(a.add(ax, ax), a.c(20)), true) // tanh rounds to 1 beyond |x| ≈ 9
   const large = a.div(t, a.add(t, a.c(2)))
   const r = a.sel(a.lt(ax, a.c(0.625)), small, large)
   return a.or(r, a.and(x, i32c(0x80000000 | 0)))
