@@ -18,6 +18,24 @@ const wk = new WasmKernels(arena)
 let seed = 7
 const rand = (): number => { seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0; return seed / 2 ** 32 }
 
+// W1's fused reduce and W2's gradient map (float32), the kernels alone on data in wasm memory
+{
+  const px = arena.allocF32(n), py = arena.allocF32(n), pOut = arena.allocF32(1)
+  const xs = arena.f32(px, n)
+  for (let i = 0; i < n; i++) xs[i] = rand() * 4 - 2
+  const x = ex.input(0)
+  const t = ex.tanh(ex.add(ex.mul(x, ex.c(1.5)), ex.c(0.5)))
+  const e = ex.exp(ex.neg(ex.mul(x, x)))
+  const w1 = wk.reduce({ dtype: 'float32', op: 'sum', inputs: ['array'], prologue: ex.mul(t, e) })
+  const g = ex.add(ex.mul(ex.mul(e, ex.sub(ex.c(1), ex.mul(t, t))), ex.c(1.5)), ex.mul(ex.mul(t, e), ex.mul(x, ex.c(-2))))
+  const w2 = wk.elementwise({ dtype: 'float32', inputs: ['array'], outputs: [g] })
+  const runs = [{ name: 'W1 reduce', f: () => w1.run(1, n, 1, [px], pOut), ts: [] as number[] }, { name: 'W2 map', f: () => w2.run(n, [px], [py]), ts: [] as number[] }]
+  for (const r of runs) for (let w = 0; w < 5; w++) r.f()
+  for (let round = 0; round < rounds; round++) for (const r of runs) for (let c = 0; c < 10; c++) { const t0 = performance.now(); r.f(); r.ts.push(performance.now() - t0) }
+  for (const r of runs) console.log(`float32 ${r.name.padEnd(9)} wasm ${((median(r.ts) * 1e6) / n).toFixed(2)} (min ${((Math.min(...r.ts) * 1e6) / n).toFixed(2)}) ns/el`)
+  arena.reset()
+}
+
 for (const dtype of ['float32', 'float64'] as FloatDType[]) {
   const size = dtype === 'float32' ? 4 : 8
   const px = arena.alloc(n * size), py = arena.alloc(n * size)
