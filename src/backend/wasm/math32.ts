@@ -275,13 +275,10 @@ const reduceLargeF32 = (k: Kernel): FuncRef => {
   return index
 }
 
-/** sin (q = 0) or cos (q = 1) of float64 lanes holding float32 values, to float32 accuracy. */
-const sinCosD = (s: Simd, x: Local, q: 0 | 1): Local => {
+/** Replaces j and r in the lanes of x with |x| ≥ LARGE by the exact integer reduction. */
+const reduceLargeLanes = (s: Simd, x: Local, j: Local, r: Local): void => {
   const a = arith(s, 'f64x2')
   const f = s.f
-  const j = a.nearest(a.mul(x, a.c(INVPIO2)))
-  const r = a.sub(a.sub(x, a.mul(j, a.c(PIO2_1))), a.mul(j, a.c(PIO2_1T)))
-  // rare: lanes beyond LARGE (and ±inf, fixed by the caller) take the exact integer reduction
   const helper = s.kernel.helper('reduceLargeF32', reduceLargeF32)
   const big = a.ge(a.abs(x), a.c(LARGE))
   const xl = f.local('f64'), rl = f.local('f64'), nl = f.local('i32')
@@ -298,6 +295,15 @@ const sinCosD = (s: Simd, x: Local, q: 0 | 1): Local => {
     f.end()
   }
   f.end()
+}
+
+/** sin (q = 0) or cos (q = 1) of float64 lanes holding float32 values, to float32 accuracy. */
+const sinCosD = (s: Simd, x: Local, q: 0 | 1, large: boolean): Local => {
+  const a = arith(s, 'f64x2')
+  const j = a.nearest(a.mul(x, a.c(INVPIO2)))
+  const r = a.sub(a.sub(x, a.mul(j, a.c(PIO2_1))), a.mul(j, a.c(PIO2_1T)))
+  // rare: lanes beyond LARGE (and ±inf, fixed by the caller) take the exact integer reduction
+  if (large) reduceLargeLanes(s, x, j, r)
   const z = a.mul(r, r)
   const w = a.mul(z, z)
   const sz = a.mul(z, r)
@@ -311,12 +317,19 @@ const sinCosD = (s: Simd, x: Local, q: 0 | 1): Local => {
   return a.xor(a.sel(odd, cosR, sinR), sign)
 }
 
+/** Vectors with a lane that is huge, infinite or (for sin) tiny take a second pass that
+ *  handles them; the common vector skips those checks and selects (one branch instead). */
 const sinCos32 = (s: Simd, x: Arg, q: 0 | 1): Local => {
   const a = arith(s, 'f32x4')
-  let r = through64(s, x, (d) => sinCosD(s, d, q))
+  const r = through64(s, x, (d) => sinCosD(s, d, q, false))
   const ax = a.abs(x)
-  if (q === 0) r = a.sel(a.lt(ax, a.c(2 ** -12)), x, r) // sin x rounds to x (keeps −0)
-  return a.sel(a.eq(ax, a.c(Infinity)), a.c(NaN), r)
+  const huge = a.ge(ax, a.c(LARGE)) // also ±inf; NaN lanes come out NaN either way
+  s.f.get(q === 0 ? a.or(huge, a.lt(ax, a.c(2 ** -12))) : huge).op('v128.any_true').if()
+  let v = through64(s, x, (d) => sinCosD(s, d, q, true))
+  if (q === 0) v = a.sel(a.lt(ax, a.c(2 ** -12)), x, v) // sin x rounds to x (keeps −0)
+  s.assign(r, a.sel(a.eq(ax, a.c(Infinity)), a.c(NaN), v))
+  s.f.end()
+  return r
 }
 
 export const sin32 = (s: Simd, x: Arg): Local => sinCos32(s, x, 0)
