@@ -21,49 +21,75 @@ const LOG2E = 1.4426950408889634
 const C1 = 0.693359375
 const C2 = -2.12194440e-4
 
-/** 2ⁿ as float32 lanes, for integer lanes n ∈ [−126, 127]. */
-const pow2 = (s: Simd, n: Arg): Local => s.op('i32x4.shl', s.op('i32x4.add', n, i32c(127)), sh(23))
+/**
+ * Rounding to an integer and the integer itself in two float operations: t = v + 1.5·2²³
+ * rounds v (|v| < 2²²) to the nearest integer n, ties to even (as `nearest`), and t's bit
+ * pattern is MAGIC_BITS + n. V8 lowers `nearest` + `i32x4.trunc_sat_f32x4_s` to about eight
+ * instructions, and the NaN-exact `f32x4.min/max` to seven each (below: `pmin/pmax` with x
+ * first, one instruction, which keep a NaN x as well).
+ */
+const MAGIC = 12582912
+const MAGIC_BITS = 0x4b400000
 
-/** y·2ⁿ for integer lanes n ∈ [−252, 254], as two exact factors (one rounding if subnormal). */
-const scale = (s: Simd, y: Arg, n: Arg): Local => {
-  const n1 = s.op('i32x4.shr_s', n, sh(1))
-  const n2 = s.op('i32x4.sub', n, n1)
-  return s.op('f32x4.mul', s.op('f32x4.mul', y, pow2(s, n1)), pow2(s, n2))
+/** n = round(x / ln2) as float lanes, its bits t = MAGIC_BITS + n, and r = x − n·ln2
+ *  (extra-precise), for |x| ≲ 128. */
+const reduceLn2 = (s: Simd, x: Arg): { n: Local; t: Local; r: Local } => {
+  const a = arith(s, 'f32x4')
+  const t = a.add(a.mul(x, a.c(LOG2E)), a.c(MAGIC))
+  const n = a.sub(t, a.c(MAGIC))
+  const r = a.sub(a.sub(x, a.mul(n, a.c(C1))), a.mul(n, a.c(C2)))
+  return { n, t, r }
 }
 
-/** n = round(x / ln2) and r = x − n·ln2 (extra-precise), for |x| ≲ 128. */
-const reduceLn2 = (s: Simd, x: Arg): [Local, Local] => {
-  const a = arith(s, 'f32x4')
-  const n = a.nearest(a.mul(x, a.c(LOG2E)))
-  const r = a.sub(a.sub(x, a.mul(n, a.c(C1))), a.mul(n, a.c(C2)))
-  return [n, r]
+/**
+ * y·2ⁿ for n ∈ [−252, 254] given t = MAGIC_BITS + n, as two exact factors 2^⌊n/2⌋·2^⌈n/2⌉
+ * (one rounding if the result is subnormal). MAGIC_BITS is even and its lowest set bit is
+ * bit 22, so (t >> 1) = MAGIC_BITS/2 + ⌊n/2⌋ and t − (t >> 1) = MAGIC_BITS/2 + ⌈n/2⌉, and the
+ * MAGIC_BITS/2 part (lowest bit 21) leaves the exponent field when shifted left by 23.
+ */
+const scale = (s: Simd, y: Arg, t: Arg): Local => {
+  const lo = s.op('i32x4.shr_s', t, sh(1))
+  const hi = s.op('i32x4.sub', t, lo)
+  const f1 = s.op('i32x4.shl', s.op('i32x4.add', lo, i32c(127)), sh(23))
+  const f2 = s.op('i32x4.shl', s.op('i32x4.add', hi, i32c(127)), sh(23))
+  return s.op('f32x4.mul', s.op('f32x4.mul', y, f1), f2)
 }
 
 // eʳ − 1 − r − r²/2 on |r| ≤ ln2/2 (Cephes expf coefficients, minimax, ≈ 1 ulp)
 const EXP_P = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]
 
+/** eˣ for x ∈ [0, 87] or NaN: one exponent factor, no clamping (tanh's large branch). */
+const expSmall = (s: Simd, x: Arg): Local => {
+  const a = arith(s, 'f32x4')
+  const { t, r } = reduceLn2(s, x)
+  const p = a.add(a.add(a.mul(a.horner(r, EXP_P), a.mul(r, r)), r), a.c(1))
+  return a.mul(p, s.op('i32x4.shl', s.op('i32x4.add', t, i32c(127)), sh(23)))
+}
+
 /** eˣ: overflow to +inf above 88.72, subnormal results below −87.34, 0 below −103.97. */
 export const exp32 = (s: Simd, x: Arg): Local => {
   const a = arith(s, 'f32x4')
-  const xc = a.min(a.max(x, a.c(-104)), a.c(89)) // min/max keep NaN
-  const [n, r] = reduceLn2(s, xc)
+  const xc = a.pmin(a.pmax(x, a.c(-104)), a.c(89)) // x first: a NaN x stays NaN
+  const { t, r } = reduceLn2(s, xc)
   const p = a.add(a.add(a.mul(a.horner(r, EXP_P), a.mul(r, r)), r), a.c(1))
-  return scale(s, p, s.op('i32x4.trunc_sat_f32x4_s', n))
+  return scale(s, p, t)
 }
 
 // (eʳ − 1 − r)/r² as a Taylor polynomial to r⁸/8! (truncation < 2⁻²⁸ relative on |r| ≤ ln2/2)
 const EXPM1_Q = [1 / 40320, 1 / 5040, 1 / 720, 1 / 120, 1 / 24, 1 / 6, 1 / 2]
 
-/** eˣ − 1 without the zero check (for callers that know x ≠ 0, e.g. tanh). */
-const expm1Core = (s: Simd, x: Arg): Local => {
+/** eˣ − 1 without the zero check (for callers that know x ≠ 0, e.g. tanh); `inRange`: the
+ *  caller guarantees x ∈ [−18, 89] or NaN. */
+const expm1Core = (s: Simd, x: Arg, inRange = false): Local => {
   const a = arith(s, 'f32x4')
-  const xc = a.min(a.max(x, a.c(-18)), a.c(89)) // below −17.4 the answer rounds to −1
-  const [n, r] = reduceLn2(s, xc)
+  const xc = inRange ? x : a.pmin(a.pmax(x, a.c(-18)), a.c(89)) // below −17.4 the answer rounds to −1
+  const { t, r } = reduceLn2(s, xc)
   const y = a.add(r, a.mul(a.mul(r, r), a.horner(r, EXPM1_Q)))
-  const ni = s.op('i32x4.trunc_sat_f32x4_s', n)
-  // eˣ − 1 = 2ⁿ·(expm1(r) + 1 − 2⁻ⁿ); 1 − 2⁻ⁿ is exact for −26 ≤ n ≤ 30 and rounds to 1 above
-  const c = a.sub(a.c(1), pow2(s, s.op('i32x4.sub', i32c(0), s.op('i32x4.min_s', ni, i32c(30)))))
-  return scale(s, a.add(y, c), ni)
+  // eˣ − 1 = 2ⁿ·(expm1(r) + 1 − 2⁻ⁿ); 1 − 2⁻ⁿ is exact for −26 ≤ n ≤ 30 and rounds to 1 above.
+  // 2^−min(n, 30) has the exponent field 127 − min(n, 30) = (127 + MAGIC_BITS) − min(t, MAGIC_BITS + 30)
+  const e = s.op('i32x4.sub', i32c(127 + MAGIC_BITS), s.op('i32x4.min_s', t, i32c(MAGIC_BITS + 30)))
+  const c = a.sub(a.c(1), s.op('i32x4.shl', e, sh(23)))
+  return scale(s, a.add(y, c), t)
 }
 
 /** eˣ − 1, accurate near 0 (keeps −0). */
@@ -78,27 +104,43 @@ const LOG_P = [
   -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1,
 ]
 
-/** log x: −inf at ±0, NaN below 0, subnormal inputs rescaled by 2²³. */
-export const log32 = (s: Simd, x: Arg): Local => {
+/**
+ * log of positive normal float32 lanes: x = m·2ᵉ with m ∈ [√½, √2) by integer arithmetic on
+ * the bits (musl's shift: adding 1 − √½'s bit distance moves m < √½ into the next binade, so
+ * m is 2·mantissa there and e one less), then log(1 + f) with f = m − 1. `eAdjust`: integer
+ * lanes subtracted from e (the 2²³ rescaling of subnormal inputs).
+ */
+const logCore = (s: Simd, x: Arg, eAdjust: Arg | null): Local => {
   const a = arith(s, 'f32x4')
-  const den = a.lt(x, a.c(1.1754943508222875e-38)) // subnormal (also 0 and negatives: fixed below)
-  const xs = a.sel(den, a.mul(x, a.c(8388608)), x)
-  // x = m·2ᵉ with m ∈ [½, 1), then m < √½ → (2m, e − 1)
-  let e = s.op('i32x4.sub', s.op('i32x4.shr_s', xs, sh(23)), i32c(126))
-  e = s.op('i32x4.sub', e, a.and(den, i32c(23)))
-  const m = a.or(a.and(xs, i32c(0x807fffff | 0)), i32c(0x3f000000))
-  const small = a.lt(m, a.c(0.707106781186547524))
-  e = s.op('i32x4.add', e, small) // the mask is −1 where m < √½
-  const f = a.sel(small, a.sub(a.add(m, m), a.c(1)), a.sub(m, a.c(1)))
+  const ix = s.op('i32x4.add', x, i32c(0x3f800000 - 0x3f3504f3))
+  let e = s.op('i32x4.sub', s.op('i32x4.shr_s', ix, sh(23)), i32c(127))
+  if (eAdjust !== null) e = s.op('i32x4.sub', e, eAdjust)
+  const m = s.op('i32x4.add', a.and(ix, i32c(0x007fffff)), i32c(0x3f3504f3))
+  const f = a.sub(m, a.c(1))
   const z = a.mul(f, f)
   let y = a.mul(a.mul(a.horner(f, LOG_P), f), z)
   const fe = s.op('f32x4.convert_i32x4_s', e)
   y = a.add(y, a.mul(fe, a.c(C2)))
   y = a.sub(y, a.mul(z, a.c(0.5)))
-  let r = a.add(a.add(f, y), a.mul(fe, a.c(C1)))
-  r = a.sel(a.ge(x, a.c(0)), r, a.c(NaN)) // negatives and NaN
-  r = a.sel(a.eq(x, a.c(0)), a.c(-Infinity), r)
-  return a.sel(a.eq(x, a.c(Infinity)), x, r)
+  return a.add(a.add(f, y), a.mul(fe, a.c(C1)))
+}
+
+/** log x: −inf at ±0, NaN below 0, subnormal inputs rescaled by 2²³. Vectors whose lanes are
+ *  all positive normal finite numbers (as good as all of them in practice) skip the special
+ *  cases: a branch on the vector instead of rescaling and three selects on every one. */
+export const log32 = (s: Simd, x: Arg): Local => {
+  const a = arith(s, 'f32x4')
+  const r = s.copy(logCore(s, x, null))
+  // positive normal finite ⟺ 0x00800000 ≤ bits ≤ 0x7f7fffff as signed integers
+  const special = a.or(s.op('i32x4.lt_s', x, i32c(0x00800000)), s.op('i32x4.gt_s', x, i32c(0x7f7fffff)))
+  s.f.get(special).op('v128.any_true').if()
+  const den = a.lt(x, a.c(1.1754943508222875e-38)) // subnormal (also 0 and negatives: fixed below)
+  let q = logCore(s, a.sel(den, a.mul(x, a.c(8388608)), x), a.and(den, i32c(23)))
+  q = a.sel(a.ge(x, a.c(0)), q, a.c(NaN)) // negatives and NaN
+  q = a.sel(a.eq(x, a.c(0)), a.c(-Infinity), q)
+  s.assign(r, a.sel(a.eq(x, a.c(Infinity)), x, q))
+  s.f.end()
+  return r
 }
 
 /** log(1 + x) = log u + (x − (u − 1))/u with u = fl(1 + x): the quotient is the rounding
@@ -115,14 +157,15 @@ export const log1p32 = (s: Simd, x: Arg): Local => {
 // (tanh x − x)/x³ = P(x²) on |x| < 0.625 (Cephes tanhf)
 const TANH_P = [-5.70498872745e-3, 2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1, -3.33332819422e-1]
 
-/** tanh x: odd polynomial below 0.625, else t/(t + 2) with t = e^{2|x|} − 1; sign copied. */
+/** tanh x: odd polynomial below 0.625, else 1 − 2/(e^{2|x|} + 1) (with e^{2|x|} ≥ 3.49 the
+ *  subtraction loses nothing: measured ≤ 1 ulp on every float32, as with the expm1 form
+ *  t/(t + 2), which costs more); sign copied. 2|x| is capped at 20: tanh rounds to 1 beyond 9. */
 export const tanh32 = (s: Simd, x: Arg): Local => {
   const a = arith(s, 'f32x4')
   const ax = a.abs(x)
   const z = a.mul(ax, ax)
   const small = a.add(a.mul(a.mul(a.horner(z, TANH_P), z), ax), ax)
-  const t = expm1Core(s, a.min(a.add(ax, ax), a.c(20))) // tanh rounds to 1 beyond |x| ≈ 9
-  const large = a.div(t, a.add(t, a.c(2)))
+  const large = a.sub(a.c(1), a.div(a.c(2), a.add(expSmall(s, a.pmin(a.add(ax, ax), a.c(20))), a.c(1))))
   const r = a.sel(a.lt(ax, a.c(0.625)), small, large)
   return a.or(r, a.and(x, i32c(0x80000000 | 0)))
 }
@@ -232,13 +275,10 @@ const reduceLargeF32 = (k: Kernel): FuncRef => {
   return index
 }
 
-/** sin (q = 0) or cos (q = 1) of float64 lanes holding float32 values, to float32 accuracy. */
-const sinCosD = (s: Simd, x: Local, q: 0 | 1): Local => {
+/** Replaces j and r in the lanes of x with |x| ≥ LARGE by the exact integer reduction. */
+const reduceLargeLanes = (s: Simd, x: Local, j: Local, r: Local): void => {
   const a = arith(s, 'f64x2')
   const f = s.f
-  const j = a.nearest(a.mul(x, a.c(INVPIO2)))
-  const r = a.sub(a.sub(x, a.mul(j, a.c(PIO2_1))), a.mul(j, a.c(PIO2_1T)))
-  // rare: lanes beyond LARGE (and ±inf, fixed by the caller) take the exact integer reduction
   const helper = s.kernel.helper('reduceLargeF32', reduceLargeF32)
   const big = a.ge(a.abs(x), a.c(LARGE))
   const xl = f.local('f64'), rl = f.local('f64'), nl = f.local('i32')
@@ -255,6 +295,15 @@ const sinCosD = (s: Simd, x: Local, q: 0 | 1): Local => {
     f.end()
   }
   f.end()
+}
+
+/** sin (q = 0) or cos (q = 1) of float64 lanes holding float32 values, to float32 accuracy. */
+const sinCosD = (s: Simd, x: Local, q: 0 | 1, large: boolean): Local => {
+  const a = arith(s, 'f64x2')
+  const j = a.nearest(a.mul(x, a.c(INVPIO2)))
+  const r = a.sub(a.sub(x, a.mul(j, a.c(PIO2_1))), a.mul(j, a.c(PIO2_1T)))
+  // rare: lanes beyond LARGE (and ±inf, fixed by the caller) take the exact integer reduction
+  if (large) reduceLargeLanes(s, x, j, r)
   const z = a.mul(r, r)
   const w = a.mul(z, z)
   const sz = a.mul(z, r)
@@ -268,12 +317,19 @@ const sinCosD = (s: Simd, x: Local, q: 0 | 1): Local => {
   return a.xor(a.sel(odd, cosR, sinR), sign)
 }
 
+/** Vectors with a lane that is huge, infinite or (for sin) tiny take a second pass that
+ *  handles them; the common vector skips those checks and selects (one branch instead). */
 const sinCos32 = (s: Simd, x: Arg, q: 0 | 1): Local => {
   const a = arith(s, 'f32x4')
-  let r = through64(s, x, (d) => sinCosD(s, d, q))
+  const r = through64(s, x, (d) => sinCosD(s, d, q, false))
   const ax = a.abs(x)
-  if (q === 0) r = a.sel(a.lt(ax, a.c(2 ** -12)), x, r) // sin x rounds to x (keeps −0)
-  return a.sel(a.eq(ax, a.c(Infinity)), a.c(NaN), r)
+  const huge = a.ge(ax, a.c(LARGE)) // also ±inf; NaN lanes come out NaN either way
+  s.f.get(q === 0 ? a.or(huge, a.lt(ax, a.c(2 ** -12))) : huge).op('v128.any_true').if()
+  let v = through64(s, x, (d) => sinCosD(s, d, q, true))
+  if (q === 0) v = a.sel(a.lt(ax, a.c(2 ** -12)), x, v) // sin x rounds to x (keeps −0)
+  s.assign(r, a.sel(a.eq(ax, a.c(Infinity)), a.c(NaN), v))
+  s.f.end()
+  return r
 }
 
 export const sin32 = (s: Simd, x: Arg): Local => sinCos32(s, x, 0)

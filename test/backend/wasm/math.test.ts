@@ -88,6 +88,59 @@ describe('float32 transcendentals', () => {
   })
 })
 
+/** Every `stride`-th float32 from lo up to hi (both positive or both negative; bit order). */
+const band32 = (lo: number, hi: number, stride: number): Float32Array => {
+  const f = new Float32Array([lo, hi])
+  const [a, b] = new Uint32Array(f.buffer)
+  const from = Math.min(a, b), to = Math.max(a, b)
+  const bits = new Uint32Array(Math.floor((to - from) / stride) + 1)
+  for (let i = 0; i < bits.length; i++) bits[i] = from + i * stride
+  return new Float32Array(bits.buffer)
+}
+
+describe('float32 transcendentals: every float32 in the bands where their formulas change', () => {
+  // the branch points and the ranges where the exponent is applied in two factors
+  const BANDS: [UnaryOp, number, number, number, number][] = [
+    ['tanh', 0.55, 0.75, 3, 1], // the polynomial below 0.625, 1 − 2/(e^{2x} + 1) above
+    ['tanh', -9.5, -8, 5, 1], // tanh rounds to ±1
+    ['exp', -104, -87, 7, 1], // subnormal results: 2ⁿ as two factors, one rounding
+    ['exp', 88, 89, 1, 1], // overflow threshold
+    ['expm1', -0.4, -0.3, 3, 1], // n = −1 ↔ 0
+    ['log', 1e-45, 1.1754943508222875e-38, 61, 1], // subnormal inputs: the vector's second pass
+    ['log', 0.69, 1.45, 11, 1], // m around √½ and √2
+    ['log1p', -0.3, -0.29, 1, 1],
+    ['sin', 2 ** -13, 2 ** -11, 29, 1], // sin x = x below 2⁻¹²: the vector's second pass
+    ['cos', 4.1e8, 4.3e8, 1, 1], // the integer reduction from 4.2e8 on
+  ]
+  for (const [op, lo, hi, stride, bound] of BANDS) {
+    it(`${op} on [${lo}, ${hi}] (${stride === 1 ? 'every float32' : `1 in ${stride} float32s`}): ≤ ${bound} ulp`, () => {
+      expect(worst('float32', op, band32(lo, hi, stride))).toMatchObject({ ulps: expect.toSatisfy((u: number) => u <= bound) })
+    })
+  }
+
+  it('a special lane gives the same bits at every lane position among ordinary ones', () => {
+    // the special cases are handled per vector (one branch) or per lane (selects): either way
+    // a value must not depend on its neighbours
+    for (const op of F32.map((r) => r[0])) {
+      const spec = { dtype: 'float32' as const, inputs: ['array' as const], outputs: [ex.unary(op, ex.input(0))] }
+      const alone = runElementwise(k, spec, SPECIAL.length, [SPECIAL])[0].slice()
+      const [plain] = runElementwise(k, spec, 1, [[0.3]])
+      const W = 8 // two vectors: every lane of the unrolled main loop
+      for (let p = 0; p < W; p++) {
+        const xs = new Float32Array(SPECIAL.length * W).fill(0.3)
+        SPECIAL.forEach((v, i) => { xs[i * W + p] = v })
+        const [ys] = runElementwise(k, spec, xs.length, [xs])
+        const bad: [number, number, number][] = []
+        ys.forEach((y, i) => {
+          const want = i % W === p ? alone[(i - p) / W] : plain[0]
+          if (!Object.is(y, want)) bad.push([xs[i], y, want])
+        })
+        expect([op, p, bad]).toEqual([op, p, []])
+      }
+    }
+  })
+})
+
 const F64: UnaryOp[] = ['exp', 'expm1', 'log', 'log1p', 'tanh', 'logistic', 'sin', 'cos', 'rsqrt']
 
 describe('float64 transcendentals', () => {
