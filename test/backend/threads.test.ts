@@ -8,9 +8,13 @@ import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { type Array as Arr, config, jit, np } from '../../src'
-import { DEFAULT_THRESHOLDS } from '../../src/backend/wasm/threads'
+import { ex } from '../../src/backend/wasm'
+import { CHUNK_WORK } from '../../src/backend/wasm/reducechunks'
+import { DEFAULT_THRESHOLDS, splitCost } from '../../src/backend/wasm/threads'
 
-const T = DEFAULT_THRESHOLDS.elementwise
+// where the map below starts to split (its fused expression's cost), and where reductions are cut
+const x0 = ex.input(0)
+const T = Math.ceil(DEFAULT_THRESHOLDS.elementwise / splitCost([ex.mul(ex.tanh(ex.add(ex.mul(x0, ex.c(1.5)), ex.c(0.5))), ex.exp(ex.neg(ex.mul(x0, x0))))], 2))
 const data = (n: number, seed: number): number[] => Array.from({ length: n }, (_, i) => Math.sin(i * 0.7 + seed) * 2)
 const arr = (xs: number[], dtype: 'float32' | 'float64'): Arr => np.array(dtype === 'float32' ? Float32Array.from(xs) : Float64Array.from(xs))
 
@@ -20,7 +24,7 @@ const bytes = (a: Arr): number[] => { const t = a.toTypedArray(); return Array.f
 const cases = (dtype: 'float32' | 'float64'): [string, () => Arr][] => {
   const out: [string, () => Arr][] = []
   const chain = (x: Arr) => np.tanh(x.mul(1.5).add(0.5)).mul(np.exp(x.mul(x).neg()))
-  for (const n of [T - 4, T + 4, 3 * T + 7]) {
+  for (const n of [T - 4, T + 4, 2 * CHUNK_WORK + 4]) {
     const x = arr(data(n, n), dtype)
     out.push([`map ${n}`, () => jit(chain)(x)])
     out.push([`sum ${n}`, () => jit((x: Arr) => np.sum(chain(x)))(x)])

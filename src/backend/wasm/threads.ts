@@ -33,6 +33,7 @@ import { Lru } from '../../core/lru'
 import { cacheLimits } from '../cachelimits'
 import type { Arena } from './arena'
 import { type ElementwiseSpec, buildElementwise, elementwiseKey } from './elementwise'
+import { type BinaryOp, type Expr, type UnaryOp, canonicalize } from './expr'
 import { type ElementwiseKernel, type MatmulKernel, type ReduceKernel, type Run, WasmKernels } from './index'
 import { type MatmulSpec, buildMatmul, matmulKey, matmulScratch } from './matmul'
 import { type ReduceSpec, buildReduce, reduceKey } from './reduce'
@@ -100,20 +101,39 @@ const workerThreads = (): WorkerThreads | undefined => {
 
 /** Work from which a call is split, per kernel kind. */
 export interface SplitThresholds {
-  /** Elements of an elementwise call. */
+  /** Elements × `splitCost` of the expression, for an elementwise call. */
   readonly elementwise: number
-  /** Elements reduced (outer·red·inner). */
+  /** Elements reduced (outer·red·inner) × `splitCost` of the prologue. */
   readonly reduce: number
   /** Multiply-adds of a matmul (m·k·n). */
   readonly matmul: number
 }
 
+/** Relative cost of an operation per element (a SIMD add = 1): the transcendental functions
+ *  are ~15× an add in our wasm code, a division or square root ~3×. */
+const OP_COST: Partial<Record<UnaryOp | BinaryOp, number>> = {
+  exp: 15, expm1: 15, log: 15, log1p: 15, tanh: 15, logistic: 15, sin: 15, cos: 15, pow: 30, div: 3, sqrt: 3, rsqrt: 3,
+}
+
+/** Per-element cost of a fused expression: its distinct operations (OP_COST, else 1) plus 3 per
+ *  array streamed through memory. The split thresholds are in these units × elements. */
+export const splitCost = (roots: readonly Expr[], arrays: number): number => {
+  let c = 3 * arrays
+  for (const n of canonicalize(roots).unique) {
+    if (n._tag === 'unary' || n._tag === 'binary') c += OP_COST[n.op] ?? 1
+    else if (n._tag !== 'input' && n._tag !== 'const') c += 1
+  }
+  return c
+}
+
 /**
  * Measured on 2 vCPUs (`npm run bench -- --threads`, the crossover table): below these a
- * split loses or gains < 10 % — the wake-up and the final wait cost ~20–60 µs, against
- * ~0.5 ns (an `add`) to ~5 ns (W1's tanh·exp) per element and ~0.05 ns per multiply-add.
+ * split loses or gains little — waking a worker and the final wait cost ~20–60 µs, against
+ * ~0.15 ns per unit of `splitCost` per element and ~0.04 ns per multiply-add. In elements:
+ * an `add` of two arrays (cost 10) splits from 2.1·10⁵, a plain sum (cost 3) from 7·10⁵,
+ * W2's gradient map (cost 48) from 4.4·10⁴, W1's reduction (cost 38) from 5.5·10⁴.
  */
-export const DEFAULT_THRESHOLDS: SplitThresholds = { elementwise: 2 ** 17, reduce: 2 ** 17, matmul: 2 ** 22 }
+export const DEFAULT_THRESHOLDS: SplitThresholds = { elementwise: 2 ** 21, reduce: 2 ** 21, matmul: 2 ** 23 }
 
 export interface ParallelOptions {
   /** Helper workers besides the calling thread (default 1: two threads in all). */
@@ -327,11 +347,12 @@ export class ParallelKernels {
     const b = this.wk.bound(elementwiseKey(spec), (o) => buildElementwise(spec, o))
     const size = spec.dtype === 'float32' ? 4 : 8
     const single = this.wk.elementwise(spec)
+    const cost = splitCost(spec.outputs, spec.inputs.filter((k) => k === 'array').length + spec.outputs.length)
     return {
       spec,
       run: (n, inputs, outputs) => {
-        if (n < this.thresholds.elementwise || this.stopped) { single.run(n, inputs, outputs); return }
-        const units = ParallelKernels.ranges(n, this.unitCount(n, this.thresholds.elementwise, n / 4), 4).map(([lo, hi]) => [
+        if (n * cost < this.thresholds.elementwise || this.stopped) { single.run(n, inputs, outputs); return }
+        const units = ParallelKernels.ranges(n, this.unitCount(n * cost, this.thresholds.elementwise, n / 4), 4).map(([lo, hi]) => [
           hi - lo,
           ...inputs.map((p, i) => (spec.inputs[i] === 'array' ? p + lo * size : p)),
           ...outputs.map((p) => p + lo * size),
@@ -345,10 +366,11 @@ export class ParallelKernels {
     const size = spec.dtype === 'float32' ? 4 : 8
     const full = this.wk.bound(reduceKey(spec), (o) => buildReduce(spec, o))
     const single = this.wk.reduce(spec)
+    const cost = splitCost([spec.prologue], spec.inputs.filter((k) => k === 'array').length)
     return {
       spec,
       run: (outer, red, inner, inputs, out) => {
-        const work = outer * red * inner
+        const work = outer * red * inner * cost
         if (work < this.thresholds.reduce || this.stopped) { single.run(outer, red, inner, inputs, out); return }
         if (reduceChunks(red, inner).count > 1) {
           // the chunks of reducechunks.ts, shared out; combined in chunk order as on one thread

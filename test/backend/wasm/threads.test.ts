@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Arena, WasmKernels, ex } from '../../../src/backend/wasm'
-import { reduceChunks } from '../../../src/backend/wasm/reducechunks'
-import { DEFAULT_THRESHOLDS, ParallelKernels } from '../../../src/backend/wasm/threads'
+import { CHUNK_WORK, reduceChunks } from '../../../src/backend/wasm/reducechunks'
+import { DEFAULT_THRESHOLDS, ParallelKernels, splitCost } from '../../../src/backend/wasm/threads'
 import { put, uniform, view } from './helpers'
 
 let arena: Arena
@@ -103,7 +103,8 @@ describe('ParallelKernels', () => {
     const lazy = ParallelKernels.start(arena, { workers: 1 })
     try {
       const spec = { dtype: 'float32' as const, op: 'sum' as const, inputs: ['array'] as const, prologue: chain }
-      for (const red of [DEFAULT_THRESHOLDS.reduce - 1, DEFAULT_THRESHOLDS.reduce, DEFAULT_THRESHOLDS.reduce + 1023]) {
+      const t = Math.ceil(DEFAULT_THRESHOLDS.reduce / splitCost([chain], 1))
+      for (const red of [t - 1, t, 2 * CHUNK_WORK + 1023]) {
         arena.reset()
         const px = put(arena, 'float32', uniform(red, -2, 2, red))
         const o1 = arena.alloc(8), o2 = arena.alloc(8)
