@@ -155,7 +155,7 @@ const kernels = async (rounds: number): Promise<string[]> => {
     row(`matmul ${m}×${k}×${n}${ta ? ' (Aᵀ)' : ''}`, () => one.matmul(spec).run(m, k, n, px, py, pz), () => two.matmul(spec).run(m, k, n, px, py, pz), 10)
   }
   lines.push('', 'crossover (kernel time, one thread → every call split, µs):', '| size | W2 map | add map | W1 reduce | sum | matmul m×256×256 (m) |', '|---|---|---|---|---|---|')
-  const split = ParallelKernels.start(arena, { workers: 1, minWork: 1 })
+  const split = ParallelKernels.start(arena, { workers: 1, minWork: 1, adaptive: false })
   await split.ready()
   for (const e of [12, 14, 15, 16, 17, 18, 20]) {
     const n = 2 ** e, m = Math.max(16, Math.round(n / 2048))

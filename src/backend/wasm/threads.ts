@@ -23,6 +23,12 @@
  * New modules reach the workers as messages they drain synchronously (receiveMessageOnPort)
  * before claiming, so a call never waits for an event loop.
  *
+ * When the other cores are busy, a worker can be descheduled while it holds a unit, and the
+ * calling thread then waits for the scheduler. A split that came late (the wait exceeded half
+ * the calling thread's own share) makes the next calls run on one thread, a pause that doubles
+ * up to MAX_BACKOFF calls while splits stay late: on a saturated machine the split costs a few
+ * per cent at worst; on an idle one it is never late.
+ *
  * Failures fall back to one thread with the one-thread result: a unit that throws on a worker
  * is run again here (if it throws here too, that is the error one thread gives); a worker that
  * exits or errors, or whose unit does not finish in STALL_MS (a dead thread), stops the pool
@@ -53,9 +59,12 @@ export const READY_WAIT_MS = 3000
  *  thread's own share) means the worker is gone. */
 export const STALL_MS = 10_000
 
-/** Polls of SEQ a worker makes after a call before it sleeps: a program's next kernel usually
- *  follows within microseconds, and a spin is cheaper than a futex wake (~5–50 µs). */
-const SPIN = 20_000
+/** Polls of SEQ a worker makes after a call before it sleeps (a few µs): a program's next
+ *  kernel often follows at once, and a spin is cheaper than a futex wake (~5–50 µs). Short, as
+ *  a spinning worker takes CPU time from everything else on a loaded machine. */
+const SPIN = 4000
+/** The longest pause (in split calls run on one thread) after late splits. */
+const MAX_BACKOFF = 64
 
 /** The worker's program (a fixed string: no generated or user text in it). */
 const WORKER_SOURCE = `
@@ -142,6 +151,9 @@ export interface ParallelOptions {
   readonly thresholds?: Partial<SplitThresholds>
   /** One threshold for every kind (tests: 1 splits every call). */
   readonly minWork?: number
+  /** Back off after a late split (default true; false splits every call above the thresholds,
+   *  for measuring the split itself). */
+  readonly adaptive?: boolean
 }
 
 export class ParallelKernels {
@@ -158,6 +170,11 @@ export class ParallelKernels {
   private waitedForStart = false
   private stopped = false
   private readonly thresholds: SplitThresholds
+  private readonly adaptive: boolean
+  /** Calls to run on this thread before splitting again, and the next such pause (doubling
+   *  while splits keep coming late, up to MAX_BACKOFF). */
+  private skip = 0
+  private backoff = 1
 
   private constructor(readonly arena: Arena, workers: Worker[], ports: MessagePort[], ctl: Int32Array, opts: ParallelOptions) {
     this.wk = new WasmKernels(arena)
@@ -165,6 +182,7 @@ export class ParallelKernels {
     this.ports = ports
     this.ctl = ctl
     const all = opts.minWork
+    this.adaptive = opts.adaptive ?? true
     this.thresholds = { ...DEFAULT_THRESHOLDS, ...(all !== undefined ? { elementwise: all, reduce: all, matmul: all } : {}), ...opts.thresholds }
     for (const w of workers) {
       // a worker that stops (it crashed, or was terminated) stops the pool: the next calls run here
@@ -273,7 +291,8 @@ export class ParallelKernels {
    */
   private fork(module: WasmModule, run: Run, units: readonly (readonly number[])[]): void {
     const n = units.length, argc = n > 0 ? units[0].length : 0
-    if (n <= 1 || n > MAX_UNITS || n * argc > MAX_ARG_INTS || !this.usable()) {
+    if (n <= 1 || n > MAX_UNITS || n * argc > MAX_ARG_INTS || !this.usable() || this.skip > 0) {
+      if (n > 1 && this.skip > 0) this.skip--
       for (const a of units) run(...a)
       return
     }
@@ -310,7 +329,17 @@ export class ParallelKernels {
       }
       Atomics.add(ctl, DONE, 1)
     }
-    this.await(n, performance.now() - t0)
+    const mine = performance.now() - t0
+    this.await(n, mine)
+    // Late: the calling thread waited more than half its own share for the workers — a worker
+    // was descheduled holding a unit (the other core is busy). Then the next calls run here, a
+    // pause that doubles while splits stay late, so a loaded machine pays for a split rarely.
+    if (this.adaptive && performance.now() - t0 - mine > 0.5 * mine + 0.02) {
+      this.skip = this.backoff
+      this.backoff = Math.min(MAX_BACKOFF, 2 * this.backoff)
+    } else {
+      this.backoff = 1
+    }
     if (error !== null) throw error
     // a unit that failed on a worker runs again here: its error, if any, is the one-thread error
     for (let u = 0; u < n; u++) {

@@ -16,7 +16,7 @@ let one: WasmKernels
 
 beforeAll(async () => {
   arena = new Arena({ shared: true })
-  pk = await ParallelKernels.create(arena, { minWork: 1 }) // split even tiny calls
+  pk = await ParallelKernels.create(arena, { minWork: 1, adaptive: false }) // split every call, even tiny ones
   one = new WasmKernels(arena)
 })
 afterAll(async () => { await pk.close() })
