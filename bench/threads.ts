@@ -97,7 +97,7 @@ const runChild = (id: CaseId, threads: number, calls: number): Promise<ChildOut>
 
 const wholeCalls = async (rounds: number): Promise<string[]> => {
   const lines = ['whole calls (jit, public API), fresh processes alternated 1/2 threads; median of the processes\' medians (min), ms:',
-    '| workload | 1 thread | 2 threads | speed-up | threads in use | answers |', '|---|---:|---:|---:|---:|---|']
+    '| workload | 1 thread | 2 threads | speed-up of medians | of mins | threads in use | answers |', '|---|---:|---:|---:|---:|---:|---|']
   for (const c of CASES) {
     const one: ChildOut[] = [], two: ChildOut[] = []
     const calls = c.id === 'W3' ? 20 : 10
@@ -106,8 +106,9 @@ const wholeCalls = async (rounds: number): Promise<string[]> => {
       two.push(await runChild(c.id, 2, calls))
     }
     const m1 = median(one.map((o) => o.median)), m2 = median(two.map((o) => o.median))
+    const n1 = Math.min(...one.map((o) => o.min)), n2 = Math.min(...two.map((o) => o.min))
     const same = new Set([...one, ...two].map((o) => o.hash)).size === 1
-    lines.push(`| ${c.title} | ${fmt(m1)} (${fmt(Math.min(...one.map((o) => o.min)))}) | ${fmt(m2)} (${fmt(Math.min(...two.map((o) => o.min)))}) | ${(m1 / m2).toFixed(2)}× | ${one[0].threadsInUse} / ${two.map((o) => o.threadsInUse).join(',')} | ${same ? 'bitwise equal' : 'DIFFER'} |`)
+    lines.push(`| ${c.title} | ${fmt(m1)} (${fmt(n1)}) | ${fmt(m2)} (${fmt(n2)}) | ${(m1 / m2).toFixed(2)}× | ${(n1 / n2).toFixed(2)}× | ${one[0].threadsInUse} / ${two.map((o) => o.threadsInUse).join(',')} | ${same ? 'bitwise equal' : 'DIFFER'} |`)
     process.stderr.write(`  ${c.id} done\n`)
   }
   return lines
@@ -115,15 +116,17 @@ const wholeCalls = async (rounds: number): Promise<string[]> => {
 
 // ---- 2 and 4. kernels alone ----------------------------------------------------------------
 
-/** Interleaved rounds of `a` and `b` (each `reps` calls per round); medians in ms. */
-const ab = (a: () => void, b: () => void, rounds: number, reps: number): [number, number] => {
+/** Interleaved rounds of `a` and `b` (each `reps` calls per round); medians in ms, then mins
+ *  (on a shared machine the min is the run that found a core idle). */
+const abMin = (a: () => void, b: () => void, rounds: number, reps: number): [number, number, number, number] => {
   const ts: number[][] = [[], []]
   for (let i = 0; i < 3; i++) { a(); b() }
   for (let r = 0; r < rounds; r++) {
     ;[a, b].forEach((f, i) => { for (let j = 0; j < reps; j++) { const t0 = performance.now(); f(); ts[i].push(performance.now() - t0) } })
   }
-  return [median(ts[0]), median(ts[1])]
+  return [median(ts[0]), median(ts[1]), Math.min(...ts[0]), Math.min(...ts[1])]
 }
+const ab = (a: () => void, b: () => void, rounds: number, reps: number): [number, number] => abMin(a, b, rounds, reps).slice(0, 2) as [number, number]
 
 const x = ex.input(0)
 const tt = ex.tanh(ex.add(ex.mul(x, ex.c(1.5)), ex.c(0.5)))
@@ -139,11 +142,11 @@ const kernels = async (rounds: number): Promise<string[]> => {
   const one = new WasmKernels(arena)
   const two = await ParallelKernels.create(arena, { workers: 1 })
   const px = arena.put(uniform32(1, N, -2, 2)), py = arena.put(uniform32(2, N, -2, 2)), pz = arena.allocF32(N), po = arena.allocF64(1)
-  const lines = ['kernels alone (data in wasm memory), interleaved in one process, median ms:',
-    '| kernel | 1 thread | 2 threads | speed-up |', '|---|---:|---:|---:|']
+  const lines = ['kernels alone (data in wasm memory), interleaved in one process, median (min) ms:',
+    '| kernel | 1 thread | 2 threads | speed-up of medians | of mins |', '|---|---:|---:|---:|---:|']
   const row = (name: string, a: () => void, b: () => void, reps = 5): void => {
-    const [t1, t2] = ab(a, b, rounds, reps)
-    lines.push(`| ${name} | ${fmt(t1)} | ${fmt(t2)} | ${(t1 / t2).toFixed(2)}× |`)
+    const [t1, t2, m1, m2] = abMin(a, b, rounds, reps)
+    lines.push(`| ${name} | ${fmt(t1)} (${fmt(m1)}) | ${fmt(t2)} (${fmt(m2)}) | ${(t1 / t2).toFixed(2)}× | ${(m1 / m2).toFixed(2)}× |`)
   }
   row('W1 reduce 1e7', () => one.reduce(W1).run(1, N, 1, [px], po), () => two.reduce(W1).run(1, N, 1, [px], po))
   row('W2 map 1e7', () => one.elementwise(W2).run(N, [px], [pz]), () => two.elementwise(W2).run(N, [px], [pz]))
@@ -201,7 +204,7 @@ const roof = async (rounds: number): Promise<string[]> => {
   const n = f.length / 2, half = n / 2
   const copy = (lo: number, hi: number): void => { for (let i = lo; i < hi; i++) f[n + i] = f[i] }
   let seq = 0
-  const [t1, t2] = ab(() => copy(0, n), () => {
+  const [t1, t2, m1, m2] = abMin(() => copy(0, n), () => {
     Atomics.store(c, 0, ++seq)
     Atomics.notify(c, 0)
     copy(0, half)
@@ -211,7 +214,7 @@ const roof = async (rounds: number): Promise<string[]> => {
   Atomics.notify(c, 0)
   await w.terminate()
   const gbs = (ms: number): string => ((2 * bytes) / ms / 1e6).toFixed(1)
-  return [`memory roof: a plain float64 copy loop over 64 MiB → 64 MiB: one thread ${fmt(t1)} ms (${gbs(t1)} GB/s read+write), two threads ${fmt(t2)} ms (${gbs(t2)} GB/s): ${(t1 / t2).toFixed(2)}×`]
+  return [`memory roof: a plain float64 copy loop over 64 MiB → 64 MiB, median (min): one thread ${fmt(t1)} ms (${fmt(m1)}), ${gbs(t1)} (${gbs(m1)}) GB/s read+write; two threads ${fmt(t2)} ms (${fmt(m2)}), ${gbs(t2)} (${gbs(m2)}) GB/s: ${(t1 / t2).toFixed(2)}× (${(m1 / m2).toFixed(2)}×)`]
 }
 
 /** The threads report (called by bench/run.ts for `--threads`). */
