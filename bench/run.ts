@@ -20,6 +20,7 @@ import { ensurePeers, peerVersion } from './harness/install-peers'
 import { IMPLS, type AnyWorkload, type ImplId } from './harness/types'
 import { WORKLOADS, workloadById } from './workloads/index'
 import { runW10 } from './taylor/run'
+import { runThreads } from './threads'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const ROOT = join(HERE, '..')
@@ -31,7 +32,7 @@ interface Args {
   readonly quick: boolean
 }
 
-const usage = 'usage: npm run bench -- [W1 ... W8 W10 W11 W11R] [--json FILE] [--impls baseline,leibniz,jax-js,tfjs-wasm,tfjs-cpu,jax,onnxruntime] [--quick]'
+const usage = 'usage: npm run bench -- [W1 ... W8 W10 W11 W11R] [--json FILE] [--impls baseline,leibniz,jax-js,tfjs-wasm,tfjs-cpu,jax,onnxruntime] [--quick] | --threads [--quick]'
 
 const parseArgs = (argv: readonly string[]): Args => {
   const ids: string[] = []
@@ -178,6 +179,8 @@ const runWorkload = async (w: AnyWorkload, impls: readonly ImplId[], dir: string
 }
 
 const main = async (): Promise<void> => {
+  // `--threads [--quick]`: the one-vs-two-threads report of bench/threads.ts instead
+  if (process.argv.includes('--threads')) return void console.log(await runThreads(process.argv.includes('--quick') ? 1 : 3))
   const args = parseArgs(process.argv.slice(2))
   ensurePeers(args.impls)
   const m = machine()

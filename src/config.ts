@@ -39,7 +39,8 @@ export interface ConfigState extends Settings {
    *  'wasm-kernels' (a Content-Security-Policy forbids generated JS but allows WebAssembly: the
    *  interpreter, with WebAssembly kernels for large elementwise ops) or 'interpreter'. */
   readonly evaluator: Evaluator
-  /** Threads running now (1 until the workers have started, and where there are none). */
+  /** Threads running now: 1 until the workers have started (the first large call waits for
+   *  them), where there are none, and after a worker failed. */
   readonly threadsInUse: number
 }
 
@@ -79,8 +80,9 @@ const validate = (s: unknown): SettingsUpdate => {
 
 /**
  * Change runtime settings; fields left out keep their values. Takes effect at once (programs
- * compiled under other settings are rebuilt on their next call); the returned promise resolves
- * when worker threads asked for are running (until then kernels run on the calling thread).
+ * compiled under other settings are rebuilt on their next call). Worker threads asked for start
+ * at once; the returned promise resolves when they are running, and a large call made before
+ * that waits for them (not awaiting is fine).
  * Bad values throw a ValueError and change nothing.
  */
 export const set = (settings: SettingsUpdate): Promise<void> => {

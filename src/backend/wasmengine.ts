@@ -3,14 +3,15 @@
  * and, when asked for, worker threads that share it.
  *
  * Threads are opt-in (LEIBNIZ_THREADS=n, or `setThreads(n)`, n ≥ 2): measured on 2-core
- * machines, a second thread makes 1e6-element maps and reductions and the large matmuls up to
- * ~1.7× faster when a core is idle, and slightly slower when the other core is busy (the split
- * waits for it) — docs/performance.md. The workers start in the background (`Worker` startup is
- * asynchronous); until they are running, kernels run on the calling thread. Every split is
- * bitwise the single-threaded result (maps and matmuls split rows; reductions split only their
- * output rows, never the reduced axis), so it does not matter which calls ran threaded.
- * Threads need `node:worker_threads` and a shared memory (at most 1 GiB); elsewhere, or if the
- * workers fail to start, everything stays on one thread.
+ * machines, a second thread makes large maps, reductions and matmuls up to ~1.6–1.9× faster
+ * when a core is idle, and costs nothing measurable when the other core is busy (the calling
+ * thread takes the units a busy worker does not claim) — docs/performance.md. The workers start
+ * when the engine is made (at `setThreads`, or the first kernel call under LEIBNIZ_THREADS), and
+ * the first call large enough to split waits for them, so it already runs threaded. Every split
+ * is bitwise the single-threaded result (maps and matmuls split rows; reductions split output
+ * rows, or the fixed chunks of reducechunks.ts that one thread runs too). Threads need
+ * `node:worker_threads` and a shared memory (at most 1 GiB); elsewhere, or if the workers fail,
+ * everything stays on one thread.
  *
  * Memory the engine refuses: where a `WebAssembly.Memory` cannot be created (an address-space
  * limit such as `ulimit -v`: each memory reserves several GiB of address space) every kernel
@@ -46,21 +47,21 @@ const envThreads = (): number => {
 let threads: number | null = null
 let maximumBytes: number | undefined
 let single: WasmKernels | null = null
-let parallel: Engine | null = null
+let parallel: ParallelKernels | null = null
 let closeParallel: (() => Promise<void>) | null = null
 /** Why the engine could not make its memory (then every kernel runs in JS), or null. */
 let refused: string | null = null
 let announced = false
 let arenasMade = 0
 
-/** The engine kernels should run on now (threaded once the workers are up). Throws a
+/** The engine kernels should run on now (threaded when threads were asked for). Throws a
  *  `MemoryRefusedError` when its memory cannot be created: see `usableEngine`. */
 export const engine = (): Engine => {
   if (single === null) {
     threads ??= envThreads()
     single = new WasmKernels(new Arena({ initialBytes: Math.min(1 << 22, maximumBytes ?? Infinity), maximumBytes, shared: threads > 1 }))
     arenasMade++
-    if (threads > 1) void startWorkers(single.arena, threads)
+    if (threads > 1) startWorkers(single.arena, threads)
   }
   return parallel ?? single
 }
@@ -127,7 +128,7 @@ const dropLargeArena = (): void => {
   if (single.arena.bytesInUse > 0 || Date.now() - lastLargeUse < ARENA_RELEASE_DELAY_MS) return scheduleRelease()
   const restart = (threads ?? 1) > 1
   dropEngine().catch(() => undefined) // workers that fail to stop are already unreferenced
-  if (restart) void usableEngine() // the workers start on the fresh arena in the background
+  if (restart) void usableEngine() // the workers start on the fresh arena
 }
 
 /** Forgets the engine (and stops its workers); the next `engine()` makes a new one. */
@@ -149,10 +150,11 @@ export const arenaStats = (): { capacity: number; bytesInUse: number; retainByte
   arenasMade,
 })
 
-const startWorkers = async (arena: Arena, n: number): Promise<void> => {
+/** Starts the workers on `arena` (they boot in the background; the first large call waits
+ *  for them). Where there are no worker threads, kernels stay on one thread. */
+const startWorkers = (arena: Arena, n: number): void => {
   try {
-    const pk = await ParallelKernels.create(arena, { workers: n - 1, splitReduced: false })
-    if (single?.arena !== arena) return void (await pk.close()) // the thread count changed meanwhile
+    const pk = ParallelKernels.start(arena, { workers: n - 1 })
     parallel = pk
     closeParallel = () => pk.close()
   } catch {
@@ -170,8 +172,7 @@ export const setThreads = async (n: number): Promise<void> => {
   const dropped = dropEngine()
   threads = n
   await dropped
-  const e = usableEngine()
-  if (n > 1 && e !== null) await startWorkers(e.arena, n)
+  if (usableEngine() !== null && parallel !== null) await parallel.ready()
 }
 
 /** Caps the arena at `bytes` (undefined: 4 GiB, or 1 GiB shared) and starts a new one. A
@@ -181,8 +182,8 @@ export const setArenaLimit = async (bytes: number | undefined): Promise<void> =>
   await setThreads(threads ?? envThreads())
 }
 
-/** Threads in use right now (1 until the workers are running). */
-export const threadsInUse = (): number => (parallel === null ? 1 : (threads ?? 1))
+/** Threads in use right now: 1 until the workers are running, and again 1 if they failed. */
+export const threadsInUse = (): number => (parallel === null ? 1 : parallel.threads)
 
 /** The thread count asked for (`setThreads`, else LEIBNIZ_THREADS, else 1), whether or not the
  *  workers are running yet. */

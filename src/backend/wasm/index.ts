@@ -19,6 +19,7 @@ import { Arena } from './arena'
 import { type ElementwiseSpec, buildElementwise, elementwiseKey } from './elementwise'
 import { type MatmulSpec, buildMatmul, matmulKey, matmulScratch } from './matmul'
 import { type ReduceSpec, buildReduce, reduceKey } from './reduce'
+import { accBytes, chunkCalls, combineChunks, reduceChunks } from './reducechunks'
 import { HOST_IMPORTS } from './simd'
 import { type WasmInstance, type WasmModule, wasm } from './webassembly'
 
@@ -116,6 +117,8 @@ export class WasmKernels {
     }
   }
 
+  /** A large reduction is cut into the chunks of `reduceChunks` (the same cut on every thread
+   *  count: reducechunks.ts); a small one runs whole. */
   reduce(spec: ReduceSpec): ReduceKernel {
     const run = this.run(reduceKey(spec), (o) => buildReduce(spec, o))
     const arity = spec.inputs.length
@@ -123,9 +126,28 @@ export class WasmKernels {
       spec,
       run: (outer, red, inner, inputs, out) => {
         if (inputs.length !== arity) throw new RangeError(`reduce kernel: expected ${arity} inputs, got ${inputs.length}`)
-        run(outer, red, inner, ...inputs, out)
+        if (reduceChunks(red, inner).count > 1) this.reduceChunked(spec, outer, red, inner, inputs, out, (part, calls) => { for (const c of calls) part(...c) })
+        else run(outer, red, inner, ...inputs, out)
       },
     }
+  }
+
+  /** Runs a reduction as its chunks (`reduceChunks(red, inner)`): `exec` runs the partial
+   *  kernel's calls — in any order, on any threads —, then the chunks are combined in chunk
+   *  order and the epilogue applied. */
+  reduceChunked(spec: ReduceSpec, outer: number, red: number, inner: number, inputs: readonly number[], out: number,
+    exec: (part: Run, calls: readonly (readonly number[])[], module: WasmModule) => void): void {
+    const chunks = reduceChunks(red, inner)
+    const pspec: ReduceSpec = { ...spec, partial: true, epilogue: undefined }
+    const part = this.bound(reduceKey(pspec), (o) => buildReduce(pspec, o))
+    const scratch = this.arena.alloc(outer * chunks.count * inner * accBytes(spec))
+    try {
+      exec(part.run, chunkCalls(spec, chunks, outer, red, inner, inputs, scratch), part.module)
+      combineChunks(this.arena, spec, chunks.count, outer, inner, scratch, out)
+    } finally {
+      this.arena.free(scratch)
+    }
+    if (spec.epilogue !== undefined) this.elementwise({ dtype: spec.dtype, inputs: ['array'], outputs: [spec.epilogue] }).run(outer * inner, [out], [out])
   }
 
   matmul(spec: MatmulSpec): MatmulKernel {

@@ -5,33 +5,66 @@
  * file can be part of a bundle that also runs where there are no worker threads.
  *
  *   const arena = new Arena({ shared: true })
- *   const pk = await ParallelKernels.create(arena)        // one helper worker by default
+ *   const pk = ParallelKernels.start(arena)               // workers boot in the background
  *   pk.elementwise(spec).run(n, ins, outs)                 // same interfaces as WasmKernels
  *   await pk.close()
  *
- * Each worker instantiates the same compiled modules on the same memory. A call writes the
- * worker's share (kernel id and i32 arguments) into a small SharedArrayBuffer, wakes it with
- * Atomics.notify, runs its own share, then waits (Atomics.wait) for the worker's done count.
- * New modules reach a worker as messages it drains synchronously (receiveMessageOnPort)
- * before running, so a call never waits for the event loop.
+ * Starting: `start` returns at once; the first call large enough to split waits (Atomics.wait,
+ * at most READY_WAIT_MS) until the workers run, so the first big call already has them. A
+ * worker that is not running yet, or no longer, simply takes no work: nothing depends on it.
  *
- * Splits: elementwise by element ranges; reductions by `outer`, or — a single reduction, as
- * BENCH W1 — by halves of the reduced axis with partial float64 sums combined here (then the
- * epilogue runs as a one-element elementwise kernel); matmul by row blocks of C. Calls below
- * `minWork` (elements, or multiply-adds for matmul) run on the calling thread alone.
+ * A call is cut into units whose results do not depend on who runs them (element ranges of a
+ * map, row blocks of C, output rows or reducechunks.ts' chunks of a reduction). The units'
+ * arguments go to a control SharedArrayBuffer; the calling thread wakes the workers
+ * (Atomics.notify), then every thread — the calling one included — claims units one at a time
+ * with a compare-and-swap on a counter tagged with the call's number, until none is left; the
+ * calling thread then waits (Atomics.wait) for the units others are still running. So a busy
+ * second core costs nothing: if its worker does not wake, the calling thread runs every unit.
+ * New modules reach the workers as messages they drain synchronously (receiveMessageOnPort)
+ * before claiming, so a call never waits for an event loop.
+ *
+ * When the other cores are busy, a worker can be descheduled while it holds a unit, and the
+ * calling thread then waits for the scheduler. A split that came late (the wait exceeded half
+ * the calling thread's own share) makes the next calls run on one thread, a pause that doubles
+ * up to MAX_BACKOFF calls while splits stay late: on a saturated machine the split costs a few
+ * per cent at worst; on an idle one it is never late.
+ *
+ * Failures fall back to one thread with the one-thread result: a unit that throws on a worker
+ * is run again here (if it throws here too, that is the error one thread gives); a worker that
+ * exits or errors, or whose unit does not finish in STALL_MS (a dead thread), stops the pool
+ * for good, and the unfinished units are run here.
  */
 import type { MessagePort, Worker } from 'node:worker_threads'
 import { Lru } from '../../core/lru'
 import { cacheLimits } from '../cachelimits'
 import type { Arena } from './arena'
 import { type ElementwiseSpec, buildElementwise, elementwiseKey } from './elementwise'
+import { type BinaryOp, type Expr, type UnaryOp, canonicalize } from './expr'
 import { type ElementwiseKernel, type MatmulKernel, type ReduceKernel, type Run, WasmKernels } from './index'
 import { type MatmulSpec, buildMatmul, matmulKey, matmulScratch } from './matmul'
 import { type ReduceSpec, buildReduce, reduceKey } from './reduce'
+import { reduceChunks } from './reducechunks'
 import type { WasmModule } from './webassembly'
 
-// control block (Int32Array): the command count, the done count, kernel id, argc, status, args
-const SEQ = 0, DONE = 1, KERNEL = 2, ARGC = 3, STATUS = 4, ARGS = 8, MAX_ARGS = 56
+// Control block (Int32Array). SEQ: the call number (workers sleep on it; −1 stops them);
+// READY: workers running; CLAIM: (call tag << 8) | next unit; DONE: units finished; then the
+// kernel id, unit count and arguments per unit; STATUS[u]: 0 pending, 1 done, 2 failed.
+const SEQ = 0, READY = 1, CLAIM = 2, DONE = 3, KERNEL = 4, UNITS = 5, ARGC = 6
+const STATUS = 16, MAX_UNITS = 255, ARGS = STATUS + MAX_UNITS + 1, MAX_ARG_INTS = 4096
+const TAG_MASK = 0x3fffff // call tags: 22 bits, so tag << 8 stays a positive int32
+
+/** The first split call waits this long at most for the workers to start. */
+export const READY_WAIT_MS = 3000
+/** A unit a worker claimed and has not finished after this long (and 50× the calling
+ *  thread's own share) means the worker is gone. */
+export const STALL_MS = 10_000
+
+/** Polls of SEQ a worker makes after a call before it sleeps (a few µs): a program's next
+ *  kernel often follows at once, and a spin is cheaper than a futex wake (~5–50 µs). Short, as
+ *  a spinning worker takes CPU time from everything else on a loaded machine. */
+const SPIN = 4000
+/** The longest pause (in split calls run on one thread) after late splits. */
+const MAX_BACKOFF = 64
 
 /** The worker's program (a fixed string: no generated or user text in it). */
 const WORKER_SOURCE = `
@@ -40,20 +73,30 @@ const { memory, control, port } = workerData
 const ctl = new Int32Array(control)
 const runs = []
 const host = { sin: Math.sin, cos: Math.cos }
+Atomics.add(ctl, ${READY}, 1)
+Atomics.notify(ctl, ${READY})
 let seen = 0
 for (;;) {
-  Atomics.wait(ctl, ${SEQ}, seen)
-  const seq = Atomics.load(ctl, ${SEQ})
+  let seq = Atomics.load(ctl, ${SEQ})
+  for (let i = 0; seq === seen && i < ${SPIN}; i++) seq = Atomics.load(ctl, ${SEQ})
+  if (seq === seen) { Atomics.wait(ctl, ${SEQ}, seen); seq = Atomics.load(ctl, ${SEQ}) }
   if (seq < 0) break
+  seen = seq
   for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
     runs[m.message.id] = new WebAssembly.Instance(m.message.module, { env: { memory }, host }).exports.run
   }
-  const args = []
-  for (let i = 0; i < ctl[${ARGC}]; i++) args.push(ctl[${ARGS} + i])
-  try { runs[ctl[${KERNEL}]](...args); ctl[${STATUS}] = 0 } catch (e) { ctl[${STATUS}] = 1 }
-  seen = seq
-  Atomics.store(ctl, ${DONE}, seq)
-  Atomics.notify(ctl, ${DONE})
+  const tag = (seq & ${TAG_MASK}) << 8
+  for (;;) {
+    const c = Atomics.load(ctl, ${CLAIM})
+    if ((c & ~255) !== tag || (c & 255) >= ctl[${UNITS}]) break
+    if (Atomics.compareExchange(ctl, ${CLAIM}, c, c + 1) !== c) continue
+    const u = c & 255, argc = ctl[${ARGC}], args = []
+    for (let i = 0; i < argc; i++) args.push(ctl[${ARGS} + u * argc + i])
+    let status = 1
+    try { runs[ctl[${KERNEL}]](...args) } catch (e) { status = 2 }
+    Atomics.store(ctl, ${STATUS} + u, status)
+    if (Atomics.add(ctl, ${DONE}, 1) + 1 === ctl[${UNITS}]) Atomics.notify(ctl, ${DONE})
+  }
 }
 `
 
@@ -65,66 +108,170 @@ const workerThreads = (): WorkerThreads | undefined => {
   return proc?.getBuiltinModule?.('node:worker_threads') as WorkerThreads | undefined
 }
 
-interface Helper { readonly worker: Worker; readonly ctl: Int32Array; readonly port: MessagePort; seq: number }
+/** Work from which a call is split, per kernel kind. */
+export interface SplitThresholds {
+  /** Elements × `splitCost` of the expression, for an elementwise call. */
+  readonly elementwise: number
+  /** Elements reduced (outer·red·inner) × `splitCost` of the prologue. */
+  readonly reduce: number
+  /** Multiply-adds of a matmul (m·k·n). */
+  readonly matmul: number
+}
+
+/** Relative cost of an operation per element (a SIMD add = 1): the transcendental functions
+ *  are ~15× an add in our wasm code, a division or square root ~3×. */
+const OP_COST: Partial<Record<UnaryOp | BinaryOp, number>> = {
+  exp: 15, expm1: 15, log: 15, log1p: 15, tanh: 15, logistic: 15, sin: 15, cos: 15, pow: 30, div: 3, sqrt: 3, rsqrt: 3,
+}
+
+/** Per-element cost of a fused expression: its distinct operations (OP_COST, else 1) plus 3 per
+ *  array streamed through memory. The split thresholds are in these units × elements. */
+export const splitCost = (roots: readonly Expr[], arrays: number): number => {
+  let c = 3 * arrays
+  for (const n of canonicalize(roots).unique) {
+    if (n._tag === 'unary' || n._tag === 'binary') c += OP_COST[n.op] ?? 1
+    else if (n._tag !== 'input' && n._tag !== 'const') c += 1
+  }
+  return c
+}
+
+/**
+ * Measured on 2 vCPUs (`npm run bench -- --threads`, the crossover table): below these a
+ * split loses or gains little — waking a worker and the final wait cost ~20–60 µs, against
+ * ~0.15 ns per unit of `splitCost` per element and ~0.04 ns per multiply-add. In elements:
+ * an `add` of two arrays (cost 10) splits from 2.1·10⁵, a plain sum (cost 3) from 7·10⁵,
+ * W2's gradient map (cost 48) from 4.4·10⁴, W1's reduction (cost 38) from 5.5·10⁴.
+ */
+export const DEFAULT_THRESHOLDS: SplitThresholds = { elementwise: 2 ** 21, reduce: 2 ** 21, matmul: 2 ** 23 }
 
 export interface ParallelOptions {
   /** Helper workers besides the calling thread (default 1: two threads in all). */
   readonly workers?: number
-  /** Work below which a call stays on the calling thread (default 2¹⁶). */
+  /** Split thresholds per kernel kind (default DEFAULT_THRESHOLDS). */
+  readonly thresholds?: Partial<SplitThresholds>
+  /** One threshold for every kind (tests: 1 splits every call). */
   readonly minWork?: number
-  /** Split a reduction with fewer output rows than threads along its reduced axis (default
-   *  true). The combined partial sums can differ from one thread's in the last bits; with
-   *  false every result is bitwise the single-threaded one. */
-  readonly splitReduced?: boolean
+  /** Back off after a late split (default true; false splits every call above the thresholds,
+   *  for measuring the split itself). */
+  readonly adaptive?: boolean
 }
 
 export class ParallelKernels {
   readonly wk: WasmKernels
-  private readonly helpers: Helper[]
+  private readonly ctl: Int32Array
+  private readonly workers: Worker[]
+  private readonly ports: MessagePort[]
   /** The id each module has on the workers: bounded like the module cache, ids of evicted
    *  modules are reused (a worker's instance under a reused id is replaced by the new one). */
   private readonly ids = new Lru<WasmModule, number>(() => cacheLimits.wasmModules)
   private readonly freeIds: number[] = []
   private nextId = 0
-  private readonly minWork: number
-  private readonly splitReducedAxis: boolean
+  private seq = 0
+  private waitedForStart = false
+  private stopped = false
+  private readonly thresholds: SplitThresholds
+  private readonly adaptive: boolean
+  /** Calls to run on this thread before splitting again, and the next such pause (doubling
+   *  while splits keep coming late, up to MAX_BACKOFF). */
+  private skip = 0
+  private backoff = 1
 
-  private constructor(readonly arena: Arena, helpers: Helper[], opts: ParallelOptions) {
+  private constructor(readonly arena: Arena, workers: Worker[], ports: MessagePort[], ctl: Int32Array, opts: ParallelOptions) {
     this.wk = new WasmKernels(arena)
-    this.helpers = helpers
-    this.minWork = opts.minWork ?? 2 ** 16
-    this.splitReducedAxis = opts.splitReduced ?? true
+    this.workers = workers
+    this.ports = ports
+    this.ctl = ctl
+    const all = opts.minWork
+    this.adaptive = opts.adaptive ?? true
+    this.thresholds = { ...DEFAULT_THRESHOLDS, ...(all !== undefined ? { elementwise: all, reduce: all, matmul: all } : {}), ...opts.thresholds }
+    for (const w of workers) {
+      // a worker that stops (it crashed, or was terminated) stops the pool: the next calls run here
+      w.once('error', () => this.stop())
+      w.once('exit', () => this.stop())
+    }
   }
 
-  /** Starts the workers (and waits until they run). The arena must be shared. */
-  static async create(arena: Arena, opts: ParallelOptions = {}): Promise<ParallelKernels> {
+  /** Starts the workers and returns at once (they boot in the background; the first split call
+   *  waits for them). The arena must be shared. */
+  static start(arena: Arena, opts: ParallelOptions = {}): ParallelKernels {
     if (!arena.shared) throw new TypeError('ParallelKernels needs an arena with a shared memory: new Arena({ shared: true })')
     const wt = workerThreads()
     if (wt === undefined) throw new TypeError('ParallelKernels needs node:worker_threads (Node ≥ 20.16)')
-    const helpers: Helper[] = []
-    for (let i = 0; i < (opts.workers ?? 1); i++) {
-      const control = new SharedArrayBuffer(4 * (ARGS + MAX_ARGS))
+    const n = opts.workers ?? 1
+    if (!Number.isInteger(n) || n < 0 || n > 63) throw new RangeError(`ParallelKernels: workers must be an integer from 0 to 63, got ${String(n)}`)
+    const control = new SharedArrayBuffer(4 * (ARGS + MAX_ARG_INTS))
+    const workers: Worker[] = [], ports: MessagePort[] = []
+    for (let i = 0; i < n; i++) {
       const { port1, port2 } = new wt.MessageChannel()
       const worker = new wt.Worker(WORKER_SOURCE, { eval: true, workerData: { memory: arena.memory, control, port: port2 }, transferList: [port2] })
-      await new Promise<void>((resolve, reject) => { worker.once('online', resolve); worker.once('error', reject) })
-      worker.unref() // idle workers do not keep the process alive
+      worker.unref() // workers never keep the process alive
       port1.unref()
-      helpers.push({ worker, ctl: new Int32Array(control), port: port1, seq: 0 })
+      workers.push(worker)
+      ports.push(port1)
     }
-    return new ParallelKernels(arena, helpers, opts)
+    return new ParallelKernels(arena, workers, ports, new Int32Array(control), opts)
+  }
+
+  /** Starts the workers and resolves when they run. */
+  static async create(arena: Arena, opts: ParallelOptions = {}): Promise<ParallelKernels> {
+    const pk = ParallelKernels.start(arena, opts)
+    await pk.ready()
+    return pk
+  }
+
+  /** Resolves when every worker runs, or the pool has stopped (then `threads` is 1). Keeps the
+   *  process alive while it waits. */
+  async ready(): Promise<void> {
+    for (const w of this.workers) w.ref()
+    try {
+      while (!this.stopped && Atomics.load(this.ctl, READY) < this.workers.length) await new Promise((r) => setTimeout(r, 2))
+    } finally {
+      for (const w of this.workers) w.unref()
+    }
   }
 
   /** Stops the workers. */
   async close(): Promise<void> {
-    for (const h of this.helpers) {
-      Atomics.store(h.ctl, SEQ, -1)
-      Atomics.notify(h.ctl, SEQ)
-      await h.worker.terminate()
-    }
-    this.helpers.length = 0
+    this.stopped = true
+    Atomics.store(this.ctl, SEQ, -1)
+    Atomics.notify(this.ctl, SEQ)
+    await Promise.all(this.workers.map((w) => w.terminate()))
+    this.workers.length = 0
   }
 
-  get threads(): number { return this.helpers.length + 1 }
+  /** Threads that run units now: the calling thread and the running workers (1 once the pool
+   *  has stopped). */
+  get threads(): number {
+    return this.stopped ? 1 : 1 + Math.min(this.workers.length, Atomics.load(this.ctl, READY))
+  }
+
+  /** Threads asked for (the calling thread and the workers started). */
+  get threadsAsked(): number { return 1 + this.workers.length }
+
+  /** Stops using the workers (a failure): later calls run on the calling thread. */
+  private stop(): void {
+    if (this.stopped) return
+    this.stopped = true
+    Atomics.store(this.ctl, SEQ, -1)
+    Atomics.notify(this.ctl, SEQ)
+    for (const w of this.workers) void w.terminate().catch(() => undefined)
+  }
+
+  /** Whether a call may be split: the pool runs, and — on the first split call — the workers
+   *  have started (waited for, at most READY_WAIT_MS). */
+  private usable(): boolean {
+    if (this.stopped || this.workers.length === 0) return false
+    if (!this.waitedForStart) {
+      this.waitedForStart = true
+      const until = performance.now() + READY_WAIT_MS
+      for (let r = Atomics.load(this.ctl, READY); r < this.workers.length; r = Atomics.load(this.ctl, READY)) {
+        const left = until - performance.now()
+        if (left <= 0) break
+        Atomics.wait(this.ctl, READY, r, left)
+      }
+    }
+    return true
+  }
 
   private id(module: WasmModule): number {
     let id = this.ids.get(module)
@@ -132,58 +279,114 @@ export class ParallelKernels {
       for (const [, old] of this.ids.set(module, -1)) this.freeIds.push(old)
       id = this.freeIds.pop() ?? this.nextId++
       this.ids.set(module, id)
-      for (const h of this.helpers) h.port.postMessage({ id, module })
+      for (const p of this.ports) p.postMessage({ id, module })
     }
     return id
   }
 
-  /** Runs `mine` here and each worker's argument list on its helper; returns when all are done. */
-  private fork(module: WasmModule, mine: () => void, theirs: readonly (readonly number[])[]): void {
-    const id = this.id(module)
-    theirs.forEach((args, i) => {
-      const h = this.helpers[i]
-      if (args.length > MAX_ARGS) throw new RangeError(`ParallelKernels: ${args.length} kernel arguments (at most ${MAX_ARGS})`)
-      h.ctl[KERNEL] = id
-      h.ctl[ARGC] = args.length
-      args.forEach((v, j) => (h.ctl[ARGS + j] = v))
-      h.seq++
-      Atomics.store(h.ctl, SEQ, h.seq)
-      Atomics.notify(h.ctl, SEQ)
-    })
-    try {
-      mine()
-    } finally {
-      theirs.forEach((_, i) => {
-        const h = this.helpers[i]
-        while (Atomics.load(h.ctl, DONE) !== h.seq) Atomics.wait(h.ctl, DONE, h.seq - 1)
-      })
+  /**
+   * Runs `run(...units[u])` for every unit, on this thread and the workers; returns when all
+   * are done. Units must write disjoint memory and not depend on each other's results (then
+   * running one twice, after a failure, gives the same bits).
+   */
+  private fork(module: WasmModule, run: Run, units: readonly (readonly number[])[]): void {
+    const n = units.length, argc = n > 0 ? units[0].length : 0
+    if (n <= 1 || n > MAX_UNITS || n * argc > MAX_ARG_INTS || !this.usable() || this.skip > 0) {
+      if (n > 1 && this.skip > 0) this.skip--
+      for (const a of units) run(...a)
+      return
     }
-    theirs.forEach((_, i) => {
-      if (this.helpers[i].ctl[STATUS] !== 0) throw new Error('ParallelKernels: a worker\'s share of the kernel failed')
+    const ctl = this.ctl
+    ctl[KERNEL] = this.id(module)
+    ctl[UNITS] = n
+    ctl[ARGC] = argc
+    units.forEach((a, u) => {
+      ctl[STATUS + u] = 0
+      for (let i = 0; i < argc; i++) ctl[ARGS + u * argc + i] = a[i]
     })
+    Atomics.store(ctl, DONE, 0)
+    this.seq = (this.seq % TAG_MASK) + 1
+    const tag = this.seq << 8
+    Atomics.store(ctl, CLAIM, tag)
+    Atomics.store(ctl, SEQ, this.seq)
+    Atomics.notify(ctl, SEQ)
+    const t0 = performance.now()
+    let error: unknown = null
+    for (;;) {
+      const c = Atomics.load(ctl, CLAIM)
+      if ((c & 255) >= n) break
+      if (Atomics.compareExchange(ctl, CLAIM, c, c + 1) !== c) continue
+      const u = c & 255
+      try {
+        run(...units[u])
+        ctl[STATUS + u] = 1
+      } catch (e) {
+        // stop handing out units, wait for the claimed ones, then report
+        error = e
+        const last = Atomics.exchange(ctl, CLAIM, tag | 255) & 255
+        Atomics.add(ctl, DONE, 1 + n - Math.min(last, n))
+        break
+      }
+      Atomics.add(ctl, DONE, 1)
+    }
+    const mine = performance.now() - t0
+    this.await(n, mine)
+    // Late: the calling thread waited more than half its own share for the workers — a worker
+    // was descheduled holding a unit (the other core is busy). Then the next calls run here, a
+    // pause that doubles while splits stay late, so a loaded machine pays for a split rarely.
+    if (this.adaptive && performance.now() - t0 - mine > 0.5 * mine + 0.02) {
+      this.skip = this.backoff
+      this.backoff = Math.min(MAX_BACKOFF, 2 * this.backoff)
+    } else {
+      this.backoff = 1
+    }
+    if (error !== null) throw error
+    // a unit that failed on a worker runs again here: its error, if any, is the one-thread error
+    for (let u = 0; u < n; u++) {
+      if (Atomics.load(ctl, STATUS + u) === 1) continue
+      run(...units[u])
+      this.stop() // it ran here, so the worker failed: one thread from now on
+    }
   }
 
-  /** Splits [0, n) into `threads` ranges whose starts are multiples of `align`. */
-  private ranges(n: number, align: number): [number, number][] {
-    const t = this.threads
-    const cuts = Array.from({ length: t + 1 }, (_, i) => (i === t ? n : Math.min(n, Math.round((n * i) / t / align) * align)))
-    return cuts.slice(0, t).map((c, i) => [c, cuts[i + 1]])
+  /** Waits until `n` units are done; a unit not done after STALL_MS (and 50× `ownMs`, the
+   *  calling thread's share) stops the pool (fork then runs it here). */
+  private await(n: number, ownMs: number): void {
+    const ctl = this.ctl
+    const until = performance.now() + Math.max(STALL_MS, 50 * ownMs)
+    for (let d = Atomics.load(ctl, DONE); d < n; d = Atomics.load(ctl, DONE)) {
+      const left = until - performance.now()
+      if (left <= 0) { this.stop(); return }
+      Atomics.wait(ctl, DONE, d, left)
+    }
+  }
+
+  /** [lo, hi) ranges covering [0, n), `count` of them (as even as `align` allows). */
+  private static ranges(n: number, count: number, align: number): [number, number][] {
+    const cuts = Array.from({ length: count + 1 }, (_, i) => (i === count ? n : Math.min(n, Math.round((n * i) / count / align) * align)))
+    return cuts.slice(0, count).map((c, i): [number, number] => [c, cuts[i + 1]]).filter(([lo, hi]) => hi > lo)
+  }
+
+  /** Units for `work`: a few per thread, so that a late or busy thread costs little. */
+  private unitCount(work: number, threshold: number, max: number): number {
+    return Math.max(1, Math.floor(Math.min(4 * this.threadsAsked, max, (2 * work) / threshold)))
   }
 
   elementwise(spec: ElementwiseSpec): ElementwiseKernel {
     const b = this.wk.bound(elementwiseKey(spec), (o) => buildElementwise(spec, o))
     const size = spec.dtype === 'float32' ? 4 : 8
     const single = this.wk.elementwise(spec)
+    const cost = splitCost(spec.outputs, spec.inputs.filter((k) => k === 'array').length + spec.outputs.length)
     return {
       spec,
       run: (n, inputs, outputs) => {
-        if (n < this.minWork || this.helpers.length === 0) { single.run(n, inputs, outputs); return }
-        const parts = this.ranges(n, 4).map(([lo, hi]) => [
+        if (n * cost < this.thresholds.elementwise || this.stopped) { single.run(n, inputs, outputs); return }
+        const units = ParallelKernels.ranges(n, this.unitCount(n * cost, this.thresholds.elementwise, n / 4), 4).map(([lo, hi]) => [
           hi - lo,
           ...inputs.map((p, i) => (spec.inputs[i] === 'array' ? p + lo * size : p)),
           ...outputs.map((p) => p + lo * size),
         ])
-        this.fork(b.module, () => b.run(...parts[0]), parts.slice(1))
+        this.fork(b.module, b.run, units)
       },
     }
   }
@@ -191,55 +394,24 @@ export class ParallelKernels {
   reduce(spec: ReduceSpec): ReduceKernel {
     const size = spec.dtype === 'float32' ? 4 : 8
     const full = this.wk.bound(reduceKey(spec), (o) => buildReduce(spec, o))
-    const pspec: ReduceSpec = { ...spec, partial: true, epilogue: undefined }
-    const part = this.wk.bound(reduceKey(pspec), (o) => buildReduce(pspec, o))
-    const epilogue = spec.epilogue ? this.wk.elementwise({ dtype: spec.dtype, inputs: ['array'], outputs: [spec.epilogue] }) : null
-    const offset = (inputs: readonly number[], elems: number): number[] =>
-      inputs.map((p, i) => (spec.inputs[i] === 'array' ? p + elems * size : p))
+    const single = this.wk.reduce(spec)
+    const cost = splitCost([spec.prologue], spec.inputs.filter((k) => k === 'array').length)
     return {
       spec,
       run: (outer, red, inner, inputs, out) => {
-        const work = outer * red * inner
-        if (work < this.minWork || this.helpers.length === 0) { full.run(outer, red, inner, ...inputs, out); return }
-        if (outer >= this.threads) {
-          const parts = this.ranges(outer, 1).map(([lo, hi]) => [hi - lo, red, inner, ...offset(inputs, lo * red * inner), out + lo * inner * size])
-          this.fork(full.module, () => full.run(...parts[0]), parts.slice(1))
+        const work = outer * red * inner * cost
+        if (work < this.thresholds.reduce || this.stopped) { single.run(outer, red, inner, inputs, out); return }
+        if (reduceChunks(red, inner).count > 1) {
+          // the chunks of reducechunks.ts, shared out; combined in chunk order as on one thread
+          this.wk.reduceChunked(spec, outer, red, inner, inputs, out, (part, calls, module) => this.fork(module, part, calls))
           return
         }
-        if (!this.splitReducedAxis) { full.run(outer, red, inner, ...inputs, out); return }
-        this.splitReduced(part, spec, outer, red, inner, inputs, out, offset)
-        if (epilogue) epilogue.run(outer * inner, [out], [out])
+        // small slabs: whole output rows per unit (each row's arithmetic is the one-thread one)
+        const units = ParallelKernels.ranges(outer, this.unitCount(work, this.thresholds.reduce, outer), 1).map(([lo, hi]) => [
+          hi - lo, red, inner, ...inputs.map((p, i) => (spec.inputs[i] === 'array' ? p + lo * red * inner * size : p)), out + lo * inner * size,
+        ])
+        this.fork(full.module, full.run, units)
       },
-    }
-  }
-
-  /** One reduction split along its reduced axis: partial accumulators, combined here. */
-  private splitReduced(part: { module: WasmModule; run: Run }, spec: ReduceSpec, outer: number, red: number, inner: number,
-    inputs: readonly number[], out: number, offset: (inputs: readonly number[], elems: number) => number[]): void {
-    const t = this.threads
-    const accSize = spec.op === 'sum' || spec.dtype === 'float64' ? 8 : 4
-    const m = outer * inner
-    const tmp = this.arena.alloc(t * m * accSize)
-    try {
-      // each thread takes a range of r; one call per outer slice (outer < threads here)
-      const parts = this.ranges(red, 1).map(([lo, hi], i) => ({ lo, hi, i }))
-      const call = (p: { lo: number; hi: number; i: number }, o: number): number[] =>
-        [1, p.hi - p.lo, inner, ...offset(inputs, (o * red + p.lo) * inner), tmp + (p.i * m + o * inner) * accSize]
-      for (let o = 0; o < outer; o++) {
-        this.fork(part.module, () => part.run(...call(parts[0], o)), parts.slice(1).map((p) => call(p, o)))
-      }
-      const acc = accSize === 8 ? this.arena.f64(tmp, t * m) : this.arena.f32(tmp, t * m)
-      const dst = spec.dtype === 'float32' ? this.arena.f32(out, m) : this.arena.f64(out, m)
-      const combine = spec.op === 'sum'
-        ? (a: number, b: number) => a + b
-        : (a: number, b: number) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : spec.op === 'max' ? (b > a ? b : a) : (b < a ? b : a))
-      for (let j = 0; j < m; j++) {
-        let v = acc[j]
-        for (let i = 1; i < t; i++) v = combine(v, acc[i * m + j])
-        dst[j] = v // a Float32Array store rounds once
-      }
-    } finally {
-      this.arena.free(tmp)
     }
   }
 
@@ -248,17 +420,21 @@ export class ParallelKernels {
     const size = spec.dtype === 'float32' ? 4 : 8
     const single = this.wk.matmul(spec)
     const strided = (m: number, k: number, n: number, a: number, lda: number, bp: number, ldb: number, c: number, ldc: number): void => {
-      if (m * k * n < this.minWork * 16 || m < this.threads || this.helpers.length === 0) {
+      const work = m * k * n
+      if (work < this.thresholds.matmul || m < 16 || this.stopped) {
         single.runStrided(m, k, n, a, lda, bp, ldb, c, ldc)
         return
       }
-      const scratchElems = matmulScratch(spec, k, n) // each thread packs its own panels (and Bᵀ)
-      const scratch = this.arena.alloc(this.threads * scratchElems * size)
+      // row blocks of C; each unit packs its own panel of B (k·n copies against m·k·n/units
+      // multiply-adds), so units are fewer than for maps
+      const count = Math.min(2 * this.threadsAsked, Math.floor(m / 8))
+      const scratchElems = matmulScratch(spec, k, n)
+      const scratch = this.arena.alloc(count * scratchElems * size)
       try {
-        const parts = this.ranges(m, 1).map(([lo, hi], i) => [
+        const units = ParallelKernels.ranges(m, count, 1).map(([lo, hi], i) => [
           hi - lo, k, n, a + lo * (spec.transA ? 1 : lda) * size, lda, bp, ldb, c + lo * ldc * size, ldc, scratch + i * scratchElems * size,
         ])
-        this.fork(b.module, () => b.run(...parts[0]), parts.slice(1))
+        this.fork(b.module, b.run, units)
       } finally {
         this.arena.free(scratch)
       }

@@ -1,11 +1,13 @@
 /**
  * Two-thread kernels (calling thread + one worker over a shared memory) give the one-thread
- * answers: bitwise for splits that keep each element's arithmetic (elementwise ranges, rows
- * of C, slices of `outer`), within rounding for a reduction split along its reduced axis.
+ * answers bit for bit: element ranges of maps, rows of C, output rows of reductions, and the
+ * fixed chunks of a large reduction (reducechunks.ts), which one thread runs too. Failures of
+ * a worker fall back to the calling thread with the same results.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Arena, WasmKernels, ex } from '../../../src/backend/wasm'
-import { ParallelKernels } from '../../../src/backend/wasm/threads'
+import { CHUNK_WORK, reduceChunks } from '../../../src/backend/wasm/reducechunks'
+import { DEFAULT_THRESHOLDS, ParallelKernels, splitCost } from '../../../src/backend/wasm/threads'
 import { put, uniform, view } from './helpers'
 
 let arena: Arena
@@ -14,7 +16,7 @@ let one: WasmKernels
 
 beforeAll(async () => {
   arena = new Arena({ shared: true })
-  pk = await ParallelKernels.create(arena, { minWork: 1 }) // split even tiny calls
+  pk = await ParallelKernels.create(arena, { minWork: 1, adaptive: false }) // split every call, even tiny ones
   one = new WasmKernels(arena)
 })
 afterAll(async () => { await pk.close() })
@@ -56,32 +58,107 @@ describe('ParallelKernels', () => {
     }
   })
 
-  it('reductions: split over outer (bitwise) and along the reduced axis (within rounding)', () => {
+  it('reductions: bitwise equal to one thread — output rows, and the fixed chunks along the reduced axis', () => {
+    const big = new Set<string>()
     for (const dtype of ['float32', 'float64'] as const) {
       for (const op of ['sum', 'max', 'min'] as const) {
         const spec = { dtype, op, inputs: ['array'] as const, prologue: chain, epilogue: ex.mul(x, ex.c(2)) }
-        for (const [outer, red, inner] of [[4, 33, 1], [3, 9, 7], [1, 10001, 1], [1, 501, 6]]) {
+        // around the chunk cut (red·inner = 2·CHUNK_WORK = 2¹⁷) and with inner > 1
+        for (const [outer, red, inner] of [[4, 33, 1], [3, 9, 7], [1, 10001, 1], [1, 501, 6], [1, 2 ** 17 - 1, 1], [1, 2 ** 17, 1], [2, 2 ** 17 + 4099, 1], [1, 300007, 1], [2, 21000, 7]]) {
           arena.reset()
           const px = put(arena, dtype, uniform(outer * red * inner, -2, 2, red))
           const o1 = arena.alloc(outer * inner * 8), o2 = arena.alloc(outer * inner * 8)
           one.reduce(spec).run(outer, red, inner, [px], o1)
           pk.reduce(spec).run(outer, red, inner, [px], o2)
           const a = Array.from(view(arena, dtype, o1, outer * inner)), b = Array.from(view(arena, dtype, o2, outer * inner))
-          // a float32 sum is float64 inside: the halves change only its last rounding; a float64
-          // sum in another order moves within reduce.ts's bound (≈ 300·2⁻⁵³·Σ|v| here, |v| < 1)
-          const tol = (v: number): number => (op !== 'sum' || outer > 1 ? 0 : dtype === 'float32' ? 2 ** -23 * Math.abs(v) : 600 * 2 ** -53 * red)
-          a.forEach((v, i) => expect(Math.abs(b[i] - v)).toBeLessThanOrEqual(tol(v)))
+          expect(b, `${dtype} ${op} [${outer}, ${red}, ${inner}]`).toEqual(a)
+          if (reduceChunks(red, inner).count > 1) big.add(`${outer},${red},${inner}`)
+          // and the chunked value is the reduction: against a float64 sum / max / min
+          // (the prologue's values from the map kernel, which the kernel tests hold to evalExpr)
+          const pp = arena.alloc(outer * red * inner * 8)
+          one.elementwise({ dtype, inputs: ['array'], outputs: [chain] }).run(outer * red * inner, [px], [pp])
+          const p = view(arena, dtype, pp, outer * red * inner)
+          for (let o = 0; o < outer; o++) {
+            for (let j = 0; j < inner; j++) {
+              let r = op === 'sum' ? 0 : op === 'max' ? -Infinity : Infinity, abs = 0
+              for (let i = 0; i < red; i++) {
+                const v = p[(o * red + i) * inner + j]
+                r = op === 'sum' ? r + v : op === 'max' ? Math.max(r, v) : Math.min(r, v)
+                abs += Math.abs(v)
+              }
+              const want = 2 * r, got = a[o * inner + j]
+              // max/min exact; a sum within the bounds of reduce.ts / reducechunks.ts and,
+              // in float32, one rounding
+              const tol = op !== 'sum' ? 0 : 2 * (1400 + red / 1024) * 2 ** -53 * abs + (dtype === 'float32' ? 2 ** -23 * Math.abs(want) : 0)
+              expect(Math.abs(got - want), `${dtype} ${op} [${outer}, ${red}, ${inner}] (${o}, ${j})`).toBeLessThanOrEqual(tol)
+            }
+          }
         }
       }
     }
+    expect(big.size).toBeGreaterThanOrEqual(4) // the chunked path was taken
   })
 
-  it('a failure in the worker\'s share is reported', () => {
+  it('thresholds: below them a call stays on the calling thread, with the same bits', () => {
+    const lazy = ParallelKernels.start(arena, { workers: 1 })
+    try {
+      const spec = { dtype: 'float32' as const, op: 'sum' as const, inputs: ['array'] as const, prologue: chain }
+      const t = Math.ceil(DEFAULT_THRESHOLDS.reduce / splitCost([chain], 1))
+      for (const red of [t - 1, t, 2 * CHUNK_WORK + 1023]) {
+        arena.reset()
+        const px = put(arena, 'float32', uniform(red, -2, 2, red))
+        const o1 = arena.alloc(8), o2 = arena.alloc(8)
+        one.reduce(spec).run(1, red, 1, [px], o1)
+        lazy.reduce(spec).run(1, red, 1, [px], o2)
+        expect(view(arena, 'float32', o2, 1)[0]).toBe(view(arena, 'float32', o1, 1)[0])
+      }
+    } finally {
+      void lazy.close()
+    }
+  })
+
+  it('a unit that fails on a worker runs again here: the one-thread error, and one thread from then on', () => {
     const spec = { dtype: 'float32' as const, inputs: ['array'] as const, outputs: [ex.neg(x)] }
+    const own = ParallelKernels.start(arena, { workers: 1, minWork: 1 })
     arena.reset()
     const n = 64
     const start = arena.capacity - (n / 2) * 4 // the second half of the input lies past the memory
     const out = arena.alloc(n * 4)
-    expect(() => pk.elementwise(spec).run(n, [start], [out])).toThrow(/worker's share of the kernel failed/)
+    let single: unknown
+    try { one.elementwise(spec).run(n, [start], [out]) } catch (e) { single = e }
+    expect(single).toBeInstanceOf(Error)
+    expect(() => own.elementwise(spec).run(n, [start], [out])).toThrow((single as Error).message)
+    void own.close()
+  })
+
+  it('a worker that is gone leaves the work to the calling thread, with the same bits', async () => {
+    const own = ParallelKernels.start(arena, { workers: 1, minWork: 1 })
+    await own.ready()
+    expect(own.threads).toBe(2)
+    await (own as unknown as { workers: { terminate(): Promise<number> }[] }).workers[0].terminate()
+    await new Promise((r) => setTimeout(r, 20)) // the exit event
+    expect(own.threads).toBe(1)
+    const spec = { dtype: 'float64' as const, inputs: ['array'] as const, outputs: [chain] }
+    arena.reset()
+    const n = 5000
+    const px = put(arena, 'float64', uniform(n, -3, 3, 5)), o1 = arena.alloc(n * 8), o2 = arena.alloc(n * 8)
+    one.elementwise(spec).run(n, [px], [o1])
+    own.elementwise(spec).run(n, [px], [o2])
+    expect(Array.from(view(arena, 'float64', o2, n))).toEqual(Array.from(view(arena, 'float64', o1, n)))
+    await own.close()
+  })
+
+  it('workers that never start: the first split call waits a bounded time, then runs here', async () => {
+    const own = ParallelKernels.start(arena, { workers: 1, minWork: 1 })
+    // stop the worker before it has run a line (a failed start); no event-loop turn in between
+    void (own as unknown as { workers: { terminate(): Promise<number> }[] }).workers[0].terminate()
+    const spec = { dtype: 'float32' as const, inputs: ['array'] as const, outputs: [chain] }
+    arena.reset()
+    const n = 4096
+    const px = put(arena, 'float32', uniform(n, -3, 3, 6)), o1 = arena.alloc(n * 4), o2 = arena.alloc(n * 4)
+    one.elementwise(spec).run(n, [px], [o1])
+    own.elementwise(spec).run(n, [px], [o2])
+    expect(Array.from(view(arena, 'float32', o2, n))).toEqual(Array.from(view(arena, 'float32', o1, n)))
+    await own.close()
   })
 })
