@@ -32,7 +32,7 @@ export const w5: Workload<LorenzSetup> = {
     'tfjs-cpu': { minRuns: 0 },
   },
   makeInputs: () => LORENZ,
-  baseline: (s) => ({ call: () => ({ jac: lorenzSensitivity(s).jac }), note: 'dual numbers' }),
+  baseline: (s) => ({ call: () => ({ jac: lorenzSensitivity(s).jac }), note: 'tangent recurrences, scalar locals' }),
   leibniz: (L, s) => {
     const foriLoop = (L.lax as Record<string, unknown>).foriLoop
     if (typeof foriLoop !== 'function') return { unavailable: 'not available yet: no loop primitive (lax.foriLoop / lax.scan)' }
