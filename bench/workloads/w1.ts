@@ -27,6 +27,7 @@ export const w1: Workload<{ x: Float32Array }> = {
     const xa = np.array(x)
     return { call: () => ({ value: f(xa.ref).dataSync() }) }
   },
+  python: { script: 'bench/python/w1.py', args: ['value'] },
   tfjs: (tf, { x }) => {
     const xt = tf.tensor1d(x)
     const f = (x: any) => tf.sum(tf.mul(tf.tanh(tf.add(tf.mul(x, 1.5), 0.5)), tf.exp(tf.neg(tf.mul(x, x)))))

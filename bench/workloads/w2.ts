@@ -25,6 +25,7 @@ export const w2: Workload<{ x: Float32Array }> = {
     const xa = np.array(x)
     return { call: () => ({ grad: g(xa.ref).dataSync() }) }
   },
+  python: { script: 'bench/python/w1.py', args: ['grad'] },
   tfjs: (tf, { x }) => {
     const xt = tf.tensor1d(x)
     const g = tf.grad((x: any) => tf.sum(tf.mul(tf.tanh(tf.add(tf.mul(x, 1.5), 0.5)), tf.exp(tf.neg(tf.mul(x, x))))))

@@ -41,6 +41,7 @@ export const w4: Workload<{ x: Float64Array; v: Float64Array }> = {
     if (xa.dtype !== 'float64') return { unavailable: `np.array(Float64Array) gave ${xa.dtype}` }
     return { call: () => ({ hv: h(xa.ref, va.ref).dataSync() }), note: 'jit(jvp(grad))' }
   },
+  python: { script: 'bench/python/w4.py', args: [] },
   tfjs: (tf, { x, v }) => {
     const n = x.length
     const xt = tf.tensor1d(Float32Array.from(x))

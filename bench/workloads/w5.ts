@@ -110,6 +110,7 @@ export const w5: Workload<LorenzSetup> = {
       note: `jit(jacfwd(${BLOCK}-step block)) ×${s.steps / BLOCK}`,
     }
   },
+  python: { script: 'bench/python/w5.py', args: [] },
   tfjs: (tf, s) => {
     // no loop primitive, no forward mode: eager, unrolled, one tf.grads per output
     const sim = (sg: any, rh: any, be: any) => {

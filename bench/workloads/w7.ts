@@ -51,6 +51,7 @@ export const w7: Workload<{ x: Float32Array }> = {
     const xa = np.array(x)
     return { call: () => ({ grad: g(xa.ref).dataSync() }), note: 'jit(grad)' }
   },
+  python: { script: 'bench/python/w7.py', args: [] },
   tfjs: (tf, { x }) => {
     const f = (x: any) => {
       let y = x
