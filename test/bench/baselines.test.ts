@@ -16,6 +16,8 @@ import { logisticLoss, perExampleGrads } from '../../bench/baselines/w6'
 import { chainGrad, chainValue } from '../../bench/baselines/w7'
 import { smallGrad, smallValue } from '../../bench/baselines/w8'
 import { lotkaSensitivity } from '../../bench/baselines/w11'
+import { grayScottJacobian, grayScottSums } from '../../bench/baselines/w9'
+import { grayScottSetup } from '../../bench/workloads/w9'
 import { compareParts } from '../../bench/harness/compare'
 import { stats } from '../../bench/harness/measure'
 import { uniform64 } from '../../bench/harness/rng'
@@ -219,6 +221,47 @@ describe('W11: Lotka–Volterra RK4 sensitivities by hand', () => {
       for (let i = 0; i < 2; i++) fd[i * 4 + j] = (up[i] - dn[i]) / (2 * h)
     })
     expect(relErr(jac, fd)).toBeLessThan(1e-7)
+  })
+})
+
+describe('W9: Gray–Scott sensitivities by one fused stencil pass', () => {
+  // a cheap size: 10×10 (a 2×2 square in the middle), 40 steps
+  const setup = grayScottSetup(10, 40)
+  it('the initial state is u = 1, v = 0 with a centred square u = 0.5, v = 0.25, perturbed by at most 0.01', () => {
+    const big = grayScottSetup(128, 1)
+    let inSquare = 0
+    let worst = 0
+    for (let i = 0; i < 128; i++) {
+      for (let j = 0; j < 128; j++) {
+        const c = i * 128 + j
+        const sq = i >= 54 && i < 74 && j >= 54 && j < 74
+        if (sq) inSquare++
+        worst = Math.max(worst, Math.abs(big.u0[c] - (sq ? 0.5 : 1)), Math.abs(big.v0[c] - (sq ? 0.25 : 0)))
+      }
+    }
+    expect(inSquare).toBe(400)
+    expect(worst).toBeLessThanOrEqual(0.01)
+    expect(worst).toBeGreaterThan(0.009)
+    expect(big.u0[64 * 128 + 64]).toBeCloseTo(0.5, 1)
+    expect(big.u0[0]).toBeCloseTo(1, 1)
+  })
+  it('the primal sums are those of the op-by-op Euler loop with wrapped indices', () => {
+    expect(relErr(grayScottJacobian(setup).sums, grayScottSums(setup))).toBeLessThan(1e-13)
+  })
+  it('J = ∂(Σu, Σv)/∂(F, k) = finite differences of the op-by-op loop (JAX layout)', () => {
+    const { jac } = grayScottJacobian(setup)
+    const fd = new Float64Array(4)
+    const keys = ['F', 'k'] as const
+    keys.forEach((key, j) => {
+      const h = 1e-6
+      const up = grayScottSums({ ...setup, [key]: setup[key] + h })
+      const dn = grayScottSums({ ...setup, [key]: setup[key] - h })
+      for (let i = 0; i < 2; i++) fd[i * 2 + j] = (up[i] - dn[i]) / (2 * h)
+    })
+    expect(relErr(jac, fd)).toBeLessThan(1e-7)
+    // F feeds u and drains v: Σu rises and Σv falls with F; k only drains v
+    expect(jac[0]).toBeGreaterThan(0)
+    expect(jac[3]).toBeLessThan(0)
   })
 })
 
