@@ -30,7 +30,8 @@ export interface PythonRun {
   readonly warmupRuns: number
   readonly peakRss: number
   readonly loadMs?: number
-  readonly parts: Readonly<Record<string, readonly number[]>>
+  /** null: a non-finite number (JSON has none) */
+  readonly parts: Readonly<Record<string, readonly (number | null)[]>>
   readonly version: string
   readonly note?: string
 }

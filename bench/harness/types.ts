@@ -99,6 +99,11 @@ export interface Workload<I> {
    * (bench/harness/diffrax.ts). Run with $LEIBNIZ_BENCH_PYTHON, or a python3 that imports diffrax.
    */
   readonly diffrax?: { readonly script: string }
+  /**
+   * The scaling table (`npm run bench -- --scaling`): the sizes it is measured at, what a size
+   * counts (elements, steps), and the inputs at a size.
+   */
+  readonly scaling?: { readonly sizes: readonly number[]; readonly unit: string; readonly inputs: (size: number) => I }
 }
 
 /** Any workload (for lists). */

@@ -104,7 +104,8 @@ def measure_jax(call, m, note=""):
         "warmupRuns": runs,
         "loadMs": load_ms,
         "peakRss": rss_bytes(),
-        "parts": {k: [float(x) for x in np.asarray(v, dtype=np.float64).reshape(-1)] for k, v in out.items()},
+        # JSON has no NaN or infinity: null, read back as NaN (and flagged by the check)
+        "parts": {k: [float(x) if np.isfinite(x) else None for x in np.asarray(v, dtype=np.float64).reshape(-1)] for k, v in out.items()},
         "version": jax.__version__,
         "note": note,
     }))
