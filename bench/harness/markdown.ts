@@ -1,7 +1,8 @@
 /**
  * The rows of the results table in docs/performance.md, from a run's report: per workload the
  * medians of leibniz, the strong plain-JS baseline, JAX on one core and on all cores, and
- * jax-js, the ratio leibniz ÷ JAX (one core) and leibniz ÷ strong JS, and where the time goes.
+ * jax-js (with the minimum in brackets when the median is more than 1.5× it: a busy machine), the
+ * ratio leibniz ÷ JAX (one core) and leibniz ÷ strong JS (of the medians), and where the time goes.
  * Printed by `npm run bench -- --markdown`, or from a saved `--json` file by
  * `npx tsx bench/markdown.ts FILE.json`. Every cell is escaped for a Markdown table.
  */
@@ -34,7 +35,9 @@ export const escapeCell = (s: string): string =>
 const cell = (r: ImplReport | undefined): string => {
   if (r === undefined) return 'not run'
   if (r.status !== 'ok' || r.median === undefined) return r.status === 'unavailable' ? '—' : r.status
-  return `${fmtMs(r.median)}${r.correct === false ? ' (wrong)' : ''}`
+  // on a busy machine the median can be far above the unloaded time: then the minimum too
+  const min = r.min !== undefined && r.min * 1.5 < r.median ? ` [${fmtMs(r.min)}]` : ''
+  return `${fmtMs(r.median)}${min}${r.correct === false ? ' (wrong)' : ''}`
 }
 
 const ratio = (a: ImplReport | undefined, b: ImplReport | undefined): string =>
@@ -52,7 +55,7 @@ export const markdownTable = (run: MarkdownInput): string => {
     const get = (id: ImplId) => w.impls.find((r) => r.impl === id)
     const lb = get('leibniz')
     // the ODE workloads (W12, W13) have Diffrax where the others have JAX itself
-    const jax = get('jax')?.status === 'ok' ? get('jax') : get('diffrax')
+    const jax = get('jax')?.status === 'ok' || get('diffrax') === undefined ? get('jax') : get('diffrax')
     const cells = [
       `${w.id} ${w.title}`,
       cell(lb),
