@@ -12,7 +12,8 @@ import { DEFAULT_MEASURE, measure, measureAsync, stats, type Stats } from './har
 import { loadJax, loadTf } from './harness/peers'
 import { findPython, runPython } from './harness/python'
 import { findDiffraxPython, runDiffrax } from './harness/diffrax'
-import type { AnyWorkload, FloatDType, ImplId, Output, Prepared } from './harness/types'
+import { IMPLS } from './harness/types'
+import type { AnyWorkload, FloatDType, ImplId, MeasureOpts, Output, Prepared } from './harness/types'
 import { workloadById } from './workloads/index'
 
 export interface ChildSpec {
@@ -23,6 +24,10 @@ export interface ChildSpec {
   readonly out: string
   /** a smoke run: few timed runs (checks the wiring and the answers, not the speed) */
   readonly quick?: boolean
+  /** the scaling table: the problem size (the workload's `scaling.inputs(size)`) */
+  readonly size?: number
+  /** timing knobs overriding the workload's (the scaling table samples less) */
+  readonly measure?: Partial<MeasureOpts>
 }
 
 export interface PartInfo {
@@ -98,35 +103,37 @@ const load = async (w: AnyWorkload, impl: ImplId): Promise<(inputs: unknown) => 
       return (inputs) => w.tfjs(tf, inputs)
     }
     case 'jax':
+    case 'jax-all':
       throw new Error('internal: the jax column runs in Python (runJax)')
     case 'diffrax':
       throw new Error('internal: the diffrax column runs in Python (runDiffraxColumn)')
   }
 }
 
-/** The `jax` column: the workload's Python script times itself (bench/harness/python.ts). */
+/** The `jax` (one core) and `jax-all` columns: the workload's Python script times itself (bench/harness/python.ts). */
 const runJax = (w: AnyWorkload, spec: ChildSpec): ChildResult => {
   if (w.python === undefined) return { status: 'unavailable', reason: 'no JAX script for this workload' }
   const found = findPython()
   if ('unavailable' in found) return { status: 'unavailable', reason: found.unavailable }
-  const opts = { ...(w.measure?.jax ?? {}) }
+  const opts = { ...(w.measure?.[spec.impl] ?? w.measure?.jax ?? {}) }
   if (spec.quick === true) Object.assign(opts, { warmupRuns: 1, warmupMs: 0, minRuns: 3, minMs: 0, maxMs: 0 })
   if (spec.mode === 'first') Object.assign(opts, { minRuns: 1, minMs: 0, maxMs: 0 })
   try {
     const t0 = performance.now()
-    const r = runPython(found.python, w.python.script, w.python.args, w.makeInputs(), opts)
-    const out: Output = Object.fromEntries(Object.entries(r.parts).map(([k, v]) => [k, Float64Array.from(v)]))
+    const inputs = w.makeInputs()
+    const r = runPython(found.python, w.python.script, w.python.args, w.python.payload?.(inputs) ?? inputs, opts, spec.impl === 'jax')
+    const out: Output = Object.fromEntries(Object.entries(r.parts).map(([k, v]) => [k, Float64Array.from(v, (x) => x ?? NaN)]))
     const parts = spec.mode === 'full' ? writeOutput(`${spec.out}.bin`, out) : []
     return {
       status: 'ok',
-      loadMs: performance.now() - t0,
+      loadMs: r.loadMs ?? performance.now() - t0,
       firstMs: r.firstMs,
       stats: stats(r.samples),
       samples: r.samples,
       batch: r.batch,
       warmupRuns: r.warmupRuns,
       dtype: w.dtype,
-      note: `JAX ${r.version} (Python), CPU`,
+      note: `JAX ${r.version}, CPU, ${r.pinned ? 'pinned to 1 core (taskset -c 0)' : spec.impl === 'jax' ? 'UNPINNED (no taskset)' : 'all cores'}${r.note ? `: ${r.note}` : ''}`,
       repeatRel: 0,
       rss: { loaded: 0, peak: r.peakRss },
       parts,
@@ -178,11 +185,24 @@ const writeOutput = (file: string, out: Output): PartInfo[] => {
   return names.map((name) => ({ name, length: out[name].length }))
 }
 
+/** The workload at the spec's size and with its timing overrides, for every column. */
+const atSize = (w: AnyWorkload, spec: ChildSpec): AnyWorkload | undefined => {
+  const sc = w.scaling
+  if (spec.size !== undefined && sc === undefined) return undefined
+  const size = spec.size
+  const over = spec.measure
+  if (size === undefined && over === undefined) return w
+  const measure = over === undefined ? w.measure : Object.fromEntries(IMPLS.map((i) => [i, { ...(w.measure?.[i] ?? {}), ...over }]))
+  return { ...w, ...(size !== undefined && sc !== undefined ? { makeInputs: () => sc.inputs(size) } : {}), measure }
+}
+
 const main = async (): Promise<ChildResult> => {
   const spec = JSON.parse(process.argv[2]) as ChildSpec
-  const w = workloadById(spec.workload)
-  if (w === undefined) return { status: 'error', reason: `unknown workload ${spec.workload}` }
-  if (spec.impl === 'jax') return runJax(w, spec)
+  const w0 = workloadById(spec.workload)
+  if (w0 === undefined) return { status: 'error', reason: `unknown workload ${spec.workload}` }
+  const w = atSize(w0, spec)
+  if (w === undefined) return { status: 'error', reason: `${spec.workload} has no scaling sizes` }
+  if (spec.impl === 'jax' || spec.impl === 'jax-all') return runJax(w, spec)
   if (spec.impl === 'diffrax') return runDiffraxColumn(w, spec)
   const t0 = performance.now()
   let setup: (inputs: unknown) => Prepared

@@ -8,19 +8,21 @@
  * and a real "first call in a fresh process". The baseline runs first; its answer is the
  * reference every other answer is checked against.
  */
-import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { ChildResult, ChildSpec } from './child'
+import type { ChildResult } from './child'
 import type { Parts } from './harness/compare'
+import { readParts, runChild } from './harness/spawn'
 import { block, implReport, judge, overall, summary, type ImplReport, type WorkloadReport } from './harness/report'
 import { ensurePeers, peerVersion } from './harness/install-peers'
 import { IMPLS, type AnyWorkload, type ImplId } from './harness/types'
 import { WORKLOADS, workloadById } from './workloads/index'
 import { runW10 } from './taylor/run'
 import { runThreads } from './threads'
+import { runScaling } from './scaling/run'
+import { markdownTable } from './harness/markdown'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const ROOT = join(HERE, '..')
@@ -30,15 +32,24 @@ interface Args {
   readonly json?: string
   readonly impls: readonly ImplId[]
   readonly quick: boolean
+  /** run the scaling table (default: only in a run of all workloads) */
+  readonly scaling: boolean
+  /** print the table rows of docs/performance.md at the end */
+  readonly markdown: boolean
 }
 
-const usage = 'usage: npm run bench -- [W1 ... W8 W10 W11 W11R] [--json FILE] [--impls baseline,leibniz,jax-js,tfjs-wasm,tfjs-cpu,jax,onnxruntime] [--quick] | --threads [--quick]'
+const usage =
+  'usage: npm run bench -- [W1 ... W14 W10 W11R] [--json FILE] [--impls baseline,leibniz,jax-js,tfjs-wasm,tfjs-cpu,jax,jax-all,onnxruntime,diffrax]\n' +
+  '                        [--quick] [--scaling | --no-scaling] [--markdown]\n' +
+  '       npm run bench -- --threads [--quick]'
 
 const parseArgs = (argv: readonly string[]): Args => {
   const ids: string[] = []
   let json: string | undefined
   let impls: ImplId[] = [...IMPLS]
   let quick = false
+  let scaling: boolean | undefined
+  let markdown = false
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     if (a === '--json') {
@@ -52,54 +63,28 @@ const parseArgs = (argv: readonly string[]): Args => {
       impls = IMPLS.filter((x) => x === 'baseline' || list.includes(x))
     } else if (a === '--quick') {
       quick = true
+    } else if (a === '--scaling') {
+      scaling = true
+    } else if (a === '--no-scaling') {
+      scaling = false
+    } else if (a === '--markdown') {
+      markdown = true
     } else if (a === '--help' || a === '-h') {
       console.log(usage)
       process.exit(0)
     } else if (workloadById(a) !== undefined || a.toUpperCase() === 'W10') ids.push(a.toUpperCase())
     else throw new Error(`unknown argument ${a}\n${usage}`)
   }
-  return { ids: ids.length > 0 ? ids : [...WORKLOADS.map((w) => w.id), 'W10'], impls, quick, ...(json !== undefined ? { json } : {}) }
-}
-
-const CHILD = join(HERE, 'child.ts')
-const TIMEOUT_MS = 240_000
-
-/** Run one child to completion (or kill it, by its own pid, after TIMEOUT_MS). */
-const runChild = (spec: ChildSpec): Promise<ChildResult | { status: 'timeout'; reason: string }> =>
-  new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(spec)], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] })
-    let stderr = ''
-    child.stderr.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-4000)
-    })
-    let timedOut = false
-    const timer = setTimeout(() => {
-      timedOut = true
-      child.kill('SIGKILL')
-    }, TIMEOUT_MS)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      if (timedOut) return resolve({ status: 'timeout', reason: `killed after ${TIMEOUT_MS / 1000} s` })
-      try {
-        resolve(JSON.parse(readFileSync(`${spec.out}.json`, 'utf8')) as ChildResult)
-      } catch {
-        const last = stderr.trim().split('\n').filter((l) => l.trim() !== '').slice(-3).join(' | ')
-        resolve({ status: 'error', reason: `child exited with code ${code}: ${last}` })
-      }
-    })
-  })
-
-const readParts = (r: ChildResult, file: string): Parts | undefined => {
-  if (r.status !== 'ok') return undefined
-  const bytes = readFileSync(file)
-  const all = new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8)
-  const parts: Record<string, Float64Array> = {}
-  let o = 0
-  for (const p of r.parts) {
-    parts[p.name] = all.subarray(o, o + p.length)
-    o += p.length
+  // `--scaling` alone runs only the scaling table; a run of everything includes it
+  const all = ids.length === 0 && scaling !== true
+  return {
+    ids: ids.length > 0 || scaling === true ? ids : [...WORKLOADS.map((w) => w.id), 'W10'],
+    impls,
+    quick,
+    scaling: scaling ?? all,
+    markdown,
+    ...(json !== undefined ? { json } : {}),
   }
-  return parts
 }
 
 /** onnxruntime-node, the project's devDependency (not a bench/ peer). */
@@ -195,6 +180,7 @@ const main = async (): Promise<void> => {
   const dir = mkdtempSync(join(tmpdir(), 'leibniz-bench-'))
   const reports: WorkloadReport[] = []
   let w10: unknown
+  let scaling: { points: unknown; text: string; svg: string } | undefined
   const t0 = performance.now()
   try {
     for (const id of args.ids) {
@@ -214,15 +200,26 @@ const main = async (): Promise<void> => {
       console.log(block(rep, w.firstCallProcesses ?? 1, m.cpus))
       console.log('')
     }
+    if (args.scaling) {
+      process.stderr.write('scaling: W1, W2 at n = 1e3 … 1e7, W5 at 1e2 … 1e6 steps\n')
+      scaling = await runScaling(args.impls, dir, args.quick)
+      console.log(scaling.text)
+      console.log('')
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
-  console.log(summary(reports))
+  if (reports.length > 0) console.log(summary(reports))
   console.log(`load average (1, 5, 15 min) at end: ${loadavg().map((x) => x.toFixed(2)).join(', ')}`)
   console.log(`\ntotal ${((performance.now() - t0) / 1000).toFixed(0)} s`)
   if (args.json !== undefined) {
-    writeFileSync(args.json, JSON.stringify({ machine: m, workloads: reports, ...(w10 !== undefined ? { w10 } : {}) }, null, 2))
+    const doc = { machine: m, workloads: reports, ...(w10 !== undefined ? { w10 } : {}), ...(scaling !== undefined ? { scaling: scaling.points } : {}) }
+    writeFileSync(args.json, JSON.stringify(doc, null, 2))
     console.log(`wrote ${args.json}`)
+  }
+  if (args.markdown) {
+    console.log('\nRows of the table in docs/performance.md (regenerate from a saved run: npx tsx bench/markdown.ts FILE.json):\n')
+    console.log(markdownTable({ machine: m, workloads: reports }))
   }
 }
 

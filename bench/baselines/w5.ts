@@ -1,31 +1,12 @@
 /**
- * W5 plain JS: forward-mode sensitivities of an explicit-Euler Lorenz integration with
- * dual numbers carrying three tangent lanes, ∂/∂σ, ∂/∂ρ, ∂/∂β.
- *   x' = x + dt σ (y − x),  y' = y + dt (x (ρ − z) − y),  z' = z + dt (x y − β z)
+ * W5 plain JS: forward-mode sensitivities of an explicit-Euler Lorenz integration, the tangent
+ * recurrences written out by hand in scalar locals (3 states + 9 tangents ∂(x, y, z)/∂(σ, ρ, β);
+ * nothing allocated per step):
+ *   x' = x + dt σ (y − x),        ẋ' = ẋ + dt (σ̇ (y − x) + σ (ẏ − ẋ))
+ *   y' = y + dt (x (ρ − z) − y),  ẏ' = ẏ + dt (ẋ (ρ − z) + x (ρ̇ − ż) − ẏ)
+ *   z' = z + dt (x y − β z),      ż' = ż + dt (ẋ y + x ẏ − β̇ z − β ż)
+ * with (σ̇, ρ̇, β̇) the unit vectors of the three tangent directions.
  */
-
-/** v + d₀ε₀ + d₁ε₁ + d₂ε₂ with εᵢεⱼ = 0. */
-export class Dual3 {
-  constructor(
-    readonly v: number,
-    readonly d0: number,
-    readonly d1: number,
-    readonly d2: number,
-  ) {}
-  add(o: Dual3): Dual3 {
-    return new Dual3(this.v + o.v, this.d0 + o.d0, this.d1 + o.d1, this.d2 + o.d2)
-  }
-  sub(o: Dual3): Dual3 {
-    return new Dual3(this.v - o.v, this.d0 - o.d0, this.d1 - o.d1, this.d2 - o.d2)
-  }
-  /** (a + a'ε)(b + b'ε) = ab + (a'b + ab')ε */
-  mul(o: Dual3): Dual3 {
-    return new Dual3(this.v * o.v, this.d0 * o.v + this.v * o.d0, this.d1 * o.v + this.v * o.d1, this.d2 * o.v + this.v * o.d2)
-  }
-  scale(c: number): Dual3 {
-    return new Dual3(this.v * c, this.d0 * c, this.d1 * c, this.d2 * c)
-  }
-}
 
 export interface LorenzSetup {
   readonly sigma: number
@@ -38,24 +19,36 @@ export interface LorenzSetup {
 
 /** Final state and its Jacobian J[i][j] = ∂state_i/∂param_j (row-major 3×3, JAX layout). */
 export const lorenzSensitivity = (s: LorenzSetup): { state: Float64Array; jac: Float64Array } => {
-  const sg = new Dual3(s.sigma, 1, 0, 0)
-  const rh = new Dual3(s.rho, 0, 1, 0)
-  const be = new Dual3(s.beta, 0, 0, 1)
-  let x = new Dual3(s.x0[0], 0, 0, 0)
-  let y = new Dual3(s.x0[1], 0, 0, 0)
-  let z = new Dual3(s.x0[2], 0, 0, 0)
+  const sg = s.sigma
+  const rh = s.rho
+  const be = s.beta
   const dt = s.dt
+  let x = s.x0[0]
+  let y = s.x0[1]
+  let z = s.x0[2]
+  // xj = ∂x/∂(σ, ρ, β)[j], likewise y, z
+  let x0 = 0, x1 = 0, x2 = 0, y0 = 0, y1 = 0, y2 = 0, z0 = 0, z1 = 0, z2 = 0
   for (let k = 0; k < s.steps; k++) {
-    const nx = x.add(sg.mul(y.sub(x)).scale(dt))
-    const ny = y.add(x.mul(rh.sub(z)).sub(y).scale(dt))
-    const nz = z.add(x.mul(y).sub(be.mul(z)).scale(dt))
-    x = nx
-    y = ny
-    z = nz
+    const ymx = y - x
+    const rmz = rh - z
+    const nx0 = x0 + (ymx + sg * (y0 - x0)) * dt
+    const nx1 = x1 + sg * (y1 - x1) * dt
+    const nx2 = x2 + sg * (y2 - x2) * dt
+    const ny0 = y0 + (x0 * rmz - x * z0 - y0) * dt
+    const ny1 = y1 + (x1 * rmz + x * (1 - z1) - y1) * dt
+    const ny2 = y2 + (x2 * rmz - x * z2 - y2) * dt
+    const nz0 = z0 + (x0 * y + x * y0 - be * z0) * dt
+    const nz1 = z1 + (x1 * y + x * y1 - be * z1) * dt
+    const nz2 = z2 + (x2 * y + x * y2 - (z + be * z2)) * dt
+    const nx = x + sg * ymx * dt
+    const ny = y + (x * rmz - y) * dt
+    const nz = z + (x * y - be * z) * dt
+    x = nx, y = ny, z = nz
+    x0 = nx0, x1 = nx1, x2 = nx2, y0 = ny0, y1 = ny1, y2 = ny2, z0 = nz0, z1 = nz1, z2 = nz2
   }
   return {
-    state: Float64Array.of(x.v, y.v, z.v),
-    jac: Float64Array.of(x.d0, x.d1, x.d2, y.d0, y.d1, y.d2, z.d0, z.d1, z.d2),
+    state: Float64Array.of(x, y, z),
+    jac: Float64Array.of(x0, x1, x2, y0, y1, y2, z0, z1, z2),
   }
 }
 

@@ -4,6 +4,8 @@
  * The gradient is hand-written reverse mode, fused per element: a forward sweep keeps the
  * three values the backward sweep needs per round (sin input, tanh output, exp output).
  */
+import { tanhViaExp } from './fastmath'
+
 export const ROUNDS = 5
 
 export const chainValue = (x: ArrayLike<number>): number => {
@@ -31,7 +33,7 @@ export const chainGrad = (x: ArrayLike<number>): Float32Array => {
     let y = xi
     for (let r = 0; r < ROUNDS; r++) {
       a[r] = y
-      const tr = Math.tanh(1.3 * Math.sin(y) + 0.2)
+      const tr = tanhViaExp(1.3 * Math.sin(y) + 0.2)
       t[r] = tr
       const er = Math.exp(-tr * tr)
       e[r] = er

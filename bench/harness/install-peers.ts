@@ -21,6 +21,7 @@ const PACKAGES: Readonly<Record<ImplId, readonly string[]>> = {
   'tfjs-cpu': ['@tensorflow/tfjs-core', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-cpu'],
   // a Python with jax, found at run time (bench/harness/python.ts), not installed
   jax: [],
+  'jax-all': [],
   // onnxruntime-node is the project's own devDependency (the column is skipped without it)
   onnxruntime: [],
   // a Python with jax and diffrax, found at run time (bench/harness/diffrax.ts), not installed

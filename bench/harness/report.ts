@@ -195,8 +195,23 @@ export const block = (w: WorkloadReport, firstProcesses: number, cpus: number): 
       .map((r) => `${r.impl} ${fmtMs(r.first!.median)} (${fmtMs(r.first!.min)}–${fmtMs(r.first!.max)}; import+init ${fmtMs(r.loadMs)})`)
     lines.push(`  first call, median (min–max) of ${firstProcesses} fresh processes, ms: ${parts.join(', ')}`)
   }
+  const head = headline(w)
+  if (head !== undefined) lines.push(`  ${head}`)
   for (const t of w.targets) lines.push(`  target ${t.text}: ${t.detail} → ${metText(t.met)}`)
   return lines.join('\n')
+}
+
+/** The headline ratios of one workload, measured in this run: leibniz ÷ JAX on one core and on all
+ *  cores, and leibniz ÷ the strong plain-JS baseline (undefined when leibniz did not run). */
+export const headline = (w: WorkloadReport): string | undefined => {
+  const lb = w.impls.find((r) => r.impl === 'leibniz')
+  if (lb?.median === undefined) return undefined
+  const part = (id: ImplId, label: string): string | undefined => {
+    const r = w.impls.find((x) => x.impl === id)
+    return r?.leibnizRatio === undefined ? undefined : `lbz÷${label} ${fmtRatio(r.leibnizRatio)}${r.correct === false ? ' (its answer is WRONG)' : ''}`
+  }
+  const parts = [part('jax', 'jax (1 core)'), part('jax-all', 'jax-all'), part('baseline', 'strong JS')].filter((x) => x !== undefined)
+  return parts.length === 0 ? undefined : `headline: ${parts.join(', ')}`
 }
 
 export const summary = (ws: readonly WorkloadReport[]): string => {
@@ -205,7 +220,9 @@ export const summary = (ws: readonly WorkloadReport[]): string => {
     const wrong = w.impls.filter((r) => r.correct === false).map((r) => r.impl)
     const failed = w.impls.filter((r) => r.status === 'error' || r.status === 'timeout').map((r) => `${r.impl} ${r.status}`)
     const extra = [wrong.length > 0 ? `wrong answers: ${wrong.join(', ')}` : '', failed.length > 0 ? failed.join(', ') : ''].filter((s) => s !== '')
+    const head = headline(w)
     lines.push(`  ${pad(w.id, 4)} ${pad(metText(w.met), 8)} ${w.targets.map((t) => `${t.text}: ${t.detail}`).join('; ')}${extra.length > 0 ? `   [${extra.join('; ')}]` : ''}`)
+    if (head !== undefined) lines.push(`       ${head}`)
   }
   return lines.join('\n')
 }

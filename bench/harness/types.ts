@@ -24,10 +24,11 @@ export type TfModule = typeof import('@tensorflow/tfjs-core')
 export type Output = Readonly<Record<string, ArrayLike<number>>>
 export type Call = () => Output
 
-/** `jax`: JAX itself, in a Python found by bench/harness/python.ts (a column only where one is).
+/** `jax`: JAX itself, in a Python found by bench/harness/python.ts (a column only where one is),
+ *  pinned to one core; `jax-all`: the same, unpinned (all cores).
  *  `onnxruntime`: the program exported with leibniz/export, run by onnxruntime-node.
  *  `diffrax`: Diffrax on JAX (bench/harness/diffrax.ts), for the ODE workloads. */
-export const IMPLS = ['baseline', 'leibniz', 'jax-js', 'tfjs-wasm', 'tfjs-cpu', 'jax', 'onnxruntime', 'diffrax'] as const
+export const IMPLS = ['baseline', 'leibniz', 'jax-js', 'tfjs-wasm', 'tfjs-cpu', 'jax', 'jax-all', 'onnxruntime', 'diffrax'] as const
 export type ImplId = (typeof IMPLS)[number]
 
 export type FloatDType = 'float32' | 'float64'
@@ -88,15 +89,21 @@ export interface Workload<I> {
   readonly jaxjs: (jax: JaxModule, inputs: I) => Prepared
   /** one implementation for both TensorFlow.js columns; the child sets the backend */
   readonly tfjs: (tf: TfModule, inputs: I) => Prepared
-  /** the `jax` column: a Python script (path from the repository root) that times the workload
-   *  in JAX itself and prints the result (bench/harness/python.ts) */
-  readonly python?: { readonly script: string; readonly args: readonly string[] }
+  /** the `jax` and `jax-all` columns: a Python script (path from the repository root) that
+   *  times the workload in JAX itself and prints the result (bench/harness/python.ts); it gets
+   *  `payload(inputs)` (default: the inputs) as its request's inputs */
+  readonly python?: { readonly script: string; readonly args: readonly string[]; readonly payload?: (inputs: I) => unknown }
   /**
    * The Python column (JAX + Diffrax), when the workload has one: a script under bench/python/
    * that reads the inputs as JSON on stdin, times itself and prints a PythonResult
    * (bench/harness/diffrax.ts). Run with $LEIBNIZ_BENCH_PYTHON, or a python3 that imports diffrax.
    */
   readonly diffrax?: { readonly script: string }
+  /**
+   * The scaling table (`npm run bench -- --scaling`): the sizes it is measured at, what a size
+   * counts (elements, steps), and the inputs at a size.
+   */
+  readonly scaling?: { readonly sizes: readonly number[]; readonly unit: string; readonly inputs: (size: number) => I }
 }
 
 /** Any workload (for lists). */

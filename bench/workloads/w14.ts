@@ -137,6 +137,7 @@ export const w14: Workload<CnnInputs> = {
       note: 'jit; NCHW; pool as reshape + max',
     }
   },
+  python: { script: 'bench/python/w14.py', args: [], payload: (i) => ({ ...i, dims: CNN }) },
   tfjs: (tf, { p, X, Y }) => {
     const { batch, size, c0, c1, c2, nOut } = CNN
     const Xt = tf.tensor4d(X, [batch, size, size, c0])

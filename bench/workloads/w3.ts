@@ -89,6 +89,7 @@ export const w3: Workload<MlpInputs> = {
       note: 'jit',
     }
   },
+  python: { script: 'bench/python/w3.py', args: [], payload: (i) => ({ ...i, dims: MLP }) },
   tfjs: (tf, { p, X, Y }) => {
     const { batch, nIn, nHid, nOut } = MLP
     const Xt = tf.tensor2d(X, [batch, nIn])

@@ -54,6 +54,7 @@ export const w6: Workload<Inputs> = {
     const ya = np.array(y)
     return { call: () => ({ grads: pe(wa.ref, Xa.ref, ya.ref).dataSync() }), note: 'jit(vmap(grad))' }
   },
+  python: { script: 'bench/python/w6.py', args: [], payload: (i) => ({ ...i, n: N, d: D }) },
   tfjs: (tf, { w, X, y }) => {
     // no vmap: the batched trick — ∂/∂W of Σᵢ ℓ(Wᵢ; xᵢ, yᵢ) at W = w tiled over the batch
     const Xt = tf.tensor2d(X, [N, D])

@@ -9,12 +9,15 @@ import { describe, expect, it } from 'vitest'
 import { w1Value } from '../../bench/baselines/w1'
 import { w2Grad } from '../../bench/baselines/w2'
 import { mlpLoss, mlpValueAndGrad, type MlpDims, type MlpParams } from '../../bench/baselines/w3'
-import { rosenbrock, rosenbrockHvp } from '../../bench/baselines/w4'
+import { rosenbrock, rosenbrockHvp, rosenbrockHvpBranchy } from '../../bench/baselines/w4'
+import { tanhViaExp } from '../../bench/baselines/fastmath'
 import { lorenzFinal, lorenzSensitivity } from '../../bench/baselines/w5'
 import { logisticLoss, perExampleGrads } from '../../bench/baselines/w6'
 import { chainGrad, chainValue } from '../../bench/baselines/w7'
 import { smallGrad, smallValue } from '../../bench/baselines/w8'
 import { lotkaSensitivity } from '../../bench/baselines/w11'
+import { grayScottJacobian, grayScottSums } from '../../bench/baselines/w9'
+import { grayScottSetup } from '../../bench/workloads/w9'
 import { compareParts } from '../../bench/harness/compare'
 import { stats } from '../../bench/harness/measure'
 import { uniform64 } from '../../bench/harness/rng'
@@ -46,9 +49,17 @@ const relErr = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
 
 describe('W1/W2: sum(tanh(1.5x + 0.5) · exp(−x²)) and its fused gradient', () => {
   it('W1 matches hand-computed values', () => {
-    expect(w1Value([0])).toBeCloseTo(Math.tanh(0.5), 15)
+    expect(w1Value([0])).toBeCloseTo(Math.tanh(0.5), 14)
     expect(w1Value([0, 1, -1])).toBeCloseTo(Math.tanh(0.5) + Math.tanh(2) / Math.E + Math.tanh(-1) / Math.E, 14)
     expect(w1Value(new Float32Array(0))).toBe(0)
+  })
+  it('tanh by one exp: within 4e-16 of Math.tanh, saturating without NaN', () => {
+    let worst = 0
+    for (let u = -30; u <= 30; u += 0.001) worst = Math.max(worst, Math.abs(tanhViaExp(u) - Math.tanh(u)))
+    expect(worst).toBeLessThan(4e-16)
+    expect(tanhViaExp(800)).toBe(1)
+    expect(tanhViaExp(-800)).toBe(-1)
+    expect(tanhViaExp(0)).toBe(0)
   })
   it('W2 fused analytic gradient = finite differences of W1', () => {
     const x = uniform64(5, 12, -2, 2)
@@ -112,7 +123,7 @@ describe('W4: Rosenbrock and its analytic Hessian-vector product', () => {
     expect(rosenbrock([-1.2, 1])).toBeCloseTo(24.2, 12)
     // n = 2 at x = (a, b): H = [[1200a² − 400b + 2, −400a], [−400a, 200]]
     const [a, b] = [0.5, -0.3]
-    const hv = rosenbrockHvp([a, b], [1, 2])
+    const hv = rosenbrockHvp(Float64Array.of(a, b), Float64Array.of(1, 2))
     expect(hv[0]).toBeCloseTo(1200 * a * a - 400 * b + 2 - 400 * a * 2, 10)
     expect(hv[1]).toBeCloseTo(-400 * a + 200 * 2, 10)
   })
@@ -127,13 +138,44 @@ describe('W4: Rosenbrock and its analytic Hessian-vector product', () => {
     for (let i = 0; i < n; i++) fd[i] = (at(1, i, 1) - at(1, i, -1) - at(-1, i, 1) + at(-1, i, -1)) / (4 * e * e)
     expect(relErr(rosenbrockHvp(x, v), fd)).toBeLessThan(1e-5)
   })
+  it('the fused branch-free pass = the textbook loop with a branch per element, for every small n', () => {
+    for (let n = 0; n <= 6; n++) {
+      const x = uniform64(20 + n, n, -1.5, 1.5)
+      const v = uniform64(30 + n, n, -1, 1)
+      const a = rosenbrockHvp(x, v)
+      const b = rosenbrockHvpBranchy(x, v)
+      expect(a.length).toBe(n)
+      for (let i = 0; i < n; i++) expect(a[i]).toBeCloseTo(b[i], 11)
+    }
+  })
 })
 
-describe('W5: Lorenz sensitivities by dual numbers', () => {
+describe('W5: Lorenz sensitivities by tangent recurrences in scalar locals', () => {
   const setup = { sigma: 10, rho: 28, beta: 8 / 3, x0: [1, 1, 1] as const, dt: 0.001, steps: 500 }
   it('the primal part is the plain Euler loop', () => {
     const { state } = lorenzSensitivity(setup)
     expect(relErr(state, lorenzFinal(setup))).toBeLessThan(1e-13)
+  })
+  it('the tangents = dual numbers carried through the same Euler steps', () => {
+    // d = [value, ∂/∂σ, ∂/∂ρ, ∂/∂β]; product rule (a + a'ε)(b + b'ε) = ab + (a'b + ab')ε
+    type D = readonly [number, number, number, number]
+    const add = (a: D, b: D): D => [a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]]
+    const sub = (a: D, b: D): D => [a[0] - b[0], a[1] - b[1], a[2] - b[2], a[3] - b[3]]
+    const mul = (a: D, b: D): D => [a[0] * b[0], a[1] * b[0] + a[0] * b[1], a[2] * b[0] + a[0] * b[2], a[3] * b[0] + a[0] * b[3]]
+    const sc = (a: D, c: number): D => [a[0] * c, a[1] * c, a[2] * c, a[3] * c]
+    const sg: D = [setup.sigma, 1, 0, 0]
+    const rh: D = [setup.rho, 0, 1, 0]
+    const be: D = [setup.beta, 0, 0, 1]
+    let [x, y, z]: D[] = setup.x0.map((v): D => [v, 0, 0, 0])
+    for (let k = 0; k < setup.steps; k++) {
+      ;[x, y, z] = [
+        add(x, sc(mul(sg, sub(y, x)), setup.dt)),
+        add(y, sc(sub(mul(x, sub(rh, z)), y), setup.dt)),
+        add(z, sc(sub(mul(x, y), mul(be, z)), setup.dt)),
+      ]
+    }
+    const dual = [x, y, z].flatMap((d) => [d[1], d[2], d[3]])
+    expect(relErr(lorenzSensitivity(setup).jac, dual)).toBeLessThan(1e-12)
   })
   it('J[i][j] = ∂stateᵢ/∂paramⱼ = finite differences of the plain Euler loop (JAX layout)', () => {
     const { jac } = lorenzSensitivity(setup)
@@ -179,6 +221,47 @@ describe('W11: Lotka–Volterra RK4 sensitivities by hand', () => {
       for (let i = 0; i < 2; i++) fd[i * 4 + j] = (up[i] - dn[i]) / (2 * h)
     })
     expect(relErr(jac, fd)).toBeLessThan(1e-7)
+  })
+})
+
+describe('W9: Gray–Scott sensitivities by one fused stencil pass', () => {
+  // a cheap size: 10×10 (a 2×2 square in the middle), 40 steps
+  const setup = grayScottSetup(10, 40)
+  it('the initial state is u = 1, v = 0 with a centred square u = 0.5, v = 0.25, perturbed by at most 0.01', () => {
+    const big = grayScottSetup(128, 1)
+    let inSquare = 0
+    let worst = 0
+    for (let i = 0; i < 128; i++) {
+      for (let j = 0; j < 128; j++) {
+        const c = i * 128 + j
+        const sq = i >= 54 && i < 74 && j >= 54 && j < 74
+        if (sq) inSquare++
+        worst = Math.max(worst, Math.abs(big.u0[c] - (sq ? 0.5 : 1)), Math.abs(big.v0[c] - (sq ? 0.25 : 0)))
+      }
+    }
+    expect(inSquare).toBe(400)
+    expect(worst).toBeLessThanOrEqual(0.01)
+    expect(worst).toBeGreaterThan(0.009)
+    expect(big.u0[64 * 128 + 64]).toBeCloseTo(0.5, 1)
+    expect(big.u0[0]).toBeCloseTo(1, 1)
+  })
+  it('the primal sums are those of the op-by-op Euler loop with wrapped indices', () => {
+    expect(relErr(grayScottJacobian(setup).sums, grayScottSums(setup))).toBeLessThan(1e-13)
+  })
+  it('J = ∂(Σu, Σv)/∂(F, k) = finite differences of the op-by-op loop (JAX layout)', () => {
+    const { jac } = grayScottJacobian(setup)
+    const fd = new Float64Array(4)
+    const keys = ['F', 'k'] as const
+    keys.forEach((key, j) => {
+      const h = 1e-6
+      const up = grayScottSums({ ...setup, [key]: setup[key] + h })
+      const dn = grayScottSums({ ...setup, [key]: setup[key] - h })
+      for (let i = 0; i < 2; i++) fd[i * 2 + j] = (up[i] - dn[i]) / (2 * h)
+    })
+    expect(relErr(jac, fd)).toBeLessThan(1e-7)
+    // F feeds u and drains v: Σu rises and Σv falls with F; k only drains v
+    expect(jac[0]).toBeGreaterThan(0)
+    expect(jac[3]).toBeLessThan(0)
   })
 })
 
