@@ -76,7 +76,7 @@ export const runScaling = async (impls: readonly ImplId[], dir: string, quick: b
   }
   const seconds = (performance.now() - t0) / 1000
   const lines = [
-    `Scaling: median ms per call (ns per element or step) — fresh process per point, ≥ 5 timed runs and ≥ 0.3 s each${quick ? ' (--quick: NOT benchmark figures)' : ''}`,
+    `Scaling: median ms per call (ns per element or step) — fresh process per point, ${quick ? '2 timed runs without warm-up (--quick: NOT benchmark figures)' : '≥ 5 timed runs and ≥ 0.3 s each after a warm-up'}`,
     `  ${'workload'.padEnd(9)}${'size'.padStart(6)}  ${use.map((i) => i.padStart(22)).join('')}  ${use.includes('jax') ? 'lbz÷jax'.padStart(8) : ''}`,
   ]
   for (const id of SCALING_WORKLOADS) {
