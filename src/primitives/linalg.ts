@@ -191,12 +191,22 @@ const luImpl = (x: ConcreteArray): ConcreteArray[] => {
       let best = Math.abs(A[j * n + j])
       for (let i = j + 1; i < n; i++) {
         const v = Math.abs(A[i * n + j])
-        if (v > best) [best, pr] = [v, i]
+        if (v > best) {
+          best = v
+          pr = i
+        }
       }
       piv[q * n + j] = pr
       if (pr !== j) {
-        for (let k = 0; k < n; k++) [A[j * n + k], A[pr * n + k]] = [A[pr * n + k], A[j * n + k]]
-        ;[P[j], P[pr]] = [P[pr], P[j]]
+        // swaps through a scalar local: no array literal per element in the hot loop
+        for (let k = 0; k < n; k++) {
+          const t = A[j * n + k]
+          A[j * n + k] = A[pr * n + k]
+          A[pr * n + k] = t
+        }
+        const tp = P[j]
+        P[j] = P[pr]
+        P[pr] = tp
       }
       const d = A[j * n + j]
       if (d !== 0) for (let i = j + 1; i < n; i++) A[i * n + j] /= d
