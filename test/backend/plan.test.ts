@@ -136,7 +136,7 @@ describe('kernel plans', () => {
     const f = (p: Arr) => lax.foriLoop(0, 100, (_i: Arr, [x, v]: Arr[]) => [x.add(v.sum().mul(0.01)), v.sub(x.mul(p).mul(0.01))], [np.array(1), np.array([0, 1, 2])])
     const prog = programOf(f, np.array(2))
     expect(describeProgram(prog)).toMatchInlineSnapshot(`
-      "0: scan (input1, const5, const6, input0) → (dynamic2, dynamic3, dynamic4)
+      "0: scan, compiled whole (input1, const5, const6, input0) → (dynamic2, dynamic3, dynamic4)
          body 0:
            0: loop [3], sum over the last 1 loop(s), 1 store(s), 7 nodes (input3, input2, input0) → (temp4, output5)
            1: loop [], 2 store(s), 8 nodes (input1, input2, temp4) → (output6, output7)"
