@@ -78,11 +78,10 @@ export const exp32 = (s: Simd, x: Arg): Local => {
 // (eʳ − 1 − r)/r² as a Taylor polynomial to r⁸/8! (truncation < 2⁻²⁸ relative on |r| ≤ ln2/2)
 const EXPM1_Q = [1 / 40320, 1 / 5040, 1 / 720, 1 / 120, 1 / 24, 1 / 6, 1 / 2]
 
-/** eˣ − 1 without the zero check (for callers that know x ≠ 0, e.g. tanh); `inRange`: the
- *  caller guarantees x ∈ [−18, 89] or NaN. */
-const expm1Core = (s: Simd, x: Arg, inRange = false): Local => {
+/** eˣ − 1 = 2ⁿ·(expm1(r) + 1 − 2⁻ⁿ); +0 at x = −0 (the caller keeps x there). */
+const expm1Core = (s: Simd, x: Arg): Local => {
   const a = arith(s, 'f32x4')
-  const xc = inRange ? x : a.pmin(a.pmax(x, a.c(-18)), a.c(89)) // below −17.4 the answer rounds to −1
+  const xc = a.pmin(a.pmax(x, a.c(-18)), a.c(89)) // below −17.4 the answer rounds to −1; a NaN x stays
   const { t, r } = reduceLn2(s, xc)
   const y = a.add(r, a.mul(a.mul(r, r), a.horner(r, EXPM1_Q)))
   // eˣ − 1 = 2ⁿ·(expm1(r) + 1 − 2⁻ⁿ); 1 − 2⁻ⁿ is exact for −26 ≤ n ≤ 30 and rounds to 1 above.
