@@ -158,7 +158,14 @@ const rootVar = (r: Root): Var => (r.kind === 'store' ? r.v : r.eqn.outVars[0])
 
 const sameExtents = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i])
 
+/** Work done by the planner since the process started (for benchmarks: rounds of growing M,
+ *  root placements by `schedule`, root regions expanded), and an optional observer of every
+ *  plan made. */
+export const planStats: { plans: number; rounds: number; placements: number; expansions: number; onPlan: ((p: Plan) => void) | null } =
+  { plans: 0, rounds: 0, placements: 0, expansions: 0, onPlan: null }
+
 export const planJaxpr = (jaxpr: Jaxpr): Plan => {
+  planStats.plans++
   const producer = new Map<Var, Eqn>()
   const cls = new Map<Eqn, Cls>()
   const lowered = new Map<Eqn, ScalarExpr>()
@@ -206,10 +213,22 @@ export const planJaxpr = (jaxpr: Jaxpr): Plan => {
     return costOf(v) as number
   }
   const ctx: PlanCtx = { producer, cls, M, cost, band, lowered }
+  const consumers = new Map<Var, Eqn[]>()
+  for (const e of jaxpr.eqns) {
+    for (const a of e.inputs) {
+      if (a._tag !== 'Var') continue
+      const es = consumers.get(a)
+      if (es === undefined) consumers.set(a, [e])
+      else if (es[es.length - 1] !== e) es.push(e)
+    }
+  }
+  // each root's region expanded alone, kept across rounds while still valid (see `stale`)
+  const regions = new Map<Eqn, Probe>()
 
   for (let round = 0; ; round++) {
+    planStats.rounds++
     costMemo = new Map()
-    const { steps, probes } = schedule(jaxpr, ctx)
+    const { steps, probes } = schedule(jaxpr, ctx, regions)
     const grow = new Set<Var>()
     const seen = new Map<Var, Set<string>>()
     steps.forEach((s, si) => {
@@ -241,9 +260,35 @@ export const planJaxpr = (jaxpr: Jaxpr): Plan => {
     // schedule of the final M)
     if (round < 50) shared.filter((v) => !inner.has(v)).forEach((v) => grow.add(v))
     const before = M.size
+    for (const e of stale(grow, M, consumers)) regions.delete(e)
     grow.forEach((v) => M.add(v))
-    if (M.size === before) return { jaxpr, steps, M, ctx, probes }
+    if (M.size === before) {
+      const plan: Plan = { jaxpr, steps, M, ctx, probes }
+      planStats.onPlan?.(plan)
+      return plan
+    }
   }
+}
+
+/**
+ * The equations whose root region changes when the values `grow` join M. A region is a walk
+ * backwards from its root through values not in M, stopping at values in M (loads); so are
+ * the costs it asks for (`cost` stops at M as well). Materializing w therefore changes exactly
+ * the regions whose walk reached w: those of the roots w reaches forwards through values not
+ * in M. Every other region is the same expansion over the same M, and is reused as it is: the
+ * rounds of the planner then expand only around what they materialized, not the whole jaxpr.
+ */
+const stale = (grow: ReadonlySet<Var>, M: ReadonlySet<Var>, consumers: ReadonlyMap<Var, readonly Eqn[]>): Set<Eqn> => {
+  const out = new Set<Eqn>()
+  const stack = [...grow].filter((v) => !M.has(v))
+  while (stack.length > 0) {
+    for (const e of consumers.get(stack.pop() as Var) ?? []) {
+      if (out.has(e)) continue
+      out.add(e)
+      for (const v of e.outVars) if (!M.has(v)) stack.push(v)
+    }
+  }
+  return out
 }
 
 /** Work (units of one add) a kernel may repeat to compute a value at several shifted maps. */
@@ -270,9 +315,16 @@ const shiftedInOneKernel = (keys: ReadonlySet<string>, cost: number): boolean =>
 /** A map key (indexmap.ts: `c<off>:<strides>;…` or `f<off>:<strides>`) without its offsets. */
 const withoutOffsets = (mapKey: string): string => mapKey.replace(/(^[cf]|;)-?\d+:/g, '$1')
 
+/** A root and its region expanded alone. */
+interface Probe {
+  readonly root: Root
+  readonly reg: Region
+  readonly node: number
+}
+
 /** Group roots into kernels, in equation order (see the module comment); also returns each
  *  root's region expanded alone (what it reads, touches and asks to cut). */
-const schedule = (jaxpr: Jaxpr, ctx: PlanCtx): { steps: PlanStep[]; probes: Map<Root, { reg: Region; node: number }> } => {
+const schedule = (jaxpr: Jaxpr, ctx: PlanCtx, regions: Map<Eqn, Probe>): { steps: PlanStep[]; probes: Map<Root, { reg: Region; node: number }> } => {
   const steps: PlanStep[] = []
   const probes = new Map<Root, { reg: Region; node: number }>()
   const reads: Set<Var>[] = []
@@ -283,8 +335,11 @@ const schedule = (jaxpr: Jaxpr, ctx: PlanCtx): { steps: PlanStep[]; probes: Map<
   const identity = (n: number) => mapKey(identityMap(n))
   for (const e of jaxpr.eqns) {
     const c = ctx.cls.get(e) as Cls
-    let root: Root | null = null
-    if (c === 'reduce') root = { kind: 'reduce', eqn: e }
+    const kept = regions.get(e)
+    let root: Root | null = kept?.root ?? null
+    if (root !== null) {
+      // (a kept region is of the same root: roots only appear as M grows)
+    } else if (c === 'reduce') root = { kind: 'reduce', eqn: e }
     else if (c === 'dotf') root = { kind: 'dotf', eqn: e }
     else if ((c === 'ew' || c === 'struct' || c === 'pick') && ctx.M.has(e.outVars[0])) root = { kind: 'store', v: e.outVars[0] }
     if (root === null) {
@@ -298,9 +353,17 @@ const schedule = (jaxpr: Jaxpr, ctx: PlanCtx): { steps: PlanStep[]; probes: Map<
     }
     const { extents, nReduced } = rootDomain(root)
     const stored = storedVar(root)
-    // what the root reads, found by expanding it alone
-    const probe = new Region(ctx, extents, identity(extents.length))
-    probes.set(root, { reg: probe, node: expandRoot(probe, root) })
+    planStats.placements++
+    // what the root reads, found by expanding it alone (or kept from the last round)
+    let found = kept
+    if (found === undefined) {
+      planStats.expansions++
+      const reg = new Region(ctx, extents, identity(extents.length))
+      found = { root, reg, node: expandRoot(reg, root) }
+      regions.set(e, found)
+    }
+    const probe = found.reg
+    probes.set(root, { reg: probe, node: found.node })
     const band = ctx.band.get(rootVar(root)) ?? 0
     let target = -1
     let epilogue = false
