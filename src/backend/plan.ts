@@ -302,14 +302,19 @@ export const SHIFT_RECOMPUTE_MAX = 16
  * Hessian-vector product of Rosenbrock becomes one loop).
  */
 const shiftedInOneKernel = (keys: ReadonlySet<string>, cost: number): boolean => {
-  const kernels = new Set<string>()
-  const strides = new Set<string>()
+  if (cost * (keys.size - 1) > SHIFT_RECOMPUTE_MAX) return false
+  let kernel: string | null = null
+  let stride: string | null = null
   for (const key of keys) {
     const slash = key.indexOf('/')
-    kernels.add(key.slice(0, slash))
-    strides.add(withoutOffsets(key.slice(slash + 1)))
+    const k = key.slice(0, slash)
+    if (kernel !== null && k !== kernel) return false
+    kernel = k
+    const st = withoutOffsets(key.slice(slash + 1))
+    if (stride !== null && st !== stride) return false
+    stride = st
   }
-  return kernels.size === 1 && strides.size === 1 && cost * (keys.size - 1) <= SHIFT_RECOMPUTE_MAX
+  return true
 }
 
 /** A map key (indexmap.ts: `c<off>:<strides>;…` or `f<off>:<strides>`) without its offsets. */
@@ -352,13 +357,14 @@ const schedule = (jaxpr: Jaxpr, ctx: PlanCtx, regions: Map<Eqn, Probe>): { steps
       continue
     }
     const { extents, nReduced } = rootDomain(root)
+    const idKey = identity(extents.length)
     const stored = storedVar(root)
     planStats.placements++
     // what the root reads, found by expanding it alone (or kept from the last round)
     let found = kept
     if (found === undefined) {
       planStats.expansions++
-      const reg = new Region(ctx, extents, identity(extents.length))
+      const reg = new Region(ctx, extents, idKey)
       found = { root, reg, node: expandRoot(reg, root) }
       regions.set(e, found)
     }
@@ -374,7 +380,7 @@ const schedule = (jaxpr: Jaxpr, ctx: PlanCtx, regions: Map<Eqn, Probe>): { steps
         const ok = probe.reads.every(({ v, key }) => {
           const at = stepOf.get(v)
           if (at === undefined || at < si) return true
-          return at === si && storedBy.get(v) === si && key === identity(extents.length)
+          return at === si && storedBy.get(v) === si && key === idKey
         })
         if (ok) target = si
       }
@@ -387,7 +393,7 @@ const schedule = (jaxpr: Jaxpr, ctx: PlanCtx, regions: Map<Eqn, Probe>): { steps
         const ok = probe.reads.some(({ v }) => stepOf.get(v) === si) && probe.reads.every(({ v, key }) => {
           const at = stepOf.get(v)
           if (at === undefined || at < si) return true
-          return at === si && ((key === kept && reductionOut(v)) || (storedBy.get(v) === si && key === identity(extents.length)))
+          return at === si && ((key === kept && reductionOut(v)) || (storedBy.get(v) === si && key === idKey))
         })
         if (ok) {
           target = si
