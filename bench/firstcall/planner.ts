@@ -1,7 +1,8 @@
 /**
  * The planner's work on the workloads' first calls: per workload, the plans made (one per
  * compiled jaxpr, loop bodies included), the rounds of growing the materialized set, the roots
- * placed by the scheduler and the root regions expanded (counts: independent of the load), the
+ * placed by the scheduler and the root regions expanded (in all, and in the first round of each
+ * plan: what one pass would expand; counts, independent of the load), the
  * kernels planned, and a fingerprint of every plan (steps, roots, materialized values, named
  * by position in the jaxpr) to check that a change to the planner leaves the plans unchanged.
  *
@@ -49,7 +50,8 @@ for (const w of WORKLOADS) {
   const hash = createHash('sha256').update(prints.join('\n')).digest('hex').slice(0, 12)
   console.log(
     `${w.id.padEnd(5)} plans ${String(planStats.plans - before.plans).padStart(3)}  rounds ${String(planStats.rounds - before.rounds).padStart(4)}  ` +
-      `placements ${String(planStats.placements - before.placements).padStart(6)}  expansions ${String(planStats.expansions - before.expansions).padStart(6)}  ` +
+      `placements ${String(planStats.placements - before.placements).padStart(6)}  expansions ${String(planStats.expansions - before.expansions).padStart(6)} ` +
+      `(first rounds ${String(planStats.firstExpansions - before.firstExpansions).padStart(5)})  ` +
       `loop kernels ${String(kernels).padStart(4)}  plans ${hash}  (first call ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms CPU)`,
   )
 }

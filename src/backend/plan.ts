@@ -159,10 +159,10 @@ const rootVar = (r: Root): Var => (r.kind === 'store' ? r.v : r.eqn.outVars[0])
 const sameExtents = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i])
 
 /** Work done by the planner since the process started (for benchmarks: rounds of growing M,
- *  root placements by `schedule`, root regions expanded), and an optional observer of every
- *  plan made. */
-export const planStats: { plans: number; rounds: number; placements: number; expansions: number; onPlan: ((p: Plan) => void) | null } =
-  { plans: 0, rounds: 0, placements: 0, expansions: 0, onPlan: null }
+ *  root placements by `schedule`, root regions expanded, of which in the first round of each
+ *  plan — one pass), and an optional observer of every plan made. */
+export const planStats: { plans: number; rounds: number; placements: number; expansions: number; firstExpansions: number; onPlan: ((p: Plan) => void) | null } =
+  { plans: 0, rounds: 0, placements: 0, expansions: 0, firstExpansions: 0, onPlan: null }
 
 export const planJaxpr = (jaxpr: Jaxpr): Plan => {
   planStats.plans++
@@ -229,6 +229,7 @@ export const planJaxpr = (jaxpr: Jaxpr): Plan => {
     planStats.rounds++
     costMemo = new Map()
     const { steps, probes } = schedule(jaxpr, ctx, regions)
+    if (round === 0) planStats.firstExpansions += regions.size
     const grow = new Set<Var>()
     const seen = new Map<Var, Set<string>>()
     steps.forEach((s, si) => {
