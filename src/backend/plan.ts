@@ -213,14 +213,20 @@ export const planJaxpr = (jaxpr: Jaxpr): Plan => {
     return costOf(v) as number
   }
   const ctx: PlanCtx = { producer, cls, M, cost, band, lowered }
-  const consumers = new Map<Var, Eqn[]>()
-  for (const e of jaxpr.eqns) {
-    for (const a of e.inputs) {
-      if (a._tag !== 'Var') continue
-      const es = consumers.get(a)
-      if (es === undefined) consumers.set(a, [e])
-      else if (es[es.length - 1] !== e) es.push(e)
+  // (made when a second round is needed: most programs are planned in one)
+  let consumers: Map<Var, Eqn[]> | null = null
+  const consumersOf = (): Map<Var, Eqn[]> => {
+    if (consumers !== null) return consumers
+    consumers = new Map()
+    for (const e of jaxpr.eqns) {
+      for (const a of e.inputs) {
+        if (a._tag !== 'Var') continue
+        const es = consumers.get(a)
+        if (es === undefined) consumers.set(a, [e])
+        else if (es[es.length - 1] !== e) es.push(e)
+      }
     }
+    return consumers
   }
   // each root's region expanded alone, kept across rounds while still valid (see `stale`)
   const regions = new Map<Eqn, Probe>()
@@ -261,7 +267,7 @@ export const planJaxpr = (jaxpr: Jaxpr): Plan => {
     // schedule of the final M)
     if (round < 50) shared.filter((v) => !inner.has(v)).forEach((v) => grow.add(v))
     const before = M.size
-    for (const e of stale(grow, M, consumers)) regions.delete(e)
+    if ([...grow].some((v) => !M.has(v))) for (const e of stale(grow, M, consumersOf())) regions.delete(e)
     grow.forEach((v) => M.add(v))
     if (M.size === before) {
       const plan: Plan = { jaxpr, steps, M, ctx, probes }
