@@ -158,7 +158,14 @@ const rootVar = (r: Root): Var => (r.kind === 'store' ? r.v : r.eqn.outVars[0])
 
 const sameExtents = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i])
 
+/** Work done by the planner since the process started (for benchmarks: rounds of growing M,
+ *  root placements by `schedule`, root regions expanded, of which in the first round of each
+ *  plan — one pass), and an optional observer of every plan made. */
+export const planStats: { plans: number; rounds: number; placements: number; expansions: number; firstExpansions: number; onPlan: ((p: Plan) => void) | null } =
+  { plans: 0, rounds: 0, placements: 0, expansions: 0, firstExpansions: 0, onPlan: null }
+
 export const planJaxpr = (jaxpr: Jaxpr): Plan => {
+  planStats.plans++
   const producer = new Map<Var, Eqn>()
   const cls = new Map<Eqn, Cls>()
   const lowered = new Map<Eqn, ScalarExpr>()
@@ -206,10 +213,29 @@ export const planJaxpr = (jaxpr: Jaxpr): Plan => {
     return costOf(v) as number
   }
   const ctx: PlanCtx = { producer, cls, M, cost, band, lowered }
+  // (made when a second round is needed: most programs are planned in one)
+  let consumers: Map<Var, Eqn[]> | null = null
+  const consumersOf = (): Map<Var, Eqn[]> => {
+    if (consumers !== null) return consumers
+    consumers = new Map()
+    for (const e of jaxpr.eqns) {
+      for (const a of e.inputs) {
+        if (a._tag !== 'Var') continue
+        const es = consumers.get(a)
+        if (es === undefined) consumers.set(a, [e])
+        else if (es[es.length - 1] !== e) es.push(e)
+      }
+    }
+    return consumers
+  }
+  // each root's region expanded alone, kept across rounds while still valid (see `stale`)
+  const regions = new Map<Eqn, Probe>()
 
   for (let round = 0; ; round++) {
+    planStats.rounds++
     costMemo = new Map()
-    const { steps, probes } = schedule(jaxpr, ctx)
+    const { steps, probes } = schedule(jaxpr, ctx, regions)
+    if (round === 0) planStats.firstExpansions += regions.size
     const grow = new Set<Var>()
     const seen = new Map<Var, Set<string>>()
     steps.forEach((s, si) => {
@@ -241,9 +267,35 @@ export const planJaxpr = (jaxpr: Jaxpr): Plan => {
     // schedule of the final M)
     if (round < 50) shared.filter((v) => !inner.has(v)).forEach((v) => grow.add(v))
     const before = M.size
+    if ([...grow].some((v) => !M.has(v))) for (const e of stale(grow, M, consumersOf())) regions.delete(e)
     grow.forEach((v) => M.add(v))
-    if (M.size === before) return { jaxpr, steps, M, ctx, probes }
+    if (M.size === before) {
+      const plan: Plan = { jaxpr, steps, M, ctx, probes }
+      planStats.onPlan?.(plan)
+      return plan
+    }
   }
+}
+
+/**
+ * The equations whose root region changes when the values `grow` join M. A region is a walk
+ * backwards from its root through values not in M, stopping at values in M (loads); so are
+ * the costs it asks for (`cost` stops at M as well). Materializing w therefore changes exactly
+ * the regions whose walk reached w: those of the roots w reaches forwards through values not
+ * in M. Every other region is the same expansion over the same M, and is reused as it is: the
+ * rounds of the planner then expand only around what they materialized, not the whole jaxpr.
+ */
+const stale = (grow: ReadonlySet<Var>, M: ReadonlySet<Var>, consumers: ReadonlyMap<Var, readonly Eqn[]>): Set<Eqn> => {
+  const out = new Set<Eqn>()
+  const stack = [...grow].filter((v) => !M.has(v))
+  while (stack.length > 0) {
+    for (const e of consumers.get(stack.pop() as Var) ?? []) {
+      if (out.has(e)) continue
+      out.add(e)
+      for (const v of e.outVars) if (!M.has(v)) stack.push(v)
+    }
+  }
+  return out
 }
 
 /** Work (units of one add) a kernel may repeat to compute a value at several shifted maps. */
@@ -257,22 +309,34 @@ export const SHIFT_RECOMPUTE_MAX = 16
  * Hessian-vector product of Rosenbrock becomes one loop).
  */
 const shiftedInOneKernel = (keys: ReadonlySet<string>, cost: number): boolean => {
-  const kernels = new Set<string>()
-  const strides = new Set<string>()
+  if (cost * (keys.size - 1) > SHIFT_RECOMPUTE_MAX) return false
+  let kernel: string | null = null
+  let stride: string | null = null
   for (const key of keys) {
     const slash = key.indexOf('/')
-    kernels.add(key.slice(0, slash))
-    strides.add(withoutOffsets(key.slice(slash + 1)))
+    const k = key.slice(0, slash)
+    if (kernel !== null && k !== kernel) return false
+    kernel = k
+    const st = withoutOffsets(key.slice(slash + 1))
+    if (stride !== null && st !== stride) return false
+    stride = st
   }
-  return kernels.size === 1 && strides.size === 1 && cost * (keys.size - 1) <= SHIFT_RECOMPUTE_MAX
+  return true
 }
 
 /** A map key (indexmap.ts: `c<off>:<strides>;…` or `f<off>:<strides>`) without its offsets. */
 const withoutOffsets = (mapKey: string): string => mapKey.replace(/(^[cf]|;)-?\d+:/g, '$1')
 
+/** A root and its region expanded alone. */
+interface Probe {
+  readonly root: Root
+  readonly reg: Region
+  readonly node: number
+}
+
 /** Group roots into kernels, in equation order (see the module comment); also returns each
  *  root's region expanded alone (what it reads, touches and asks to cut). */
-const schedule = (jaxpr: Jaxpr, ctx: PlanCtx): { steps: PlanStep[]; probes: Map<Root, { reg: Region; node: number }> } => {
+const schedule = (jaxpr: Jaxpr, ctx: PlanCtx, regions: Map<Eqn, Probe>): { steps: PlanStep[]; probes: Map<Root, { reg: Region; node: number }> } => {
   const steps: PlanStep[] = []
   const probes = new Map<Root, { reg: Region; node: number }>()
   const reads: Set<Var>[] = []
@@ -283,8 +347,11 @@ const schedule = (jaxpr: Jaxpr, ctx: PlanCtx): { steps: PlanStep[]; probes: Map<
   const identity = (n: number) => mapKey(identityMap(n))
   for (const e of jaxpr.eqns) {
     const c = ctx.cls.get(e) as Cls
-    let root: Root | null = null
-    if (c === 'reduce') root = { kind: 'reduce', eqn: e }
+    const kept = regions.get(e)
+    let root: Root | null = kept?.root ?? null
+    if (root !== null) {
+      // (a kept region is of the same root: roots only appear as M grows)
+    } else if (c === 'reduce') root = { kind: 'reduce', eqn: e }
     else if (c === 'dotf') root = { kind: 'dotf', eqn: e }
     else if ((c === 'ew' || c === 'struct' || c === 'pick') && ctx.M.has(e.outVars[0])) root = { kind: 'store', v: e.outVars[0] }
     if (root === null) {
@@ -297,10 +364,19 @@ const schedule = (jaxpr: Jaxpr, ctx: PlanCtx): { steps: PlanStep[]; probes: Map<
       continue
     }
     const { extents, nReduced } = rootDomain(root)
+    const idKey = identity(extents.length)
     const stored = storedVar(root)
-    // what the root reads, found by expanding it alone
-    const probe = new Region(ctx, extents, identity(extents.length))
-    probes.set(root, { reg: probe, node: expandRoot(probe, root) })
+    planStats.placements++
+    // what the root reads, found by expanding it alone (or kept from the last round)
+    let found = kept
+    if (found === undefined) {
+      planStats.expansions++
+      const reg = new Region(ctx, extents, idKey)
+      found = { root, reg, node: expandRoot(reg, root) }
+      regions.set(e, found)
+    }
+    const probe = found.reg
+    probes.set(root, { reg: probe, node: found.node })
     const band = ctx.band.get(rootVar(root)) ?? 0
     let target = -1
     let epilogue = false
@@ -311,7 +387,7 @@ const schedule = (jaxpr: Jaxpr, ctx: PlanCtx): { steps: PlanStep[]; probes: Map<
         const ok = probe.reads.every(({ v, key }) => {
           const at = stepOf.get(v)
           if (at === undefined || at < si) return true
-          return at === si && storedBy.get(v) === si && key === identity(extents.length)
+          return at === si && storedBy.get(v) === si && key === idKey
         })
         if (ok) target = si
       }
@@ -324,7 +400,7 @@ const schedule = (jaxpr: Jaxpr, ctx: PlanCtx): { steps: PlanStep[]; probes: Map<
         const ok = probe.reads.some(({ v }) => stepOf.get(v) === si) && probe.reads.every(({ v, key }) => {
           const at = stepOf.get(v)
           if (at === undefined || at < si) return true
-          return at === si && ((key === kept && reductionOut(v)) || (storedBy.get(v) === si && key === identity(extents.length)))
+          return at === si && ((key === kept && reductionOut(v)) || (storedBy.get(v) === si && key === idKey))
         })
         if (ok) {
           target = si
