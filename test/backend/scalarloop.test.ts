@@ -70,6 +70,28 @@ const lorenz = (steps: number) => (p: Arr) => {
 }
 
 describe('scan and foriLoop compiled whole', () => {
+  it('a body whose kernel is split into boxes (a roll and a pad of computed values) is compiled whole', () => {
+    // np.roll and lax.pad of a computed value fuse as picks, and the builder splits such a
+    // kernel into boxes that each write a part of the same output (split.ts)
+    const f = (x: Arr) =>
+      lax.foriLoop(0, 5, (_i: Arr, c: Arr) => {
+        const s = np.sin(c).mul(0.5)
+        const r = np.roll(s, 1)
+        const p = lax.pad(lax.slice(s, [1], [3]), 0, [[1, 0, 0]])
+        return c.add(r).sub(p.mul(0.25))
+      }, x)
+    const [out] = agree(f, x3)
+    // the same recurrence by hand
+    let c = Array.from(x3.toTypedArray())
+    for (let t = 0; t < 5; t++) {
+      const s = c.map((v) => Math.sin(v) * 0.5)
+      const r = [s[2], s[0], s[1]]
+      const p = [0, s[1], s[2]]
+      c = c.map((v, i) => v + r[i] - p[i] * 0.25)
+    }
+    expect(Array.from(out)).toEqual(c)
+  })
+
   it('jacfwd of a Lorenz integration (W5 at 300 steps), and its values against central differences', () => {
     const p = np.array([10, 28, 8 / 3])
     const [jac] = agree(jacfwd(lorenz(300)), p)

@@ -14,7 +14,7 @@
 import { type DType, castScalar } from '../../ir/dtypes'
 import { CodegenError, checkDType, constant, int } from '../emit'
 import type { Affine, DotKernel, LoopKernel, Reduction } from '../kernel'
-import type { ProgramSpec } from '../program'
+import type { ProgStep, ProgramSpec } from '../program'
 import { sizeOf } from '../../ir/aval'
 import { type Helper, emitOp } from './ops'
 import { RED_INIT } from './loop'
@@ -128,7 +128,10 @@ export class Scalarizer {
       if (v === undefined) throw new NoFit('a slot read before it is written')
       return v
     }
+    let prev: ProgStep | undefined
     for (const st of spec.steps) {
+      const before = prev
+      prev = st
       if (st.kind === 'fn' && st.label === 'cond') {
         const ins = st.ins.map(get)
         const res = this.cond(st.subs, ins[0][0], ins.slice(1).map((e) => e.map((v) => {
@@ -150,8 +153,11 @@ export class Scalarizer {
         continue
       }
       if (st.kind !== 'kernel') throw new NoFit('a step that is not a kernel')
-      // the kernel's outputs start empty (a reread reads what this kernel wrote)
-      st.outs.forEach((slot) => (vals[slot] = new Array<string | undefined>(sizeOf(spec.slots[slot].shape))))
+      // the kernel's outputs start empty (a reread reads what this kernel wrote), except after
+      // a kernel with the same outputs: the boxes of one split kernel (split.ts) each write a
+      // part of the same slots, one after the other
+      const sameOuts = before?.kind === 'kernel' && before.outs.length === st.outs.length && before.outs.every((o, q) => o === st.outs[q])
+      if (!sameOuts) st.outs.forEach((slot) => (vals[slot] = new Array<string | undefined>(sizeOf(spec.slots[slot].shape))))
       const ins = st.ins.map(get)
       const outs = st.outs.map(get)
       if (st.kernel.kind === 'dot') this.dot(st.kernel, ins, outs[0])
