@@ -12,18 +12,18 @@ import { fmtMs, fmtRatio } from './report'
 
 /** Where the time goes, per workload: the engineers' reading of the figures (update it with them). */
 export const WHY: Readonly<Record<string, string>> = {
-  W1: 'transcendental kernels (exp, tanh) per element dominate; JAX has vectorized polynomial exp/tanh with AVX FMA',
-  W2: 'the same kernels plus the data path of a 1e6-element output (fresh output pages, copies)',
+  W1: 'one wasm SIMD reduction with exp and tanh at ≈ 2.5 ns/element (128-bit lanes, no FMA); XLA runs 256-bit AVX2 FMA polynomials',
+  W2: 'one wasm SIMD map (≈ 2.5 ns/element) plus ≈ 1–1.5 ms of data path per 1e6 outputs: copy in, copy out into fresh pages, toTypedArray\'s copy (donateArgnums and toTypedArray({ copy: false }) remove most of it)',
   W3: 'matmuls at the wasm SIMD roof (128-bit, no FMA) against XLA on AVX',
-  W4: 'kernel calls, copies in and out and a fresh output around little arithmetic',
-  W5: 'a kernel call and small arrays per loop step against scalar registers',
+  W4: 'one fused pass (pads split into boxes, the inner box a wasm map); copies in and out and the fresh output are most of what remains',
+  W5: 'the loop is one generated function with the 12 carried values in locals, as the hand-written code',
   W6: 'a small float32 kernel in generated JS (Math.fround per op) and the copy out',
   W7: 'steady: one generated kernel; the first call is tracing, passes and code generation',
   W8: 'eager dispatch per primitive (no jit); no JAX column',
   W9: 'per-step kernels over rolled 128² arrays against one fused XLA loop',
-  W11: 'the RK4 step loop as in W5',
-  W11R: 'reverse mode through the loop: the stored carries and the backward loop',
-  W12: 'adaptive Tsit5 with jacfwd; JAX\'s column is Diffrax',
+  W11: 'compiled whole as W5; jacfwd multiplies by the one-hot tangent seeds (465 ops per step against ≈ 290 by hand: dropping x·0 is not exact for NaN/Inf)',
+  W11R: 'forward and backward loops each compiled whole; JAX runs the backward scan as XLA while-loop iterations with per-step dispatch',
+  W12: 'adaptive Tsit5 with jacfwd, the step loop compiled whole (controller and dense output in locals); JAX\'s column is Diffrax',
   W13: 'stiff Rodas4 with a 20×20 Jacobian per step; JAX\'s column is Diffrax',
   W14: 'convolutions as im2col + wasm matmul against XLA\'s convolution',
 }
