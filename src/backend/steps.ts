@@ -8,6 +8,12 @@
  *   while    the same with a compiled condition
  *   cond     the compiled branch chosen by the (clamped) index
  * Bodies are compiled once, with the program that contains them.
+ *
+ * Inside a loop body, a scan's outputs live only until the body's run ends (the body writes
+ * its results into the enclosing loop's buffers by copy, `Program.runInto`), so a scan that
+ * runs there keeps its output and carry buffers from one run to the next instead of
+ * allocating fresh ones each time: checkpointed reverse mode runs short inner scans many
+ * thousand times, and fresh memory (zeroed pages, then garbage) cost more than their steps.
  */
 import { ConcreteArray } from '../core/array'
 import { rulesOf } from '../core/rules'
@@ -36,6 +42,32 @@ export type CompileSub = (j: Jaxpr) => Program
 type Step = (b: TypedArray[]) => void
 
 const allocFor = (a: ShapedArray): TypedArray => alloc(a.dtype, sizeOf(a.shape))
+
+/** How many loop bodies are running (see the module comment). */
+let bodyDepth = 0
+
+/** Runs `f` as (part of) a loop body: what is allocated there may be reused the next time. */
+const asBody = (f: () => void): void => {
+  bodyDepth++
+  try {
+    f()
+  } finally {
+    bodyDepth--
+  }
+}
+
+/**
+ * Buffers of one step's results: fresh at the top level (they may escape to the caller),
+ * the previous run's inside a loop body (they are dead by the time the step runs again).
+ */
+const resultBuffers = (avals: readonly ShapedArray[], rows: number): (() => TypedArray[]) => {
+  let kept: TypedArray[] | null = null
+  return () => {
+    if (bodyDepth === 0) return avals.map((a) => alloc(a.dtype, rows * sizeOf(a.shape)))
+    kept ??= avals.map((a) => alloc(a.dtype, rows * sizeOf(a.shape)))
+    return kept
+  }
+}
 
 /** A step's result must not be one of the arrays it read: those may be buffers the program
  *  reuses (a zero-trip loop returns its initial carry; a branch may return an operand). */
@@ -160,38 +192,44 @@ const scanStep = (p: ParamsMap['scan'], e: Eqn, ins: readonly number[], outs: re
     // the whole loop as one generated function over the body's kernels
     const loop = compileDriver<ScanLoop>(src)(body.spec.steps.map((s) => s.fn))
     const lits = body.spec.outs.map((o) => (o.kind === 'lit' ? castScalar(o.value, o.dtype) : 0))
+    // every row of ys is written, so kept buffers need no clearing
+    const [ysBuf, nxtBuf, spareBuf] = [resultBuffers(yAvals, n), resultBuffers(carryAvals, 1), resultBuffers(carryAvals, 1)]
     return (b) => {
       const cur = ins.slice(nC, nC + nK).map((s) => b[s])
-      const ys = yAvals.map((a) => alloc(a.dtype, n * sizeOf(a.shape)))
-      loop(body.acquire(), ins.slice(0, nC).map((s) => b[s]), cur, carryAvals.map(allocFor), carryAvals.map(allocFor), ins.slice(nC + nK).map((s) => b[s]), ys, lits)
+      const ys = ysBuf()
+      loop(body.acquire(), ins.slice(0, nC).map((s) => b[s]), cur, nxtBuf(), spareBuf(), ins.slice(nC + nK).map((s) => b[s]), ys, lits)
       for (let k = 0; k < nK; k++) b[outs[k]] = own(b, ins, cur[k])
       for (let y = 0; y < ys.length; y++) b[outs[nK + y]] = ys[y]
     }
   }
+  // a bounded while loop that ends early leaves zero rows: its buffers are always fresh
+  const [ysBuf, nxtBuf, spareBuf] = flag !== undefined ? [] : [resultBuffers(yAvals, n), resultBuffers(carryAvals, 1), resultBuffers(carryAvals, 1)]
   return (b) => {
     const bodyIns = new Array<TypedArray>(nC + nK + nX)
     const bodyOuts = new Array<TypedArray>(nK + yAvals.length)
     for (let c = 0; c < nC; c++) bodyIns[c] = b[ins[c]]
     const xs = ins.slice(nC + nK).map((s) => b[s])
-    const ys = yAvals.map((a) => alloc(a.dtype, n * sizeOf(a.shape)))
+    const ys = ysBuf?.() ?? yAvals.map((a) => alloc(a.dtype, n * sizeOf(a.shape)))
     let cur = ins.slice(nC, nC + nK).map((s) => b[s])
-    let nxt = carryAvals.map(allocFor)
-    const spare = carryAvals.map(allocFor)
-    for (let t = 0; t < n; t++) {
-      const i = p.reverse ? n - 1 - t : t
-      for (let k = 0; k < nK; k++) {
-        bodyIns[nC + k] = cur[k]
-        bodyOuts[k] = nxt[k]
+    let nxt = nxtBuf?.() ?? carryAvals.map(allocFor)
+    const spare = spareBuf?.() ?? carryAvals.map(allocFor)
+    asBody(() => {
+      for (let t = 0; t < n; t++) {
+        const i = p.reverse ? n - 1 - t : t
+        for (let k = 0; k < nK; k++) {
+          bodyIns[nC + k] = cur[k]
+          bodyOuts[k] = nxt[k]
+        }
+        for (let x = 0; x < nX; x++) bodyIns[nC + nK + x] = xs[x].subarray(i * xSize[x], (i + 1) * xSize[x]) as TypedArray
+        for (let y = 0; y < ys.length; y++) bodyOuts[nK + y] = ys[y].subarray(i * ySize[y], (i + 1) * ySize[y]) as TypedArray
+        body.runInto(bodyIns, bodyOuts)
+        const prev = cur
+        cur = nxt
+        nxt = t === 0 ? spare : prev
+        // a bounded while loop that has ended: the remaining steps are identities, zero ys
+        if (flag !== undefined && !flagSet(cur[flag])) break
       }
-      for (let x = 0; x < nX; x++) bodyIns[nC + nK + x] = xs[x].subarray(i * xSize[x], (i + 1) * xSize[x]) as TypedArray
-      for (let y = 0; y < ys.length; y++) bodyOuts[nK + y] = ys[y].subarray(i * ySize[y], (i + 1) * ySize[y]) as TypedArray
-      body.runInto(bodyIns, bodyOuts)
-      const prev = cur
-      cur = nxt
-      nxt = t === 0 ? spare : prev
-      // a bounded while loop that has ended: the remaining steps are identities, zero ys
-      if (flag !== undefined && !flagSet(cur[flag])) break
-    }
+    })
     if (flag !== undefined && flagSet(cur[flag])) throw maxStepsExceeded(n)
     for (let k = 0; k < nK; k++) b[outs[k]] = own(b, ins, cur[k])
     for (let y = 0; y < ys.length; y++) b[outs[nK + y]] = ys[y]

@@ -213,8 +213,14 @@ export const rematTranspose = (cts: readonly Tangent[], args: readonly (Tracer |
       const end = bind('scan', [...c, ...k, ...x], fwdParams(seg, rev))
       return [...end, ...k]
     }, [...kc.map((c) => c.aval), ...kk.map((c) => c.aval), ...kxF.map((x) => sliceAval(x.aval))])
-    const so = bind('scan', [...snap.consts, ...kc, ...kk, ...kxF], { jaxpr: snap.jaxpr, numConsts: snap.consts.length + nKC, numCarry: nKK, length: q, reverse: rev })
-    const [kkEnd, snaps] = [so.slice(0, nKK), so.slice(nKK)]
+    // Without a remainder the last segment's end is never needed: the sweep stops at its start
+    // (q − 1 segments), which saves 1/q of every level's sweep.
+    const qs = r > 0 ? q : q - 1
+    const kxS = r > 0 ? kxF : kxF.map((x) => (rev ? rows(x, 1, q) : rows(x, 0, q - 1)))
+    const so = bind('scan', [...snap.consts, ...kc, ...kk, ...kxS], { jaxpr: snap.jaxpr, numConsts: snap.consts.length + nKC, numCarry: nKK, length: qs, reverse: rev })
+    const kkEnd = so.slice(0, nKK)
+    const lastStart = (k: Tracer): Tracer => reshape(k, [1, ...k.shape])
+    const snaps = r > 0 ? so.slice(nKK) : so.slice(nKK).map((ys, i) => concatenate(rev ? [lastStart(kkEnd[i]), ys] : [ys, lastStart(kkEnd[i])], 0))
     let accR = acc
     let ctR = ctUK
     let ctUXrem: Tracer[] = []

@@ -91,6 +91,31 @@ describe('results own their buffers', () => {
     f(x3.mul(-3).add(1))
     expect(first.map((t) => t.tolist())).toEqual(saved)
   })
+  // inner scans keep their output buffers from one run of the enclosing body to the next (carries
+  // wider than loops compiled whole take, so the inner scans run as loops over kernels)
+  const wide = np.linspace(-1, 1, 80)
+  const inner = (c: Arr, k: number) => lax.scan((d: Arr, _x: null) => [np.sin(d).add(k), d.mul(2)] as [Arr, Arr], c, null, { length: 150 })
+  it('scans inside a loop body reuse their buffers without mixing up iterations', () => {
+    const outer = (x: Arr) => lax.scan((c: Arr, _x: null) => {
+      const [a, ys] = inner(c.mul(0.5), 1)
+      const [b] = inner(a, 2)
+      const v = lax.cond(c.sum().gt(0), (u: Arr) => inner(u, 3)[1].sum(0), (u: Arr) => u, b)
+      return [b.mul(0.25).add(ys.mean(0)), v] as [Arr, Arr]
+    }, x, null, { length: 6 })
+    agree(outer, wide)
+    agree(grad((x: Arr) => outer(x)[1].sum()), wide)
+  })
+  it('a scan at the top level or in a top-level branch hands out fresh buffers', () => {
+    const f = jit((x: Arr, p: Arr) => {
+      const [c, ys] = inner(x, 1)
+      return [c, ys, lax.cond(p.gt(0), (u: Arr) => inner(u, 2)[1], (u: Arr) => inner(u, 3)[1], x)]
+    })
+    const first = f(wide, np.array(1)) as Arr[]
+    const saved = first.map((t) => t.tolist())
+    f(wide.mul(-3), np.array(1))
+    f(wide.add(1), np.array(-1))
+    expect(first.map((t) => t.tolist())).toEqual(saved)
+  })
 })
 
 describe('calls inlined into the fused program', () => {
