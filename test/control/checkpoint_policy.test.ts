@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { type Array as Arr, grad, hvp, jacfwd, jit, jvp, lax, makeJaxpr, np, vmap } from '../../src'
 import type { CheckpointPolicy } from '../../src/ir/params'
 import { segmentLengths } from '../../src/higher/remat'
+import { countSteps, revolveAdvances } from '../../bench/memory/stepcount'
 
 const POLICIES: CheckpointPolicy[] = ['recompute', 'sqrt', { binomial: 3 }, { binomial: 5 }, { binomial: 40 }]
 
@@ -93,6 +94,22 @@ describe('what a policy stores, and what it leaves alone', () => {
     expect(segmentLengths({ binomial: 100 }, 50)).toEqual([])
     expect(segmentLengths('sqrt', 400)).toEqual([20])
     expect(segmentLengths({ binomial: 4 }, 1000)).toEqual([512, 256, 128, 64, 32, 16, 8, 4, 2])
+  })
+  it('the steps each schedule runs: advances, taped and adjoint steps', () => {
+    const steps = (p: CheckpointPolicy, n: number) =>
+      countSteps(makeJaxpr(grad((x: Arr) => lax.foriLoop(0, n, (_i: Arr, c: Arr) => c.mul(0.999).add(np.sin(c).mul(1e-3)), x, { checkpoint: p }).sum()))(x0).jaxpr)
+    expect(steps('store', 1000)).toEqual({ advances: 0, taped: 1000, adjoint: 1000 })
+    // 20 segments of 20: the starts of segments 2…20 (the last segment's end is never needed)
+    expect(steps('sqrt', 400)).toEqual({ advances: 19 * 20, taped: 400, adjoint: 400 })
+    // 4 levels of 16 segments over 16⁵ steps: each level advances through 15 of its 16 segments
+    const n = 16 ** 5
+    expect(steps({ binomial: 80 }, n)).toEqual({ advances: 4 * 15 * 16 ** 4, taped: n, adjoint: n })
+    // a remainder (10 = 2·4 + 2) is reached by advancing through every full segment before it
+    expect(segmentLengths({ binomial: 8 }, 10)).toEqual([4])
+    expect(steps({ binomial: 8 }, 10)).toEqual({ advances: 8, taped: 10, adjoint: 10 })
+    // revolve (Griewank–Walther): r = 4 for 100 snapshots over 10⁶ steps, 4·10⁶ − C(104, 3) advances
+    expect(revolveAdvances(100, 1e6)).toBe(4e6 - (104 * 103 * 102) / 6)
+    expect(revolveAdvances(1, 3)).toBe(3)
   })
   it('forward mode, vmap and jit are unchanged', () => {
     const plain = fori('store', 30)
