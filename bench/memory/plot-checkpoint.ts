@@ -38,11 +38,22 @@ for (let y = yMin; y <= yMax; y *= 10) {
 }
 parts.push(`<text x="${(L + W - R) / 2}" y="${H - 18}" text-anchor="middle">CPU time of jit(grad(f)) / CPU time of jit(f), first calls</text>`)
 parts.push(`<text transform="translate(18 ${(T + H - B) / 2}) rotate(-90)" text-anchor="middle">peak memory above the forward pass (MiB, log)</text>`)
+// the target: reverse mode within 4× the forward pass
+if (4 <= xMax) parts.push(`<line x1="${n(sx(4))}" y1="${T}" x2="${n(sx(4))}" y2="${H - B}" stroke="#d62728" stroke-dasharray="4 4"/>`)
+// labels of points in the right half go to their left, so they stay inside the picture; a label
+// that would overlap one already placed moves down a line
+const placed: { x0: number; x1: number; y: number }[] = []
 for (const p of pts) {
-  parts.push(`<circle cx="${n(sx(p.timeRatio))}" cy="${n(sy(p.overMiB))}" r="5" fill="#1f77b4"/>`)
-  // labels of points in the right half go to their left, so they stay inside the picture
-  const right = sx(p.timeRatio) > W / 2
-  parts.push(`<text x="${n(sx(p.timeRatio) + (right ? -8 : 8))}" y="${n(sy(p.overMiB) - 6)}" text-anchor="${right ? 'end' : 'start'}">${NAMES[p.policy]}: ${p.overMiB.toFixed(0)} MiB, ${p.timeRatio.toFixed(1)}×</text>`)
+  const [cx, cy] = [sx(p.timeRatio), sy(p.overMiB)]
+  parts.push(`<circle cx="${n(cx)}" cy="${n(cy)}" r="5" fill="#1f77b4"/>`)
+  const text = `${NAMES[p.policy]}: ${p.overMiB.toFixed(0)} MiB, ${p.timeRatio.toFixed(1)}×`
+  const right = cx > W / 2
+  const x = cx + (right ? -8 : 8)
+  const [x0, x1] = right ? [x - 6.5 * text.length, x] : [x, x + 6.5 * text.length]
+  let y = cy - 6
+  while (placed.some((q) => Math.abs(q.y - y) < 14 && q.x0 < x1 && x0 < q.x1)) y += 14
+  placed.push({ x0, x1, y })
+  parts.push(`<text x="${n(x)}" y="${n(y)}" text-anchor="${right ? 'end' : 'start'}">${text}</text>`)
 }
 parts.push('</svg>')
 writeFileSync(new URL('../../docs/img/checkpoint-policies.svg', import.meta.url), parts.join('\n') + '\n')
