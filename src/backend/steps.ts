@@ -22,6 +22,7 @@ import { type Part, genScalarScan, genScalarWhile, warmUp } from './codegen/scal
 import { registerLoop } from './codegen/scalarize'
 import { compileDriver } from './compile'
 import { type Program, alloc } from './program'
+import { residentScanStep } from './wasmresident'
 
 type ScalarScan = (gc: TypedArray[], cur: TypedArray[], xs: TypedArray[], out: TypedArray[], ys: TypedArray[], n: number) => number
 type ScalarWhile = (gc: TypedArray[], hc: TypedArray[], cur: TypedArray[], out: TypedArray[], limit: number, run: boolean) => number
@@ -144,8 +145,17 @@ const scalarWhileStep = (p: ParamsMap['while'], ins: readonly number[], outs: re
   }
 }
 
+/** A scan over the compiled body: with its buffers in the wasm arena when its kernels run
+ *  there (wasmresident.ts), else in JS. */
 const scanStep = (p: ParamsMap['scan'], e: Eqn, ins: readonly number[], outs: readonly number[], sub: CompileSub): Step => {
   const body = sub(p.jaxpr)
+  const js = jsScanStep(p, e, ins, outs, body)
+  const carryAvals = e.outVars.slice(0, p.numCarry).map((v) => v.aval)
+  const xAvals = e.inputs.slice(p.numConsts + p.numCarry).map((a) => a.aval)
+  return residentScanStep(p, carryAvals, xAvals, ins, outs, body, js) ?? js
+}
+
+const jsScanStep = (p: ParamsMap['scan'], e: Eqn, ins: readonly number[], outs: readonly number[], body: Program): Step => {
   const nC = p.numConsts
   const nK = p.numCarry
   const nX = ins.length - nC - nK

@@ -1,0 +1,290 @@
+/**
+ * Backend: loop kernels that run as WebAssembly on buffers already in the kernel's memory.
+ *
+ * A loop kernel qualifies (`stridedPlan`) when, after loop normalization, it is a map — no
+ * reductions, picks or coordinates — of one float dtype, over at most three loops, whose loads
+ * are contiguous (stride 1) or broadcast (stride 0) along the innermost loop and whose stores
+ * are contiguous along it; the outer loops may step any way (a box of a larger array, a
+ * broadcast over a batch of tangents). A kernel whose innermost strides are none of these (an
+ * edge column of a stencil) runs with an innermost loop of one element. The wasm kernel is
+ * wasm/strided.ts: one call per kernel, whatever the row length.
+ *
+ * Such a kernel runs in wasm only when every buffer it touches is a view of the arena's memory
+ * (`residentKernelFn`), so nothing is copied in or out; otherwise it runs its generated-JS
+ * form. The scan loops of steps.ts put their carries, constants, temporaries, xs and ys in the
+ * arena for the whole loop (`residentScanStep`): a step of the loop is then its wasm kernels on
+ * arena pointers, the carries double-buffered, and the loop copies in once and out once (W9's
+ * periodic stencil: every box of every step in wasm, no copies between steps).
+ *
+ * Views of the arena stay valid while the loop runs: everything is allocated before it starts,
+ * and nothing in it allocates arena memory (the strided kernels borrow no scratch, the other
+ * body kernels run in JS).
+ *
+ * Precision: the strided kernels lower exactly the ops `wasmlower.ts` accepts, with its
+ * precision policy (float64: only correctly rounded ops, so results are bitwise those of the
+ * generated JS and of the reference interpreter).
+ */
+import { type ShapedArray, sizeOf } from '../ir/aval'
+import { type TypedArray, castScalar } from '../ir/dtypes'
+import type { ParamsMap } from '../ir/params'
+import { genScanLoop } from './codegen/scan'
+import { type KernelFn, compileDriver, compileKernel, stats, wasmKernelsEnabled } from './compile'
+import { type Affine, type LoopKernel, normalizeLoops } from './kernel'
+import { type Program, alloc } from './program'
+import { type Arena, type Expr, type FloatDType, type InputKind, compileModule, wasm } from './wasm'
+import { HOST_IMPORTS } from './wasm/simd'
+import { buildStrided, stridedKey } from './wasm/strided'
+import { usableEngine } from './wasmengine'
+import { Translator, WASM_MIN_ELEMENTS, kernelDtype } from './wasmlower'
+import { wasmAvailable } from './wasmrun'
+
+/** One operand of a strided call: kernel buffer `buf` (inputs first, then outputs) at element
+ *  `off`, outer strides `s0`, `s1` (elements), and the lowest and highest element it touches. */
+interface StridedOperand {
+  readonly buf: number
+  readonly off: number
+  readonly s0: number
+  readonly s1: number
+  readonly lo: number
+  readonly hi: number
+}
+
+export interface StridedPlan {
+  readonly dtype: FloatDType
+  /** extents [n0, n1, n] of the box (leading loops of extent 1 added) */
+  readonly dims: readonly [number, number, number]
+  readonly kinds: readonly InputKind[]
+  readonly outs: readonly Expr[]
+  /** wasm inputs, then one operand per store */
+  readonly operands: readonly StridedOperand[]
+}
+
+/** An operand over the box `dims` (its index has one stride per loop of the box), with the
+ *  range of elements it touches. */
+const operand = (buf: number, a: Affine, dims: readonly number[]): StridedOperand => {
+  const st = a.st
+  let lo = a.off
+  let hi = a.off
+  st.forEach((s, d) => {
+    const span = s * (dims[d] - 1)
+    if (span < 0) lo += span
+    else hi += span
+  })
+  return { buf, off: a.off, s0: st[0], s1: st[1], lo, hi }
+}
+
+/** The strided plan of a loop kernel (normalized here), or null when it does not qualify. */
+export const stridedPlan = (raw: LoopKernel): StridedPlan | null => {
+  const k = normalizeLoops(raw)
+  const dtype = kernelDtype(k)
+  if (dtype === null || k.reductions.length > 0 || k.epilogue.length > 0 || k.rereads !== undefined) return null
+  if (k.nodes.some((n) => n.k === 'coord' || n.k === 'pick' || n.k === 'acc')) return null
+  if (k.stores.length === 0 || k.domain.length > 3) return null
+  const D = k.domain.length
+  const innerOk = D > 0 &&
+    k.nodes.every((n) => n.k !== 'load' || n.idx.st[D - 1] === 0 || n.idx.st[D - 1] === 1) &&
+    k.stores.every((s) => s.idx.st[D - 1] === 1)
+  // without a contiguous innermost loop, every loop is an outer one around a row of one element
+  const ext = innerOk ? k.domain : [...k.domain, 1]
+  if (ext.length > 3) return null
+  const lead = 3 - ext.length
+  const dims = [...Array(lead).fill(1), ...ext] as [number, number, number]
+  const widen = (a: Affine): Affine => ({ off: a.off, st: [...Array(lead).fill(0), ...a.st, ...(innerOk ? [] : [0])] })
+  // the translator numbers each load's outer strides: its `rowStride` is an index into `loads`
+  const loads: Affine[] = []
+  const t = new Translator(k.nodes, dtype, (st) => {
+    const w = widen({ off: 0, st })
+    const inner = w.st[2]
+    if (inner !== 0 && inner !== 1) return null
+    let j = loads.findIndex((a) => a.st[0] === w.st[0] && a.st[1] === w.st[1])
+    if (j < 0) j = loads.push(w) - 1
+    return [inner === 1 ? 'array' : 'scalar', j]
+  })
+  const outs: Expr[] = []
+  for (const s of k.stores) {
+    const e = t.expr(s.node)
+    if (e === null) return null
+    outs.push(e)
+  }
+  const nIn = k.inputs.length
+  const ins = t.ins.map((w) => {
+    const st = loads[w.rowStride].st
+    return operand(w.input, { off: w.off, st: [st[0], st[1], w.kind === 'array' ? 1 : 0] }, dims)
+  })
+  const stores = k.stores.map((s) => operand(nIn + s.out, widen(s.idx), dims))
+  return { dtype, dims, kinds: t.ins.map((w) => w.kind), outs, operands: [...ins, ...stores] }
+}
+
+const SIZE = { float32: 4, float64: 8 } as const
+
+type Run = (...args: number[]) => void
+
+/** The strided kernel of a spec instantiated on one arena's memory (kept while the arena is). */
+const instances = new WeakMap<Arena, Map<string, Run>>()
+const runOn = (arena: Arena, spec: { dtype: FloatDType; inputs: readonly InputKind[]; outputs: readonly Expr[] }): Run => {
+  let m = instances.get(arena)
+  if (m === undefined) instances.set(arena, (m = new Map()))
+  const key = `${stridedKey(spec)}|${arena.shared ? 'shared' : 'own'}`
+  let run = m.get(key)
+  if (run === undefined) {
+    const module = compileModule(key, () => buildStrided(spec, { shared: arena.shared }))
+    run = new wasm.Instance(module, { env: { memory: arena.memory }, host: HOST_IMPORTS }).exports.run as Run
+    m.set(key, run)
+  }
+  return run
+}
+
+/**
+ * The kernel function of a strided plan: the wasm kernel when every buffer it touches is a
+ * view of the current arena and every operand lies inside its buffer, else `fallback` (the
+ * generated JS of the same kernel).
+ */
+export const residentKernelFn = (p: StridedPlan, fallback: KernelFn): KernelFn => {
+  const size = SIZE[p.dtype]
+  const spec = { dtype: p.dtype, inputs: p.kinds, outputs: p.outs }
+  const ops = p.operands
+  const nPtr = ops.length
+  const args = new Array<number>(3 + 3 * nPtr).fill(0)
+  args[0] = p.dims[0]
+  args[1] = p.dims[1]
+  args[2] = p.dims[2]
+  ops.forEach((o, j) => {
+    args[3 + nPtr + 2 * j] = o.s0 * size
+    args[3 + nPtr + 2 * j + 1] = o.s1 * size
+  })
+  let memory: ArrayBufferLike | null = null
+  let run: Run | null = null
+  return (...bufs: TypedArray[]) => {
+    const mem = bufs[ops[0].buf].buffer
+    if (mem !== memory) {
+      const e = usableEngine()
+      run = e !== null && e.arena.memory.buffer === mem ? runOn(e.arena, spec) : null
+      memory = run === null ? null : mem
+    }
+    if (run === null) return fallback(...bufs)
+    for (let j = 0; j < nPtr; j++) {
+      const o = ops[j]
+      const b = bufs[o.buf]
+      if (b.buffer !== mem || o.lo < 0 || o.hi >= b.length) return fallback(...bufs)
+      args[3 + j] = b.byteOffset + o.off * size
+    }
+    run(...args)
+    stats.wasmKernelCalls++
+  }
+}
+
+// ---- scan loops with their buffers in the arena ----------------------------------------
+
+type ScanLoop = (b: TypedArray[], cst: TypedArray[], cur: TypedArray[], nxt: TypedArray[], spare: TypedArray[], xs: TypedArray[], ys: TypedArray[], lit: number[]) => void
+type Step = (b: TypedArray[]) => void
+
+const isFloat = (d: string): d is FloatDType => d === 'float32' || d === 'float64'
+
+/** Arena space for a list of (dtype, length) buffers, one allocation, 16-byte aligned parts. */
+class Staged {
+  private readonly ptr: number
+  private readonly at: number[] = []
+  constructor(private readonly arena: Arena, private readonly parts: readonly { readonly dtype: string; readonly n: number }[]) {
+    let bytes = 0
+    for (const p of parts) {
+      this.at.push(bytes)
+      bytes += Math.ceil((p.n * SIZE[p.dtype as FloatDType]) / 16) * 16
+    }
+    this.ptr = arena.alloc(Math.max(bytes, 16))
+  }
+
+  /** Views of the parts (taken after the allocation: it may have grown the memory). */
+  views(): TypedArray[] {
+    const buf = this.arena.memory.buffer
+    return this.parts.map((p, i) => (p.dtype === 'float32' ? new Float32Array(buf, this.ptr + this.at[i], p.n) : new Float64Array(buf, this.ptr + this.at[i], p.n)))
+  }
+
+  free(): void { this.arena.free(this.ptr) }
+}
+
+/**
+ * A scan whose body kernels run with every float buffer in the arena: returns null when the
+ * body has other steps, when no body kernel has a strided plan, or when its strided work per
+ * step is too small to gain from wasm. `fallback` runs the loop in JS (no engine, or the
+ * arena refused the memory).
+ */
+export const residentScanStep = (p: ParamsMap['scan'], carryAvals: readonly ShapedArray[], xAvals: readonly ShapedArray[], ins: readonly number[], outs: readonly number[], body: Program, fallback: Step): Step | null => {
+  const spec = body.spec
+  const nC = p.numConsts
+  const nK = p.numCarry
+  const n = p.length
+  if (!wasmKernelsEnabled() || p.whileFlag !== undefined || spec.steps.length === 0 || !spec.steps.every((s) => s.kind === 'kernel')) return null
+  const yAvals = p.jaxpr.outAvals.slice(nK)
+  const xSizes = xAvals.map((a) => sizeOf(a.shape.slice(1)))
+  const ySizes = yAvals.map((a) => sizeOf(a.shape))
+  const src = genScanLoop(spec, { nConsts: nC, nCarry: nK, xSizes, ySizes, length: n, reverse: p.reverse })
+  if (src === null) return null
+  let work = 0
+  const fns = spec.steps.map((s) => {
+    if (s.kind !== 'kernel') return s.fn
+    const plan = s.kernel.kind === 'loop' ? stridedPlan(s.kernel) : null
+    const js = s.engine === 'js' ? s.fn : compileKernel(s.kernel).fn // (staged wasm would allocate in the loop)
+    if (plan === null) return js
+    work += plan.dims[0] * plan.dims[1] * plan.dims[2]
+    return residentKernelFn(plan, js)
+  })
+  if (work < WASM_MIN_ELEMENTS || !wasmAvailable()) return null
+  const loop = compileDriver<ScanLoop>(src)(fns)
+  const lits = spec.outs.map((o) => (o.kind === 'lit' ? castScalar(o.value, o.dtype) : 0))
+  const consts = p.jaxpr.inVars.slice(0, nC).map((v) => v.aval)
+  // float buffers in the arena, in this order: consts, three carry sets, xs, ys, body temps and constants
+  const bodyFloat = spec.slots.flatMap((s, j) => ((s.kind === 'temp' || s.kind === 'const') && isFloat(s.dtype) ? [j] : []))
+  const parts = [
+    ...consts.filter((a) => isFloat(a.dtype)).map((a) => ({ dtype: a.dtype, n: sizeOf(a.shape) })),
+    ...[0, 1, 2].flatMap(() => carryAvals.filter((a) => isFloat(a.dtype)).map((a) => ({ dtype: a.dtype, n: sizeOf(a.shape) }))),
+    ...xAvals.filter((a) => isFloat(a.dtype)).map((a) => ({ dtype: a.dtype, n: sizeOf(a.shape) })),
+    ...yAvals.filter((a) => isFloat(a.dtype)).map((a) => ({ dtype: a.dtype, n: n * sizeOf(a.shape) })),
+    ...bodyFloat.map((j) => ({ dtype: spec.slots[j].dtype, n: sizeOf(spec.slots[j].shape) })),
+  ]
+  return (b) => {
+    const e = usableEngine()
+    if (e === null) return fallback(b)
+    let staged: Staged
+    try {
+      staged = new Staged(e.arena, parts)
+    } catch (err) {
+      if (err instanceof RangeError) return fallback(b) // the arena could not grow: the JS loop
+      throw err
+    }
+    try {
+      const views = staged.views()
+      let v = 0
+      // a float operand is copied into its arena part; other dtypes stay JS arrays
+      const place = (avals: readonly ShapedArray[], from: readonly TypedArray[] | null, size: (a: ShapedArray) => number): TypedArray[] =>
+        avals.map((a, i) => {
+          if (!isFloat(a.dtype)) return from !== null ? from[i] : alloc(a.dtype, size(a))
+          const w = views[v++]
+          if (from !== null) w.set(from[i])
+          stats.arenaBytesIn += from !== null ? w.byteLength : 0
+          return w
+        })
+      const whole = (a: ShapedArray) => sizeOf(a.shape)
+      const cst = place(consts, ins.slice(0, nC).map((s) => b[s]), whole)
+      const cur = place(carryAvals, ins.slice(nC, nC + nK).map((s) => b[s]), whole)
+      const nxt = place(carryAvals, null, whole)
+      const spare = place(carryAvals, null, whole)
+      const xs = place(xAvals, ins.slice(nC + nK).map((s) => b[s]), whole)
+      const ys = place(yAvals, null, (a) => n * sizeOf(a.shape))
+      const table = body.acquire().slice()
+      for (const j of bodyFloat) {
+        const w = views[v++]
+        const slot = spec.slots[j]
+        if (slot.kind === 'const') w[0] = castScalar(slot.value ?? 0, slot.dtype)
+        table[j] = w
+      }
+      loop(table, cst, cur, nxt, spare, xs, ys, lits)
+      // out of the arena: fresh arrays the caller owns (a zero-trip loop returns a copy of its
+      // initial carry, as the JS loop does)
+      for (let k = 0; k < nK; k++) b[outs[k]] = cur[k].slice()
+      for (let y = 0; y < ys.length; y++) b[outs[nK + y]] = isFloat(yAvals[y].dtype) ? ys[y].slice() : ys[y]
+      stats.arenaBytesOut += cur.reduce((s, c) => s + c.byteLength, 0)
+    } finally {
+      staged.free()
+    }
+  }
+}
