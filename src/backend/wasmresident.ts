@@ -175,6 +175,10 @@ export const residentKernelFn = (p: StridedPlan, fallback: KernelFn): KernelFn =
 
 // ---- scan loops with their buffers in the arena ----------------------------------------
 
+/** The scan steps made here (describeProgram labels them). */
+const residentSteps = new WeakSet<object>()
+export const isResidentStep = (fn: object): boolean => residentSteps.has(fn)
+
 type ScanLoop = (b: TypedArray[], cst: TypedArray[], cur: TypedArray[], nxt: TypedArray[], spare: TypedArray[], xs: TypedArray[], ys: TypedArray[], lit: number[]) => void
 type Step = (b: TypedArray[]) => void
 
@@ -241,7 +245,7 @@ export const residentScanStep = (p: ParamsMap['scan'], carryAvals: readonly Shap
     ...yAvals.filter((a) => isFloat(a.dtype)).map((a) => ({ dtype: a.dtype, n: n * sizeOf(a.shape) })),
     ...bodyFloat.map((j) => ({ dtype: spec.slots[j].dtype, n: sizeOf(spec.slots[j].shape) })),
   ]
-  return (b) => {
+  const step: Step = (b) => {
     const e = usableEngine()
     if (e === null) return fallback(b)
     let staged: Staged
@@ -287,4 +291,6 @@ export const residentScanStep = (p: ParamsMap['scan'], carryAvals: readonly Shap
       staged.free()
     }
   }
+  residentSteps.add(step)
+  return step
 }
