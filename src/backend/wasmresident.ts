@@ -30,17 +30,18 @@ import type { ParamsMap } from '../ir/params'
 import { genScanLoop } from './codegen/scan'
 import { type KernelFn, compileDriver, compileKernel, stats, wasmKernelsEnabled } from './compile'
 import { type Affine, type LoopKernel, normalizeLoops } from './kernel'
+import { int, ident } from './emit'
 import { type Program, alloc } from './program'
-import { type Arena, type Expr, type FloatDType, type InputKind, compileModule, wasm } from './wasm'
+import { type Arena, type Expr, type FloatDType, compileModule, ex, wasm } from './wasm'
 import { HOST_IMPORTS } from './wasm/simd'
-import { buildStrided, stridedKey } from './wasm/strided'
+import { type StridedSpec, buildStrided, stridedKey } from './wasm/strided'
 import { usableEngine } from './wasmengine'
 import { Translator, WASM_MIN_ELEMENTS, kernelDtype } from './wasmlower'
 import { wasmAvailable } from './wasmrun'
 
 /** One operand of a strided call: kernel buffer `buf` (inputs first, then outputs) at element
  *  `off`, outer strides `s0`, `s1` (elements), and the lowest and highest element it touches. */
-interface StridedOperand {
+interface Operand {
   readonly buf: number
   readonly off: number
   readonly s0: number
@@ -53,15 +54,16 @@ export interface StridedPlan {
   readonly dtype: FloatDType
   /** extents [n0, n1, n] of the box (leading loops of extent 1 added) */
   readonly dims: readonly [number, number, number]
-  readonly kinds: readonly InputKind[]
-  readonly outs: readonly Expr[]
-  /** wasm inputs, then one operand per store */
-  readonly operands: readonly StridedOperand[]
+  /** the wasm kernel: operands grouped by base pointer */
+  readonly spec: StridedSpec
+  /** each base pointer: its buffer, first element, outer strides and the range of elements
+   *  its operands touch (lo ≥ 0: a buffer's length is checked against hi on each call) */
+  readonly bases: readonly Operand[]
 }
 
 /** An operand over the box `dims` (its index has one stride per loop of the box), with the
  *  range of elements it touches. */
-const operand = (buf: number, a: Affine, dims: readonly number[]): StridedOperand => {
+const operand = (buf: number, a: Affine, dims: readonly number[]): Operand => {
   const st = a.st
   let lo = a.off
   let hi = a.off
@@ -72,6 +74,8 @@ const operand = (buf: number, a: Affine, dims: readonly number[]): StridedOperan
   })
   return { buf, off: a.off, s0: st[0], s1: st[1], lo, hi }
 }
+
+const SIZE = { float32: 4, float64: 8 } as const
 
 /** The strided plan of a loop kernel (normalized here), or null when it does not qualify. */
 export const stridedPlan = (raw: LoopKernel): StridedPlan | null => {
@@ -112,16 +116,88 @@ export const stridedPlan = (raw: LoopKernel): StridedPlan | null => {
     return operand(w.input, { off: w.off, st: [st[0], st[1], w.kind === 'array' ? 1 : 0] }, dims)
   })
   const stores = k.stores.map((s) => operand(nIn + s.out, widen(s.idx), dims))
-  return { dtype, dims, kinds: t.ins.map((w) => w.kind), outs, operands: [...ins, ...stores] }
+  // one base per (buffer, outer strides): at its lowest offset, the others a constant after it
+  const bases: Operand[] = []
+  const access = (o: Operand) => {
+    let b = bases.findIndex((x) => x.buf === o.buf && x.s0 === o.s0 && x.s1 === o.s1)
+    if (b < 0) b = bases.push(o) - 1
+    else bases[b] = { ...bases[b], off: Math.min(bases[b].off, o.off), lo: Math.min(bases[b].lo, o.lo), hi: Math.max(bases[b].hi, o.hi) }
+    return b
+  }
+  const inBase = ins.map(access)
+  const outBase = stores.map(access)
+  if (bases.some((b) => b.lo < 0)) return null
+  const size = SIZE[dtype]
+  const spec: StridedSpec = {
+    dtype,
+    bases: bases.length,
+    inputs: ins.map((o, i) => ({ kind: t.ins[i].kind, base: inBase[i], delta: (o.off - bases[inBase[i]].off) * size })),
+    outputs: foldNegations(outs),
+    stores: stores.map((o, i) => ({ base: outBase[i], delta: (o.off - bases[outBase[i]].off) * size })),
+  }
+  return { dtype, dims, spec, bases }
 }
 
-const SIZE = { float32: 4, float64: 8 } as const
+/**
+ * Negations folded into the operations around them — x + (−y) = x − y, (−x) + y = y − x,
+ * x − (−y) = x + y, −(−x) = x, (−x)·c = x·(−c), (−x)·y = −(x·y) — which are identities of
+ * IEEE arithmetic (every result bit for bit the same), so the kernel stays exact while a
+ * forward-mode tangent (whose rules negate often: d(a − b) = da + (−db)) loses its negations.
+ * Only chains of unary and binary operations are rewritten (an explicit stack: expressions
+ * may be thousands deep).
+ */
+export const foldNegations = (roots: readonly Expr[]): Expr[] => {
+  const done = new Map<Expr, Expr>()
+  const negOf = (e: Expr): Expr | null => (e._tag === 'unary' && e.op === 'neg' ? e.x : null)
+  const rewrite = (e: Expr, kids: readonly Expr[]): Expr => {
+    if (e._tag === 'unary') {
+      const [x] = kids
+      return e.op === 'neg' && negOf(x) !== null ? (negOf(x) as Expr) : x === e.x ? e : ex.unary(e.op, x)
+    }
+    if (e._tag !== 'binary') return e
+    const [x, y] = kids
+    const nx = negOf(x)
+    const ny = negOf(y)
+    switch (e.op) {
+      case 'add':
+        if (ny !== null) return ex.sub(x, ny)
+        if (nx !== null) return ex.sub(y, nx)
+        break
+      case 'sub':
+        if (ny !== null) return ex.add(x, ny)
+        break
+      case 'mul':
+        if (nx !== null && ny !== null) return ex.mul(nx, ny)
+        if (nx !== null) return y._tag === 'const' ? ex.mul(nx, ex.c(-y.value)) : ex.neg(ex.mul(nx, y))
+        if (ny !== null) return x._tag === 'const' ? ex.mul(ex.c(-x.value), ny) : ex.neg(ex.mul(x, ny))
+        break
+    }
+    return x === e.x && y === e.y ? e : ex.binary(e.op, x, y)
+  }
+  const stack: Expr[] = [...roots]
+  while (stack.length > 0) {
+    const e = stack[stack.length - 1]
+    if (done.has(e)) {
+      stack.pop()
+      continue
+    }
+    const kids = e._tag === 'unary' ? [e.x] : e._tag === 'binary' ? [e.x, e.y] : []
+    const pending = kids.filter((c) => !done.has(c))
+    if (pending.length > 0) {
+      stack.push(...pending)
+      continue
+    }
+    stack.pop()
+    done.set(e, rewrite(e, kids.map((c) => done.get(c) as Expr)))
+  }
+  return roots.map((r) => done.get(r) as Expr)
+}
 
 type Run = (...args: number[]) => void
 
 /** The strided kernel of a spec instantiated on one arena's memory (kept while the arena is). */
 const instances = new WeakMap<Arena, Map<string, Run>>()
-const runOn = (arena: Arena, spec: { dtype: FloatDType; inputs: readonly InputKind[]; outputs: readonly Expr[] }): Run => {
+const runOn = (arena: Arena, spec: StridedSpec): Run => {
   let m = instances.get(arena)
   if (m === undefined) instances.set(arena, (m = new Map()))
   const key = `${stridedKey(spec)}|${arena.shared ? 'shared' : 'own'}`
@@ -134,43 +210,56 @@ const runOn = (arena: Arena, spec: { dtype: FloatDType; inputs: readonly InputKi
   return run
 }
 
+/** Which memory a resident kernel last ran on, and its kernel there. */
+interface Bound {
+  mem: ArrayBufferLike | null
+  run: Run
+  /** Binds the kernel to `mem` if it is the current arena's memory; false otherwise. */
+  bind(mem: ArrayBufferLike): boolean
+}
+
 /**
  * The kernel function of a strided plan: the wasm kernel when every buffer it touches is a
  * view of the current arena and every operand lies inside its buffer, else `fallback` (the
- * generated JS of the same kernel).
+ * generated JS of the same kernel). Generated (integers and fixed text only), so that a call
+ * costs a few comparisons and one call into wasm.
  */
-export const residentKernelFn = (p: StridedPlan, fallback: KernelFn): KernelFn => {
+export const residentKernelFn = (p: StridedPlan, nBufs: number, fallback: KernelFn): KernelFn => {
   const size = SIZE[p.dtype]
-  const spec = { dtype: p.dtype, inputs: p.kinds, outputs: p.outs }
-  const ops = p.operands
-  const nPtr = ops.length
-  const args = new Array<number>(3 + 3 * nPtr).fill(0)
-  args[0] = p.dims[0]
-  args[1] = p.dims[1]
-  args[2] = p.dims[2]
-  ops.forEach((o, j) => {
-    args[3 + nPtr + 2 * j] = o.s0 * size
-    args[3 + nPtr + 2 * j + 1] = o.s1 * size
-  })
-  let memory: ArrayBufferLike | null = null
-  let run: Run | null = null
-  return (...bufs: TypedArray[]) => {
-    const mem = bufs[ops[0].buf].buffer
-    if (mem !== memory) {
+  const st: Bound = {
+    mem: null,
+    run: () => undefined,
+    bind(mem) {
       const e = usableEngine()
-      run = e !== null && e.arena.memory.buffer === mem ? runOn(e.arena, spec) : null
-      memory = run === null ? null : mem
-    }
-    if (run === null) return fallback(...bufs)
-    for (let j = 0; j < nPtr; j++) {
-      const o = ops[j]
-      const b = bufs[o.buf]
-      if (b.buffer !== mem || o.lo < 0 || o.hi >= b.length) return fallback(...bufs)
-      args[3 + j] = b.byteOffset + o.off * size
-    }
-    run(...args)
-    stats.wasmKernelCalls++
+      if (e === null || e.arena.memory.buffer !== mem) return false
+      st.run = runOn(e.arena, p.spec)
+      st.mem = mem
+      return true
+    },
   }
+  const bufs = [...Array(nBufs).keys()].map((i) => ident('v', i))
+  const all = bufs.join(', ')
+  const used = [...new Set(p.bases.map((b) => b.buf))]
+  const checks = used.flatMap((i) => {
+    const hi = Math.max(...p.bases.filter((b) => b.buf === i).map((b) => b.hi))
+    return [`${bufs[i]}.buffer !== m`, `${bufs[i]}.length <= ${int(hi)}`]
+  })
+  const args = [
+    ...p.dims.map(int),
+    ...p.bases.map((b) => `${bufs[b.buf]}.byteOffset + ${int(b.off * size)}`),
+    ...p.bases.flatMap((b) => [int(b.s0 * size), int(b.s1 * size)]),
+  ]
+  const src = [
+    '"use strict";',
+    'const st = k[0], fb = k[1], stats = k[2];',
+    `return function (${all}) {`,
+    `const m = ${bufs[used[0]]}.buffer;`,
+    `if ((m !== st.mem && !st.bind(m)) || ${checks.join(' || ')}) { fb(${all}); return; }`,
+    `st.run(${args.join(', ')});`,
+    'stats.wasmKernelCalls++;',
+    '};',
+  ].join('\n')
+  return compileDriver<KernelFn>(src)([st, fallback, stats])
 }
 
 // ---- scan loops with their buffers in the arena ----------------------------------------
@@ -230,7 +319,7 @@ export const residentScanStep = (p: ParamsMap['scan'], carryAvals: readonly Shap
     const js = s.engine === 'js' ? s.fn : compileKernel(s.kernel).fn // (staged wasm would allocate in the loop)
     if (plan === null) return js
     work += plan.dims[0] * plan.dims[1] * plan.dims[2]
-    return residentKernelFn(plan, js)
+    return residentKernelFn(plan, s.ins.length + s.outs.length, js)
   })
   if (work < WASM_MIN_ELEMENTS || !wasmAvailable()) return null
   const loop = compileDriver<ScanLoop>(src)(fns)

@@ -11,7 +11,8 @@ import { ConcreteArray } from '../../src/core/array'
 import { compileJaxpr, describeProgram, setWasmKernels } from '../../src/backend'
 import { stats } from '../../src/backend/compile'
 import type { LoopKernel } from '../../src/backend/kernel'
-import { stridedPlan } from '../../src/backend/wasmresident'
+import { foldNegations, stridedPlan } from '../../src/backend/wasmresident'
+import { type Expr, canonicalize, evalExpr, ex } from '../../src/backend/wasm'
 import { optimize } from '../../src/passes'
 import { hoistConsts } from '../../src/interpret/jvp'
 import { bitwiseDiff, closeDiff, runCompiled, runReference } from './helpers'
@@ -221,9 +222,19 @@ describe('stridedPlan', () => {
     const p = stridedPlan(k)
     expect(p).not.toBeNull()
     expect(p?.dims).toEqual([2, 18, 18])
-    expect(p?.kinds).toEqual(['array', 'scalar'])
+    expect(p?.spec.inputs.map((i) => i.kind)).toEqual(['array', 'scalar'])
     // the ranges every bounds check compares with the buffers
-    expect(p?.operands.map((o) => [o.lo, o.hi])).toEqual([[21, 21 + 400 + 17 * 20 + 17], [0, 1], [21, 21 + 400 + 17 * 20 + 17]])
+    expect(p?.bases.map((o) => [o.buf, o.lo, o.hi])).toEqual([[0, 21, 21 + 400 + 17 * 20 + 17], [1, 0, 1], [2, 21, 21 + 400 + 17 * 20 + 17]])
+  })
+  it('reads the five points of a stencil from one base pointer at constant distances', () => {
+    // out[i, j] at 21 + 20 i + j = x[i, j + 1] + x[i + 1, j] + x[i + 1, j + 1] + x[i + 1, j + 2] + x[i + 2, j + 1]
+    const offs = [1, 20, 21, 22, 41]
+    const nodes: LoopKernel['nodes'][number][] = offs.map((o) => load(0, o, [20, 1]))
+    for (let i = 1; i < offs.length; i++) nodes.push({ k: 'op', op: 'add', args: [i === 1 ? 0 : nodes.length - 1, i], dtype: 'float64', attr: 0 })
+    const p = stridedPlan({ ...kernel([18, 18], nodes, [20, 1], 21), inputs: ['float64'] })
+    expect(p?.bases.map((o) => [o.buf, o.off, o.lo, o.hi])).toEqual([[0, 1, 1, 41 + 17 * 20 + 17], [1, 21, 21, 21 + 17 * 20 + 17]])
+    expect(p?.spec.inputs.map((i) => [i.base, i.delta])).toEqual(offs.map((o) => [0, (o - 1) * 8]))
+    expect(p?.spec.stores).toEqual([{ base: 1, delta: 0 }])
   })
   it('runs a column (innermost stride ≠ 1) as rows of one element', () => {
     const k = kernel([18], [load(0, 20, [20]), load(1, 39, [20]), { k: 'op', op: 'add', args: [0, 1], dtype: 'float64', attr: 0 }], [20], 20)
@@ -234,5 +245,38 @@ describe('stridedPlan', () => {
     expect(stridedPlan(sin)).toBeNull()
     const red: LoopKernel = { ...kernel([64], [load(0, 0, [1])], [0]), stores: [], reductions: [{ node: 0, op: 'sum', out: 0, idx: { off: 0, st: [0] }, acc: 'float64' }] }
     expect(stridedPlan(red)).toBeNull()
+  })
+})
+
+describe('foldNegations', () => {
+  const x = ex.input(0), y = ex.input(1), z = ex.input(2)
+  const count = (es: readonly Expr[], op: string) => canonicalize(es).unique.filter((n) => 'op' in n && n.op === op).length
+  it('removes the negations of a forward-mode tangent and keeps every result bit for bit', () => {
+    const roots = [
+      ex.add(x, ex.neg(ex.mul(y, ex.c(4)))), // x + (−4y) → x − 4y
+      ex.add(ex.neg(x), y), // → y − x
+      ex.sub(x, ex.neg(y)), // → x + y
+      ex.neg(ex.neg(z)), // → z
+      ex.mul(ex.neg(x), ex.c(0.16)), // → x · (−0.16)
+      ex.add(z, ex.mul(ex.neg(x), y)), // → z − x·y
+      ex.mul(ex.neg(x), ex.neg(y)), // → x·y
+      ex.sqrt(ex.sub(ex.mul(x, x), ex.neg(y))), // inside another operation too
+    ]
+    const folded = foldNegations(roots)
+    expect(count(roots, 'neg')).toBe(5) // (distinct ones)
+    expect(count(folded, 'neg')).toBe(0)
+    // signed zeros, infinities, NaN and ordinary values, in both float dtypes
+    const vals = [0, -0, 1.5, -2.25, 1e308, -1e-310, Infinity, -Infinity, NaN, 0.1]
+    for (const dtype of ['float64', 'float32'] as const) {
+      for (const a of vals) for (const b of vals) for (const c of [0, -0, 3, NaN]) {
+        const want = evalExpr(roots, [a, b, c], dtype)
+        const got = evalExpr(folded, [a, b, c], dtype)
+        got.forEach((g, i) => expect(Object.is(g, want[i]) || (Number.isNaN(g) && Number.isNaN(want[i])), `${dtype} root ${i} at ${a}, ${b}, ${c}`).toBe(true))
+      }
+    }
+  })
+  it('leaves a negation that is the result', () => {
+    const [r] = foldNegations([ex.neg(ex.mul(x, y))])
+    expect(count([r], 'neg')).toBe(1)
   })
 })
