@@ -40,9 +40,11 @@ export const stridedKey = (spec: StridedSpec): string =>
   `st:${spec.dtype}:${spec.bases}:${spec.inputs.map((i) => `${i.kind === 'array' ? 'a' : 's'}${i.base}+${i.delta}`).join(',')}:` +
   `${spec.stores.map((o) => `${o.base}+${o.delta}`).join(',')}:${exprKey(spec.outputs)}`
 
-/** As elementwise.ts: two copies of a short expression per step give the CPU more to overlap. */
+/** As elementwise.ts, two copies of a short expression per step give the CPU more to overlap;
+ *  but a stencil reads many operands, and above ~32 nodes the second copy costs registers
+ *  (measured on W9's Gray–Scott kernels of 40 and 50 nodes: unrolled, 5–30 % slower). */
 const UNROLL = 2
-const UNROLL_MAX_NODES = 48
+const UNROLL_MAX_NODES = 32
 
 /** The module's bytes (export `run`). Operands of one buffer share a base pointer, so a
  *  stencil's shifted loads cost one address computation, not one each. */
