@@ -5,6 +5,7 @@
  * compute what the reference interpreter computes, bit for bit in float64 (the kernels use only
  * correctly rounded ops), and what an independent plain-JS loop computes.
  */
+import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type Array as Arr, jacfwd, jit, lax, makeJaxpr, np, vmap } from '../../src'
 import { ConcreteArray } from '../../src/core/array'
@@ -207,6 +208,38 @@ describe('a 2-D Gray–Scott step (the Laplacian by four rolls) under jacfwd', (
     for (let t = 0; t < 12; t++) a = a.map((x, c) => x + (a[((Math.floor(c / C) - 2 + R) % R) * C + ((c % C) + 3) % C] - x) * 0.25)
     expect(closeDiff(r.got[0], a, 1e-12, 1e-12)).toBeNull()
     expect(r.wasmCalls).toBeGreaterThan(0)
+  })
+})
+
+describe('random periodic stencils in a foriLoop', () => {
+  it('any shifts along either axis, any grid, rolls of computed values: bitwise the reference interpreter', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 13, max: 17 }), fc.integer({ min: 20, max: 41 }), fc.integer({ min: 2, max: 4 }),
+        fc.array(fc.tuple(fc.integer({ min: -45, max: 45 }), fc.integer({ min: 0, max: 1 }), fc.constantFrom('add', 'sub', 'mul')), { minLength: 1, maxLength: 4 }),
+        fc.boolean(), fc.integer({ min: 1, max: 1000 }),
+        (R, C, steps, terms, computed, seed) => {
+          const body = (_i: Arr, [u, v]: [Arr, Arr]): [Arr, Arr] => {
+            const g = computed ? u.mul(v).sub(u) : u
+            let acc = v.mul(0.5)
+            for (const [shift, axis, op] of terms) {
+              const r = np.roll(g, shift, axis)
+              acc = op === 'add' ? acc.add(r) : op === 'sub' ? acc.sub(r.mul(0.25)) : acc.mul(r.mul(0.1).add(1))
+            }
+            return [u.add(acc.mul(0.01)), v.sub(acc.neg().mul(0.02))]
+          }
+          const f = (u: Arr, v: Arr) => np.stack(lax.foriLoop(0, steps, body, [u, v]) as unknown as Arr[])
+          const u = np.array(seq(R * C, seed, -1, 1)).reshape([R, C])
+          const v = np.array(seq(R * C, seed + 1, -1, 1)).reshape([R, C])
+          const j = jaxprOf(f, u, v)
+          const r = both(j, [u, v])
+          expectBitwise(r.got, r.want, `R ${R}, C ${C}, terms ${JSON.stringify(terms)}, computed ${computed}`)
+          // (≥ 256 elements of strided work per step: the loop runs in the arena)
+          expect(r.wasmCalls).toBeGreaterThan(0)
+        },
+      ),
+      { numRuns: 12, seed: 20261207 },
+    )
   })
 })
 
