@@ -11,6 +11,7 @@ import { type Array as Arr, jacfwd, jit, lax, makeJaxpr, np, vmap } from '../../
 import { ConcreteArray } from '../../src/core/array'
 import { compileJaxpr, describeProgram, setWasmKernels } from '../../src/backend'
 import { stats } from '../../src/backend/compile'
+import { setArenaLimit } from '../../src/backend/wasmengine'
 import type { LoopKernel } from '../../src/backend/kernel'
 import { foldNegations, stridedPlan } from '../../src/backend/wasmresident'
 import { type Expr, canonicalize, evalExpr, ex } from '../../src/backend/wasm'
@@ -208,6 +209,25 @@ describe('a 2-D Gray–Scott step (the Laplacian by four rolls) under jacfwd', (
     for (let t = 0; t < 12; t++) a = a.map((x, c) => x + (a[((Math.floor(c / C) - 2 + R) % R) * C + ((c % C) + 3) % C] - x) * 0.25)
     expect(closeDiff(r.got[0], a, 1e-12, 1e-12)).toBeNull()
     expect(r.wasmCalls).toBeGreaterThan(0)
+  })
+})
+
+describe('a loop whose buffers do not fit in the arena', () => {
+  it('runs in JS, with the same results', async () => {
+    const n = 1 << 16 // three carry sets of 512 KiB: more than the 1 MiB arena below
+    const x = np.array(seq(n, 4, -1, 1))
+    const f = (x: Arr) => lax.foriLoop(0, 5, (_i: Arr, x: Arr) => x.add(np.roll(x, 1).sub(np.roll(x, -2)).mul(0.1)), x)
+    const j = jaxprOf(f, x)
+    const inArena = both(j, [x])
+    expect(inArena.wasmCalls).toBeGreaterThan(0)
+    await setArenaLimit(1 << 20)
+    try {
+      const r = both(j, [x])
+      expect(r.wasmCalls).toBe(0)
+      expectBitwise(r.got, inArena.got, 'JS loop vs arena loop')
+    } finally {
+      await setArenaLimit(undefined)
+    }
   })
 })
 
