@@ -292,6 +292,9 @@ class Staged {
     return this.parts.map((p, i) => (p.dtype === 'float32' ? new Float32Array(buf, this.ptr + this.at[i], p.n) : new Float64Array(buf, this.ptr + this.at[i], p.n)))
   }
 
+  /** The memory the views are of. */
+  get memory(): ArrayBufferLike { return this.arena.memory.buffer }
+
   free(): void { this.arena.free(this.ptr) }
 }
 
@@ -375,7 +378,7 @@ export const residentScanStep = (p: ParamsMap['scan'], carryAvals: readonly Shap
       // initial carry, as the JS loop does)
       for (let k = 0; k < nK; k++) b[outs[k]] = cur[k].slice()
       for (let y = 0; y < ys.length; y++) b[outs[nK + y]] = isFloat(yAvals[y].dtype) ? ys[y].slice() : ys[y]
-      stats.arenaBytesOut += cur.reduce((s, c) => s + c.byteLength, 0)
+      stats.arenaBytesOut += [...cur, ...ys].reduce((s, c) => s + (c.buffer === staged.memory ? c.byteLength : 0), 0)
     } finally {
       staged.free()
     }
