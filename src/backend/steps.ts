@@ -28,12 +28,15 @@ import { type Part, genScalarScan, genScalarWhile, warmUp } from './codegen/scal
 import { registerLoop } from './codegen/scalarize'
 import { compileDriver } from './compile'
 import { type Program, alloc } from './program'
+import { isResidentStep, residentScanStep } from './wasmresident'
 
 type ScalarScan = (gc: TypedArray[], cur: TypedArray[], xs: TypedArray[], out: TypedArray[], ys: TypedArray[], n: number) => number
 type ScalarWhile = (gc: TypedArray[], hc: TypedArray[], cur: TypedArray[], out: TypedArray[], limit: number, run: boolean) => number
 
 /** The label of a loop step compiled whole (codegen/scalarloop.ts), for describeProgram. */
 export const WHOLE = ', compiled whole'
+/** The label of a scan whose buffers stay in the wasm arena (wasmresident.ts). */
+export const RESIDENT = ', buffers in the wasm arena'
 
 type ScanLoop = (b: TypedArray[], cst: TypedArray[], cur: TypedArray[], nxt: TypedArray[], spare: TypedArray[], xs: TypedArray[], ys: TypedArray[], lit: number[]) => void
 
@@ -97,7 +100,7 @@ export const eqnStep = (e: Eqn, ins: readonly number[], outs: readonly number[],
         xSizes: e.inputs.slice(p.numConsts + p.numCarry).map((a) => sizeOf(a.aval.shape.slice(1))),
         ySizes: p.jaxpr.outAvals.slice(p.numCarry).map((a) => sizeOf(a.shape)),
       })
-      return { fn, subs, ...(whole !== null ? { label: `scan${WHOLE}` } : {}) }
+      return { fn, subs, ...(whole !== null ? { label: `scan${WHOLE}` } : isResidentStep(fn) ? { label: `scan${RESIDENT}` } : {}) }
     }
     case 'while': {
       const p = e.params as ParamsMap['while']
@@ -176,8 +179,17 @@ const scalarWhileStep = (p: ParamsMap['while'], ins: readonly number[], outs: re
   }
 }
 
+/** A scan over the compiled body: with its buffers in the wasm arena when its kernels run
+ *  there (wasmresident.ts), else in JS. */
 const scanStep = (p: ParamsMap['scan'], e: Eqn, ins: readonly number[], outs: readonly number[], sub: CompileSub): Step => {
   const body = sub(p.jaxpr)
+  const js = jsScanStep(p, e, ins, outs, body)
+  const carryAvals = e.outVars.slice(0, p.numCarry).map((v) => v.aval)
+  const xAvals = e.inputs.slice(p.numConsts + p.numCarry).map((a) => a.aval)
+  return residentScanStep(p, carryAvals, xAvals, ins, outs, body, js) ?? js
+}
+
+const jsScanStep = (p: ParamsMap['scan'], e: Eqn, ins: readonly number[], outs: readonly number[], body: Program): Step => {
   const nC = p.numConsts
   const nK = p.numCarry
   const nX = ins.length - nC - nK

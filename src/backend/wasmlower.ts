@@ -85,11 +85,12 @@ type Translated = Expr | Pred | null
 type Translation = Generator<number, Translated, Translated>
 
 /**
- * Translates a kernel's nodes into wasm expressions; null for anything outside the vocabulary.
+ * Translates a kernel's nodes into wasm expressions; null for anything outside the vocabulary
+ * (also used by wasmresident.ts, whose `kindOf` numbers the outer strides of each load).
  * Translation runs on an explicit stack (a kernel's nodes may chain thousands deep), in the
  * order plain recursion would visit them: inputs are numbered in the order they are first read.
  */
-class Translator {
+export class Translator {
   private readonly memo = new Map<number, Translated>()
   readonly ins: WasmInput[] = []
   private readonly inKey = new Map<string, number>()
@@ -207,7 +208,7 @@ class Translator {
 
 const map1 = <A, B>(x: A | null, f: (x: A) => B): B | null => (x === null ? null : f(x))
 
-const kernelDtype = (k: { readonly inputs: readonly DType[]; readonly outputs: readonly DType[] }): FloatDType | null => {
+export const kernelDtype = (k: { readonly inputs: readonly DType[]; readonly outputs: readonly DType[] }): FloatDType | null => {
   const all = [...k.inputs, ...k.outputs]
   const d = all[0]
   return d !== undefined && isFloat(d) && all.every((x) => x === d) ? d : null
