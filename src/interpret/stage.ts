@@ -58,7 +58,8 @@ export class JaxprBuilder {
       }
     }
     const sub = (a: Atom): Atom => (a._tag === 'Var' ? (literals.get(a) ?? a) : a)
-    const eqns = literals.size === 0 ? this.eqns : this.eqns.map((e) => makeEqn(e.prim, e.inputs.map(sub), e.params, e.outVars))
+    const usesLiteral = (e: Eqn): boolean => e.inputs.some((a) => a._tag === 'Var' && literals.has(a))
+    const eqns = literals.size === 0 ? this.eqns : this.eqns.map((e) => (usesLiteral(e) ? makeEqn(e.prim, e.inputs.map(sub), e.params, e.outVars) : e))
     const jaxpr = new Jaxpr(constVars, ins.map((t) => this.getVar(t)), eqns, outs.map((t) => sub(this.getVar(t))))
     return new ClosedJaxpr(checkBuilt(jaxpr, 'staging'), consts)
   }
