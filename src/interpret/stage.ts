@@ -108,8 +108,9 @@ export class JaxprTrace extends Trace {
    * Exact rewrites worth doing before an equation exists (the optimizer would remove it later,
    * but nested transformations would first differentiate it again at every level):
    *   arithmetic on 0-d concrete constants only → its value (by the primitive's own impl);
-   *   x·1, 1·x, x/1 → x and a convert_element_type that changes nothing → x, when x already
-   *   has the output's aval (shape, dtype and weak type), so the result is bit-for-bit x.
+   *   x·1, 1·x, x/1 → x, a convert_element_type that changes nothing → x, and select_n on a
+   *   constant predicate → the case it picks, when x (the case) already has the output's aval
+   *   (shape, dtype and weak type), so the result is bit-for-bit x.
    * Returns the outputs, or (when the equation is to be recorded) the output avals it
    * computed on the way, so that recording does not evaluate them again.
    */
@@ -135,6 +136,13 @@ export class JaxprTrace extends Trace {
       case 'convert_element_type':
         out = forward(0)
         break
+      case 'select_n': {
+        // a constant predicate picks its case
+        const which = consts[0]
+        const k = which === null ? -1 : Number(which.data[0])
+        out = k >= 0 && k < tracers.length - 1 ? forward(k + 1) : null
+        break
+      }
     }
     return out ?? { avalsOut }
   }
@@ -154,8 +162,12 @@ export class JaxprTrace extends Trace {
   }
 }
 
-/** Elementwise arithmetic that is exact and cheap enough to evaluate while staging. */
-const STAGING_FOLDABLE: ReadonlySet<PrimName> = new Set<PrimName>(['mul', 'div', 'add', 'sub', 'neg', 'convert_element_type'])
+/** Elementwise arithmetic that is exact and cheap enough to evaluate while staging (rules
+ *  compare and select on constants too: pow's jvp asks whether its exponent is 0). */
+const STAGING_FOLDABLE: ReadonlySet<PrimName> = new Set<PrimName>([
+  'mul', 'div', 'add', 'sub', 'neg', 'convert_element_type',
+  'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and', 'or', 'not', 'max', 'min', 'select_n',
+])
 
 const sameAval = (a: ShapedArray, b: ShapedArray): boolean =>
   a.dtype === b.dtype && a.weakType === b.weakType && a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i])

@@ -144,8 +144,7 @@ const powJvp: JvpRule<'pow'> = ([x, y], [dx, dy]) => {
   const tx = isZero(dx)
     ? dx
     : mul(dx, mul(y, pow(x, select(eq(y, 0), constLike(1, y), sub(y, 1)))))
-  const safeX = select(eq(x, 0), constLike(1, x), x)
-  const ty = isZero(dy) ? dy : mul(dy, mul(z, log(safeX)))
+  const ty = isZero(dy) ? dy : mul(dy, mul(z, log(select(eq(x, 0), constLike(1, x), x))))
   return [[z], [addTangents(toOut(tx, z), toOut(ty, z))]]
 }
 /** max/min: the chosen side's tangent; ties split evenly (½ dx + ½ dy), as JAX. */
@@ -157,7 +156,12 @@ const extremumJvp =
     const tie = eq(x, y)
     const like = z.aval
     // weight of x: 1 where x wins, ½ at ties, 0 otherwise; weight of y = 1 − weight of x.
-    const wx = add(convert(wins, like), mul(convert(tie, like), 0.5))
+    // (0-d: two selects of constants; otherwise the sum of the converted masks, which needs no
+    // constants of the operands' shape)
+    const wx =
+      z.ndim === 0
+        ? select(wins, asTracer(1, like), select(tie, asTracer(0.5, like), asTracer(0, like)))
+        : add(convert(wins, like), mul(convert(tie, like), 0.5))
     const tx = isZero(dx) ? dx : mul(dx, wx)
     const ty = isZero(dy) ? dy : mul(dy, sub(1, wx))
     return [[z], [addTangents(toOut(tx, z), toOut(ty, z))]]
