@@ -115,11 +115,12 @@ const addJvp: JvpRule<'add'> = (p, [dx, dy]) => {
   const z = out0('add', p)
   return [[z], [addTangents(toOut(dx, z), toOut(dy, z))]]
 }
-// d(x − y) = dx − dy
+// d(x − y) = dx − dy (one sub when both are nonzero, not a neg and an add)
 const subJvp: JvpRule<'sub'> = (p, [dx, dy]) => {
   const z = out0('sub', p)
-  const ndy = isZero(dy) ? dy : neg(toOut(dy, z) as Tracer)
-  return [[z], [addTangents(toOut(dx, z), ndy)]]
+  if (isZero(dy)) return [[z], [toOut(dx, z)]]
+  const ndy = isZero(dx) ? neg(toOut(dy, z) as Tracer) : sub(toOut(dx, z) as Tracer, toOut(dy, z) as Tracer)
+  return [[z], [ndy]]
 }
 // d(x y) = dx y + x dy
 const mulJvp: JvpRule<'mul'> = ([x, y], [dx, dy]) => {
@@ -129,9 +130,10 @@ const mulJvp: JvpRule<'mul'> = ([x, y], [dx, dy]) => {
 // d(x / y) = dx / y − (x / y) dy / y
 const divJvp: JvpRule<'div'> = ([x, y], [dx, dy]) => {
   const z = div(x, y)
-  const tx = isZero(dx) ? dx : div(dx, y)
-  const ty = isZero(dy) ? dy : neg(mul(dy, div(z, y)))
-  return [[z], [addTangents(toOut(tx, z), toOut(ty, z))]]
+  const tx = isZero(dx) ? dx : toOut(div(dx, y), z)
+  if (isZero(dy)) return [[z], [tx]]
+  const ty = toOut(mul(dy, div(z, y)), z) as Tracer
+  return [[z], [isZero(tx) ? neg(ty) : sub(tx, ty)]]
 }
 /** The constant `v` with `t`'s shape and dtype (select_n needs cases of equal shapes). */
 const constLike = (v: number, t: Tracer): Tracer => {

@@ -43,7 +43,7 @@ describe('staging folds constants', () => {
 })
 
 describe('max and min: ties split the derivative evenly', () => {
-  const cases: [string, (x: Arr, y: Arr) => Arr, number, number, number][] = [
+  const cases: [string, (x: Arr, y: Arr | number) => Arr, number, number, number][] = [
     // [name, f, x, y, weight of x]
     ['max, x wins', np.maximum, 3, 2, 1],
     ['max, y wins', np.maximum, 1, 2, 0],
