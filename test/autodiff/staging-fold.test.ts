@@ -31,6 +31,32 @@ describe('staging folds constants', () => {
     expect(f(np.array(0.3), np.array(0.7)).item()).toBe(Math.sin(0.3) + 0.7)
   })
 
+  it('x + 0 and x − 0 are forwarded only where they are x bit for bit (−0 stays −0)', () => {
+    const prims = (f: (x: Arr) => Arr, x: Arr) => makeJaxpr(f)(x).jaxpr.eqns.map((e) => e.prim)
+    const i = np.array(7, { dtype: 'int32' })
+    const z = np.array(-0)
+    expect(prims((x) => x.add(0).sub(0), i)).toEqual([])
+    expect(prims((x) => x.add(-0).sub(0), z)).toEqual([])
+    // a float +0 added, or a −0 subtracted, turns −0 into +0: staged
+    expect(prims((x) => x.add(0), z)).toEqual(['add'])
+    expect(prims((x) => x.sub(-0), z)).toEqual(['sub'])
+    for (const run of [(f: (x: Arr) => Arr) => f, jit]) expect(Object.is(run((x: Arr) => x.add(-0).sub(0))(z).item(), -0)).toBe(true)
+    // eagerly +0 (jit's simplification pass keeps −0 there: its one documented exception)
+    expect(Object.is(z.add(0).item(), 0)).toBe(true)
+    expect(Object.is(z.sub(-0).item(), 0)).toBe(true)
+    expect(Object.is(makeJaxpr((x: Arr) => x.add(0))(z).jaxpr.eqns.length, 1)).toBe(true)
+  })
+
+  it('a reshape, broadcast or transpose that keeps every axis in place is forwarded; one that moves them is not', () => {
+    const m = np.array([[1, 2], [3, 4]])
+    const j = makeJaxpr((x: Arr) => [lax.reshape(x, [2, 2]), lax.broadcastInDim(x, [2, 2], [0, 1]), lax.transpose(x, [0, 1]), lax.transpose(x, [1, 0])])(m).jaxpr
+    expect(j.eqns.map((e) => e.prim)).toEqual(['transpose'])
+    // and a 0-d constant broadcast stays an equation (not a captured array)
+    const k = makeJaxpr((x: Arr) => x.add(lax.broadcastInDim(np.array(2), [2, 2], [])))(m)
+    expect(k.consts).toHaveLength(0)
+    expect(k.jaxpr.eqns.map((e) => e.prim)).toEqual(['broadcast_in_dim', 'add'])
+  })
+
   it("pow's derivative by a constant exponent stages no test of the exponent", () => {
     const f = (x: Arr): Arr => np.power(x, 2.5)
     const j = makeJaxpr(grad(f))(np.array(1.7)).jaxpr
