@@ -174,11 +174,12 @@ export const fullRaise = (trace: Trace, x: Tracer): Tracer => {
 /** Operands reach `bind` from lax wrappers unconverted; a string or a JS array would fail
  *  deep inside with "cannot read properties of undefined", so name the operand instead. */
 const checkOperands = (prim: string, args: readonly unknown[]): void => {
-  args.forEach((x, i) => {
+  for (let i = 0; i < args.length; i++) {
+    const x = args[i]
     if (typeof x !== 'object' || x === null || !('_trace' in x)) {
       throw new ArgumentTypeError(`${prim}: operand ${i} must be an Array, got ${show(x)}. Wrap data with np.array(...).`)
     }
-  })
+  }
 }
 
 export const bind = <P extends PrimName>(prim: P, args: readonly Tracer[], params: ParamsMap[P]): Tracer[] => {

@@ -13,6 +13,7 @@ import { type Atom, ClosedJaxpr, type Eqn, Jaxpr, Lit, Var, makeEqn } from '../i
 import type { ParamsMap, PrimName } from '../ir/params'
 import { eqnKey } from '../ir/eqnkey'
 import { hasEffects } from '../ir/effects'
+import { isFloat } from '../ir/dtypes'
 
 export class JaxprTracer extends Tracer {
   constructor(
@@ -58,7 +59,8 @@ export class JaxprBuilder {
       }
     }
     const sub = (a: Atom): Atom => (a._tag === 'Var' ? (literals.get(a) ?? a) : a)
-    const eqns = literals.size === 0 ? this.eqns : this.eqns.map((e) => makeEqn(e.prim, e.inputs.map(sub), e.params, e.outVars))
+    const usesLiteral = (e: Eqn): boolean => e.inputs.some((a) => a._tag === 'Var' && literals.has(a))
+    const eqns = literals.size === 0 ? this.eqns : this.eqns.map((e) => (usesLiteral(e) ? makeEqn(e.prim, e.inputs.map(sub), e.params, e.outVars) : e))
     const jaxpr = new Jaxpr(constVars, ins.map((t) => this.getVar(t)), eqns, outs.map((t) => sub(this.getVar(t))))
     return new ClosedJaxpr(checkBuilt(jaxpr, 'staging'), consts)
   }
@@ -107,26 +109,52 @@ export class JaxprTrace extends Trace {
    * Exact rewrites worth doing before an equation exists (the optimizer would remove it later,
    * but nested transformations would first differentiate it again at every level):
    *   arithmetic on 0-d concrete constants only → its value (by the primitive's own impl);
-   *   x·1, 1·x, x/1 → x and a convert_element_type that changes nothing → x, when x already
-   *   has the output's aval (shape, dtype and weak type), so the result is bit-for-bit x.
+   *   x·1, 1·x, x/1, x + 0 (integer 0 or float −0), x − (+0) → x, a convert_element_type, a
+   *   reshape, a broadcast or a transpose that changes nothing → x, and select_n on a constant
+   *   predicate → the case it picks, when x (the case) already has the output's aval (shape,
+   *   dtype and weak type), so the result is bit-for-bit x.
    * Returns the outputs, or (when the equation is to be recorded) the output avals it
    * computed on the way, so that recording does not evaluate them again.
    */
   private foldOrForward(prim: PrimName, tracers: readonly Tracer[], vars: readonly Var[], params: unknown): Tracer[] | { readonly avalsOut: ShapedArray[] } | null {
     if (!STAGING_FOLDABLE.has(prim)) return null // (all without effects)
     const consts = vars.map((v) => this.scalarConst(v))
-    if (consts.every((c) => c !== null)) {
+    // (a structural primitive of a 0-d constant makes an array: it stays an equation)
+    if (consts.every((c) => c !== null) && !STRUCTURAL.has(prim)) {
       const ys = rulesOf(prim).impl(consts as ConcreteArray[], params as never)
       return ys.map((y) => this.lift(y))
     }
     const avalsOut = rulesOf(prim).abstractEval(tracers.map((t) => t.aval), params as never)
     const outAval = avalsOut[0]
     const forward = (i: number): Tracer[] | null => (sameAval(tracers[i].aval, outAval) ? [tracers[i]] : null)
-    const isOne = (i: number): boolean => consts[i] !== null && Number((consts[i] as ConcreteArray).data[0]) === 1
+    const value = (i: number): number | null => (consts[i] === null ? null : Number((consts[i] as ConcreteArray).data[0]))
+    const isOne = (i: number): boolean => value(i) === 1
+    // x + z = x for every x when z is an integer 0 or a float −0 (a float +0 turns −0 into +0);
+    // x − 0 = x for every x when 0 is +0 (or an integer 0)
+    const float = isFloat(outAval.dtype)
+    const neutralAdd = (i: number): boolean => value(i) === 0 && (!float || Object.is(value(i), -0))
+    const neutralSub = (i: number): boolean => Object.is(value(i), 0)
+    const identity = (dims: readonly number[]): boolean => dims.every((d, i) => d === i)
     let out: Tracer[] | null = null
     switch (prim) {
       case 'mul':
         out = (isOne(1) ? forward(0) : null) ?? (isOne(0) ? forward(1) : null)
+        break
+      case 'add':
+        out = (neutralAdd(1) ? forward(0) : null) ?? (neutralAdd(0) ? forward(1) : null)
+        break
+      case 'sub':
+        out = neutralSub(1) ? forward(0) : null
+        break
+      // structural no-ops: a reshape to its own shape, a broadcast or transpose that keeps every axis in place
+      case 'reshape':
+        out = forward(0)
+        break
+      case 'broadcast_in_dim':
+        out = identity((params as ParamsMap['broadcast_in_dim']).broadcastDimensions) ? forward(0) : null
+        break
+      case 'transpose':
+        out = identity((params as ParamsMap['transpose']).permutation) ? forward(0) : null
         break
       case 'div':
         out = isOne(1) ? forward(0) : null
@@ -134,6 +162,13 @@ export class JaxprTrace extends Trace {
       case 'convert_element_type':
         out = forward(0)
         break
+      case 'select_n': {
+        // a constant predicate picks its case
+        const which = consts[0]
+        const k = which === null ? -1 : Number(which.data[0])
+        out = k >= 0 && k < tracers.length - 1 ? forward(k + 1) : null
+        break
+      }
     }
     return out ?? { avalsOut }
   }
@@ -153,8 +188,14 @@ export class JaxprTrace extends Trace {
   }
 }
 
-/** Elementwise arithmetic that is exact and cheap enough to evaluate while staging. */
-const STAGING_FOLDABLE: ReadonlySet<PrimName> = new Set<PrimName>(['mul', 'div', 'add', 'sub', 'neg', 'convert_element_type'])
+/** Elementwise arithmetic that is exact and cheap enough to evaluate while staging (rules
+ *  compare and select on constants too: pow's jvp asks whether its exponent is 0). */
+const STAGING_FOLDABLE: ReadonlySet<PrimName> = new Set<PrimName>([
+  'mul', 'div', 'add', 'sub', 'neg', 'convert_element_type',
+  'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and', 'or', 'not', 'max', 'min', 'select_n',
+  'reshape', 'broadcast_in_dim', 'transpose',
+])
+const STRUCTURAL: ReadonlySet<PrimName> = new Set<PrimName>(['reshape', 'broadcast_in_dim', 'transpose'])
 
 const sameAval = (a: ShapedArray, b: ShapedArray): boolean =>
   a.dtype === b.dtype && a.weakType === b.weakType && a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i])

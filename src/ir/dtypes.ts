@@ -90,13 +90,21 @@ export const promoteTypes = (
   types: ReadonlyArray<{ readonly dtype: DType; readonly weakType: boolean }>,
 ): { dtype: DType; weakType: boolean } => {
   if (types.length === 0) throw new Error('promoteTypes of nothing')
+  // one node (the common case: operands of one dtype) is its own least upper bound
+  const first = nodeOf(types[0].dtype, types[0].weakType)
+  let same = true
+  for (let i = 1; i < types.length && same; i++) same = nodeOf(types[i].dtype, types[i].weakType) === first
+  if (same) return lubOf(first)
   let common: readonly Node[] = ORDER
   for (const t of types) {
     const up = UPPER[nodeOf(t.dtype, t.weakType)]
     common = common.filter((n) => up.includes(n))
   }
   // The least upper bound is the common upper bound that is below all the others.
-  const lub = common[0]
+  return lubOf(common[0])
+}
+
+const lubOf = (lub: Node): { dtype: DType; weakType: boolean } => {
   if (lub === 'weak_int') return { dtype: 'int32', weakType: true }
   if (lub === 'weak_float') return { dtype: 'float64', weakType: true }
   return { dtype: lub, weakType: false }

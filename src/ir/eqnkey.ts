@@ -45,8 +45,19 @@ export const paramKey = (x: unknown): string => {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${paramKey(v)}`).join(',')}}`
 }
 
+// Frozen params never change, so their key is computed once: an equation's params are frozen
+// when it is made, and every re-trace of its jaxpr (jvp, vmap, a nested transformation) binds
+// the same params object again.
+const frozenParamKeys = new WeakMap<object, string>()
+const paramsKeyOf = (params: unknown): string => {
+  if (params === null || typeof params !== 'object' || !Object.isFrozen(params)) return paramKey(params)
+  let k = frozenParamKeys.get(params)
+  if (k === undefined) frozenParamKeys.set(params, (k = paramKey(params)))
+  return k
+}
+
 /** The key of `prim(inputs…){params}`; `inputKeys` are the operands' keys in order. */
 export const eqnKey = (prim: PrimName, inputKeys: string[], params: unknown): string => {
   if (COMMUTATIVE.has(prim) && inputKeys.length === 2 && inputKeys[1] < inputKeys[0]) inputKeys.reverse()
-  return `${prim}(${inputKeys.join(' ')})${paramKey(params)}`
+  return `${prim}(${inputKeys.join(' ')})${paramsKeyOf(params)}`
 }

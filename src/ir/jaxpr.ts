@@ -49,12 +49,17 @@ const deepFreeze = <T>(x: T): T => {
   return x
 }
 
+/**
+ * An equation, frozen. Its atoms are frozen at construction (Var, Lit), so only the lists and
+ * the params need freezing: staging makes one equation per primitive applied, and walking
+ * every atom again would be most of that cost.
+ */
 export const makeEqn = <P extends PrimName>(
   prim: P,
   inputs: readonly Atom[],
   params: ParamsMap[P],
   outVars: readonly Var[],
-): Eqn<P> => deepFreeze({ prim, inputs: [...inputs], params, outVars: [...outVars] })
+): Eqn<P> => Object.freeze({ prim, inputs: Object.freeze([...inputs]), params: deepFreeze(params), outVars: Object.freeze([...outVars]) })
 
 /**
  * `{ lambda constVars ; inVars . let eqns in ( outs ) }`. Constants are bound by `constVars`

@@ -15,7 +15,7 @@ import type { Jaxpr } from '../ir/jaxpr'
 import type { CallParams, ParamsMap } from '../ir/params'
 import { evalJaxpr } from '../interpret/eval'
 import { type JetRule, type JetRuleTable, type Series, collapse, expand, hasSeries, jetFlat, jetFromJvp, jetJaxpr } from '../interpret/jet'
-import { fixedPointWith, traceHoisted } from '../higher/util'
+import { fixedPointWith, loopMaskStart, traceHoisted } from '../higher/util'
 
 /** jit / checkpoint: one call of the jetted body. */
 const callRule =
@@ -56,8 +56,11 @@ const whileRule: JetRule<'while'> = (primals, series, p, K) => {
   const [bc, bcSeries] = [primals.slice(nc, nc + nb), series.slice(nc, nc + nb)]
   const [carry, carrySeries] = [primals.slice(nc + nb), series.slice(nc + nb)]
   const bcS = hasSeries(bcSeries)
-  // the last step is the final body when its carries with series are exactly the mask's
-  const fix = fixedPointWith(hasSeries(carrySeries).map((s, i) => s && isFloat(carry[i].dtype)), (m) => {
+  // the last step is the final body when its carries with series are exactly the mask's; the
+  // fixed point starts where the body's equations say it ends (a carry that gets a series only
+  // after one trip costs no jet of the body that is thrown away)
+  const init = hasSeries(carrySeries).map((s, i) => s && isFloat(carry[i].dtype))
+  const fix = fixedPointWith(loopMaskStart(p.bodyJaxpr, init, (m) => [...bcS, ...m], 'tangent'), (m) => {
     const r = jetJaxpr(p.bodyJaxpr, K, [...bcS, ...m], null)
     return { mask: r.outSeries, result: r }
   })
@@ -87,8 +90,10 @@ const scanRule: JetRule<'scan'> = (primals, series, p, K) => {
   const [carry, kSeries] = [primals.slice(nc, nc + nk), series.slice(nc, nc + nk)]
   const [xs, xSeries] = [primals.slice(nc + nk), series.slice(nc + nk)]
   const [cS, xS] = [hasSeries(cSeries), hasSeries(xSeries)]
-  // the last step is the final body when its carries with series are exactly the mask's
-  const fix = fixedPointWith(hasSeries(kSeries).map((s, i) => s && isFloat(carry[i].dtype)), (m) => {
+  // the last step is the final body when its carries with series are exactly the mask's (from
+  // the start the body's equations give, as for while)
+  const init = hasSeries(kSeries).map((s, i) => s && isFloat(carry[i].dtype))
+  const fix = fixedPointWith(loopMaskStart(p.jaxpr, init, (m) => [...cS, ...m, ...xS], 'tangent'), (m) => {
     const r = jetJaxpr(p.jaxpr, K, [...cS, ...m, ...xS], null)
     return { mask: r.outSeries.slice(0, nk), result: r }
   })

@@ -42,11 +42,10 @@ const checkCarry = (where: string, init: unknown, initTree: TreeDef, outTree: Tr
   if (!treedefEq(initTree, outTree)) {
     throw new TreeMismatchError(`${where}: the body must return the carry's structure ${treedefStr(initTree)}, got ${treedefStr(outTree)}`)
   }
-  const paths = leafPaths(init)
   inAvals.forEach((a, i) => {
     const b = outAvals[i]
     if (a.dtype !== b.dtype || a.shape.join() !== b.shape.join()) {
-      throw new ShapeError(`${where}: the carry leaf ${paths[i]} enters the body as ${avalStr(a)} but comes out as ${avalStr(b)}; a carry's shape and dtype must stay fixed (cast or reshape inside the body)`)
+      throw new ShapeError(`${where}: the carry leaf ${leafPaths(init)[i]} enters the body as ${avalStr(a)} but comes out as ${avalStr(b)}; a carry's shape and dtype must stay fixed (cast or reshape inside the body)`)
     }
   })
 }
@@ -233,9 +232,8 @@ export const scan = <C, X, Y>(f: (carry: C, x: X) => [C, Y], init: C, xs: X, opt
   const length = opts.length ?? lengths[0]
   if (length === undefined) throw new ValueError('lax.scan: xs has no arrays, so pass { length } to say how many steps to take')
   if (!Number.isInteger(length) || length < 0) throw new ValueError(`lax.scan: length must be a non-negative integer, got ${length}`)
-  const paths = leafPaths(xs)
   lengths.forEach((n, i) => {
-    if (n !== length) throw new ShapeError(`lax.scan: every xs leaf needs a leading axis of length ${length}; ${paths[i]} has shape [${seq[i].shape.join(', ')}]`)
+    if (n !== length) throw new ShapeError(`lax.scan: every xs leaf needs a leading axis of length ${length}; ${leafPaths(xs)[i]} has shape [${seq[i].shape.join(', ')}]`)
   })
   const cAvals = carry.map((c) => c.aval)
   const xAvals = seq.map((x) => shaped(x.shape.slice(1), x.dtype, x.weakType))

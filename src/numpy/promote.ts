@@ -105,7 +105,26 @@ export const broadcastArrays = (op: string, ...xs: Tracer[]): Tracer[] => {
 
 /** Promote dtypes, then broadcast shapes: operands ready for an elementwise primitive. */
 export const promoteAndBroadcast = (op: string, ...xs: ArrayLike[]): Tracer[] =>
-  broadcastArrays(op, ...promoteArgs(op, ...xs))
+  (xs.length === 2 ? readyPair(xs[0], xs[1]) : null) ?? broadcastArrays(op, ...promoteArgs(op, ...xs))
+
+/**
+ * The two operands of most calls as they already are, when promotion and broadcasting would
+ * change nothing: arrays of one dtype and weak type with equal shapes (or one 0-d), or a strongly
+ * typed float array and a JS number (which the lattice makes a constant of the array's dtype).
+ * Null otherwise: the general path decides. (Most of what a traced user function calls.)
+ */
+const readyPair = (x: ArrayLike, y: ArrayLike): Tracer[] | null => {
+  const xt = isTracerLike(x)
+  const yt = isTracerLike(y)
+  if (xt && yt) {
+    const [a, b] = [x as Tracer, y as Tracer]
+    if (a.dtype !== b.dtype || a.weakType !== b.weakType) return null
+    return a.ndim === 0 || b.ndim === 0 || shapeEq(a.shape, b.shape) ? [a, b] : null
+  }
+  if (xt && typeof y === 'number' && isFloat((x as Tracer).dtype) && !(x as Tracer).weakType) return [x as Tracer, scalar(y, (x as Tracer).dtype, false)]
+  if (yt && typeof x === 'number' && isFloat((y as Tracer).dtype) && !(y as Tracer).weakType) return [scalar(x, (y as Tracer).dtype, false), y as Tracer]
+  return null
+}
 
 /** int32 and bool become float64 (an int literal stays weak); floats pass through. */
 export const toFloat = (x: ArrayLike, op = 'toFloat'): Tracer => {

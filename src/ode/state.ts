@@ -20,7 +20,8 @@ export interface StateLayout {
   readonly offsets: readonly number[]
   readonly n: number
   readonly dtype: FloatDType
-  readonly paths: readonly string[]
+  /** the state leaves' paths, for messages (computed when one is needed) */
+  readonly paths: () => readonly string[]
 }
 
 /** Ravel `y0`: float32 when every leaf is float32, float64 otherwise (integers become float64). */
@@ -37,7 +38,7 @@ export const layoutOf = (y0: unknown, where: string): { layout: StateLayout; y: 
     offsets.push(n)
     n += l.size
   }
-  const layout: StateLayout = { def, shapes: leaves.map((l) => l.shape), offsets, n, dtype, paths: leafPaths(y0) }
+  const layout: StateLayout = { def, shapes: leaves.map((l) => l.shape), offsets, n, dtype, paths: () => leafPaths(y0) }
   return { layout, y: ravelLeaves(leaves, layout) }
 }
 
@@ -80,11 +81,11 @@ export const vectorField = (call: (t: Tracer, y: unknown) => unknown, layout: St
   leaves.forEach((l, i) => {
     const want = layout.shapes[i]
     if (l.shape.join() !== want.join()) {
-      throw new ShapeError(`${where}: f returned ${avalStr(l.aval)} for the state leaf ${layout.paths[i]}, which has shape [${want.join(', ')}]; dy/dt must have the state's shape`)
+      throw new ShapeError(`${where}: f returned ${avalStr(l.aval)} for the state leaf ${layout.paths()[i]}, which has shape [${want.join(', ')}]; dy/dt must have the state's shape`)
     }
     const ok = l.weakType ? l.dtype !== 'bool' : l.dtype === layout.dtype || (layout.dtype === 'float64' && l.dtype === 'int32')
     if (!ok) {
-      throw new DTypeError(`${where}: f returned ${avalStr(l.aval)} for the state leaf ${layout.paths[i]}, but the state is ${layout.dtype}; return dy/dt in the state's dtype (cast with .astype('${layout.dtype}'))`)
+      throw new DTypeError(`${where}: f returned ${avalStr(l.aval)} for the state leaf ${layout.paths()[i]}, but the state is ${layout.dtype}; return dy/dt in the state's dtype (cast with .astype('${layout.dtype}'))`)
     }
   })
   return ravelLeaves(leaves, layout)

@@ -48,6 +48,12 @@ const combine = (y: Tracer, h: Tracer, w: readonly number[], k: readonly Tracer[
   return acc === null ? y : y.add((acc as Tracer).mul(h))
 }
 
+/** h Σ_j e_j k_j, the embedded pair's difference (zeros when every weight is 0). */
+const errorEstimate = (y: Tracer, h: Tracer, e: readonly number[], k: readonly Tracer[]): Tracer => {
+  const nz = e.flatMap((a, j) => (a === 0 ? [] : [a === 1 ? k[j] : k[j].mul(a)]))
+  return nz.length === 0 ? np.zerosLike(y) : nz.reduce((acc, term) => acc.add(term)).mul(h)
+}
+
 /** Cubic Hermite interpolation from the values and slopes at both ends (third order). */
 export const hermite = (y0: Tracer, y1: Tracer, f0: Tracer, f1: Tracer, h: Tracer) => (theta: Tracer): Tracer => {
   const t2 = theta.mul(theta)
@@ -82,7 +88,7 @@ const explicitStep = (tab: ExplicitTableau) => (f: VectorField, t: Tracer, y: Tr
     f1 = f(t.add(h), y1)
     fevals += 1
   }
-  const err = tab.e === undefined ? null : combine(np.zerosLike(y), h, tab.e, k)
+  const err = tab.e === undefined ? null : errorEstimate(y, h, tab.e, k)
   const dense = tab.dense === undefined
     ? hermite(y, y1, f0, f1, h)
     : (theta: Tracer): Tracer => {

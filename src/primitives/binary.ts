@@ -115,11 +115,12 @@ const addJvp: JvpRule<'add'> = (p, [dx, dy]) => {
   const z = out0('add', p)
   return [[z], [addTangents(toOut(dx, z), toOut(dy, z))]]
 }
-// d(x − y) = dx − dy
+// d(x − y) = dx − dy (one sub when both are nonzero, not a neg and an add)
 const subJvp: JvpRule<'sub'> = (p, [dx, dy]) => {
   const z = out0('sub', p)
-  const ndy = isZero(dy) ? dy : neg(toOut(dy, z) as Tracer)
-  return [[z], [addTangents(toOut(dx, z), ndy)]]
+  if (isZero(dy)) return [[z], [toOut(dx, z)]]
+  const ndy = isZero(dx) ? neg(toOut(dy, z) as Tracer) : sub(toOut(dx, z) as Tracer, toOut(dy, z) as Tracer)
+  return [[z], [ndy]]
 }
 // d(x y) = dx y + x dy
 const mulJvp: JvpRule<'mul'> = ([x, y], [dx, dy]) => {
@@ -129,9 +130,10 @@ const mulJvp: JvpRule<'mul'> = ([x, y], [dx, dy]) => {
 // d(x / y) = dx / y − (x / y) dy / y
 const divJvp: JvpRule<'div'> = ([x, y], [dx, dy]) => {
   const z = div(x, y)
-  const tx = isZero(dx) ? dx : div(dx, y)
-  const ty = isZero(dy) ? dy : neg(mul(dy, div(z, y)))
-  return [[z], [addTangents(toOut(tx, z), toOut(ty, z))]]
+  const tx = isZero(dx) ? dx : toOut(div(dx, y), z)
+  if (isZero(dy)) return [[z], [tx]]
+  const ty = toOut(mul(dy, div(z, y)), z) as Tracer
+  return [[z], [isZero(tx) ? neg(ty) : sub(tx, ty)]]
 }
 /** The constant `v` with `t`'s shape and dtype (select_n needs cases of equal shapes). */
 const constLike = (v: number, t: Tracer): Tracer => {
@@ -144,8 +146,7 @@ const powJvp: JvpRule<'pow'> = ([x, y], [dx, dy]) => {
   const tx = isZero(dx)
     ? dx
     : mul(dx, mul(y, pow(x, select(eq(y, 0), constLike(1, y), sub(y, 1)))))
-  const safeX = select(eq(x, 0), constLike(1, x), x)
-  const ty = isZero(dy) ? dy : mul(dy, mul(z, log(safeX)))
+  const ty = isZero(dy) ? dy : mul(dy, mul(z, log(select(eq(x, 0), constLike(1, x), x))))
   return [[z], [addTangents(toOut(tx, z), toOut(ty, z))]]
 }
 /** max/min: the chosen side's tangent; ties split evenly (½ dx + ½ dy), as JAX. */
@@ -157,7 +158,12 @@ const extremumJvp =
     const tie = eq(x, y)
     const like = z.aval
     // weight of x: 1 where x wins, ½ at ties, 0 otherwise; weight of y = 1 − weight of x.
-    const wx = add(convert(wins, like), mul(convert(tie, like), 0.5))
+    // (0-d: two selects of constants; otherwise the sum of the converted masks, which needs no
+    // constants of the operands' shape)
+    const wx =
+      z.ndim === 0
+        ? select(wins, asTracer(1, like), select(tie, asTracer(0.5, like), asTracer(0, like)))
+        : add(convert(wins, like), mul(convert(tie, like), 0.5))
     const tx = isZero(dx) ? dx : mul(dx, wx)
     const ty = isZero(dy) ? dy : mul(dy, sub(1, wx))
     return [[z], [addTangents(toOut(tx, z), toOut(ty, z))]]

@@ -1,6 +1,6 @@
 /**
- * The fixed points of the loop rules (which carries get a tangent, a batch axis, or are unknown)
- * and the helpers that let the rules transform a body once: `loopMaskStart` (a start read off
+ * The fixed points of the loop rules (which carries get a tangent, a Taylor series, a batch
+ * axis, or are unknown) and the helpers that let the rules transform a body once: `loopMaskStart` (a start read off
  * the equations) must never pass the fixed point, so that the fixed point reached from it — and
  * the transformed body — is the one reached from the initial mask; `permuteJaxpr` must compute
  * the permuted function.
@@ -10,6 +10,7 @@ import { type Array as Arr, jvp, lax, makeJaxpr, np, vmap } from '../../src'
 import { evalJaxpr } from '../../src/interpret/eval'
 import { jvpJaxpr } from '../../src/interpret/jvp'
 import { batchJaxpr } from '../../src/interpret/batch'
+import { jetJaxpr } from '../../src/interpret/jet'
 import { partialEvalJaxpr } from '../../src/interpret/partial'
 import { fixedPoint, fixedPointWith, loopMaskStart, permuteJaxpr, segments } from '../../src/higher/util'
 import type { Jaxpr } from '../../src/ir/jaxpr'
@@ -45,6 +46,16 @@ const modes: { name: string; mode: 'tangent' | 'flow'; j: Jaxpr; step: (consts: 
       return { mask: r.outNonzeros, result: r.jaxpr }
     },
     ok: (m) => m.map((x, i) => x && i !== 3), // the int32 counter has no tangent
+  },
+  {
+    name: 'jet (order 2)',
+    j,
+    mode: 'tangent',
+    step: (c) => (m) => {
+      const r = jetJaxpr(j, 2, [c, ...m], null)
+      return { mask: r.outSeries, result: r.jaxpr }
+    },
+    ok: (m) => m.map((x, i) => x && i !== 3), // the int32 counter has no series
   },
   {
     name: 'vmap',
@@ -91,6 +102,11 @@ describe('loop fixed points', () => {
   it('the start follows tangents round the loop, but not through stop_gradient, floor or a cond', () => {
     // a tangent on p reaches a, then b and e (through sin and select_n), then c; d, f and the counter never
     expect(loopMaskStart(j, [false, false, false, false, false, false, false], (m) => [true, ...m], 'tangent')).toEqual([true, true, true, false, false, true, false])
+    // which is where jvp's fixed point ends: its rule transforms the body once. jet's cond rule
+    // gives every float output of a cond a series, so f joins there after one more step.
+    const none = [false, false, false, false, false, false, false]
+    expect(fixedPoint(none, (m) => jvpJaxpr(j, 0, [true, ...m], m).outNonzeros)).toEqual([true, true, true, false, false, true, false])
+    expect(fixedPoint(none, (m) => jetJaxpr(j, 3, [true, ...m], null).outSeries)).toEqual([true, true, true, false, false, true, true])
     // a batch axis also goes through stop_gradient (d); the cond is left to the transform (f)
     expect(loopMaskStart(j, [false, true, false, false, false, false, false], (m) => [false, ...m], 'flow')).toEqual([false, true, true, false, true, false, false])
   })
