@@ -17,7 +17,7 @@ export const WHY: Readonly<Record<string, string>> = {
   W3: 'matmuls at the wasm SIMD roof (128-bit, no FMA) against XLA on AVX',
   W4: 'one fused pass (pads split into boxes, the inner box a wasm map); copies in and out and the fresh output are most of what remains',
   W5: 'the loop is one generated function with the 12 carried values in locals, as the hand-written code',
-  W6: 'a small float32 kernel in generated JS (Math.fround per op) and the copy out',
+  W6: 'one wasm SIMD row kernel (the row sums in float64 lanes, the per-row logistic once per row, the outer product 4 lanes at a time) and the copy out',
   W7: 'steady: one generated kernel; the first call is tracing, passes and code generation',
   W8: 'eager dispatch per primitive (no jit); no JAX column',
   W9: 'the loop in the wasm arena: per step, the boxes of the rolled stencil as strided f64x2 calls (a pass for u, v and one for the two tangent planes), nothing copied between steps; compute-bound at ≈ 15 GFLOP/s',

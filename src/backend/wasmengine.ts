@@ -26,7 +26,7 @@
  * large calls keeps its arena (a fresh one would cost page faults on every call: measured 2-3×
  * on a 100 MB map).
  */
-import type { ElementwiseKernel, ElementwiseSpec, MatmulKernel, MatmulSpec, ReduceKernel, ReduceSpec } from './wasm'
+import type { ElementwiseKernel, ElementwiseSpec, MatmulKernel, MatmulSpec, ReduceKernel, ReduceSpec, RowReduceKernel, RowReduceSpec } from './wasm'
 import { Arena, MemoryRefusedError, WasmKernels } from './wasm'
 import { ParallelKernels } from './wasm/threads'
 
@@ -35,6 +35,7 @@ export interface Engine {
   readonly arena: Arena
   elementwise(spec: ElementwiseSpec): ElementwiseKernel
   reduce(spec: ReduceSpec): ReduceKernel
+  rowReduce(spec: RowReduceSpec): RowReduceKernel
   matmul(spec: MatmulSpec): MatmulKernel
 }
 

@@ -7,7 +7,9 @@
  *     store contiguous; or
  *   - a single sum/max/min reduction without stores, whose loads have the layout
  *     [outer, red, inner] of the wasm reduce kernel (inner = 1: reduce the last axes; outer = 1:
- *     the leading ones, as a bias gradient sums over the batch);
+ *     the leading ones, as a bias gradient sums over the batch); or
+ *   - float32 only: a sum along each row of a [rows, n] domain followed by an epilogue that
+ *     maps the same row (per-example gradients, normalisations): see wasm/rowreduce.ts;
  * with all its values of one float dtype (bool predicates in between are fine) and every op in
  * the wasm vocabulary. A contraction qualifies when both operands are float views with unit
  * stride along rows or columns (a transposed operand is read in place).
@@ -23,7 +25,7 @@
 import { sizeOf } from '../ir/aval'
 import type { DType } from '../ir/dtypes'
 import type { DotKernel, KNode, Kernel, LoopKernel } from './kernel'
-import { type BinaryOp, type Expr, type FloatDType, type InputKind, type Pred, type ReduceOp, type UnaryOp, UNSUPPORTED, ex } from './wasm'
+import { type BinaryOp, type Expr, type FloatDType, type InputKind, type Pred, type ReduceOp, type RowInputKind, type UnaryOp, UNSUPPORTED, ex } from './wasm'
 
 /** One wasm input: kernel input `input` read from element `off + row·rowStride` on,
  *  contiguous (`array`) or one element broadcast (`scalar`). */
@@ -58,6 +60,21 @@ export type WasmPlan =
       readonly inner: number
       readonly ins: readonly WasmInput[]
       readonly prologue: Expr
+    }
+  /** A float32 row sum followed by a map over the same row (wasm/rowreduce.ts): the sum goes
+   *  to kernel output `acc` ([rows]), output j's rows to kernel output `outOf[j]` ([rows, n]).
+   *  Input `-1` is the row's reduced value. */
+  | {
+      readonly kind: 'rowreduce'
+      readonly dtype: 'float32'
+      readonly rows: number
+      readonly n: number
+      readonly ins: readonly WasmInput[]
+      readonly kinds: readonly RowInputKind[]
+      readonly factors: readonly Expr[]
+      readonly outs: readonly Expr[]
+      readonly acc: number
+      readonly outOf: readonly number[]
     }
   | {
       readonly kind: 'matmul'
@@ -96,7 +113,13 @@ export class Translator {
   private readonly inKey = new Map<string, number>()
 
   /** `kindOf` classifies a load by its loop strides: its kind and row stride, or null. */
-  constructor(private readonly nodes: readonly KNode[], readonly dtype: FloatDType, private readonly kindOf: (st: readonly number[]) => readonly [InputKind, number] | null) {}
+  /** `rowAcc`: 'acc' nodes read the row's reduced value (a row reduction's epilogue). */
+  constructor(
+    private readonly nodes: readonly KNode[],
+    readonly dtype: FloatDType,
+    private readonly kindOf: (st: readonly number[]) => readonly [InputKind, number] | null,
+    private readonly rowAcc = false,
+  ) {}
 
   expr(i: number): Expr | null {
     return this.isPred(i) ? null : (this.run(i) as Expr | null)
@@ -160,13 +183,44 @@ export class Translator {
         return n.dtype === d ? ex.c(n.value) : null
       case 'op':
         return yield* this.op(n)
+      case 'acc':
+        // the row's reduced value, as stored (rounded to the kernel dtype): a row reduction's input −1
+        return this.rowAcc && n.dtype === d ? this.input(-1, 0, ['scalar', 1]) : null
       default:
         return null
     }
   }
 
+  /** Node i as a float64 product of two float32 nodes (exact: at most 48 significant bits),
+   *  possibly plus a literal +0 (which only turns −0 into +0), or null. */
+  exactProduct(i: number): { readonly x: number; readonly y: number; readonly plusZero: boolean } | null {
+    const n = this.nodes[i]
+    if (n.k !== 'op' || n.dtype !== 'float64' || n.args.length !== 2) return null
+    const f32 = (j: number): boolean => this.nodes[j].dtype === 'float32'
+    if (n.op === 'mul') return f32(n.args[0]) && f32(n.args[1]) ? { x: n.args[0], y: n.args[1], plusZero: false } : null
+    if (n.op !== 'add') return null
+    const isZero = (j: number): boolean => {
+      const m = this.nodes[j]
+      return m.k === 'lit' && Object.is(m.value, 0)
+    }
+    const [a, b] = n.args
+    const p = isZero(a) ? this.exactProduct(b) : isZero(b) ? this.exactProduct(a) : null
+    return p === null || p.plusZero ? null : { ...p, plusZero: true }
+  }
+
   private *op(n: Extract<KNode, { k: 'op' }>): Translation {
     const d = this.dtype
+    // float32(x·y [+ 0]) computed in float64 from float32 x, y (a contraction without a
+    // contracted axis): the product is exact, so rounding it once is the float32 product
+    if (d === 'float32' && n.op === 'cast' && n.dtype === d && n.args.length === 1) {
+      const p = this.exactProduct(n.args[0])
+      if (p !== null) {
+        const x = (yield* this.exprOf(p.x)) as Expr | null
+        const y = (yield* this.exprOf(p.y)) as Expr | null
+        if (x === null || y === null) return null
+        return p.plusZero ? ex.add(ex.c(0), ex.mul(x, y)) : ex.mul(x, y)
+      }
+    }
     const exact = d === 'float32' || EXACT64.has(n.op)
     if (n.dtype === d && n.args.every((a) => this.nodes[a].dtype === d)) {
       if (UNARY.has(n.op) && n.args.length === 1 && exact) return map1((yield* this.exprOf(n.args[0])) as Expr | null, (x) => ex.unary(n.op as UnaryOp, x))
@@ -217,7 +271,9 @@ export const kernelDtype = (k: { readonly inputs: readonly DType[]; readonly out
 /** The wasm plan of a normalized loop kernel, or null when it must stay in JS. */
 export const wasmLoopPlan = (k: LoopKernel): WasmPlan | null => {
   const dtype = kernelDtype(k)
-  if (dtype === null || k.epilogue.length > 0 || k.nodes.some((n) => n.k === 'coord' || n.k === 'pick' || n.k === 'acc')) return null
+  if (dtype === null || k.nodes.some((n) => n.k === 'coord' || n.k === 'pick')) return null
+  if (k.epilogue.length > 0) return rowReducePlan(k, dtype)
+  if (k.nodes.some((n) => n.k === 'acc')) return null
   if (k.reductions.length === 0) return mapPlan(k, dtype)
   if (k.reductions.length === 1 && k.stores.length === 0) return reducePlan(k, dtype)
   return null
@@ -276,6 +332,37 @@ const reducePlan = (k: LoopKernel, dtype: FloatDType): WasmPlan | null => {
   return null
 }
 
+/**
+ * A float32 kernel over [rows, n] that sums along each row (float64 accumulator, written to its
+ * own output) and then stores maps of the row's elements and its sum over the same row: loads
+ * are rows ([n, 1] strides), one row shared by all ([0, 1]), one value per row ([1, 0]) or 0-d.
+ */
+const rowReducePlan = (k: LoopKernel, dtype: FloatDType): WasmPlan | null => {
+  if (dtype !== 'float32' || k.domain.length !== 2 || k.nReduced !== 1 || k.reductions.length !== 1 || k.stores.length > 0) return null
+  if ((k.rereads?.length ?? 0) > 0) return null
+  const [rows, n] = k.domain
+  const r = k.reductions[0]
+  if (r.op !== 'sum' || r.acc !== 'float64' || r.idx.off !== 0 || r.idx.st[0] !== 1 || r.idx.st[1] !== 0) return null
+  if (k.epilogue.some((e) => e.idx.off !== 0 || e.idx.st[0] !== n || e.idx.st[1] !== 1 || e.out === r.out)) return null
+  const outOf = k.epilogue.map((e) => e.out)
+  if (new Set(outOf).size !== outOf.length || outOf.length + 1 !== k.outputs.length) return null
+  const t = new Translator(k.nodes, dtype, (st) =>
+    st[1] === 1 ? (st[0] === n ? ['array', n] : st[0] === 0 ? ['array', 0] : null)
+      : st[1] === 0 ? (st[0] === 1 ? ['scalar', 1] : st[0] === 0 ? ['scalar', 0] : null)
+        : null, true)
+  const p = t.exactProduct(r.node)
+  const factors = (p === null ? [r.node] : p.plusZero ? [] : [p.x, p.y]).map((i) => t.expr(i))
+  if (factors.length === 0 || factors.some((e) => e === null) || t.ins.some((i) => i.input < 0)) return null
+  const outs: Expr[] = []
+  for (const e of k.epilogue) {
+    const x = t.expr(e.node)
+    if (x === null) return null
+    outs.push(x)
+  }
+  const kinds = t.ins.map((i): RowInputKind => (i.input < 0 ? 'acc' : i.kind === 'array' ? (i.rowStride === 0 ? 'shared' : 'row') : i.rowStride === 0 ? 'scalar' : 'rowScalar'))
+  return { kind: 'rowreduce', dtype, rows, n, ins: t.ins, kinds, factors: factors as Expr[], outs, acc: r.out, outOf }
+}
+
 /** The wasm plan of a contraction: rows or columns of each operand must be unit-stride. */
 export const wasmDotPlan = (k: DotKernel): WasmPlan | null => {
   const dtype = k.out
@@ -311,6 +398,8 @@ export const wasmPlan = (k: Kernel): WasmPlan | null => {
 export const describeWasmPlan = (p: WasmPlan): string =>
   p.kind === 'map'
     ? `wasm ${p.dtype} map of ${p.rows > 1 ? `${p.rows} rows × ` : ''}${p.n} elements, ${p.ins.length} input(s), ${p.outs.length} output(s)`
-    : p.kind === 'reduce'
+    : p.kind === 'rowreduce'
+      ? `wasm float32 row sum of ${p.rows} rows × ${p.n} elements, then ${p.outs.length} map(s) of each row, ${p.ins.length} input(s)`
+      : p.kind === 'reduce'
       ? `wasm ${p.dtype} ${p.op} reduction [outer ${p.outer}, red ${p.red}, inner ${p.inner}], ${p.ins.length} input(s)`
       : `wasm ${p.dtype} matmul B=${p.B} M=${p.M} K=${p.K} N=${p.N}${p.transA ? ', A transposed' : ''}${p.transB ? ', B transposed' : ''}`

@@ -137,10 +137,11 @@ const planCall = (p: WasmPlan, nIn: number): Call => {
   }
   const ptrs = new Array<number>(p.ins.length)
   const staged = new Array<number>(nIn)
-  const used = [...new Set(p.ins.map((i) => i.input))]
+  // input −1 (a row reduction's reduced value) is not read from memory
+  const used = [...new Set(p.ins.map((i) => i.input))].filter((i) => i >= 0)
   const stageInputs = (st: Staging, bufs: readonly TypedArray[]): void => {
     for (const i of used) staged[i] = st.put(bufs[i])
-    for (let j = 0; j < ptrs.length; j++) ptrs[j] = staged[p.ins[j].input] + p.ins[j].off * size
+    for (let j = 0; j < ptrs.length; j++) ptrs[j] = p.ins[j].input < 0 ? 0 : staged[p.ins[j].input] + p.ins[j].off * size
   }
   if (p.kind === 'map') {
     const kern = onEngine((e) => e.elementwise({ dtype: p.dtype, inputs: p.ins.map((i) => i.kind), outputs: p.outs }))
@@ -164,6 +165,20 @@ const planCall = (p: WasmPlan, nIn: number): Call => {
         if (off === 0 && rowStride === p.n && out.length === p.rows * p.n) st.get(outPtrs[j], out)
         else for (let r = 0; r < p.rows; r++) st.get(outPtrs[j] + r * p.n * size, out, off + r * rowStride, p.n)
       }
+    }
+  }
+  if (p.kind === 'rowreduce') {
+    const kern = onEngine((e) => e.rowReduce({ dtype: p.dtype, inputs: p.kinds, factors: p.factors, outputs: p.outs }))
+    const outPtrs = new Array<number>(p.outs.length)
+    return (e, st, bufs, started) => {
+      const k = kern(e)
+      stageInputs(st, bufs)
+      const pa = st.take(p.rows * size)
+      for (let j = 0; j < outPtrs.length; j++) outPtrs[j] = st.take(p.rows * p.n * size)
+      started()
+      k.run(p.rows, p.n, ptrs, pa, outPtrs)
+      st.get(pa, bufs[nIn + p.acc], 0, p.rows)
+      for (let j = 0; j < outPtrs.length; j++) st.get(outPtrs[j], bufs[nIn + p.outOf[j]], 0, p.rows * p.n)
     }
   }
   const kern = onEngine((e) => e.reduce({ dtype: p.dtype, op: p.op, inputs: p.ins.map((i) => i.kind), prologue: p.prologue }))

@@ -19,6 +19,7 @@ import { Arena } from './arena'
 import { type ElementwiseSpec, buildElementwise, elementwiseKey } from './elementwise'
 import { type MatmulSpec, buildMatmul, matmulKey, matmulScratch } from './matmul'
 import { type ReduceSpec, buildReduce, reduceKey } from './reduce'
+import { type RowReduceSpec, buildRowReduce, rowReduceKey } from './rowreduce'
 import { accBytes, chunkCalls, combineChunks, reduceChunks } from './reducechunks'
 import { HOST_IMPORTS } from './simd'
 import { type WasmInstance, type WasmModule, wasm } from './webassembly'
@@ -29,6 +30,7 @@ export { type BinaryOp, type CompareOp, type Expr, type FloatDType, type Pred, t
 export { type ElementwiseSpec, type InputKind, buildElementwise, elementwiseKey } from './elementwise'
 export { type ReduceOp, type ReduceSpec, buildReduce, reduceKey } from './reduce'
 export { type MatmulSpec, buildMatmul, matmulKey, matmulScratch } from './matmul'
+export { type RowInputKind, type RowReduceSpec, buildRowReduce, rowReduceKey } from './rowreduce'
 
 /** Compiled modules by structure, the most recently used kept (bounded: cachelimits.ts). */
 export const moduleCache = new Lru<string, WasmModule>(() => cacheLimits.wasmModules)
@@ -58,6 +60,13 @@ export interface ReduceKernel {
   readonly spec: ReduceSpec
   /** out[o·inner + j] = ⊕_{r < red} prologue(inputs at [o, r, j]) for o < outer, j < inner. */
   run(outer: number, red: number, inner: number, inputs: readonly number[], out: number): void
+}
+
+export interface RowReduceKernel {
+  readonly spec: RowReduceSpec
+  /** For each of `rows` rows of `n` elements: acc[o] = Σ of the factors' product, then every
+   *  output's row (rowreduce.ts). `inputs` has one pointer per input (ignored for `acc`). */
+  run(rows: number, n: number, inputs: readonly number[], acc: number, outputs: readonly number[]): void
 }
 
 export interface MatmulKernel {
@@ -148,6 +157,20 @@ export class WasmKernels {
       this.arena.free(scratch)
     }
     if (spec.epilogue !== undefined) this.elementwise({ dtype: spec.dtype, inputs: ['array'], outputs: [spec.epilogue] }).run(outer * inner, [out], [out])
+  }
+
+  rowReduce(spec: RowReduceSpec): RowReduceKernel {
+    const run = this.run(rowReduceKey(spec), (o) => buildRowReduce(spec, o))
+    const arity = spec.inputs.length, outs = spec.outputs.length
+    return {
+      spec,
+      run: (rows, n, inputs, acc, outputs) => {
+        if (inputs.length !== arity || outputs.length !== outs) {
+          throw new RangeError(`row reduce kernel: expected ${arity} inputs and ${outs} outputs, got ${inputs.length} and ${outputs.length}`)
+        }
+        run(rows, n, ...inputs, acc, ...outputs)
+      },
+    }
   }
 
   matmul(spec: MatmulSpec): MatmulKernel {

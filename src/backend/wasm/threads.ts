@@ -40,10 +40,11 @@ import { cacheLimits } from '../cachelimits'
 import type { Arena } from './arena'
 import { type ElementwiseSpec, buildElementwise, elementwiseKey } from './elementwise'
 import { type BinaryOp, type Expr, type UnaryOp, canonicalize } from './expr'
-import { type ElementwiseKernel, type MatmulKernel, type ReduceKernel, type Run, WasmKernels } from './index'
+import { type ElementwiseKernel, type MatmulKernel, type ReduceKernel, type RowReduceKernel, type Run, WasmKernels } from './index'
 import { type MatmulSpec, buildMatmul, matmulKey, matmulScratch } from './matmul'
 import { type ReduceSpec, buildReduce, reduceKey } from './reduce'
 import { reduceChunks } from './reducechunks'
+import type { RowReduceSpec } from './rowreduce'
 import type { WasmModule } from './webassembly'
 
 // Control block (Int32Array). SEQ: the call number (workers sleep on it; −1 stops them);
@@ -413,6 +414,11 @@ export class ParallelKernels {
         this.fork(full.module, full.run, units)
       },
     }
+  }
+
+  /** Row reductions run on this thread (the sizes they serve are a fraction of a split's cost). */
+  rowReduce(spec: RowReduceSpec): RowReduceKernel {
+    return this.wk.rowReduce(spec)
   }
 
   matmul(spec: MatmulSpec): MatmulKernel {
