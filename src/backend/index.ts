@@ -24,6 +24,8 @@ import { evaluator } from './evaluator'
 import { planJaxpr } from './plan'
 import { Program } from './program'
 import { flattenCalls } from './validate'
+import { scalarBodies, wholeProgram } from './scalarmode'
+import type { Subs } from './steps'
 import { foldDotTransposes } from './dotfold'
 import { expandWindows } from './windows'
 import { releaseLargeArena } from './wasmengine'
@@ -39,14 +41,27 @@ export type { Program } from './program'
 export { describeProgram } from './describe'
 
 let programs = new WeakMap<Jaxpr, Program>()
-onModeChange(() => (programs = new WeakMap()))
+
+const prepare = (j: Jaxpr): Jaxpr => timed('plan: prepare', () => foldDotTransposes(expandWindows(flattenCalls(j))))
+
+/** Bodies of loops compiled whole and small programs: planned one step per equation
+ *  (scalarmode.ts); everything else by the fusion planner. */
+const bodies = scalarBodies(prepare, () => SUBS)
+const SUBS: Subs = { compile: (j) => compileJaxpr(j), scalar: (j) => timed('plan: scalar', () => bodies.compile(j)), inline: false }
+onModeChange(() => {
+  programs = new WeakMap()
+  bodies.reset()
+})
 
 export const compileJaxpr = (j: Jaxpr): Program => {
   let p = programs.get(j)
   if (p === undefined) {
-    const flat = timed('plan: prepare', () => foldDotTransposes(expandWindows(flattenCalls(j))))
-    const plan = timed('plan', () => planJaxpr(flat))
-    p = timed('build', () => new Program(new Builder(plan, compileJaxpr).build()))
+    const flat = prepare(j)
+    p = timed('plan: scalar', () => wholeProgram(flat, SUBS)) ?? undefined
+    if (p === undefined) {
+      const plan = timed('plan', () => planJaxpr(flat))
+      p = timed('build', () => new Program(new Builder(plan, SUBS).build()))
+    }
     programs.set(j, p)
   }
   return p

@@ -9,31 +9,45 @@ import { describe, expect, it } from 'vitest'
 import { type Array as Arr, MaxStepsExceededError, debug, grad, jacfwd, jit, lax, makeJaxpr, np } from '../../src'
 import { compileJaxpr, describeProgram, setFloat32Mode } from '../../src/backend'
 import { LIMITS } from '../../src/backend/codegen/scalarloop'
+import { WHOLE_LIMITS } from '../../src/backend/scalarmode'
 import type { ConcreteArray } from '../../src/core/array'
 import type { TypedArray } from '../../src/ir/dtypes'
 import { hoistConsts } from '../../src/interpret/jvp'
 import { optimize } from '../../src/passes'
 import { bitwiseDiff, closeDiff, runReference } from './helpers'
 
-const WHOLE = /(scan|while), compiled whole/
+/** a loop compiled whole, or a whole program compiled as one function (scalarmode.ts) */
+const WHOLE = /(scan|while|program), compiled whole/
+const LOOP_WHOLE = /(scan|while), compiled whole/
 
 const prepare = (f: (...xs: Arr[]) => unknown, args: readonly Arr[]) => {
   const closed = makeJaxpr(f)(...args)
   return { j: optimize(hoistConsts(closed.jaxpr), { all: true }), xs: [...closed.consts, ...args] as ConcreteArray[] }
 }
 
-/** The compiled program without loops compiled whole (a fresh jaxpr: programs are cached per jaxpr). */
-const oldPath = (f: (...xs: Arr[]) => unknown, args: readonly Arr[]): { text: string; outs: TypedArray[] } => {
-  const saved = LIMITS.loopElements
-  LIMITS.loopElements = -1
+/** Run `f` with whole programs (`program`), loops compiled whole only (`loops`), or neither
+ *  (`kernels`: the kernel loop). Programs are cached per jaxpr: compile a fresh one inside. */
+const inMode = <T>(mode: 'program' | 'loops' | 'kernels', f: () => T): T => {
+  const saved = [LIMITS.loopElements, WHOLE_LIMITS.elements]
+  if (mode !== 'program') WHOLE_LIMITS.elements = -1
+  if (mode === 'kernels') LIMITS.loopElements = -1
   try {
+    return f()
+  } finally {
+    ;[LIMITS.loopElements, WHOLE_LIMITS.elements] = saved
+  }
+}
+
+/** The compiled program in a mode (a fresh jaxpr: programs are cached per jaxpr). */
+const compiledIn = (mode: 'program' | 'loops' | 'kernels', f: (...xs: Arr[]) => unknown, args: readonly Arr[]): { text: string; outs: TypedArray[] } =>
+  inMode(mode, () => {
     const { j, xs } = prepare(f, args)
     const p = compileJaxpr(j)
     return { text: describeProgram(p), outs: p.run(xs.map((x) => x.data)) }
-  } finally {
-    LIMITS.loopElements = saved
-  }
-}
+  })
+
+/** The compiled program without loops compiled whole. */
+const oldPath = (f: (...xs: Arr[]) => unknown, args: readonly Arr[]) => compiledIn('kernels', f, args)
 
 const same = (got: readonly TypedArray[], want: readonly TypedArray[], what: string): void => {
   expect(got.length).toBe(want.length)
@@ -43,13 +57,17 @@ const same = (got: readonly TypedArray[], want: readonly TypedArray[], what: str
   })
 }
 
-/** Compiled whole = reference = kernel loop, bit for bit; returns the outputs. */
+/** Compiled whole (as one program where it is small enough, and as loops compiled whole alone)
+ *  = reference = kernel loop, bit for bit; returns the outputs. */
 const agree = (f: (...xs: Arr[]) => unknown, ...args: Arr[]): TypedArray[] => {
   const { j, xs } = prepare(f, args)
   const p = compileJaxpr(j)
   expect(describeProgram(p)).toMatch(WHOLE)
   const got = p.run(xs.map((x) => x.data))
   same(got, runReference(j, xs), 'against the reference interpreter')
+  const loops = compiledIn('loops', f, args)
+  expect(loops.text).toMatch(LOOP_WHOLE)
+  same(got, loops.outs, 'against the loops compiled whole alone')
   const old = oldPath(f, args)
   expect(old.text).not.toMatch(WHOLE)
   same(got, old.outs, 'against the kernel loop')
@@ -180,10 +198,14 @@ describe('scan and foriLoop compiled whole', () => {
   })
   it('an inner bounded while loop past its maxSteps raises MaxStepsExceededError', () => {
     const f = (h: Arr) => lax.foriLoop(0, 3, (_i: Arr, c: Arr) => lax.whileLoop((d: Arr) => d.sum().lt(1e6), (d: Arr) => d.mul(1.5).add(0.25), c, { maxSteps: 4 }), h)
-    const { j, xs } = prepare(f, [np.abs(x3)])
-    const p = compileJaxpr(j)
-    expect(describeProgram(p)).toMatch(WHOLE)
-    expect(() => p.run(xs.map((x) => x.data))).toThrow(/maxSteps = 4 steps/)
+    for (const mode of ['program', 'loops'] as const) {
+      inMode(mode, () => {
+        const { j, xs } = prepare(f, [np.abs(x3)])
+        const p = compileJaxpr(j)
+        expect(describeProgram(p)).toMatch(mode === 'program' ? /program, compiled whole/ : LOOP_WHOLE)
+        expect(() => p.run(xs.map((x) => x.data))).toThrow(/maxSteps = 4 steps/)
+      })
+    }
   })
   it('checkpointed reverse loops (sqrt and binomial): forward re-computation segments inside the compiled loops', () => {
     for (const checkpoint of ['sqrt', { binomial: 4 }] as const) {
@@ -219,20 +241,28 @@ describe('whileLoop compiled whole', () => {
   })
   it('maxSteps exceeded: the same MaxStepsExceededError', () => {
     const f = (a: Arr, b: Arr) => newton(a, b, 3)
-    const { j, xs } = prepare(f, [np.array(2), np.array(5)])
-    const p = compileJaxpr(j)
-    expect(describeProgram(p)).toMatch(WHOLE)
-    expect(() => p.run(xs.map((x) => x.data))).toThrow(MaxStepsExceededError)
-    expect(() => p.run(xs.map((x) => x.data))).toThrow(/maxSteps = 3 steps/)
+    for (const mode of ['program', 'loops'] as const) {
+      inMode(mode, () => {
+        const { j, xs } = prepare(f, [np.array(2), np.array(5)])
+        const p = compileJaxpr(j)
+        expect(describeProgram(p)).toMatch(mode === 'program' ? /program, compiled whole/ : LOOP_WHOLE)
+        expect(() => p.run(xs.map((x) => x.data))).toThrow(MaxStepsExceededError)
+        expect(() => p.run(xs.map((x) => x.data))).toThrow(/maxSteps = 3 steps/)
+      })
+    }
   })
   it('reverse mode (a bounded scan with a while flag): gradient, and maxSteps exceeded', () => {
     const [g] = agree(grad((a: Arr, b: Arr) => newton(a, b, 40)), np.array(2), np.array(5))
     // implicit function theorem: x³ − a x − b = 0 ⇒ dx/da = x / (3x² − a)
     const x = jit((a: Arr, b: Arr) => newton(a, b))(np.array(2), np.array(5)).toTypedArray()[0]
     expect(Math.abs(g[0] - x / (3 * x * x - 2))).toBeLessThan(1e-12)
-    const { j, xs } = prepare(grad((a: Arr, b: Arr) => newton(a, b, 3)), [np.array(2), np.array(5)])
-    const p = compileJaxpr(j)
-    expect(describeProgram(p)).toMatch(WHOLE)
-    expect(() => p.run(xs.map((x) => x.data))).toThrow(MaxStepsExceededError)
+    for (const mode of ['program', 'loops'] as const) {
+      inMode(mode, () => {
+        const { j, xs } = prepare(grad((a: Arr, b: Arr) => newton(a, b, 3)), [np.array(2), np.array(5)])
+        const p = compileJaxpr(j)
+        expect(describeProgram(p)).toMatch(mode === 'program' ? /program, compiled whole/ : LOOP_WHOLE)
+        expect(() => p.run(xs.map((x) => x.data))).toThrow(MaxStepsExceededError)
+      })
+    }
   })
 })

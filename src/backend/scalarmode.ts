@@ -1,0 +1,179 @@
+/**
+ * Backend: the planning mode for code that is compiled into straight-line scalar code
+ * (codegen/scalarize.ts) — the bodies of loops compiled whole (codegen/scalarloop.ts) and
+ * small programs compiled as one function.
+ *
+ * In such code every element of every value is a JS local, whatever the kernels would have
+ * been: the fusion planner's search (regions, costs, rounds of materializing) decides nothing
+ * there, and the JS kernels it compiles are never run. So each equation is its own step, every
+ * value is materialized, and no kernel is compiled until a program is run step by step (which
+ * only a fallback does). Materializing never changes a value: kernels round every value to its
+ * dtype as they compute it. (In the relaxed float32 mode it would — values are rounded where
+ * they are stored — so that mode keeps the fusion planner.)
+ *
+ * A body or program that has no scalar form (an opaque equation: gather, sort, linalg, …) or
+ * whose code does not fit (over the statement budget) makes the callers fall back to the
+ * fusion planner's program.
+ */
+import { type ShapedArray, sizeOf } from '../ir/aval'
+import type { TypedArray } from '../ir/dtypes'
+import type { Eqn, Jaxpr, Var } from '../ir/jaxpr'
+import type { ParamsMap } from '../ir/params'
+import { maxStepsExceeded } from '../higher/while'
+import { Builder } from './build'
+import { LIMITS, type Part, genScalarProgram, warmUp } from './codegen/scalarloop'
+import { NoFit } from './codegen/scalarize'
+import { type Compiled, compileDriver, compileKernel, float32Mode } from './compile'
+import { type DotKernel, type LoopKernel, normalizeLoops } from './kernel'
+import { type Plan, type PlanStep, classify } from './plan'
+import { Program, type ProgStep, type WholeFn } from './program'
+import type { Cls, PlanCtx } from './region'
+import { dotGeometry, reduceDomain } from './roots'
+import type { ScalarExpr } from './scalar'
+import type { Subs } from './steps'
+
+/** Work done in this mode since the process started (for benchmarks and tests): bodies and
+ *  programs planned, and programs compiled as one function. */
+export const scalarStats = { planned: 0, wholePrograms: 0 }
+
+/**
+ * One step per equation, every value materialized. Throws NoFit for an equation without a
+ * scalar form, or a value too large to be locals.
+ */
+export const planEach = (jaxpr: Jaxpr): Plan => {
+  scalarStats.planned++
+  const producer = new Map<Var, Eqn>()
+  const cls = new Map<Eqn, Cls>()
+  const lowered = new Map<Eqn, ScalarExpr>()
+  const M = new Set<Var>(jaxpr.inVars)
+  const steps: PlanStep[] = []
+  for (const e of jaxpr.eqns) {
+    const c = classify(e, lowered)
+    if (c === 'opaque') throw new NoFit('an equation without a scalar form')
+    cls.set(e, c)
+    for (const v of e.outVars) {
+      // (each element is at least a local: the statement budget bounds them all)
+      if (sizeOf(v.aval.shape) > LIMITS.statements) throw new NoFit('a value too large')
+      producer.set(v, e)
+      M.add(v)
+    }
+    if (c === 'ctrl') steps.push({ kind: 'eqn', eqn: e })
+    else if (c === 'dot') steps.push({ kind: 'dot', eqn: e })
+    else if (c === 'reduce') {
+      const { extents, nReduced } = reduceDomain(e)
+      steps.push({ kind: 'loop', extents, nReduced, roots: [{ kind: 'reduce', eqn: e }], epilogue: [] })
+    } else if (c === 'dotf') {
+      const g = dotGeometry(e)
+      steps.push({ kind: 'loop', extents: g.extents, nReduced: g.nContract, roots: [{ kind: 'dotf', eqn: e }], epilogue: [] })
+    } else {
+      const v = e.outVars[0]
+      steps.push({ kind: 'loop', extents: v.aval.shape, nReduced: 0, roots: [{ kind: 'store', v }], epilogue: [] })
+    }
+  }
+  // (every value is materialized: nothing is recomputed, no value crosses a band)
+  const ctx: PlanCtx = { producer, cls, M, cost: () => 0, band: new Map(), lowered }
+  return { jaxpr, steps, M, ctx, probes: new Map() }
+}
+
+/** A kernel step compiled when it is first run (the scalar code reads only its IR). */
+const lazyKernelStep = (kernel: LoopKernel | DotKernel, ins: readonly number[], outs: readonly number[]): ProgStep => {
+  let c: Compiled | null = null
+  const compiled = (): Compiled => (c ??= compileKernel(kernel))
+  return {
+    kind: 'kernel',
+    get fn() {
+      return compiled().fn
+    },
+    ins,
+    outs,
+    kernel,
+    get source() {
+      return compiled().source
+    },
+    engine: 'js',
+  }
+}
+
+/** The builder of this mode: kernels as IR (not split into boxes: the scalar code decides each
+ *  pick at generation time), compiled only if run. */
+class EachBuilder extends Builder {
+  override pushKernel(k: LoopKernel | DotKernel, ins: readonly number[], outs: readonly number[]): void {
+    this.steps.push(lazyKernelStep(k.kind === 'loop' ? normalizeLoops(k) : k, ins, outs))
+  }
+}
+
+/** The spec of `flat` (validated and flattened) in this mode, or null. */
+const buildEach = (flat: Jaxpr, subs: Subs): Program | null => {
+  try {
+    return new Program(new EachBuilder(planEach(flat), { ...subs, inline: true }).build())
+  } catch (e) {
+    if (e instanceof NoFit) return null
+    throw e
+  }
+}
+
+/**
+ * The compiler of bodies in this mode, cached per jaxpr (jaxprs are immutable): `prepare`
+ * validates and flattens a jaxpr as for any program, `subs` compiles the bodies' own loops and
+ * branches. Null for a body without a scalar form, and always in the relaxed float32 mode.
+ */
+export const scalarBodies = (prepare: (j: Jaxpr) => Jaxpr, subs: () => Subs): { compile: (j: Jaxpr) => Program | null; reset: () => void } => {
+  let cache = new WeakMap<Jaxpr, Program | null>()
+  const compile = (j: Jaxpr): Program | null => {
+    if (float32Mode() !== 'exact') return null
+    let p = cache.get(j)
+    if (p === undefined) {
+      p = buildEach(prepare(j), subs())
+      cache.set(j, p)
+    }
+    return p
+  }
+  return { compile, reset: () => (cache = new WeakMap()) }
+}
+
+/** Elements of all the values of a program compiled as one function, at most (measured, see
+ *  `wholeProgram`). */
+export const WHOLE_LIMITS = {
+  /** elements of every value of the program (its loops' bodies are bounded by LIMITS) */
+  elements: 256,
+  /** equations at least: a program of a few equations is a kernel or two anyway */
+  minEqns: 8,
+}
+
+/** Whether a (flattened) program may be compiled as one function: small values only. */
+const wholeMayFit = (j: Jaxpr): boolean => {
+  if (j.eqns.length < WHOLE_LIMITS.minEqns && !j.eqns.some((e) => e.prim === 'scan' || e.prim === 'while')) return false
+  let n = 0
+  for (const v of j.inVars) n += sizeOf(v.aval.shape)
+  for (const e of j.eqns) {
+    for (const v of e.outVars) n += sizeOf(v.aval.shape)
+    // a loop's carry in locals: as for a loop compiled whole on its own (scalarloop.ts)
+    const nCarry = e.prim === 'scan' ? (e.params as ParamsMap['scan']).numCarry : e.prim === 'while' ? e.outVars.length : 0
+    if (e.outVars.slice(0, nCarry).reduce((s, v) => s + sizeOf(v.aval.shape), 0) > LIMITS.loopElements) return false
+  }
+  return n <= WHOLE_LIMITS.elements
+}
+
+/**
+ * A program whose values are all small, compiled as one generated function with every element
+ * a local (its loops loops of that code), planned in this mode; null when it does not qualify
+ * or its code does not fit (the caller plans it with the fusion planner). The program's spec
+ * is kept: its kernels are compiled only if a loop of the fusion planner's runs it step by step.
+ */
+export const wholeProgram = (flat: Jaxpr, subs: Subs): Program | null => {
+  if (float32Mode() !== 'exact' || flat.constVars.length > 0 || !wholeMayFit(flat)) return null
+  const each = buildEach(flat, subs)
+  if (each === null) return null
+  const part = (a: ShapedArray): Part => ({ size: sizeOf(a.shape), dtype: a.dtype })
+  const ins = flat.inVars.map((v) => part(v.aval))
+  const outs = flat.outs.map((a) => part(a.aval))
+  const src = genScalarProgram(each.spec, ins, outs)
+  if (src === null) return null
+  const fn = compileDriver<(ins: readonly TypedArray[], outs: readonly TypedArray[], warm: boolean) => void>(src)([maxStepsExceeded])
+  // a call whose loops take no step: the code after them gets type feedback before V8
+  // optimizes the function in the middle of a loop (scalarloop.ts `warmUp`)
+  fn(warmUp(ins), warmUp(outs), true)
+  scalarStats.wholePrograms++
+  const whole: WholeFn = (ins, o) => fn(ins, o, false)
+  return new Program(each.spec, whole)
+}
