@@ -15,6 +15,7 @@
  * whose code does not fit (over the statement budget) makes the callers fall back to the
  * fusion planner's program.
  */
+import { timed } from '../core/phases'
 import { type ShapedArray, sizeOf } from '../ir/aval'
 import type { TypedArray } from '../ir/dtypes'
 import type { Eqn, Jaxpr, Var } from '../ir/jaxpr'
@@ -105,7 +106,8 @@ class EachBuilder extends Builder {
 /** The spec of `flat` (validated and flattened) in this mode, or null. */
 const buildEach = (flat: Jaxpr, subs: Subs): Program | null => {
   try {
-    return new Program(new EachBuilder(planEach(flat), { ...subs, inline: true }).build())
+    const plan = planEach(flat)
+    return timed('build', () => new Program(new EachBuilder(plan, { ...subs, inline: true }).build()))
   } catch (e) {
     if (e instanceof NoFit) return null
     throw e
@@ -135,7 +137,7 @@ export const scalarBodies = (prepare: (j: Jaxpr) => Jaxpr, subs: () => Subs): { 
  *  `wholeProgram`). */
 export const WHOLE_LIMITS = {
   /** elements of every value of the program (its loops' bodies are bounded by LIMITS) */
-  elements: 256,
+  elements: 1024,
   /** equations at least: a program of a few equations is a kernel or two anyway */
   minEqns: 8,
 }
@@ -167,12 +169,14 @@ export const wholeProgram = (flat: Jaxpr, subs: Subs): Program | null => {
   const part = (a: ShapedArray): Part => ({ size: sizeOf(a.shape), dtype: a.dtype })
   const ins = flat.inVars.map((v) => part(v.aval))
   const outs = flat.outs.map((a) => part(a.aval))
-  const src = genScalarProgram(each.spec, ins, outs)
-  if (src === null) return null
-  const fn = compileDriver<(ins: readonly TypedArray[], outs: readonly TypedArray[], warm: boolean) => void>(src)([maxStepsExceeded])
+  const fn = timed('js codegen', () => {
+    const src = genScalarProgram(each.spec, ins, outs)
+    return src === null ? null : compileDriver<(ins: readonly TypedArray[], outs: readonly TypedArray[], warm: boolean) => void>(src)([maxStepsExceeded])
+  })
+  if (fn === null) return null
   // a call whose loops take no step: the code after them gets type feedback before V8
   // optimizes the function in the middle of a loop (scalarloop.ts `warmUp`)
-  fn(warmUp(ins), warmUp(outs), true)
+  timed('run', () => fn(warmUp(ins), warmUp(outs), true))
   scalarStats.wholePrograms++
   const whole: WholeFn = (ins, o) => fn(ins, o, false)
   return new Program(each.spec, whole)
