@@ -65,7 +65,7 @@ export class Builder {
     }
   }
 
-  private step(s: PlanStep): void {
+  protected step(s: PlanStep): void {
     if (s.kind === 'loop') return this.loop(s)
     if (s.kind === 'dot') return this.dot(s.eqn)
     const ins = s.eqn.inputs.map((a) => this.atomSlot(a))

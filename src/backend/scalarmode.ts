@@ -16,7 +16,7 @@
  * fusion planner's program.
  */
 import { timed } from '../core/phases'
-import { type ShapedArray, sizeOf } from '../ir/aval'
+import { type ShapedArray, sizeOf, stridesOf } from '../ir/aval'
 import type { TypedArray } from '../ir/dtypes'
 import type { Eqn, Jaxpr, Var } from '../ir/jaxpr'
 import type { ParamsMap } from '../ir/params'
@@ -25,12 +25,13 @@ import { Builder } from './build'
 import { LIMITS, type Part, genScalarProgram, warmUp } from './codegen/scalarloop'
 import { NoFit } from './codegen/scalarize'
 import { type Compiled, compileDriver, compileKernel, float32Mode } from './compile'
-import { type DotKernel, type LoopKernel, normalizeLoops } from './kernel'
+import { CodegenError } from './emit'
+import { type DotKernel, type KNode, type LoopKernel, normalizeLoops } from './kernel'
 import { type Plan, type PlanStep, classify } from './plan'
 import { Program, type ProgStep, type WholeFn } from './program'
 import type { Cls, PlanCtx } from './region'
 import { dotGeometry, reduceDomain } from './roots'
-import type { ScalarExpr } from './scalar'
+import { type ScalarExpr, isScalarOp } from './scalar'
 import type { Subs } from './steps'
 
 /** Work done in this mode since the process started (for benchmarks and tests): bodies and
@@ -95,9 +96,74 @@ const lazyKernelStep = (kernel: LoopKernel | DotKernel, ins: readonly number[], 
   }
 }
 
+/**
+ * The kernel of one elementwise equation: its lowering over loads of its operands (each of the
+ * output's shape, or 0-d) — what a region expands for such a root when every value is
+ * materialized (region.ts), without the expansion's machinery.
+ */
+const ewKernel = (e: Eqn, expr: ScalarExpr): { kernel: LoopKernel; inputs: Var[] } => {
+  const out = e.outVars[0].aval
+  const r = out.shape.length
+  const st = stridesOf(out.shape)
+  const nodes: KNode[] = []
+  const byKey = new Map<string, number>()
+  const node = (n: KNode): number => {
+    const key = JSON.stringify(n)
+    let id = byKey.get(key)
+    if (id === undefined) {
+      id = nodes.push(n) - 1
+      byKey.set(key, id)
+    }
+    return id
+  }
+  const inputs: Var[] = []
+  const args = e.inputs.map((a) => {
+    if (a._tag === 'Lit') return node({ k: 'lit', value: a.value, dtype: a.aval.dtype })
+    let i = inputs.indexOf(a)
+    if (i < 0) i = inputs.push(a) - 1
+    const idx = a.aval.shape.length === 0 ? { off: 0, st: st.map(() => 0) } : { off: 0, st }
+    return node({ k: 'load', input: i, idx, dtype: a.aval.dtype, clamp: -1 })
+  })
+  const translate = (x: ScalarExpr): number => {
+    switch (x._tag) {
+      case 'arg':
+        if (!Number.isInteger(x.index) || x.index < 0 || x.index >= args.length) throw new CodegenError(`internal: lowering of ${e.prim} refers to operand ${x.index}`)
+        return args[x.index]
+      case 'lit':
+        return node({ k: 'lit', value: x.value, dtype: x.dtype })
+      case 'coord':
+        if (!Number.isInteger(x.dim) || x.dim < 0 || x.dim >= r) throw new CodegenError(`internal: lowering of ${e.prim} refers to coordinate ${x.dim}`)
+        return node({ k: 'coord', idx: { off: 0, st: st.map((_, d) => (d === x.dim ? 1 : 0)) }, dtype: x.dtype })
+      case 'op':
+        if (!isScalarOp(x.op)) throw new CodegenError('lowering: unknown scalar op')
+        if (!Number.isSafeInteger(x.attr)) throw new CodegenError('lowering: op attribute must be an integer')
+        return node({ k: 'op', op: x.op, args: x.args.map(translate), dtype: x.dtype, attr: x.attr })
+    }
+  }
+  const root = translate(expr)
+  const kernel: LoopKernel = {
+    kind: 'loop', f32: float32Mode(), domain: out.shape, nReduced: 0,
+    inputs: inputs.map((v) => v.aval.dtype), outputs: [out.dtype], nodes,
+    stores: [{ node: root, out: 0, idx: { off: 0, st } }], reductions: [], epilogue: [],
+  }
+  return { kernel, inputs }
+}
+
 /** The builder of this mode: kernels as IR (not split into boxes: the scalar code decides each
  *  pick at generation time), compiled only if run. */
 class EachBuilder extends Builder {
+  constructor(private readonly each: Plan, subs: Subs) {
+    super(each, subs)
+  }
+
+  protected override step(s: PlanStep): void {
+    const root = s.kind === 'loop' ? s.roots[0] : undefined
+    const expr = root?.kind === 'store' ? this.each.ctx.lowered.get(this.each.ctx.producer.get(root.v) as Eqn) : undefined
+    if (root?.kind !== 'store' || expr === undefined) return super.step(s)
+    const { kernel, inputs } = ewKernel(this.each.ctx.producer.get(root.v) as Eqn, expr)
+    this.pushKernel(kernel, inputs.map((v) => this.slot(v)), [this.slot(root.v)])
+  }
+
   override pushKernel(k: LoopKernel | DotKernel, ins: readonly number[], outs: readonly number[]): void {
     this.steps.push(lazyKernelStep(k.kind === 'loop' ? normalizeLoops(k) : k, ins, outs))
   }
