@@ -350,3 +350,18 @@ describe('small programs compiled as one function (scalarmode.ts)', () => {
     }
   })
 })
+
+describe('loops too large to be compiled whole', () => {
+  it('run the fusion planner\'s body (fused kernels), also when the body alone has small values', () => {
+    // a [100] carry is over LIMITS.loopElements: the kernel loop runs the body step by step
+    const f = (c0: Arr) => lax.foriLoop(0, 5, (_i: Arr, c: Arr) => np.sin(c).mul(1.1).add(np.cos(c.mul(0.3))).mul(0.5).sub(np.tanh(c)).add(0.1), c0)
+    const x = np.linspace(-1, 1, 100)
+    const { j, xs } = prepare(f, [x])
+    const p = compileJaxpr(j)
+    const text = describeProgram(p)
+    expect(text).not.toMatch(WHOLE)
+    // (one loop for the counter, one fused loop for the carry: not one per equation)
+    expect(text.match(/ {5}\d+: loop \[100\]/g)?.length).toBe(1)
+    same(p.run(xs.map((x) => x.data)), runReference(j, xs), 'against the reference interpreter')
+  })
+})

@@ -429,6 +429,9 @@ export class Scalarizer {
           if (e.pre.length === 0 && args.includes(e.expr)) return e.expr
           e.pre.forEach((l) => this.emit(l))
           this.emit(`const ${t} = ${e.expr};`)
+          // (a float32 result already rounded needs no rounding where it is stored: one
+          // statement fewer per float32 value a program materializes)
+          if (exact && n.dtype === 'float32' && e.expr.startsWith('Math.fround(')) this.markStored(t, 'float32')
           return t
         }
       }
