@@ -16,7 +16,7 @@ import type { ProgStep, ProgramSpec, SlotSpec } from './program'
 import { Region } from './region'
 import { splitPicks } from './split'
 import { dotGeometry } from './roots'
-import { type CompileSub, eqnStep } from './steps'
+import { type Subs, eqnStep } from './steps'
 import { describeWasmPlan, wasmPlan } from './wasmlower'
 import { wasmAvailable, wasmKernelFn } from './wasmrun'
 
@@ -27,7 +27,7 @@ export class Builder {
   readonly steps: ProgStep[] = []
   private readonly slotOf = new Map<Var, number>()
 
-  constructor(private readonly plan: Plan, private readonly sub: CompileSub) {}
+  constructor(private readonly plan: Plan, private readonly sub: Subs) {}
 
   slot(v: Var): number {
     const s = this.slotOf.get(v)
@@ -65,7 +65,7 @@ export class Builder {
     }
   }
 
-  private step(s: PlanStep): void {
+  protected step(s: PlanStep): void {
     if (s.kind === 'loop') return this.loop(s)
     if (s.kind === 'dot') return this.dot(s.eqn)
     const ins = s.eqn.inputs.map((a) => this.atomSlot(a))

@@ -1,6 +1,8 @@
 /**
  * Backend: a compiled program as text, for people and snapshot tests — one line per step
  * (kernel kind, loop domain, what it reads and writes), then each kernel's generated source.
+ * A program compiled as one function (scalarmode.ts) says so first; its steps are then those
+ * its code was generated from.
  */
 import type { Program } from './program'
 
@@ -20,6 +22,8 @@ export const describeProgram = (p: Program, opts: { source?: boolean } = {}, ind
     const epi = k.epilogue.length === 0 ? '' : `, then ${k.epilogue.length} epilogue store(s)`
     return `${indent}${i}: loop [${k.domain.join(', ')}]${red}, ${k.stores.length} store(s)${epi}, ${k.nodes.length} nodes ${io}`
   })
+  // (a program compiled as one function runs none of these steps: they are what its code is made of)
+  if (p.whole !== null) lines.unshift(`${indent}program, compiled whole, from:`)
   if (opts.source) spec.steps.forEach((s, i) => s.kind === 'kernel' && lines.push(`${indent}-- kernel ${i}\n${s.source}`))
   return lines.join('\n')
 }

@@ -24,6 +24,8 @@ import { evaluator } from './evaluator'
 import { planJaxpr } from './plan'
 import { Program } from './program'
 import { flattenCalls } from './validate'
+import { scalarBodies, wholeProgram } from './scalarmode'
+import type { Subs } from './steps'
 import { foldDotTransposes } from './dotfold'
 import { expandWindows } from './windows'
 import { releaseLargeArena } from './wasmengine'
@@ -39,14 +41,40 @@ export type { Program } from './program'
 export { describeProgram } from './describe'
 
 let programs = new WeakMap<Jaxpr, Program>()
-onModeChange(() => (programs = new WeakMap()))
+let kernelPrograms = new WeakMap<Jaxpr, Program>()
 
+const prepare = (j: Jaxpr): Jaxpr => timed('plan: prepare', () => foldDotTransposes(expandWindows(flattenCalls(j))))
+
+/** The fusion planner's program of `j` (`flat`: `j` prepared, if it is already). Sub-jaxprs
+ *  that are not compiled whole get this one: a loop that runs its body's kernels step by step
+ *  wants them fused. */
+const kernelProgram = (j: Jaxpr, flat?: Jaxpr): Program => {
+  let p = kernelPrograms.get(j)
+  if (p === undefined) {
+    const plan = timed('plan', () => planJaxpr(flat ?? prepare(j)))
+    p = timed('build', () => new Program(new Builder(plan, SUBS).build()))
+    kernelPrograms.set(j, p)
+  }
+  return p
+}
+
+/** Bodies of loops compiled whole and small programs: planned one step per equation
+ *  (scalarmode.ts); everything else by the fusion planner. */
+const bodies = scalarBodies(prepare, () => SUBS)
+const SUBS: Subs = { compile: (j) => kernelProgram(j), scalar: (j) => timed('plan: scalar', () => bodies.compile(j)), inline: false }
+onModeChange(() => {
+  programs = new WeakMap()
+  kernelPrograms = new WeakMap()
+  bodies.reset()
+})
+
+/** The program of a jitted jaxpr: one function when its values are all small, else the
+ *  fusion planner's. */
 export const compileJaxpr = (j: Jaxpr): Program => {
   let p = programs.get(j)
   if (p === undefined) {
-    const flat = timed('plan: prepare', () => foldDotTransposes(expandWindows(flattenCalls(j))))
-    const plan = timed('plan', () => planJaxpr(flat))
-    p = timed('build', () => new Program(new Builder(plan, compileJaxpr).build()))
+    const flat = prepare(j)
+    p = timed('plan: scalar', () => wholeProgram(flat, SUBS)) ?? kernelProgram(j, flat)
     programs.set(j, p)
   }
   return p

@@ -34,7 +34,7 @@ const TRANSCENDENTAL = new Set(['sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'si
  *  The rest go to the register-blocked matmul kernel. */
 const FUSED_DOT_WORK = 1 << 14
 
-const classify = (e: Eqn, lowered: Map<Eqn, ScalarExpr>): Cls => {
+export const classify = (e: Eqn, lowered: Map<Eqn, ScalarExpr>): Cls => {
   if (STRUCT.has(e.prim)) return 'struct'
   if (REDUCE.has(e.prim)) return 'reduce'
   if (CTRL.has(e.prim)) return 'ctrl'

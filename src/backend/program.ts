@@ -123,9 +123,14 @@ const planPool = (spec: ProgramSpec): PoolPlan => {
   return { phys, buffers }
 }
 
+/** A program compiled as one scalar function (codegen/scalarprogram.ts): reads the inputs'
+ *  elements, writes every output's elements into `outs`. */
+export type WholeFn = (inputs: readonly TypedArray[], outs: readonly TypedArray[]) => void
+
 export class Program {
-  private readonly pool: PoolPlan
-  private readonly driver: (b: TypedArray[]) => void
+  private pool: PoolPlan | null = null
+  /** made at the first run of the kernels (a body compiled into its loop's code never runs them) */
+  private driver: ((b: TypedArray[]) => void) | null = null
   private table: TypedArray[] | null = null
   private running = false
   private readonly outSlots: number[]
@@ -133,9 +138,8 @@ export class Program {
   private readonly transient: number[]
   private readonly nKernels: number
 
-  constructor(readonly spec: ProgramSpec) {
-    this.pool = planPool(spec)
-    this.driver = makeDriver(spec.steps)
+  /** `whole`: the program as one function, run instead of the kernels (`run`, `runInto`) */
+  constructor(readonly spec: ProgramSpec, readonly whole: WholeFn | null = null) {
     this.outSlots = spec.slots.flatMap((s, i) => (s.kind === 'output' ? [i] : []))
     this.transient = spec.slots.flatMap((s, i) => (s.kind === 'temp' || s.kind === 'const' ? [] : [i]))
     this.nKernels = spec.steps.filter((s) => s.kind === 'kernel').length
@@ -145,9 +149,10 @@ export class Program {
   /** A slot table with temps and constants bound (persistent unless the program re-enters). */
   acquire(): TypedArray[] {
     if (this.table !== null && !this.running) return this.table
-    const phys = this.pool.buffers.map((b) => alloc(b.dtype, b.size))
+    const pool = (this.pool ??= planPool(this.spec))
+    const phys = pool.buffers.map((b) => alloc(b.dtype, b.size))
     const t = this.spec.slots.map((s, i) => {
-      if (s.kind === 'temp') return phys[this.pool.phys[i]].subarray(0, sizeOf(s.shape)) as TypedArray
+      if (s.kind === 'temp') return phys[pool.phys[i]].subarray(0, sizeOf(s.shape)) as TypedArray
       if (s.kind === 'const') {
         const a = alloc(s.dtype, 1)
         a[0] = castScalar(s.value ?? 0, s.dtype)
@@ -165,6 +170,7 @@ export class Program {
 
   private exec(inputs: readonly TypedArray[], bind: (b: TypedArray[]) => void): TypedArray[] {
     const reentered = this.running
+    const driver = (this.driver ??= makeDriver(this.spec.steps))
     const b = this.acquire()
     const ins = this.spec.inputs
     for (let i = 0; i < ins.length; i++) b[ins[i]] = inputs[i]
@@ -172,7 +178,7 @@ export class Program {
     this.running = true
     stats.kernelsRun += this.nKernels
     try {
-      this.driver(b)
+      driver(b)
     } finally {
       this.running = reentered
     }
@@ -182,6 +188,7 @@ export class Program {
   /** Run on the inputs' data; returns fresh output arrays (or arrays from `reuse`: buffers
    *  donated by earlier calls, which no caller holds any more and no input is). */
   run(inputs: readonly TypedArray[], reuse?: OutputBuffers): TypedArray[] {
+    if (this.whole !== null) return this.runWhole(inputs, reuse)
     const b = this.exec(inputs, (t) => {
       for (const j of this.outSlots) {
         const { dtype, shape } = this.spec.slots[j]
@@ -204,8 +211,27 @@ export class Program {
     return outs
   }
 
+  /** The whole function's run: every output is a fresh (or donated) array it fills. */
+  private runWhole(inputs: readonly TypedArray[], reuse?: OutputBuffers): TypedArray[] {
+    const outs = this.spec.outs.map((o) => {
+      const dtype = o.kind === 'lit' ? o.dtype : this.spec.slots[o.slot].dtype
+      const n = o.kind === 'lit' ? 1 : sizeOf(this.spec.slots[o.slot].shape)
+      const r = reuse?.(dtype, n)
+      if (r !== undefined) {
+        stats.outputBytesReused += r.byteLength
+        return r
+      }
+      const a = alloc(dtype, n)
+      stats.outputBytes += a.byteLength
+      return a
+    })
+    ;(this.whole as WholeFn)(inputs, outs)
+    return outs
+  }
+
   /** Run and write the outputs into `outs` (which must not alias the inputs). */
   runInto(inputs: readonly TypedArray[], outs: readonly TypedArray[]): void {
+    if (this.whole !== null) return this.whole(inputs, outs)
     const spec = this.spec
     const b = this.exec(inputs, (t) => {
       for (let i = 0; i < spec.outs.length; i++) {

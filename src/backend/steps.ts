@@ -24,8 +24,8 @@ import type { ParamsMap } from '../ir/params'
 import { flagSet } from '../higher/scan'
 import { maxStepsExceeded } from '../higher/while'
 import { genScanLoop } from './codegen/scan'
-import { type Part, genScalarScan, genScalarWhile, warmUp } from './codegen/scalarloop'
-import { registerLoop } from './codegen/scalarize'
+import { type Part, type ScalarScanShape, type ScalarWhileShape, genScalarScan, genScalarWhile, scanFits, warmUp, whileFits } from './codegen/scalarloop'
+import { type LoopMeta, NoFit, registerLoop } from './codegen/scalarize'
 import { compileDriver } from './compile'
 import { type Program, alloc } from './program'
 import { isResidentStep, residentScanStep } from './wasmresident'
@@ -41,6 +41,21 @@ export const RESIDENT = ', buffers in the wasm arena'
 type ScanLoop = (b: TypedArray[], cst: TypedArray[], cur: TypedArray[], nxt: TypedArray[], spare: TypedArray[], xs: TypedArray[], ys: TypedArray[], lit: number[]) => void
 
 export type CompileSub = (j: Jaxpr) => Program
+
+/**
+ * How a program's steps get the programs of their sub-jaxprs.
+ *   compile  the kernel program (planned by the fusion planner, its kernels compiled)
+ *   scalar   the program of a body that will be compiled into straight-line scalar code
+ *            (scalarmode.ts: one step per equation, kernels not compiled), or null when it
+ *            cannot be (an equation without a scalar form)
+ *   inline   the program being built is itself such a body: its loops and branches are taken
+ *            into the enclosing code, so they are planned in the same mode and compile nothing
+ */
+export interface Subs {
+  readonly compile: CompileSub
+  readonly scalar: (j: Jaxpr) => Program | null
+  readonly inline: boolean
+}
 
 type Step = (b: TypedArray[]) => void
 
@@ -80,40 +95,95 @@ const own = (b: TypedArray[], ins: readonly number[], y: TypedArray): TypedArray
 }
 
 /** The step of equation `e`, and the programs it runs (for describing it). */
-export const eqnStep = (e: Eqn, ins: readonly number[], outs: readonly number[], sub: CompileSub): { fn: Step; subs: Program[]; label?: string } => {
+export const eqnStep = (e: Eqn, ins: readonly number[], outs: readonly number[], sub: Subs): { fn: Step; subs: Program[]; label?: string } => {
+  if (sub.inline) return inlineStep(e, ins, outs, sub)
   const subs: Program[] = []
   const track: CompileSub = (j) => {
-    const p = sub(j)
+    const p = sub.compile(j)
     subs.push(p)
     return p
   }
   switch (e.prim) {
     case 'scan': {
       const p = e.params as ParamsMap['scan']
-      const whole = scalarScanStep(p, e, ins, outs, track)
-      if (whole === null) subs.length = 0
+      const shape = scanShape(p, e)
+      // a body compiled whole is planned without the fusion search (scalarmode.ts); today's
+      // plan is the fallback when its code does not fit
+      const body = scanFits(shape) ? sub.scalar(p.jaxpr) : null
+      let whole = body === null ? null : scalarScanStep(shape, p, e, ins, outs, body)
+      if (whole !== null) subs.push(body as Program)
+      else if (scanFits(shape)) {
+        whole = scalarScanStep(shape, p, e, ins, outs, track(p.jaxpr))
+        if (whole === null) subs.length = 0
+      }
       const fn = whole ?? scanStep(p, e, ins, outs, track)
       // (a loop compiled whole around this one may take it into its own code)
-      registerLoop(fn, {
-        kind: 'scan', nConsts: p.numConsts, nCarry: p.numCarry, length: p.length, reverse: p.reverse,
-        ...(p.whileFlag !== undefined ? { flag: p.whileFlag } : {}),
-        xSizes: e.inputs.slice(p.numConsts + p.numCarry).map((a) => sizeOf(a.aval.shape.slice(1))),
-        ySizes: p.jaxpr.outAvals.slice(p.numCarry).map((a) => sizeOf(a.shape)),
-      })
+      registerLoop(fn, scanMeta(p, e))
       return { fn, subs, ...(whole !== null ? { label: `scan${WHOLE}` } : isResidentStep(fn) ? { label: `scan${RESIDENT}` } : {}) }
     }
     case 'while': {
       const p = e.params as ParamsMap['while']
-      const whole = scalarWhileStep(p, ins, outs, track)
-      if (whole === null) subs.length = 0
+      const shape = whileShape(p)
+      const cheap = whileFits(shape) ? [sub.scalar(p.condJaxpr), sub.scalar(p.bodyJaxpr)] : null
+      const ok = cheap !== null && cheap[0] !== null && cheap[1] !== null
+      let whole = ok ? scalarWhileStep(shape, p, ins, outs, cheap[0] as Program, cheap[1] as Program) : null
+      if (whole !== null) subs.push(...(cheap as Program[]))
+      else if (whileFits(shape)) {
+        whole = scalarWhileStep(shape, p, ins, outs, track(p.condJaxpr), track(p.bodyJaxpr))
+        if (whole === null) subs.length = 0
+      }
       const fn = whole ?? whileStep(p, ins, outs, track)
-      registerLoop(fn, { kind: 'while', nCondConsts: p.condNumConsts, nBodyConsts: p.bodyNumConsts, limit: p.maxSteps ?? Infinity })
+      registerLoop(fn, whileMeta(p))
       return { fn, subs, ...(whole !== null ? { label: `while${WHOLE}` } : {}) }
     }
-    case 'cond': return { fn: condStep(e.params as ParamsMap['cond'], ins, outs, track), subs }
+    case 'cond': return { fn: condStep((e.params as ParamsMap['cond']).branches.map(track), ins, outs), subs }
     default: return { fn: opaqueStep(e, ins, outs), subs }
   }
 }
+
+/**
+ * A step of a body that will be compiled into its enclosing code: loops and branches with
+ * their bodies in the same mode (so the enclosing code can take them in), and no code of their
+ * own — their function is made only if the program is ever run step by step. Throws NoFit for
+ * an equation that has no scalar form (the enclosing body then falls back).
+ */
+const inlineStep = (e: Eqn, ins: readonly number[], outs: readonly number[], sub: Subs): { fn: Step; subs: Program[]; label?: string } => {
+  const scalar = (j: Jaxpr): Program => {
+    const p = sub.scalar(j)
+    if (p === null) throw new NoFit('a body without a scalar form')
+    return p
+  }
+  let real: Step | null = null
+  const fn: Step = (b) => (real ??= eqnStep(e, ins, outs, { ...sub, inline: false }).fn)(b)
+  switch (e.prim) {
+    case 'scan': {
+      const p = e.params as ParamsMap['scan']
+      const subs = [scalar(p.jaxpr)]
+      registerLoop(fn, scanMeta(p, e))
+      return { fn, subs }
+    }
+    case 'while': {
+      const p = e.params as ParamsMap['while']
+      const subs = [scalar(p.condJaxpr), scalar(p.bodyJaxpr)]
+      registerLoop(fn, whileMeta(p))
+      return { fn, subs }
+    }
+    case 'cond': {
+      const branches = (e.params as ParamsMap['cond']).branches.map(scalar)
+      return { fn: condStep(branches, ins, outs), subs: branches }
+    }
+    default: throw new NoFit('an equation without a scalar form')
+  }
+}
+
+const scanMeta = (p: ParamsMap['scan'], e: Eqn): LoopMeta => ({
+  kind: 'scan', nConsts: p.numConsts, nCarry: p.numCarry, length: p.length, reverse: p.reverse,
+  ...(p.whileFlag !== undefined ? { flag: p.whileFlag } : {}),
+  xSizes: e.inputs.slice(p.numConsts + p.numCarry).map((a) => sizeOf(a.aval.shape.slice(1))),
+  ySizes: p.jaxpr.outAvals.slice(p.numCarry).map((a) => sizeOf(a.shape)),
+})
+
+const whileMeta = (p: ParamsMap['while']): LoopMeta => ({ kind: 'while', nCondConsts: p.condNumConsts, nBodyConsts: p.bodyNumConsts, limit: p.maxSteps ?? Infinity })
 
 const opaqueStep = (e: Eqn, ins: readonly number[], outs: readonly number[]): Step => {
   const impl = rulesOf(e.prim).impl
@@ -128,22 +198,28 @@ const opaqueStep = (e: Eqn, ins: readonly number[], outs: readonly number[]): St
 
 const part = (a: ShapedArray): Part => ({ size: sizeOf(a.shape), dtype: a.dtype })
 
+/** The interface of a scan compiled whole. */
+const scanShape = (p: ParamsMap['scan'], e: Eqn): ScalarScanShape => {
+  const nC = p.numConsts
+  const nK = p.numCarry
+  return {
+    consts: e.inputs.slice(0, nC).map((a) => part(a.aval)),
+    carries: e.outVars.slice(0, nK).map((v) => part(v.aval)),
+    xs: e.inputs.slice(nC + nK).map((a) => ({ size: sizeOf(a.aval.shape.slice(1)), dtype: a.aval.dtype })),
+    ys: p.jaxpr.outAvals.slice(nK).map(part),
+    reverse: p.reverse,
+    ...(p.whileFlag !== undefined ? { flag: p.whileFlag } : {}),
+  }
+}
+
 /** A scan whose body is small enough to run as one function with its carry in locals. */
-const scalarScanStep = (p: ParamsMap['scan'], e: Eqn, ins: readonly number[], outs: readonly number[], sub: CompileSub): Step | null => {
+const scalarScanStep = (shape: ScalarScanShape, p: ParamsMap['scan'], e: Eqn, ins: readonly number[], outs: readonly number[], body: Program): Step | null => {
   const nC = p.numConsts
   const nK = p.numCarry
   const carryAvals = e.outVars.slice(0, nK).map((v) => v.aval)
   const yAvals = p.jaxpr.outAvals.slice(nK)
   const n = p.length
-  const shape = {
-    consts: e.inputs.slice(0, nC).map((a) => part(a.aval)),
-    carries: carryAvals.map(part),
-    xs: e.inputs.slice(nC + nK).map((a) => ({ size: sizeOf(a.aval.shape.slice(1)), dtype: a.aval.dtype })),
-    ys: yAvals.map(part),
-    reverse: p.reverse,
-    ...(p.whileFlag !== undefined ? { flag: p.whileFlag } : {}),
-  }
-  const src = genScalarScan(sub(p.jaxpr).spec, shape)
+  const src = genScalarScan(body.spec, shape)
   if (src === null) return null
   const loop = compileDriver<ScalarScan>(src)([maxStepsExceeded])
   loop(warmUp(shape.consts), warmUp(shape.carries), warmUp(shape.xs), warmUp(shape.carries), warmUp(shape.ys), 0)
@@ -156,17 +232,19 @@ const scalarScanStep = (p: ParamsMap['scan'], e: Eqn, ins: readonly number[], ou
   }
 }
 
+/** The interface of a while loop compiled whole. */
+const whileShape = (p: ParamsMap['while']): ScalarWhileShape => ({
+  condConsts: p.condJaxpr.inVars.slice(0, p.condNumConsts).map((v) => part(v.aval)),
+  bodyConsts: p.bodyJaxpr.inVars.slice(0, p.bodyNumConsts).map((v) => part(v.aval)),
+  carries: p.bodyJaxpr.outAvals.map(part),
+})
+
 /** A while loop whose condition and body are small enough to run as one function. */
-const scalarWhileStep = (p: ParamsMap['while'], ins: readonly number[], outs: readonly number[], sub: CompileSub): Step | null => {
+const scalarWhileStep = (shape: ScalarWhileShape, p: ParamsMap['while'], ins: readonly number[], outs: readonly number[], cond: Program, body: Program): Step | null => {
   const nCC = p.condNumConsts
   const nBC = p.bodyNumConsts
   const carryAvals = p.bodyJaxpr.outAvals
-  const shape = {
-    condConsts: p.condJaxpr.inVars.slice(0, nCC).map((v) => part(v.aval)),
-    bodyConsts: p.bodyJaxpr.inVars.slice(0, nBC).map((v) => part(v.aval)),
-    carries: carryAvals.map(part),
-  }
-  const src = genScalarWhile(sub(p.condJaxpr).spec, sub(p.bodyJaxpr).spec, shape)
+  const src = genScalarWhile(cond.spec, body.spec, shape)
   if (src === null) return null
   const loop = compileDriver<ScalarWhile>(src)([maxStepsExceeded])
   loop(warmUp(shape.condConsts), warmUp(shape.bodyConsts), warmUp(shape.carries), warmUp(shape.carries), 0, false)
@@ -282,8 +360,7 @@ const whileStep = (p: ParamsMap['while'], ins: readonly number[], outs: readonly
   }
 }
 
-const condStep = (p: ParamsMap['cond'], ins: readonly number[], outs: readonly number[], sub: CompileSub): Step => {
-  const branches = p.branches.map(sub)
+const condStep = (branches: readonly Program[], ins: readonly number[], outs: readonly number[]): Step => {
   return (b) => {
     const i = Math.min(Math.max(Number(b[ins[0]][0]), 0), branches.length - 1)
     const res = branches[i].run(ins.slice(1).map((s) => b[s]))

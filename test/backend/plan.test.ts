@@ -8,12 +8,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Array as Arr, grad, jit, lax, makeJaxpr, nn, np, vmap } from '../../src'
 import { compileJaxpr, describeProgram, setFloat32Mode, float32Mode, setWasmKernels } from '../../src/backend'
 import { optimize } from '../../src/passes'
+import { WHOLE_LIMITS } from '../../src/backend/scalarmode'
 import { hoistConsts } from '../../src/interpret/jvp'
 
 // These snapshots show the generated JavaScript; the same plans' WebAssembly kernels are in
 // wasm-kernels.test.ts.
 beforeAll(() => setWasmKernels(false))
 afterAll(() => setWasmKernels(true))
+
+// These are the fusion planner's plans: small programs compiled as one function
+// (scalarmode.ts) have their own test at the end.
+const wholeElements = WHOLE_LIMITS.elements
+beforeAll(() => (WHOLE_LIMITS.elements = -1))
+afterAll(() => (WHOLE_LIMITS.elements = wholeElements))
 
 const programOf = (f: (...xs: Arr[]) => unknown, ...args: Arr[]) => compileJaxpr(optimize(hoistConsts(makeJaxpr(f)(...args).jaxpr), { all: true }))
 
@@ -132,14 +139,19 @@ describe('kernel plans', () => {
     `)
   })
 
-  it('a foriLoop is a scan step whose body is one loop per carry shape', () => {
+  it('a small foriLoop is a scan compiled whole, its body planned one step per equation', () => {
     const f = (p: Arr) => lax.foriLoop(0, 100, (_i: Arr, [x, v]: Arr[]) => [x.add(v.sum().mul(0.01)), v.sub(x.mul(p).mul(0.01))], [np.array(1), np.array([0, 1, 2])])
     const prog = programOf(f, np.array(2))
     expect(describeProgram(prog)).toMatchInlineSnapshot(`
       "0: scan, compiled whole (input1, const5, const6, input0) → (dynamic2, dynamic3, dynamic4)
          body 0:
-           0: loop [3], sum over the last 1 loop(s), 1 store(s), 7 nodes (input3, input2, input0) → (temp4, output5)
-           1: loop [], 2 store(s), 8 nodes (input1, input2, temp4) → (output6, output7)"
+           0: loop [], 1 store(s), 3 nodes (input1) → (output4)
+           1: loop [3], sum over the last 1 loop(s), 0 store(s), 1 nodes (input3) → (temp5)
+           2: loop [], 1 store(s), 3 nodes (temp5) → (temp6)
+           3: loop [], 1 store(s), 3 nodes (input2, temp6) → (output7)
+           4: loop [], 1 store(s), 3 nodes (input2, input0) → (temp8)
+           5: loop [], 1 store(s), 3 nodes (temp8) → (temp9)
+           6: loop [3], 1 store(s), 3 nodes (input3, temp9) → (output10)"
     `)
   })
 
@@ -166,5 +178,28 @@ describe('kernel plans', () => {
     f(x)
     f(x)
     expect(f.traceCount).toBe(1)
+  })
+})
+
+describe('small programs compiled whole', () => {
+  it('a program of small values is one function, generated from one step per equation (the loop body too)', () => {
+    const f = (p: Arr) => lax.foriLoop(0, 100, (_i: Arr, [x, v]: Arr[]) => [x.add(v.sum().mul(0.01)), v.sub(x.mul(p).mul(0.01))], [np.array(1), np.array([0, 1, 2])])
+    WHOLE_LIMITS.elements = wholeElements
+    try {
+      expect(describeProgram(programOf(f, np.array(2)))).toMatchInlineSnapshot(`
+        "program, compiled whole, from:
+        0: scan (input1, const5, const6, input0) → (dynamic2, dynamic3, dynamic4)
+           body 0:
+             0: loop [], 1 store(s), 3 nodes (input1) → (output4)
+             1: loop [3], sum over the last 1 loop(s), 0 store(s), 1 nodes (input3) → (temp5)
+             2: loop [], 1 store(s), 3 nodes (temp5) → (temp6)
+             3: loop [], 1 store(s), 3 nodes (input2, temp6) → (output7)
+             4: loop [], 1 store(s), 3 nodes (input2, input0) → (temp8)
+             5: loop [], 1 store(s), 3 nodes (temp8) → (temp9)
+             6: loop [3], 1 store(s), 3 nodes (input3, temp9) → (output10)"
+      `)
+    } finally {
+      WHOLE_LIMITS.elements = -1
+    }
   })
 })

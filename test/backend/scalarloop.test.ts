@@ -6,34 +6,49 @@
  * bit for bit, for float64, float32, int32 and bool carries.
  */
 import { describe, expect, it } from 'vitest'
-import { type Array as Arr, MaxStepsExceededError, debug, grad, jacfwd, jit, lax, makeJaxpr, np } from '../../src'
-import { compileJaxpr, describeProgram, setFloat32Mode } from '../../src/backend'
+import { type Array as Arr, MaxStepsExceededError, debug, derivatives, grad, jacfwd, jit, lax, makeJaxpr, np } from '../../src'
+import { compileJaxpr, describeProgram, setFloat32Mode, stats } from '../../src/backend'
+import { planStats } from '../../src/backend/plan'
 import { LIMITS } from '../../src/backend/codegen/scalarloop'
+import { WHOLE_LIMITS } from '../../src/backend/scalarmode'
 import type { ConcreteArray } from '../../src/core/array'
 import type { TypedArray } from '../../src/ir/dtypes'
 import { hoistConsts } from '../../src/interpret/jvp'
 import { optimize } from '../../src/passes'
 import { bitwiseDiff, closeDiff, runReference } from './helpers'
 
-const WHOLE = /(scan|while), compiled whole/
+/** a loop compiled whole, or a whole program compiled as one function (scalarmode.ts) */
+const WHOLE = /(scan|while|program), compiled whole/
+const LOOP_WHOLE = /(scan|while), compiled whole/
 
 const prepare = (f: (...xs: Arr[]) => unknown, args: readonly Arr[]) => {
   const closed = makeJaxpr(f)(...args)
   return { j: optimize(hoistConsts(closed.jaxpr), { all: true }), xs: [...closed.consts, ...args] as ConcreteArray[] }
 }
 
-/** The compiled program without loops compiled whole (a fresh jaxpr: programs are cached per jaxpr). */
-const oldPath = (f: (...xs: Arr[]) => unknown, args: readonly Arr[]): { text: string; outs: TypedArray[] } => {
-  const saved = LIMITS.loopElements
-  LIMITS.loopElements = -1
+/** Run `f` with whole programs (`program`), loops compiled whole only (`loops`), or neither
+ *  (`kernels`: the kernel loop). Programs are cached per jaxpr: compile a fresh one inside. */
+const inMode = <T>(mode: 'program' | 'loops' | 'kernels', f: () => T): T => {
+  const saved = [LIMITS.loopElements, WHOLE_LIMITS.elements]
+  if (mode !== 'program') WHOLE_LIMITS.elements = -1
+  if (mode === 'kernels') LIMITS.loopElements = -1
   try {
+    return f()
+  } finally {
+    ;[LIMITS.loopElements, WHOLE_LIMITS.elements] = saved
+  }
+}
+
+/** The compiled program in a mode (a fresh jaxpr: programs are cached per jaxpr). */
+const compiledIn = (mode: 'program' | 'loops' | 'kernels', f: (...xs: Arr[]) => unknown, args: readonly Arr[]): { text: string; outs: TypedArray[] } =>
+  inMode(mode, () => {
     const { j, xs } = prepare(f, args)
     const p = compileJaxpr(j)
     return { text: describeProgram(p), outs: p.run(xs.map((x) => x.data)) }
-  } finally {
-    LIMITS.loopElements = saved
-  }
-}
+  })
+
+/** The compiled program without loops compiled whole. */
+const oldPath = (f: (...xs: Arr[]) => unknown, args: readonly Arr[]) => compiledIn('kernels', f, args)
 
 const same = (got: readonly TypedArray[], want: readonly TypedArray[], what: string): void => {
   expect(got.length).toBe(want.length)
@@ -43,13 +58,17 @@ const same = (got: readonly TypedArray[], want: readonly TypedArray[], what: str
   })
 }
 
-/** Compiled whole = reference = kernel loop, bit for bit; returns the outputs. */
+/** Compiled whole (as one program where it is small enough, and as loops compiled whole alone)
+ *  = reference = kernel loop, bit for bit; returns the outputs. */
 const agree = (f: (...xs: Arr[]) => unknown, ...args: Arr[]): TypedArray[] => {
   const { j, xs } = prepare(f, args)
   const p = compileJaxpr(j)
   expect(describeProgram(p)).toMatch(WHOLE)
   const got = p.run(xs.map((x) => x.data))
   same(got, runReference(j, xs), 'against the reference interpreter')
+  const loops = compiledIn('loops', f, args)
+  expect(loops.text).toMatch(LOOP_WHOLE)
+  same(got, loops.outs, 'against the loops compiled whole alone')
   const old = oldPath(f, args)
   expect(old.text).not.toMatch(WHOLE)
   same(got, old.outs, 'against the kernel loop')
@@ -180,10 +199,14 @@ describe('scan and foriLoop compiled whole', () => {
   })
   it('an inner bounded while loop past its maxSteps raises MaxStepsExceededError', () => {
     const f = (h: Arr) => lax.foriLoop(0, 3, (_i: Arr, c: Arr) => lax.whileLoop((d: Arr) => d.sum().lt(1e6), (d: Arr) => d.mul(1.5).add(0.25), c, { maxSteps: 4 }), h)
-    const { j, xs } = prepare(f, [np.abs(x3)])
-    const p = compileJaxpr(j)
-    expect(describeProgram(p)).toMatch(WHOLE)
-    expect(() => p.run(xs.map((x) => x.data))).toThrow(/maxSteps = 4 steps/)
+    for (const mode of ['program', 'loops'] as const) {
+      inMode(mode, () => {
+        const { j, xs } = prepare(f, [np.abs(x3)])
+        const p = compileJaxpr(j)
+        expect(describeProgram(p)).toMatch(mode === 'program' ? /program, compiled whole/ : LOOP_WHOLE)
+        expect(() => p.run(xs.map((x) => x.data))).toThrow(/maxSteps = 4 steps/)
+      })
+    }
   })
   it('checkpointed reverse loops (sqrt and binomial): forward re-computation segments inside the compiled loops', () => {
     for (const checkpoint of ['sqrt', { binomial: 4 }] as const) {
@@ -219,20 +242,126 @@ describe('whileLoop compiled whole', () => {
   })
   it('maxSteps exceeded: the same MaxStepsExceededError', () => {
     const f = (a: Arr, b: Arr) => newton(a, b, 3)
-    const { j, xs } = prepare(f, [np.array(2), np.array(5)])
-    const p = compileJaxpr(j)
-    expect(describeProgram(p)).toMatch(WHOLE)
-    expect(() => p.run(xs.map((x) => x.data))).toThrow(MaxStepsExceededError)
-    expect(() => p.run(xs.map((x) => x.data))).toThrow(/maxSteps = 3 steps/)
+    for (const mode of ['program', 'loops'] as const) {
+      inMode(mode, () => {
+        const { j, xs } = prepare(f, [np.array(2), np.array(5)])
+        const p = compileJaxpr(j)
+        expect(describeProgram(p)).toMatch(mode === 'program' ? /program, compiled whole/ : LOOP_WHOLE)
+        expect(() => p.run(xs.map((x) => x.data))).toThrow(MaxStepsExceededError)
+        expect(() => p.run(xs.map((x) => x.data))).toThrow(/maxSteps = 3 steps/)
+      })
+    }
   })
   it('reverse mode (a bounded scan with a while flag): gradient, and maxSteps exceeded', () => {
     const [g] = agree(grad((a: Arr, b: Arr) => newton(a, b, 40)), np.array(2), np.array(5))
     // implicit function theorem: x³ − a x − b = 0 ⇒ dx/da = x / (3x² − a)
     const x = jit((a: Arr, b: Arr) => newton(a, b))(np.array(2), np.array(5)).toTypedArray()[0]
     expect(Math.abs(g[0] - x / (3 * x * x - 2))).toBeLessThan(1e-12)
-    const { j, xs } = prepare(grad((a: Arr, b: Arr) => newton(a, b, 3)), [np.array(2), np.array(5)])
+    for (const mode of ['program', 'loops'] as const) {
+      inMode(mode, () => {
+        const { j, xs } = prepare(grad((a: Arr, b: Arr) => newton(a, b, 3)), [np.array(2), np.array(5)])
+        const p = compileJaxpr(j)
+        expect(describeProgram(p)).toMatch(mode === 'program' ? /program, compiled whole/ : LOOP_WHOLE)
+        expect(() => p.run(xs.map((x) => x.data))).toThrow(MaxStepsExceededError)
+      })
+    }
+  })
+})
+
+describe('small programs compiled as one function (scalarmode.ts)', () => {
+  /** Compiled as one program = reference = the fusion planner's kernels, bit for bit. */
+  const agreeProgram = (f: (...xs: Arr[]) => unknown, ...args: Arr[]): TypedArray[] => {
+    const { j, xs } = prepare(f, args)
     const p = compileJaxpr(j)
-    expect(describeProgram(p)).toMatch(WHOLE)
-    expect(() => p.run(xs.map((x) => x.data))).toThrow(MaxStepsExceededError)
+    expect(describeProgram(p)).toMatch(/^program, compiled whole/)
+    const got = p.run(xs.map((x) => x.data))
+    same(got, runReference(j, xs), 'against the reference interpreter')
+    const old = oldPath(f, args)
+    expect(old.text).not.toMatch(WHOLE)
+    same(got, old.outs, 'against the kernels')
+    return got
+  }
+
+  it('derivatives of orders 0…10 by Taylor mode and grad nested 4 times of sin(x)·exp(−x²/2)', () => {
+    const f = (x: Arr) => np.sin(x).mul(np.exp(x.mul(x).mul(-0.5)))
+    const [d] = agreeProgram((x) => derivatives(f, 10)(x), np.array(0.7))
+    // the 10th derivative against float64 central differences of the 9th, the 4th against
+    // nested grad (an independent program)
+    const [d9] = agreeProgram((x) => derivatives(f, 9)(x), np.array(0.7))
+    const h = 1e-3
+    const [hi] = agreeProgram((x) => derivatives(f, 9)(x), np.array(0.7 + h))
+    const [lo] = agreeProgram((x) => derivatives(f, 9)(x), np.array(0.7 - h))
+    expect(Math.abs((hi[9] - lo[9]) / (2 * h) - d[10])).toBeLessThan(1e-4 * Math.abs(d[10]))
+    expect(d9[9]).toBe(d[9])
+    let g = f
+    for (let i = 0; i < 4; i++) g = grad(g) as typeof f
+    const [g4] = agreeProgram(g, np.array(0.7))
+    expect(Math.abs(g4[0] - d[4])).toBeLessThan(1e-12 * Math.abs(d[4]))
+  })
+  it('float32 and int32 values, reductions, a small matmul, pads and concatenates', () => {
+    const m = np.array([[0.5, -1, 2], [1.5, 0.25, -0.75], [0, 1, 3]], { dtype: 'float32' })
+    agreeProgram((a, v) => {
+      const y = np.tanh(np.matmul(a, v)).mul(1.5)
+      const p = lax.pad(y, np.array(0, { dtype: 'float32' }), [[1, 2, 0]])
+      const c = np.concatenate([p, np.exp(y.mul(-1)), y.max().reshape([1])])
+      return [c, c.sum(), c.argmax(), c.mul(10).astype('int32').mul(7).sub(3)]
+    }, m, np.array([0.3, -0.2, 1.1], { dtype: 'float32' }))
+    agreeProgram((k) => {
+      const q = k.mul(1103515245).add(12345)
+      return [lax.div(q, np.array(7, { dtype: 'int32' })), lax.rem(q, np.array(-5, { dtype: 'int32' })), q.gt(0), q.sum(), np.where(q.gt(0), q, k).prod()]
+    }, np.array([3, -40, 2 ** 30, 17], { dtype: 'int32' }))
+  })
+  it('a cond and a nested loop in the program, and a bounded while past maxSteps', () => {
+    agreeProgram((x) => {
+      const c = lax.cond(x.sum().gt(0), (u: Arr) => u.mul(2), (u: Arr) => u.sub(1), x)
+      return lax.foriLoop(0, 7, (_i: Arr, d: Arr) => lax.foriLoop(0, 3, (_j: Arr, e: Arr) => np.sin(e).add(d.mul(0.1)), d), c)
+    }, x3)
+  })
+  it('a program with an equation without a scalar form, or of large values, keeps the fusion planner', () => {
+    for (const [f, x] of [[(v: Arr) => np.sort(np.sin(v)).mul(2).add(np.cos(v)).sum(), x3], [(v: Arr) => np.sin(v).mul(2).add(np.cos(v)).sum().add(v), np.ones([2000])]] as const) {
+      const { j, xs } = prepare(f, [x])
+      const p = compileJaxpr(j)
+      expect(describeProgram(p)).not.toMatch(WHOLE)
+      same(p.run(xs.map((x) => x.data)), runReference(j, xs), 'against the reference interpreter')
+    }
+  })
+  it('code over the statement budget falls back: the fusion planner, and the same values', () => {
+    const f = (x: Arr) => lax.foriLoop(0, 20, (_i: Arr, c: Arr) => np.sin(c).mul(1.1).add(np.cos(c.mul(0.3))).mul(0.5), x)
+    const want = compiledIn('kernels', f, [x3]).outs
+    const saved = LIMITS.statements
+    LIMITS.statements = 10
+    try {
+      const got = compiledIn('program', f, [x3])
+      expect(got.text).not.toMatch(WHOLE)
+      same(got.outs, want, 'against the kernel loop')
+    } finally {
+      LIMITS.statements = saved
+    }
+  })
+  it('a loop compiled whole compiles no kernel, and its body needs no fusion plan', () => {
+    const f = (x: Arr) => lax.foriLoop(0, 20, (_i: Arr, c: Arr) => np.sin(c).mul(1.1).add(np.cos(c.mul(0.3)).sum()).mul(0.5), x)
+    for (const mode of ['program', 'loops'] as const) {
+      const [kernels, plans] = [stats.kernelsCompiled, planStats.plans]
+      const got = compiledIn(mode, f, [x3])
+      expect(got.text).toMatch(mode === 'program' ? /^program, compiled whole/ : LOOP_WHOLE)
+      expect(stats.kernelsCompiled - kernels).toBe(0)
+      // (a program of loops compiled whole alone is planned, around its loop)
+      expect(planStats.plans - plans).toBe(mode === 'program' ? 0 : 1)
+    }
+  })
+})
+
+describe('loops too large to be compiled whole', () => {
+  it('run the fusion planner\'s body (fused kernels), also when the body alone has small values', () => {
+    // a [100] carry is over LIMITS.loopElements: the kernel loop runs the body step by step
+    const f = (c0: Arr) => lax.foriLoop(0, 5, (_i: Arr, c: Arr) => np.sin(c).mul(1.1).add(np.cos(c.mul(0.3))).mul(0.5).sub(np.tanh(c)).add(0.1), c0)
+    const x = np.linspace(-1, 1, 100)
+    const { j, xs } = prepare(f, [x])
+    const p = compileJaxpr(j)
+    const text = describeProgram(p)
+    expect(text).not.toMatch(WHOLE)
+    // (one loop for the counter, one fused loop for the carry: not one per equation)
+    expect(text.match(/ {5}\d+: loop \[100\]/g)?.length).toBe(1)
+    same(p.run(xs.map((x) => x.data)), runReference(j, xs), 'against the reference interpreter')
   })
 })

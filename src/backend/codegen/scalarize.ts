@@ -73,8 +73,16 @@ export class Scalarizer {
   /** atoms that already hold a slot element's converted value (no conversion on a store) */
   private readonly stored = new Map<string, DType>()
 
-  /** `budget`: the most statements this code may have. */
-  constructor(private budget: number) {}
+  /** `budget`: the most statements this code may have. `warm`: the name of a boolean the
+   *  generated function receives; when it is true every loop in the code takes no step and
+   *  raises nothing (a warm-up call, see scalarloop.ts `warmUp`) — null when the code's own
+   *  loop takes care of that. */
+  constructor(private budget: number, private readonly warm: string | null = null) {}
+
+  /** The trip bound of a loop of `n` steps (none in a warm-up call). */
+  private trips(n: number): string {
+    return this.warm === null ? int(n) : `(${this.warm} ? 0 : ${int(n)})`
+  }
 
   /** A fresh local name (`z` and an integer: nothing else reaches the source). */
   fresh(): string {
@@ -254,7 +262,7 @@ export class Scalarizer {
       if (m.flag !== undefined) yBufs.forEach((b) => this.emit(`${b}.fill(0);`))
       const t = this.fresh()
       const i = this.fresh()
-      this.emit(`for (let ${t} = 0; ${t} < ${int(m.length)}; ${t}++) {`)
+      this.emit(`for (let ${t} = 0; ${t} < ${this.trips(m.length)}; ${t}++) {`)
       this.emit(`const ${i} = ${m.reverse ? `${int(m.length - 1)} - ${t}` : t};`)
       const rows = m.xSizes.map((n, x) => Array.from({ length: n }, (_, e) => {
         const r = this.fresh()
@@ -271,7 +279,7 @@ export class Scalarizer {
       this.emit('}')
       if (flag !== null) {
         this.usesMse = true
-        this.emit(`if (${flag}) throw mse(${int(m.length)});`)
+        this.emit(`if (${this.warm === null ? '' : `!${this.warm} && `}(${flag})) throw mse(${int(m.length)});`)
       }
       // the ys' elements are read from the scratch array: before anything writes it again
       // (the next pass of an enclosing loop), every use of them has run
@@ -300,7 +308,7 @@ export class Scalarizer {
     const bc = ins.slice(m.nCondConsts, m.nCondConsts + m.nBodyConsts)
     const names = this.lets(ins.slice(m.nCondConsts + m.nBodyConsts), outs)
     const s = this.fresh()
-    this.emit(`for (let ${s} = 0; ; ${s}++) {`)
+    this.emit(`for (let ${s} = 0; ${this.warm === null ? '' : `!${this.warm}`}; ${s}++) {`)
     const [[pred]] = this.program(cond, [...cc, ...names], [1])
     this.emit(`if (${this.convert(pred, 'bool')} === 0) break;`)
     if (Number.isFinite(m.limit)) {
@@ -421,6 +429,9 @@ export class Scalarizer {
           if (e.pre.length === 0 && args.includes(e.expr)) return e.expr
           e.pre.forEach((l) => this.emit(l))
           this.emit(`const ${t} = ${e.expr};`)
+          // (a float32 result already rounded needs no rounding where it is stored: one
+          // statement fewer per float32 value a program materializes)
+          if (exact && n.dtype === 'float32' && e.expr.startsWith('Math.fround(')) this.markStored(t, 'float32')
           return t
         }
       }

@@ -52,10 +52,10 @@ export interface ScalarWhileShape {
 
 const total = (ps: readonly Part[]) => ps.reduce((s, p) => s + p.size, 0)
 
-const names = (prefix: 'g' | 'h' | 'c' | 'x', q: number, n: number): string[] => Array.from({ length: n }, (_, e) => `${prefix}${int(q)}_${int(e)}`)
+const names = (prefix: 'g' | 'h' | 'c' | 'x' | 'a', q: number, n: number): string[] => Array.from({ length: n }, (_, e) => `${prefix}${int(q)}_${int(e)}`)
 
 /** Declarations of the constants' elements, read once from their arrays `arr[q]`. */
-const loadConsts = (z: Scalarizer, arr: 'gc' | 'hc', prefix: 'g' | 'h', parts: readonly Part[]): { decl: string[]; elems: string[][] } => {
+const loadConsts = (z: Scalarizer, arr: 'gc' | 'hc' | 'ins', prefix: 'g' | 'h' | 'a', parts: readonly Part[]): { decl: string[]; elems: string[][] } => {
   const elems = parts.map((p, q) => names(prefix, q, p.size))
   elems.forEach((es, q) => es.forEach((e) => z.markStored(e, parts[q].dtype)))
   const decl = parts.flatMap((p, q) => [`const ${prefix}${int(q)} = ${arr}[${int(q)}];`, ...elems[q].map((e, i) => `const ${e} = ${prefix}${int(q)}[${int(i)}];`)])
@@ -107,8 +107,16 @@ const helperLines = (z: Scalarizer) => [...[...z.helpers].map((h) => HELPERS[h])
  * for the stacked rows, and the length `n` (0 for the warm-up call, see `warmUp`). Returns 1 when a bounded while loop's flag is still set after the last step
  * (the caller raises MaxStepsExceededError), else 0. Null when the body does not fit.
  */
+/** Whether a scan of this interface may be compiled whole (known before its body is planned). */
+export const scanFits = (s: ScalarScanShape): boolean =>
+  total(s.carries) + total(s.xs) + total(s.ys) <= LIMITS.loopElements && total(s.consts) <= LIMITS.constElements
+
+/** Whether a while loop of this interface may be compiled whole. */
+export const whileFits = (s: ScalarWhileShape): boolean =>
+  total(s.carries) <= LIMITS.loopElements && total(s.condConsts) + total(s.bodyConsts) <= LIMITS.constElements
+
 export const genScalarScan = (body: ProgramSpec, s: ScalarScanShape): string | null => {
-  if (total(s.carries) + total(s.xs) + total(s.ys) > LIMITS.loopElements || total(s.consts) > LIMITS.constElements) return null
+  if (!scanFits(s)) return null
   if (body.inputs.length !== s.consts.length + s.carries.length + s.xs.length) throw new CodegenError('internal: scan body inputs')
   return attempt(() => {
     const z = new Scalarizer(LIMITS.statements)
@@ -153,7 +161,7 @@ export const genScalarScan = (body: ProgramSpec, s: ScalarScanShape): string | n
  * steps (the caller raises MaxStepsExceededError), else 0.
  */
 export const genScalarWhile = (cond: ProgramSpec, body: ProgramSpec, s: ScalarWhileShape): string | null => {
-  if (total(s.carries) > LIMITS.loopElements || total(s.condConsts) + total(s.bodyConsts) > LIMITS.constElements) return null
+  if (!whileFits(s)) return null
   return attempt(() => {
     const z = new Scalarizer(LIMITS.statements)
     const cc = loadConsts(z, 'gc', 'g', s.condConsts)
@@ -180,6 +188,33 @@ export const genScalarWhile = (cond: ProgramSpec, body: ProgramSpec, s: ScalarWh
       '}',
       ...car.store,
       'return 0;',
+      '};',
+    ].join('\n')
+  })
+}
+
+/**
+ * Source of `(k) => (ins, outs, warm) => void` for a whole program (scalarprogram.ts): reads
+ * the elements of the inputs `ins`, writes those of every output into `outs` (fresh arrays of
+ * the outputs' dtypes and sizes; the typed-array store converts), with every value in between
+ * a local. Its loops are loops of the code. With `warm` true the loops take no step (the
+ * warm-up call, see `warmUp`: the code after each loop then has type feedback). Null when the
+ * program does not fit.
+ */
+export const genScalarProgram = (spec: ProgramSpec, ins: readonly Part[], outs: readonly Part[]): string | null => {
+  if (spec.inputs.length !== ins.length || spec.outs.length !== outs.length) throw new CodegenError('internal: program interface')
+  return attempt(() => {
+    const z = new Scalarizer(LIMITS.statements, 'warm')
+    const a = loadConsts(z, 'ins', 'a', ins)
+    const res = z.program(spec, a.elems, outs.map((p) => p.size))
+    return [
+      '"use strict";',
+      ...helperLines(z),
+      ...z.decls,
+      'return function (ins, outs, warm) {',
+      ...a.decl,
+      ...z.lines,
+      ...res.flatMap((es, q) => [`const o${int(q)} = outs[${int(q)}];`, ...es.map((v, e) => `o${int(q)}[${int(e)}] = ${v};`)]),
       '};',
     ].join('\n')
   })

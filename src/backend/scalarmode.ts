@@ -1,0 +1,249 @@
+/**
+ * Backend: the planning mode for code that is compiled into straight-line scalar code
+ * (codegen/scalarize.ts) — the bodies of loops compiled whole (codegen/scalarloop.ts) and
+ * small programs compiled as one function.
+ *
+ * In such code every element of every value is a JS local, whatever the kernels would have
+ * been: the fusion planner's search (regions, costs, rounds of materializing) decides nothing
+ * there, and the JS kernels it compiles are never run. So each equation is its own step, every
+ * value is materialized, and no kernel is compiled until a program is run step by step (which
+ * only a fallback does). Materializing never changes a value: kernels round every value to its
+ * dtype as they compute it. (In the relaxed float32 mode it would — values are rounded where
+ * they are stored — so that mode keeps the fusion planner.)
+ *
+ * A body or program that has no scalar form (an opaque equation: gather, sort, linalg, …) or
+ * whose code does not fit (over the statement budget) makes the callers fall back to the
+ * fusion planner's program.
+ */
+import { timed } from '../core/phases'
+import { type ShapedArray, sizeOf, stridesOf } from '../ir/aval'
+import type { TypedArray } from '../ir/dtypes'
+import type { Eqn, Jaxpr, Var } from '../ir/jaxpr'
+import type { ParamsMap } from '../ir/params'
+import { maxStepsExceeded } from '../higher/while'
+import { Builder } from './build'
+import { LIMITS, type Part, genScalarProgram, warmUp } from './codegen/scalarloop'
+import { NoFit } from './codegen/scalarize'
+import { type Compiled, compileDriver, compileKernel, float32Mode } from './compile'
+import { CodegenError } from './emit'
+import { type DotKernel, type KNode, type LoopKernel, normalizeLoops } from './kernel'
+import { type Plan, type PlanStep, classify } from './plan'
+import { Program, type ProgStep, type WholeFn } from './program'
+import type { Cls, PlanCtx } from './region'
+import { dotGeometry, reduceDomain } from './roots'
+import { type ScalarExpr, isScalarOp } from './scalar'
+import type { Subs } from './steps'
+
+/** Work done in this mode since the process started (for benchmarks and tests): bodies and
+ *  programs planned, and programs compiled as one function. */
+export const scalarStats = { planned: 0, wholePrograms: 0 }
+
+/**
+ * One step per equation, every value materialized. Throws NoFit for an equation without a
+ * scalar form, or a value too large to be locals.
+ */
+export const planEach = (jaxpr: Jaxpr): Plan => {
+  scalarStats.planned++
+  const producer = new Map<Var, Eqn>()
+  const cls = new Map<Eqn, Cls>()
+  const lowered = new Map<Eqn, ScalarExpr>()
+  const M = new Set<Var>(jaxpr.inVars)
+  const steps: PlanStep[] = []
+  for (const e of jaxpr.eqns) {
+    const c = classify(e, lowered)
+    if (c === 'opaque') throw new NoFit('an equation without a scalar form')
+    cls.set(e, c)
+    for (const v of e.outVars) {
+      // (each element is at least a local: the statement budget bounds them all)
+      if (sizeOf(v.aval.shape) > LIMITS.statements) throw new NoFit('a value too large')
+      producer.set(v, e)
+      M.add(v)
+    }
+    if (c === 'ctrl') steps.push({ kind: 'eqn', eqn: e })
+    else if (c === 'dot') steps.push({ kind: 'dot', eqn: e })
+    else if (c === 'reduce') {
+      const { extents, nReduced } = reduceDomain(e)
+      steps.push({ kind: 'loop', extents, nReduced, roots: [{ kind: 'reduce', eqn: e }], epilogue: [] })
+    } else if (c === 'dotf') {
+      const g = dotGeometry(e)
+      steps.push({ kind: 'loop', extents: g.extents, nReduced: g.nContract, roots: [{ kind: 'dotf', eqn: e }], epilogue: [] })
+    } else {
+      const v = e.outVars[0]
+      steps.push({ kind: 'loop', extents: v.aval.shape, nReduced: 0, roots: [{ kind: 'store', v }], epilogue: [] })
+    }
+  }
+  // (every value is materialized: nothing is recomputed, no value crosses a band)
+  const ctx: PlanCtx = { producer, cls, M, cost: () => 0, band: new Map(), lowered }
+  return { jaxpr, steps, M, ctx, probes: new Map() }
+}
+
+/** A kernel step compiled when it is first run (the scalar code reads only its IR). */
+const lazyKernelStep = (kernel: LoopKernel | DotKernel, ins: readonly number[], outs: readonly number[]): ProgStep => {
+  let c: Compiled | null = null
+  const compiled = (): Compiled => (c ??= compileKernel(kernel))
+  return {
+    kind: 'kernel',
+    get fn() {
+      return compiled().fn
+    },
+    ins,
+    outs,
+    kernel,
+    get source() {
+      return compiled().source
+    },
+    engine: 'js',
+  }
+}
+
+/**
+ * The kernel of one elementwise equation: its lowering over loads of its operands (each of the
+ * output's shape, or 0-d) — what a region expands for such a root when every value is
+ * materialized (region.ts), without the expansion's machinery.
+ */
+const ewKernel = (e: Eqn, expr: ScalarExpr): { kernel: LoopKernel; inputs: Var[] } => {
+  const out = e.outVars[0].aval
+  const r = out.shape.length
+  const st = stridesOf(out.shape)
+  const nodes: KNode[] = []
+  const byKey = new Map<string, number>()
+  const node = (n: KNode): number => {
+    const key = JSON.stringify(n)
+    let id = byKey.get(key)
+    if (id === undefined) {
+      id = nodes.push(n) - 1
+      byKey.set(key, id)
+    }
+    return id
+  }
+  const inputs: Var[] = []
+  const args = e.inputs.map((a) => {
+    if (a._tag === 'Lit') return node({ k: 'lit', value: a.value, dtype: a.aval.dtype })
+    let i = inputs.indexOf(a)
+    if (i < 0) i = inputs.push(a) - 1
+    const idx = a.aval.shape.length === 0 ? { off: 0, st: st.map(() => 0) } : { off: 0, st }
+    return node({ k: 'load', input: i, idx, dtype: a.aval.dtype, clamp: -1 })
+  })
+  const translate = (x: ScalarExpr): number => {
+    switch (x._tag) {
+      case 'arg':
+        if (!Number.isInteger(x.index) || x.index < 0 || x.index >= args.length) throw new CodegenError(`internal: lowering of ${e.prim} refers to operand ${x.index}`)
+        return args[x.index]
+      case 'lit':
+        return node({ k: 'lit', value: x.value, dtype: x.dtype })
+      case 'coord':
+        if (!Number.isInteger(x.dim) || x.dim < 0 || x.dim >= r) throw new CodegenError(`internal: lowering of ${e.prim} refers to coordinate ${x.dim}`)
+        return node({ k: 'coord', idx: { off: 0, st: st.map((_, d) => (d === x.dim ? 1 : 0)) }, dtype: x.dtype })
+      case 'op':
+        if (!isScalarOp(x.op)) throw new CodegenError('lowering: unknown scalar op')
+        if (!Number.isSafeInteger(x.attr)) throw new CodegenError('lowering: op attribute must be an integer')
+        return node({ k: 'op', op: x.op, args: x.args.map(translate), dtype: x.dtype, attr: x.attr })
+    }
+  }
+  const root = translate(expr)
+  const kernel: LoopKernel = {
+    kind: 'loop', f32: float32Mode(), domain: out.shape, nReduced: 0,
+    inputs: inputs.map((v) => v.aval.dtype), outputs: [out.dtype], nodes,
+    stores: [{ node: root, out: 0, idx: { off: 0, st } }], reductions: [], epilogue: [],
+  }
+  return { kernel, inputs }
+}
+
+/** The builder of this mode: kernels as IR (not split into boxes: the scalar code decides each
+ *  pick at generation time), compiled only if run. */
+class EachBuilder extends Builder {
+  constructor(private readonly each: Plan, subs: Subs) {
+    super(each, subs)
+  }
+
+  protected override step(s: PlanStep): void {
+    const root = s.kind === 'loop' ? s.roots[0] : undefined
+    const expr = root?.kind === 'store' ? this.each.ctx.lowered.get(this.each.ctx.producer.get(root.v) as Eqn) : undefined
+    if (root?.kind !== 'store' || expr === undefined) return super.step(s)
+    const { kernel, inputs } = ewKernel(this.each.ctx.producer.get(root.v) as Eqn, expr)
+    this.pushKernel(kernel, inputs.map((v) => this.slot(v)), [this.slot(root.v)])
+  }
+
+  override pushKernel(k: LoopKernel | DotKernel, ins: readonly number[], outs: readonly number[]): void {
+    this.steps.push(lazyKernelStep(k.kind === 'loop' ? normalizeLoops(k) : k, ins, outs))
+  }
+}
+
+/** The spec of `flat` (validated and flattened) in this mode, or null. */
+const buildEach = (flat: Jaxpr, subs: Subs): Program | null => {
+  try {
+    const plan = planEach(flat)
+    return timed('build', () => new Program(new EachBuilder(plan, { ...subs, inline: true }).build()))
+  } catch (e) {
+    if (e instanceof NoFit) return null
+    throw e
+  }
+}
+
+/**
+ * The compiler of bodies in this mode, cached per jaxpr (jaxprs are immutable): `prepare`
+ * validates and flattens a jaxpr as for any program, `subs` compiles the bodies' own loops and
+ * branches. Null for a body without a scalar form, and always in the relaxed float32 mode.
+ */
+export const scalarBodies = (prepare: (j: Jaxpr) => Jaxpr, subs: () => Subs): { compile: (j: Jaxpr) => Program | null; reset: () => void } => {
+  let cache = new WeakMap<Jaxpr, Program | null>()
+  const compile = (j: Jaxpr): Program | null => {
+    if (float32Mode() !== 'exact') return null
+    let p = cache.get(j)
+    if (p === undefined) {
+      p = buildEach(prepare(j), subs())
+      cache.set(j, p)
+    }
+    return p
+  }
+  return { compile, reset: () => (cache = new WeakMap()) }
+}
+
+/** Elements of all the values of a program compiled as one function, at most (measured, see
+ *  `wholeProgram`). */
+export const WHOLE_LIMITS = {
+  /** elements of every value of the program (its loops' bodies are bounded by LIMITS) */
+  elements: 1024,
+  /** equations at least: a program of a few equations is a kernel or two anyway */
+  minEqns: 8,
+}
+
+/** Whether a (flattened) program may be compiled as one function: small values only. */
+const wholeMayFit = (j: Jaxpr): boolean => {
+  if (j.eqns.length < WHOLE_LIMITS.minEqns && !j.eqns.some((e) => e.prim === 'scan' || e.prim === 'while')) return false
+  let n = 0
+  for (const v of j.inVars) n += sizeOf(v.aval.shape)
+  for (const e of j.eqns) {
+    for (const v of e.outVars) n += sizeOf(v.aval.shape)
+    // a loop's carry in locals: as for a loop compiled whole on its own (scalarloop.ts)
+    const nCarry = e.prim === 'scan' ? (e.params as ParamsMap['scan']).numCarry : e.prim === 'while' ? e.outVars.length : 0
+    if (e.outVars.slice(0, nCarry).reduce((s, v) => s + sizeOf(v.aval.shape), 0) > LIMITS.loopElements) return false
+  }
+  return n <= WHOLE_LIMITS.elements
+}
+
+/**
+ * A program whose values are all small, compiled as one generated function with every element
+ * a local (its loops loops of that code), planned in this mode; null when it does not qualify
+ * or its code does not fit (the caller plans it with the fusion planner). The program's spec
+ * is kept: its kernels are compiled only if a loop of the fusion planner's runs it step by step.
+ */
+export const wholeProgram = (flat: Jaxpr, subs: Subs): Program | null => {
+  if (float32Mode() !== 'exact' || flat.constVars.length > 0 || !wholeMayFit(flat)) return null
+  const each = buildEach(flat, subs)
+  if (each === null) return null
+  const part = (a: ShapedArray): Part => ({ size: sizeOf(a.shape), dtype: a.dtype })
+  const ins = flat.inVars.map((v) => part(v.aval))
+  const outs = flat.outs.map((a) => part(a.aval))
+  const fn = timed('js codegen', () => {
+    const src = genScalarProgram(each.spec, ins, outs)
+    return src === null ? null : compileDriver<(ins: readonly TypedArray[], outs: readonly TypedArray[], warm: boolean) => void>(src)([maxStepsExceeded])
+  })
+  if (fn === null) return null
+  // a call whose loops take no step: the code after them gets type feedback before V8
+  // optimizes the function in the middle of a loop (scalarloop.ts `warmUp`)
+  timed('run', () => fn(warmUp(ins), warmUp(outs), true))
+  scalarStats.wholePrograms++
+  const whole: WholeFn = (ins, o) => fn(ins, o, false)
+  return new Program(each.spec, whole)
+}
