@@ -134,6 +134,51 @@ describe('debug.callback', () => {
     expect(log.every((e) => e[0] === 'c')).toBe(true)
   })
 
+  it('hands the host function its own copies: Arrays kept past the call keep their values (JS and WebAssembly kernels, scan)', () => {
+    // Inside a compiled program the operands live in buffers that later kernels, later loop
+    // steps and later calls overwrite; a kept Array must still hold the values it was given.
+    const n = 4096
+    const data = Array.from({ length: n }, (_, i) => Math.sin(i * 0.37) * 3)
+    for (const dtype of ['float32', 'float64'] as const) {
+      const kept: Arr[] = []
+      const keep = (v: Arr) => {
+        kept.push(v)
+      }
+      const g = jit((x: Arr) => {
+        const a = np.tanh(x).mul(2)
+        debug.callback(keep, a)
+        const m = np.dot(a.reshape([64, 64]), a.reshape([64, 64]))
+        debug.callback(keep, m)
+        return np.sin(m).mul(3)
+      })
+      const x = np.array(data, { dtype })
+      g(x)
+      const a = kept[0].toTypedArray().slice()
+      const m = kept[1].toTypedArray().slice()
+      g(x.mul(0.5))
+      expect(kept[0].toTypedArray()).toEqual(a)
+      expect(kept[1].toTypedArray()).toEqual(m)
+      // and they are the values the program computed: a = 2 tanh x
+      const xd = x.toTypedArray()
+      expect(Math.abs(a[5] - 2 * Math.tanh(xd[5]))).toBeLessThan(dtype === 'float32' ? 1e-6 : 1e-15)
+      const steps: Arr[] = []
+      jit((c0: Arr) => lax.scan((c: Arr, _: Arr) => {
+        const c2 = np.tanh(c).mul(1.5)
+        debug.callback((v: Arr) => {
+          steps.push(v)
+        }, c2)
+        return [c2, np.sum(c2)]
+      }, c0, np.zeros([4])))(x)
+      let ref = Array.from(xd)
+      for (let k = 0; k < 4; k++) {
+        ref = ref.map((v) => Math.tanh(v) * 1.5)
+        if (dtype === 'float32') ref = Array.from(Float32Array.from(ref))
+        const got = steps[k].toTypedArray()
+        expect(Math.max(...ref.map((r, i) => Math.abs(got[i] - r)))).toBeLessThan(dtype === 'float32' ? 1e-5 : 1e-14)
+      }
+    }
+  })
+
   it('rejects a non-function', () => {
     expect(() => debug.callback(3 as never, np.array(1))).toThrow(/must be a function/)
   })
