@@ -31,6 +31,10 @@ describe('the fuzzer at selections near a tie', () => {
     expect(nearKink(makeJaxpr(where)(x), [x], { ulps: 2, sums: false }, 'float32')).toBe('jump')
     const y = np.array([0.25, 0.5, -0.5], { dtype: 'float32' })
     expect(nearKink(makeJaxpr(where)(y), [y], { ulps: 2, sums: false }, 'float32')).toBeNull()
+    const sorted = (v: Arr) => np.sort(v.reshape([-1]))
+    const z = np.array([[0.5, 0.25], [0.5, -1]])
+    expect(nearKink(makeJaxpr(sorted)(z), [z], { ulps: 2, sums: false }, 'float64')).toBe('kink')
+    expect(nearKink(makeJaxpr(sorted)(y), [y], { ulps: 2, sums: false }, 'float32')).toBeNull()
   })
 
   it('the reported case: the WebAssembly route is not held to the reference’s side of the tie', { timeout: 60_000 }, async () => {

@@ -13,7 +13,7 @@
  *   of large intermediates survive cancellation as absolute errors), plus as many units of the
  *   smallest normal number (ulp bounds do not hold for subnormal results).
  */
-import { type Array as Arr, np } from '../../src'
+import { type Array as Arr, lax, np } from '../../src'
 import { type Jaxpr, Jaxpr as JaxprClass, type Atom } from '../../src/ir/jaxpr'
 import type { ClosedJaxpr } from '../../src/ir/jaxpr'
 import { evalJaxpr } from '../../src/interpret/eval'
@@ -141,9 +141,11 @@ const nearTie = (prim: string, params: unknown, xs: readonly Arr[], tolOf: (scal
   const p = params as { axes?: readonly number[]; axis?: number; dimension?: number }
   const axes = p.axes !== undefined ? [...p.axes] : [p.dimension ?? p.axis ?? 0]
   if (prim === 'sort') {
-    const sorted = np.sort(x, axes[0])
-    const n = sorted.shape[axes[0]]
-    return n >= 2 && anyOf(np.abs(np.subtract(np.take(sorted, np.arange(1, n), axes[0]), np.take(sorted, np.arange(0, n - 1), axes[0]))).le(tol))
+    const ax = axes[0]
+    const sorted = np.sort(x, ax)
+    const n = sorted.shape[ax]
+    const rows = (lo: number, hi: number) => lax.slice(sorted, sorted.shape.map((_, i) => (i === ax ? lo : 0)), sorted.shape.map((d, i) => (i === ax ? hi : d)))
+    return n >= 2 && anyOf(np.abs(np.subtract(rows(1, n), rows(0, n - 1))).le(tol))
   }
   const best = prim === 'reduce_min' || prim === 'argmin' ? np.min(x, axes, { keepdims: true }) : np.max(x, axes, { keepdims: true })
   return anyOf(np.sum(np.abs(x.sub(best)).le(tol).astype('int32'), axes).ge(2))
