@@ -98,15 +98,18 @@ const distance = (a: string, b: string): number => {
 }
 
 /**
- * Reject keys that are not options, naming the closest option. For options whose misspelling
- * would change a result silently (`{ reversed: true }` for `reverse`, `{ checkpiont }`): a
- * JavaScript caller, or an object built elsewhere, is not checked by TypeScript.
+ * Keys that are not options. With `strict`, any such key is a ValueError; otherwise only a near
+ * misspelling of an option is (`{ reversed: true }` for `reverse` would run a scan forwards,
+ * `{ checkpiont }` would store every step), and other keys are ignored as JS APIs do. The
+ * message names the closest option: a JavaScript caller, or an object built elsewhere, is not
+ * checked by TypeScript.
  */
-export const checkOptionKeys = (opts: unknown, known: readonly string[], where: string): void => {
+export const checkOptionKeys = (opts: unknown, known: readonly string[], where: string, strict = false): void => {
   if (opts === undefined || typeof opts !== 'object' || opts === null) return
   for (const k of Object.keys(opts)) {
     if (known.includes(k)) continue
     const near = closestOption(k, known)
+    if (near === undefined && !strict) continue
     throw new ValueError(`${where}: unknown option '${k}'${near !== undefined ? ` (did you mean '${near}'?)` : ''}; the options are ${known.join(', ')}`)
   }
 }

@@ -51,7 +51,7 @@ export const odeint = <Y, A extends readonly unknown[]>(
   const last = rest[rest.length - 1]
   // a trailing object of numbers with a misspelled option ({ rtoll: 1e-3 }) would otherwise be
   // passed to f as one more argument, and the option silently not applied
-  if (rest.length > 0 && !isOptions(last) && misspeltOptions(last)) checkOptionKeys(last, [...OPTION_KEYS], `${where} options`)
+  if (rest.length > 0 && !isOptions(last) && misspeltOptions(last)) checkOptionKeys(last, [...OPTION_KEYS], `${where} options`, true)
   const o: OdeintOptions = rest.length > 0 && isOptions(last) ? last : {}
   const args = (rest.length > 0 && isOptions(last) ? rest.slice(0, -1) : rest) as unknown as ArrayArgs<A>
   const tsArr = Array.isArray(ts) ? np.array(ts as number[]) : (ts as Tracer)
