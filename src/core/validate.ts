@@ -85,3 +85,35 @@ export const checkOptions = (opts: unknown, spec: Readonly<Record<string, Option
     }
   }
 }
+
+/** Edit distance of two short strings (for "did you mean"). */
+const distance = (a: string, b: string): number => {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i]
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+    prev = cur
+  }
+  return prev[b.length]
+}
+
+/**
+ * Keys that are not options. With `strict`, any such key is a ValueError; otherwise only a near
+ * misspelling of an option is (`{ reversed: true }` for `reverse` would run a scan forwards,
+ * `{ checkpiont }` would store every step), and other keys are ignored as JS APIs do. The
+ * message names the closest option: a JavaScript caller, or an object built elsewhere, is not
+ * checked by TypeScript.
+ */
+export const checkOptionKeys = (opts: unknown, known: readonly string[], where: string, strict = false): void => {
+  if (opts === undefined || typeof opts !== 'object' || opts === null) return
+  for (const k of Object.keys(opts)) {
+    if (known.includes(k)) continue
+    const near = closestOption(k, known)
+    if (near === undefined && !strict) continue
+    throw new ValueError(`${where}: unknown option '${k}'${near !== undefined ? ` (did you mean '${near}'?)` : ''}; the options are ${known.join(', ')}`)
+  }
+}
+
+/** The option `k` is probably a misspelling of (at most two edits, ignoring case), if any. */
+export const closestOption = (k: string, known: readonly string[]): string | undefined =>
+  known.find((o) => distance(o.toLowerCase(), k.toLowerCase()) <= Math.min(2, o.length - 2))

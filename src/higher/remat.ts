@@ -30,6 +30,7 @@
 import { type Tangent, UndefPrimal, isUndef } from '../core/rules'
 import { type Tracer, bind } from '../core/tracer'
 import { scalar } from '../core/array'
+import { jaxprHasEffects, withoutEffects } from '../ir/effects'
 import { type Eqn, Var, makeEqn } from '../ir/jaxpr'
 import type { CheckpointPolicy } from '../ir/params'
 import { dceJaxpr } from '../interpret/dce'
@@ -78,10 +79,11 @@ const knownPrimal = (p: ScanParams, unknownIns: readonly boolean[]) => {
   return { s, jaxpr, params: (kc: number, kk: number): ScanParams => ({ ...flagFor(p, s.carryU.map((x) => !x)), jaxpr, numConsts: kc, numCarry: kk }) }
 }
 
-/** The staged side: the whole scan (no while flag: the primal side has checked the bound). */
+/** The staged side: the whole scan (no while flag: the primal side has checked the bound), and
+ *  no host callbacks: the known side made them, and reverse mode only recomputes residuals. */
 const stagedParams = (p: ScanParams): ScanParams => {
   const { whileFlag: _, ...rest } = p
-  return rest
+  return { ...rest, jaxpr: withoutEffects(rest.jaxpr) }
 }
 
 export const rematPartialEval = (pe: PartialEvalTrace, ts: readonly PETracer[], p: ScanParams): Tracer[] => {
@@ -93,7 +95,8 @@ export const rematPartialEval = (pe: PartialEvalTrace, ts: readonly PETracer[], 
   const kk = partition(s.carryU, a.carry)[0]
   const kx = partition(u.xs, a.xs)[0]
   const known = [...kc, ...kk, ...kx].map((t) => t.pval.known as Tracer)
-  const outsK = jaxpr.outs.length === 0 ? [] : bind('scan', known, params(kc.length, kk.length))
+  // (a known side with no outputs still runs when it has effects: host callbacks)
+  const outsK = jaxpr.outs.length === 0 && !jaxprHasEffects(jaxpr) ? [] : bind('scan', known, params(kc.length, kk.length))
   const nK = p.numCarry
   const outAvals = p.jaxpr.outAvals.map((av, i) => (i < nK ? av : stackedAval(av, p.length)))
   const outsU = pe.stage('scan', ts.map((t) => pe.instantiateConst(t)), stagedParams(p), outAvals)
@@ -106,7 +109,7 @@ export const rematPartialEval = (pe: PartialEvalTrace, ts: readonly PETracer[], 
 
 export const rematSplit = (e: Eqn<'scan'>, unknownIns: readonly boolean[]) => {
   const p = e.params
-  const { s, params } = knownPrimal(p, unknownIns)
+  const { s, jaxpr, params } = knownPrimal(p, unknownIns)
   const ins = parts(e.inputs, p)
   const u = parts(unknownIns, p)
   const kc = partition(u.consts, ins.consts)[0]
@@ -114,7 +117,7 @@ export const rematSplit = (e: Eqn<'scan'>, unknownIns: readonly boolean[]) => {
   const kx = partition(u.xs, ins.xs)[0]
   const outUnknowns = [...s.carryU, ...s.ysU]
   const knownOuts = e.outVars.filter((_, i) => !outUnknowns[i])
-  const known = knownOuts.length === 0 ? null : makeEqn('scan', [...kc, ...kk, ...kx], params(kc.length, kk.length), knownOuts)
+  const known = knownOuts.length === 0 && !jaxprHasEffects(jaxpr) ? null : makeEqn('scan', [...kc, ...kk, ...kx], params(kc.length, kk.length), knownOuts)
   const unknown = makeEqn('scan', e.inputs, stagedParams(p), e.outVars.map((v, i) => (outUnknowns[i] ? v : new Var(v.aval))))
   const residuals = e.inputs.filter((a, i): a is Var => !unknownIns[i] && a._tag === 'Var')
   return { known, unknown, outUnknowns, residuals }

@@ -32,3 +32,23 @@ export const hasEffects = (prim: PrimName, params: unknown): boolean => {
   }
   return false
 }
+
+/**
+ * `j` without its host callbacks, at any depth: the body that a checkpointed loop's reverse
+ * mode runs again to rebuild residuals. The forward pass already made those calls, and a loop's
+ * checkpoint policy changes only what reverse mode stores, never what the program does (a
+ * progress report must not run backwards through the steps while the gradient is computed).
+ */
+export const withoutEffects = (j: Jaxpr): Jaxpr => {
+  if (!jaxprHasEffects(j)) return j
+  const eqns = j.eqns.filter((e) => !EFFECTFUL.has(e.prim)).map((e) => (eqnHasEffects(e) ? { ...e, params: paramsWithoutEffects(e.params) } : e))
+  return new Jaxpr(j.constVars, j.inVars, eqns, j.outs)
+}
+
+const paramsWithoutEffects = <P>(params: P): P => {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(params as object)) {
+    out[k] = v instanceof Jaxpr ? withoutEffects(v) : Array.isArray(v) ? v.map((x) => (x instanceof Jaxpr ? withoutEffects(x) : x)) : v
+  }
+  return out as P
+}

@@ -4,7 +4,7 @@
  * equation, not 10,000, and every transformation applies to it.
  */
 import { ArgumentTypeError, DTypeError, ShapeError, TreeMismatchError, ValueError } from '../core/errors'
-import { checkOptions, opt, requireSync, show } from '../core/validate'
+import { checkOptionKeys, checkOptions, opt, requireSync, show } from '../core/validate'
 import { isTracerLike } from '../primitives/util'
 import type { Tracer } from '../core/tracer'
 import { type ShapedArray, avalStr, shaped } from '../ir/aval'
@@ -151,7 +151,9 @@ export interface WhileOptions extends LoopOptions {
  * carry = bodyFn(carry). Forward-differentiable; with `maxSteps`, reverse-differentiable as well.
  */
 export const whileLoop = <C>(condFn: (carry: C) => Tracer | boolean, bodyFn: (carry: C) => C, init: C, opts: WhileOptions = {}): C => {
-  checkOptions(opts, { maxSteps: opt.nonNegInt, checkpoint: checkpointOpt, progress: progressOpt }, 'lax.whileLoop')
+  const spec = { maxSteps: opt.nonNegInt, checkpoint: checkpointOpt, progress: progressOpt }
+  checkOptions(opts, spec, 'lax.whileLoop')
+  checkOptionKeys(opts, Object.keys(spec), 'lax.whileLoop')
   if (opts.checkpoint !== undefined && opts.maxSteps === undefined) {
     throw new ValueError('lax.whileLoop: a checkpoint policy applies to reverse mode, which needs { maxSteps } as well')
   }
@@ -218,7 +220,9 @@ export interface ScanOptions {
  * of `xs`; returns `[carry, ys]` with the ys stacked. Forward- and reverse-differentiable.
  */
 export const scan = <C, X, Y>(f: (carry: C, x: X) => [C, Y], init: C, xs: X, opts: ScanOptions = {}): [C, Y] => {
-  checkOptions(opts, { length: opt.nonNegInt, reverse: opt.boolean, checkpoint: checkpointOpt, progress: progressOpt }, 'lax.scan')
+  const spec = { length: opt.nonNegInt, reverse: opt.boolean, checkpoint: checkpointOpt, progress: progressOpt }
+  checkOptions(opts, spec, 'lax.scan')
+  checkOptionKeys(opts, Object.keys(spec), 'lax.scan')
   if (opts.progress !== undefined) {
     const n = opts.length ?? flattenArrays(xs, 'lax.scan xs')[0][0]?.shape[0]
     if (n === undefined) throw new ValueError('lax.scan: xs has no arrays, so pass { length } to say how many steps to take')
@@ -274,7 +278,9 @@ export interface ForiOptions extends LoopOptions {
  * bounds, a while loop (forward-differentiable only).
  */
 export const foriLoop = <C>(lower: number | Tracer, upper: number | Tracer, bodyFn: (i: Tracer, carry: C) => C, init: C, opts: ForiOptions = {}): C => {
-  checkOptions(opts, { checkpoint: checkpointOpt, progress: progressOpt }, 'lax.foriLoop')
+  const spec = { checkpoint: checkpointOpt, progress: progressOpt }
+  checkOptions(opts, spec, 'lax.foriLoop')
+  checkOptionKeys(opts, Object.keys(spec), 'lax.foriLoop')
   const progressOption = opts.progress
   for (const [name, b] of [['lower', lower], ['upper', upper]] as const) {
     if (typeof b !== 'number' && !isTracerLike(b)) {

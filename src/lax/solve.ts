@@ -6,7 +6,7 @@
  * solve differentiates at the price of one linear solve.
  */
 import { ArgumentTypeError, ShapeError, TreeMismatchError } from '../core/errors'
-import { checkOptions, opt, requireSync, show } from '../core/validate'
+import { checkOptionKeys, checkOptions, opt, requireSync, show } from '../core/validate'
 import { type Tracer, bind } from '../core/tracer'
 import type { ShapedArray } from '../ir/aval'
 import type { Jaxpr } from '../ir/jaxpr'
@@ -73,6 +73,7 @@ export const customLinearSolve = <B>(
 ): Arrays<B> => {
   const where = 'lax.customLinearSolve'
   checkOptions(opts, { symmetric: opt.boolean }, where)
+  checkOptionKeys(opts, ['symmetric'], where)
   requireFn(matvec, `${where}: matvec`, '(x) => A·x')
   requireFn(solve, `${where}: solve`, '(matvec, b) => x')
   if (transposeSolve !== undefined && transposeSolve !== null) requireFn(transposeSolve, `${where}: transposeSolve`, '(vecmat, b) => x')

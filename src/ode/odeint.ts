@@ -5,6 +5,7 @@
  * rtol = atol = 1.4e-8. Options come last, as a plain object `{ rtol, atol, mxstep, hmax }`.
  */
 import { ArgumentTypeError, ShapeError } from '../core/errors'
+import { checkOptionKeys, closestOption } from '../core/validate'
 import type { Tracer } from '../core/tracer'
 import * as np from '../numpy'
 import type { ArgArrays, Arrays, Like } from '../tree/types'
@@ -31,6 +32,13 @@ const isOptions = (x: unknown): x is OdeintOptions => {
   return keys.length > 0 && keys.every((k) => OPTION_KEYS.has(k) && typeof (x as Record<string, unknown>)[k] === 'number')
 }
 
+/** A plain object of JS numbers with a key that is, or nearly is, an option name. */
+const misspeltOptions = (x: unknown): boolean => {
+  if (typeof x !== 'object' || x === null || Array.isArray(x) || Object.getPrototypeOf(x) !== Object.prototype) return false
+  const entries = Object.entries(x)
+  return entries.length > 0 && entries.every(([, v]) => typeof v === 'number') && entries.some(([k]) => OPTION_KEYS.has(k) || closestOption(k, [...OPTION_KEYS]) !== undefined)
+}
+
 /** `odeint(f, y0, ts, ...args)` → the solution at `ts` (every leaf with a leading axis of len(ts)). */
 export const odeint = <Y, A extends readonly unknown[]>(
   f: (y: Arrays<Y>, t: Tracer, ...args: ArrayArgs<A>) => Like<Arrays<Y>>,
@@ -41,6 +49,9 @@ export const odeint = <Y, A extends readonly unknown[]>(
   const where = 'ode.odeint'
   if (typeof f !== 'function') throw new ArgumentTypeError(`${where}: f must be a function f(y, t, ...args), got ${typeof f}`)
   const last = rest[rest.length - 1]
+  // a trailing object of numbers with a misspelled option ({ rtoll: 1e-3 }) would otherwise be
+  // passed to f as one more argument, and the option silently not applied
+  if (rest.length > 0 && !isOptions(last) && misspeltOptions(last)) checkOptionKeys(last, [...OPTION_KEYS], `${where} options`, true)
   const o: OdeintOptions = rest.length > 0 && isOptions(last) ? last : {}
   const args = (rest.length > 0 && isOptions(last) ? rest.slice(0, -1) : rest) as unknown as ArrayArgs<A>
   const tsArr = Array.isArray(ts) ? np.array(ts as number[]) : (ts as Tracer)

@@ -9,6 +9,7 @@
  * final state is NaN and the status says why (`ode.checkStats` turns it into the error).
  */
 import { ArgumentTypeError, ConcretizationError, ShapeError, ValueError } from '../core/errors'
+import { checkOptionKeys } from '../core/validate'
 import type { Tracer } from '../core/tracer'
 import * as lax from '../lax'
 import * as np from '../numpy'
@@ -120,7 +121,7 @@ export const solve = <Y, A = undefined>(opts: SolveOptions<Y, A>): Solution<Y> =
 
 export const solveImpl = <Y, A>(opts: SolveOptions<Y, A>, where: string): Solution<Y> => {
   if (typeof opts !== 'object' || opts === null) throw new ArgumentTypeError(`${where}: expected an options object { f, y0, t0, t1, ... }, got ${String(opts)}`)
-  for (const k of Object.keys(opts)) if (!KNOWN.has(k)) throw new ArgumentTypeError(`${where}: unknown option '${k}'; the options are ${[...KNOWN].join(', ')}`)
+  checkOptionKeys(opts, [...KNOWN], where, true)
   if (typeof opts.f !== 'function') throw new ArgumentTypeError(`${where}: f must be a function f(t, y, args), got ${typeof opts.f}`)
   const solverName = opts.solver ?? 'tsit5'
   const st: Stepper | undefined = Object.prototype.hasOwnProperty.call(STEPPERS, solverName) ? STEPPERS[solverName] : undefined

@@ -3,7 +3,7 @@
  * its inputs; no outputs. It is an effect (src/ir/effects.ts), and it is not differentiated:
  * under jvp it is called on the primals and tangents pass by untouched (JAX's rule). Under
  * vmap the batched inputs move to the front and the host function is called once per batch
- * member, with that member's values.
+ * member, with that member's values. The host function always gets its own copies of the values.
  */
 import { ConcreteArray } from '../core/array'
 import { callbackParams, hostCallback } from '../core/callbacks'
@@ -27,17 +27,17 @@ export const callbackRules: Pick<RuleTable, 'debug_callback'> = {
     impl: (xs, p) => {
       const fn = hostCallback(p.callback)
       const nb = p.batchSizes.length
-      const count = sizeOf(p.batchSizes)
-      // one call per batch member, in row-major order of the batch axes
-      for (let b = 0; b < (nb === 0 ? 1 : count); b++) {
+      const count = nb === 0 ? 1 : sizeOf(p.batchSizes)
+      // One call per batch member, in row-major order of the batch axes. The host function gets
+      // copies: inside a compiled program the operands wrap buffers that later steps (and later
+      // calls) overwrite, and the user may keep the Arrays it was given.
+      for (let b = 0; b < count; b++) {
         fn(
-          nb === 0
-            ? xs
-            : xs.map((x) => {
-                const shape = x.shape.slice(nb)
-                const n = sizeOf(shape)
-                return new ConcreteArray(x.data.slice(b * n, (b + 1) * n), shape, x.dtype, x.weakType)
-              }),
+          xs.map((x) => {
+            const shape = x.shape.slice(nb)
+            const n = sizeOf(shape)
+            return new ConcreteArray(x.data.slice(b * n, (b + 1) * n), shape, x.dtype, x.weakType)
+          }),
         )
       }
       return []

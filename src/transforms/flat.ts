@@ -78,7 +78,10 @@ export const checkSameTree = (a: TreeDef, b: TreeDef, what: string): void => {
 export const checkTangentAvals = (primals: readonly ShapedArray[], tangents: readonly ShapedArray[], what: string): void => {
   primals.forEach((p, i) => {
     const t = tangents[i]
-    if (p.shape.join() !== t.shape.join() || (isFloat(p.dtype) && p.dtype !== t.dtype)) {
+    if (p.shape.join() === t.shape.join() && isFloat(p.dtype) && p.dtype !== t.dtype) {
+      throw new DTypeError(`${what}: leaf ${i} is ${avalStr(t)} but its primal is ${avalStr(p)}; give it the primal's dtype (.astype('${p.dtype}'))`)
+    }
+    if (p.shape.join() !== t.shape.join()) {
       throw new ShapeError(`${what}: leaf ${i} is ${avalStr(t)} but its primal is ${avalStr(p)}; they must match`)
     }
   })

@@ -86,6 +86,21 @@ describe('scan lengths', () => {
   })
 })
 
+describe('loop options', () => {
+  it('a misspelled option is a ValueError naming the closest one, not silently ignored', () => {
+    // { reversed: true } would otherwise run the scan forwards, and a misspelled checkpoint
+    // policy would store every step
+    const step = (c: Arr, x: Arr): [Arr, Arr] => [c.add(x), c]
+    expectThrows(() => lax.scan(step, np.array(0), np.ones([3]), { reversed: true } as never), ValueError, /unknown option 'reversed' \(did you mean 'reverse'\?\)/)
+    expectThrows(() => lax.scan(step, np.array(0), np.ones([3]), { checkpiont: 'sqrt' } as never), ValueError, /did you mean 'checkpoint'/)
+    expectThrows(() => lax.foriLoop(0, 3, (_i: Arr, c: Arr) => c, np.array(0), { chekpoint: 'sqrt' } as never), ValueError, /lax\.foriLoop: unknown option 'chekpoint'/)
+    expectThrows(() => lax.whileLoop((c: Arr) => c.lt(3), (c: Arr) => c.add(1), np.array(0), { maxsteps: 5 } as never), ValueError, /did you mean 'maxSteps'/)
+    expectThrows(() => lax.customLinearSolve((v: Arr) => v.mul(2), np.array(1), (_m, b: Arr) => b.div(2), null, { symetric: true } as never), ValueError, /did you mean 'symmetric'/)
+    // a key that is not near any option is ignored, as JS APIs do
+    expect(lax.scan(step, np.array(0), np.ones([3]), { reverse: true, unrolled: 3 } as never)[1].tolist()).toEqual([2, 1, 0])
+  })
+})
+
 describe('reverse mode through a while loop', () => {
   const newton = (a: Arr) => lax.whileLoop((c: [Arr, Arr]) => c[0].lt(6), (c: [Arr, Arr]) => [c[0].add(1), c[1].add(a.div(c[1])).mul(0.5)] as [Arr, Arr], [i32(0), np.onesLike(a)] as [Arr, Arr])[1]
   const a = np.array([2, 3])

@@ -134,6 +134,71 @@ describe('debug.callback', () => {
     expect(log.every((e) => e[0] === 'c')).toBe(true)
   })
 
+  it('in a loop with a checkpoint policy: once per step, in the forward pass only, as with the default policy', () => {
+    // The policy changes only what reverse mode stores; its recomputation of residuals must
+    // not call back (nor keep a second primal sweep alive because it would).
+    const policies: lax.CheckpointPolicy[] = ['store', 'sqrt', 'recompute', { binomial: 2 }]
+    for (const checkpoint of policies) {
+      log = []
+      const f = (c0: Arr) => lax.scan((c: Arr, x: Arr): [Arr, null] => {
+        debug.callback(record('x'), x)
+        return [c.mul(x), null]
+      }, c0, np.array([1, 2, 3, 4]), { checkpoint })[0]
+      expect(grad(f)(np.array(1)).item()).toBe(24)
+      expect(log).toEqual([['x', 1], ['x', 2], ['x', 3], ['x', 4]])
+      log = []
+      expect(jit(grad(f))(np.array(1)).item()).toBe(24)
+      expect(log).toEqual([['x', 1], ['x', 2], ['x', 3], ['x', 4]])
+      const scans = String(makeJaxpr(grad(f))(np.array(1))).match(/debug_callback/g) ?? []
+      expect(scans.length).toBe(1)
+    }
+  })
+
+  it('hands the host function its own copies: Arrays kept past the call keep their values (JS and WebAssembly kernels, scan)', () => {
+    // Inside a compiled program the operands live in buffers that later kernels, later loop
+    // steps and later calls overwrite; a kept Array must still hold the values it was given.
+    const n = 4096
+    const data = Array.from({ length: n }, (_, i) => Math.sin(i * 0.37) * 3)
+    for (const dtype of ['float32', 'float64'] as const) {
+      const kept: Arr[] = []
+      const keep = (v: Arr) => {
+        kept.push(v)
+      }
+      const g = jit((x: Arr) => {
+        const a = np.tanh(x).mul(2)
+        debug.callback(keep, a)
+        const m = np.dot(a.reshape([64, 64]), a.reshape([64, 64]))
+        debug.callback(keep, m)
+        return np.sin(m).mul(3)
+      })
+      const x = np.array(data, { dtype })
+      g(x)
+      const a = kept[0].toTypedArray().slice()
+      const m = kept[1].toTypedArray().slice()
+      g(x.mul(0.5))
+      expect(kept[0].toTypedArray()).toEqual(a)
+      expect(kept[1].toTypedArray()).toEqual(m)
+      // and they are the values the program computed: a = 2 tanh x
+      const xd = x.toTypedArray()
+      expect(Math.abs(a[5] - 2 * Math.tanh(xd[5]))).toBeLessThan(dtype === 'float32' ? 1e-6 : 1e-15)
+      const steps: Arr[] = []
+      jit((c0: Arr) => lax.scan((c: Arr, _: Arr) => {
+        const c2 = np.tanh(c).mul(1.5)
+        debug.callback((v: Arr) => {
+          steps.push(v)
+        }, c2)
+        return [c2, np.sum(c2)]
+      }, c0, np.zeros([4])))(x)
+      let ref = Array.from(xd)
+      for (let k = 0; k < 4; k++) {
+        ref = ref.map((v) => Math.tanh(v) * 1.5)
+        if (dtype === 'float32') ref = Array.from(Float32Array.from(ref))
+        const got = steps[k].toTypedArray()
+        expect(Math.max(...ref.map((r, i) => Math.abs(got[i] - r)))).toBeLessThan(dtype === 'float32' ? 1e-5 : 1e-14)
+      }
+    }
+  })
+
   it('rejects a non-function', () => {
     expect(() => debug.callback(3 as never, np.array(1))).toThrow(/must be a function/)
   })
@@ -255,6 +320,17 @@ describe('the progress option of scan, foriLoop and whileLoop', () => {
     reports.length = 0
     jit((n: Arr) => lax.foriLoop(0, n, body, np.array(0.5), { progress: report }))(np.array(3, { dtype: 'int32' }))
     expect(reports).toEqual([[1, 3], [2, 3], [3, 3]])
+  })
+
+  it('with a checkpoint policy: reports come from the forward pass only, once, in order', () => {
+    const loop = (checkpoint: lax.CheckpointPolicy) => (c0: Arr) =>
+      lax.foriLoop(0, 50, (_i: Arr, c: Arr) => c.add(np.sin(c).mul(0.1)), c0, { checkpoint, progress: { report, every: 10 } })
+    const plain = grad((c0: Arr) => lax.foriLoop(0, 50, (_i: Arr, c: Arr) => c.add(np.sin(c).mul(0.1)), c0))(np.array(0.3)).item()
+    for (const checkpoint of ['sqrt', 'recompute', { binomial: 3 }] as lax.CheckpointPolicy[]) {
+      reports.length = 0
+      expect(jit(grad(loop(checkpoint)))(np.array(0.3)).item()).toBeCloseTo(plain, 14)
+      expect(reports).toEqual([[10, 50], [20, 50], [30, 50], [40, 50], [50, 50]])
+    }
   })
 
   it('bad progress options are a ValueError', () => {

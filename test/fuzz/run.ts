@@ -86,7 +86,20 @@ export const fuzz = async (opts: FuzzOptions): Promise<FuzzResult> => {
   let clean = 0
   let batches = 0
   try {
-    for (let b = 0; opts.path !== undefined ? b < 1 : opts.batches === undefined || b < opts.batches; b++) {
+    if (opts.path !== undefined) {
+      // A replay draws the one case the path points at and checks it. (Replaying through
+      // fc.check would, once that case passes, walk every remaining shrink candidate of the
+      // failure — for a large case, minutes of drawing arrays.)
+      const [[c]] = fc.sample(fc.tuple(fuzzCase(opts)), { seed: opts.seed, path: opts.path, numRuns: 1 })
+      try {
+        await checkCase(c, opts.routes)
+      } catch (e) {
+        const error = e instanceof Error ? e.message : String(e)
+        return { clean: 0, batches: 1, failure: { seed: opts.seed, path: opts.path, case: c, error, report: report(opts.seed, opts.path, c, error, extra) } }
+      }
+      return { clean: 1, batches: 1, failure: null }
+    }
+    for (let b = 0; opts.batches === undefined || b < opts.batches; b++) {
       const left = opts.timeLimitMs === undefined ? undefined : opts.timeLimitMs - (Date.now() - start)
       if (left !== undefined && left <= 0) break
       const seed = opts.seed + b

@@ -13,7 +13,10 @@
  *   of large intermediates survive cancellation as absolute errors), plus as many units of the
  *   smallest normal number (ulp bounds do not hold for subnormal results).
  */
-import { type Jaxpr } from '../../src/ir/jaxpr'
+import { type Array as Arr, lax, np } from '../../src'
+import { type Jaxpr, Jaxpr as JaxprClass, type Atom } from '../../src/ir/jaxpr'
+import type { ClosedJaxpr } from '../../src/ir/jaxpr'
+import { evalJaxpr } from '../../src/interpret/eval'
 import type { TypedArray } from '../../src/ir/dtypes'
 import type { Route } from './routes'
 
@@ -102,4 +105,78 @@ export const compare = (got: TypedArray, want: TypedArray, policy: Policy, dtype
     if (!(Math.abs(a - b) <= tol)) return `element ${i}: got ${a}, expected ${b}: |diff| ${Math.abs(a - b).toExponential(3)} > ${tol.toExponential(3)} (${AMPLIFY}·${policy.ulps.toFixed(0)} ulps of ${scale.toExponential(3)})`
   }
   return null
+}
+
+/**
+ * Kinks. Where a program selects — `max` and the reductions to an extremum, comparisons,
+ * `abs`/`sign` at 0, `floor`/`round`, `sort`, a float-to-int conversion — its derivative (and
+ * for a comparison or `floor`, its value) jumps. Two routes that agree within the error budget
+ * may then pick different sides when the selecting values are within that budget of a tie:
+ * e.g. two float32 inputs a few ulps apart whose `tanh(atan(·))³` rounds to the same value in
+ * one route and 1 ulp apart in another make `reduce_max`'s tangent the mean of two entries in
+ * one route and one entry in the other. Such a discrepancy says nothing about either route, so
+ * a comparison under an error budget is skipped when the reference's values at a top-level
+ * selection are that close to a tie (exact ties included: rounding made them). Bit-for-bit
+ * routes still compare such cases exactly, and the reference's derivative is still checked
+ * against finite differences and against vjp.
+ */
+const PAIRS: ReadonlySet<string> = new Set(['max', 'min', 'gt', 'ge', 'lt', 'le'])
+const AT_ZERO: ReadonlySet<string> = new Set(['abs', 'sign'])
+const AT_INTEGER: ReadonlySet<string> = new Set(['floor', 'ceil'])
+const EXTREMA: ReadonlySet<string> = new Set(['reduce_max', 'reduce_min', 'argmax', 'argmin'])
+
+const JUMPS: ReadonlySet<string> = new Set(['gt', 'ge', 'lt', 'le', 'sign', 'floor', 'ceil', 'round', 'convert_element_type', 'argmax', 'argmin'])
+
+const maxAbs = (x: Arr) => np.max(np.where(np.isfinite(x), np.abs(x), 0)).item() as number
+
+/** Whether the operands `xs` of a selection `prim` are within `tolOf(scale)` of a tie. */
+const nearTie = (prim: string, params: unknown, xs: readonly Arr[], tolOf: (scale: number) => number): boolean => {
+  const [x] = xs
+  const tol = tolOf(PAIRS.has(prim) ? Math.max(maxAbs(x), maxAbs(xs[1])) : maxAbs(x))
+  if (PAIRS.has(prim)) return anyOf(np.abs(np.subtract(x, xs[1])).le(tol))
+  if (AT_ZERO.has(prim)) return anyOf(np.abs(x).le(tol))
+  if (prim === 'round') return anyOf(np.abs(x.add(0.5).sub(np.round(x.add(0.5)))).le(tol)) // half-integers
+  if (!EXTREMA.has(prim) && prim !== 'sort') return anyOf(np.abs(x.sub(np.round(x))).le(tol)) // integers
+  // an extremum or a sort: two entries of one group (along the reduced axes) within tol
+  const p = params as { axes?: readonly number[]; axis?: number; dimension?: number }
+  const axes = p.axes !== undefined ? [...p.axes] : [p.dimension ?? p.axis ?? 0]
+  if (prim === 'sort') {
+    const ax = axes[0]
+    const sorted = np.sort(x, ax)
+    const n = sorted.shape[ax]
+    const rows = (lo: number, hi: number) => lax.slice(sorted, sorted.shape.map((_, i) => (i === ax ? lo : 0)), sorted.shape.map((d, i) => (i === ax ? hi : d)))
+    return n >= 2 && anyOf(np.abs(np.subtract(rows(1, n), rows(0, n - 1))).le(tol))
+  }
+  const best = prim === 'reduce_min' || prim === 'argmin' ? np.min(x, axes, { keepdims: true }) : np.max(x, axes, { keepdims: true })
+  return anyOf(np.sum(np.abs(x.sub(best)).le(tol).astype('int32'), axes).ge(2))
+}
+
+const isFloatArr = (x: Arr) => x.dtype === 'float32' || x.dtype === 'float64'
+const anyOf = (x: Arr): boolean => Boolean(np.any(x).item())
+
+/** A selection near a tie: 'jump' when a value jumps there (a comparison, `sign`, `floor`,
+ *  `round`, an index or an integer), 'kink' when only a derivative does (`max`, `abs`, `sort`). */
+export type NearKink = 'jump' | 'kink' | null
+
+/** Whether the reference's values at a top-level selection of `cj` (run on `args`) lie within
+ *  the budget of the other side. Call with the reference route selected. */
+export const nearKink = (cj: ClosedJaxpr, args: readonly Arr[], b: Budget, dtype: 'float64' | 'float32'): NearKink => {
+  const j = cj.jaxpr
+  const kinks = j.eqns.filter((e) =>
+    PAIRS.has(e.prim) || AT_ZERO.has(e.prim) || AT_INTEGER.has(e.prim) || EXTREMA.has(e.prim) || e.prim === 'round' || e.prim === 'sort' ||
+    (e.prim === 'convert_element_type' && !['float32', 'float64'].includes((e.params as { newDtype: string }).newDtype)))
+  if (kinks.length === 0) return null
+  let found: NearKink = null
+  const outs: Atom[] = kinks.flatMap((e) => e.inputs)
+  const vals = evalJaxpr(new JaxprClass(j.constVars, j.inVars, j.eqns, outs), cj.consts as never, args as never) as unknown as Arr[]
+  let at = 0
+  const tolOf = (scale: number) => AMPLIFY * b.ulps * (unitRoundoff(dtype) * scale + (dtype === 'float64' ? 2 ** -1022 : 2 ** -126))
+  for (const e of kinks) {
+    const xs = vals.slice(at, at + e.inputs.length)
+    at += e.inputs.length
+    if (!isFloatArr(xs[0]) || !nearTie(e.prim, e.params, xs, tolOf)) continue
+    if (JUMPS.has(e.prim)) return 'jump'
+    found = 'kink'
+  }
+  return found
 }

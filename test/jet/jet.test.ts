@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import {
-  type Array as Arr, ShapeError, TreeMismatchError, ValueError, checkpoint, customJvp, customVjp, derivatives, grad, jet, jit, jvp, lax,
+  type Array as Arr, DTypeError, ShapeError, TreeMismatchError, ValueError, checkpoint, customJvp, customVjp, derivatives, grad, jet, jit, jvp, lax,
   makeJaxpr, np, taylorCoefficients, vmap,
 } from '../../src'
 import fixtures from '../fixtures/jet/jet_fixtures.json'
@@ -210,6 +210,9 @@ describe('errors', () => {
     expect(() => jet(f, [np.array(1), np.array(2)], [[np.array(1)]] as never)).toThrow(TreeMismatchError)
     expect(() => jet(f, [np.array(1), np.array(2)], [np.array(1), [np.array(1)]] as never)).toThrow(/series\[0\] must be a list/)
     expect(() => jet(np.sin, [np.array([1, 2])], [[np.array([1, 2, 3])]])).toThrow(ShapeError)
+    // a term of the right shape but another dtype is a dtype error that says what to cast to
+    expect(() => jet(np.sin, [np.array(1)], [[np.array(1, { dtype: 'float32' })]])).toThrow(DTypeError)
+    expect(() => jvp(np.sin, [np.array(1)], [np.array(1, { dtype: 'float32' })])).toThrow(/astype\('float64'\)/)
   })
   it('derivatives: a negative order, a vector x without a direction, a direction of another shape', () => {
     expect(() => derivatives(np.sin, -1)(1)).toThrow(ValueError)

@@ -48,7 +48,17 @@ describe('ode.solve errors', () => {
     expect(() => ode.solve({ f: decay, y0: np.array(1), t0: 0, t1: 1, rtol: -1 })).toThrow(ValueError)
     expect(() => ode.solve({ f: decay, y0: np.array(1), t0: 0, t1: 1, saveat: { ts: [0, 2] } })).toThrow(/within \[t0, t1\]/)
     expect(() => ode.solve({ f: decay, y0: np.array(1), t0: 0, t1: 1, saveat: { ts: [0.5, 0.2] } })).toThrow(/non-decreasing/)
-    expect(() => ode.solve({ f: decay, y0: np.array(1), t0: 0, t1: 1, maxstep: 3 } as never)).toThrow(/unknown option 'maxstep'/)
+    expect(() => ode.solve({ f: decay, y0: np.array(1), t0: 0, t1: 1, maxstep: 3 } as never)).toThrow(/unknown option 'maxstep' \(did you mean 'maxSteps'\?\)/)
+    expect(() => ode.solve({ f: decay, y0: np.array(1), t0: 0, t1: 1, rtoll: 3 } as never)).toThrow(ValueError)
+  })
+
+  it('odeint: a misspelled option is an error, not one more argument passed to f', () => {
+    const f = (y: NDArray, _t: NDArray, k: NDArray) => y.mul(k).neg()
+    expect(() => ode.odeint(f, np.array(1), [0, 1], np.array(2), { rtoll: 1e-3 } as never)).toThrow(/ode\.odeint options: unknown option 'rtoll' \(did you mean 'rtol'\?\)/)
+    expect(() => ode.odeint(f, np.array(1), [0, 1], np.array(2), { rtol: 1e-9, mxsteps: 10 } as never)).toThrow(/did you mean 'mxstep'/)
+    // an argument that is a plain object of numbers with other names is still an argument
+    const g = (y: NDArray, _t: NDArray, p: { k: NDArray }) => y.mul(p.k).neg()
+    expect(ode.odeint(g, np.array(1), [0, 1], { k: 2 } as never).tolist()).toEqual(ode.odeint(f, np.array(1), [0, 1], np.array(2)).tolist())
   })
 
   it('under jit the failure is a status (the state NaN), and checkStats raises the named error', () => {
