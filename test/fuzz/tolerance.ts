@@ -180,3 +180,26 @@ export const nearKink = (cj: ClosedJaxpr, args: readonly Arr[], b: Budget, dtype
   }
   return found
 }
+
+/**
+ * Periodic functions of large arguments. The budget assumes that the ops after an error carry
+ * it with derivatives of modest size (AMPLIFY); sin, cos and tan of an argument x carry the
+ * argument's absolute error, which the budget bounds by ulps·u·|x|, into an output of size ~1:
+ * a gain of |x| over the output's scale. A product of 40 factors near 2 is ~10¹⁴, where one
+ * float32 ulp is ~10⁷ radians, so sin of it in two routes whose products differ by one rounding
+ * (a reassociated reduce_prod in WebAssembly) agree on nothing. The gain is max(1, max|x|) over
+ * the reference's arguments of the top-level periodic functions; the budget is multiplied by
+ * it (a derivative's cos(x)·t carries the same gain). Call with the reference route selected.
+ */
+const PERIODIC: ReadonlySet<string> = new Set(['sin', 'cos', 'tan'])
+
+export const periodicGain = (cj: ClosedJaxpr, args: readonly Arr[]): number => {
+  const j = cj.jaxpr
+  const at = j.eqns.filter((e) => PERIODIC.has(e.prim))
+  if (at.length === 0) return 1
+  const vals = evalJaxpr(new JaxprClass(j.constVars, j.inVars, j.eqns, at.map((e) => e.inputs[0])), cj.consts as never, args as never) as unknown as Arr[]
+  let gain = 1
+  for (const v of vals) if (isFloatArr(v)) gain = Math.max(gain, maxAbs(v))
+  return gain
+}
+
