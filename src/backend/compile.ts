@@ -31,7 +31,8 @@ export const kernelCache = new Lru<string, Compiled>(() => cacheLimits.kernels)
  *  run by program drivers (JS or WebAssembly; not the steps inside a generated scan loop),
  *  `outputBytes` of fresh output buffers handed to callers, `outputBytesReused` of donated
  *  buffers reused for outputs, `arenaBytesIn` / `arenaBytesOut` copied into / out of the
- *  WebAssembly arena. */
+ *  WebAssembly arena, `arenaBytesKept` of inputs not copied in because an earlier call left
+ *  them there unchanged (wasmstaged.ts). */
 export const stats = {
   kernelsCompiled: 0,
   kernelCacheHits: 0,
@@ -42,6 +43,7 @@ export const stats = {
   outputBytesReused: 0,
   arenaBytesIn: 0,
   arenaBytesOut: 0,
+  arenaBytesKept: 0,
 }
 
 /** The full source of a kernel: a factory whose result is the kernel function. */

@@ -29,6 +29,7 @@
 import type { ElementwiseKernel, ElementwiseSpec, MatmulKernel, MatmulSpec, ReduceKernel, ReduceSpec, RowReduceKernel, RowReduceSpec } from './wasm'
 import { Arena, MemoryRefusedError, WasmKernels } from './wasm'
 import { ParallelKernels } from './wasm/threads'
+import { forgetStaged, stagedBytes } from './wasmstaged'
 
 /** What kernels are made by: one thread (`WasmKernels`) or several (`ParallelKernels`). */
 export interface Engine {
@@ -126,7 +127,7 @@ const scheduleRelease = (): void => {
 const dropLargeArena = (): void => {
   releaseTimer = null
   if (single === null || single.arena.capacity <= retainBytes) return
-  if (single.arena.bytesInUse > 0 || Date.now() - lastLargeUse < ARENA_RELEASE_DELAY_MS) return scheduleRelease()
+  if (single.arena.bytesInUse > stagedBytes(single.arena) || Date.now() - lastLargeUse < ARENA_RELEASE_DELAY_MS) return scheduleRelease()
   const restart = (threads ?? 1) > 1
   dropEngine().catch(() => undefined) // workers that fail to stop are already unreferenced
   if (restart) void usableEngine() // the workers start on the fresh arena
@@ -138,6 +139,7 @@ const dropEngine = async (): Promise<void> => {
   parallel = null
   closeParallel = null
   single = null
+  forgetStaged()
   refused = null
   if (close !== null) await close()
 }

@@ -13,6 +13,7 @@ import { type KernelFn, stats } from './compile'
 import type { WasmPlan } from './wasmlower'
 import { type Arena, MemoryRefusedError, buildElementwise, ex, wasm } from './wasm'
 import { type Engine, announceJsFallback, usableEngine, wasmMemoryUsable } from './wasmengine'
+import { beginStagedCall, stageKept, stagedAt } from './wasmstaged'
 
 /** The kernel `make` builds on engine `e`, rebuilt when the engine changes. Held weakly by the
  *  engine, so that a replaced engine's memory is not kept alive by the kernels built on it. */
@@ -59,7 +60,9 @@ const SIZE = { float32: 4, float64: 8 } as const
  */
 class Staging {
   private readonly held: number[] = []
-  constructor(readonly arena: Arena) {}
+  constructor(readonly arena: Arena) {
+    beginStagedCall()
+  }
 
   take(bytes: number): number {
     const ptr = this.arena.alloc(bytes)
@@ -67,8 +70,19 @@ class Staging {
     return ptr
   }
 
-  /** Copies `a` in; returns its byte offset. */
+  /** Copies `a` in (unless its unchanged bytes are kept there from an earlier call: see
+   *  wasmstaged.ts); returns its byte offset. */
   put(a: TypedArray): number {
+    const kept = stagedAt(this.arena, a)
+    if (kept !== null) {
+      stats.arenaBytesKept += a.byteLength
+      return kept
+    }
+    const staged = stageKept(this.arena, a)
+    if (staged !== null) {
+      stats.arenaBytesIn += a.byteLength
+      return staged
+    }
     const ptr = this.arena.put(a as Float32Array | Float64Array) // (wasm kernels take float operands only)
     this.held.push(ptr)
     stats.arenaBytesIn += a.byteLength

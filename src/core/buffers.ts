@@ -13,6 +13,8 @@ import type { DType, TypedArray } from '../ir/dtypes'
 
 const held = new WeakSet<ArrayBufferLike>()
 const shared = new WeakSet<ArrayBufferLike>()
+/** how many times a buffer was released (donated) for reuse: its contents may have changed since */
+const releases = new WeakMap<ArrayBufferLike, number>()
 
 /** Records that one more Array (or the user) holds `data`'s buffer. */
 export const holdBuffer = (data: TypedArray): void => {
@@ -33,7 +35,20 @@ export const releaseBuffer = (data: TypedArray): TypedArray | null => {
   if (shared.has(b) || data.byteOffset !== 0 || data.byteLength !== b.byteLength) return null
   if (typeof SharedArrayBuffer !== 'undefined' && b instanceof SharedArrayBuffer) return null
   held.delete(b)
+  releases.set(b, (releases.get(b) ?? 0) + 1)
   return data
+}
+
+/**
+ * A token for `data`'s contents while they cannot change, or -1 when they might: `data` is
+ * the buffer of Arrays only (not shared with the user), and the token changes each time the
+ * buffer is donated and so may be rewritten. Equal tokens of the same `data` mean equal bytes
+ * (the backend keeps inputs staged in the WebAssembly memory by it).
+ */
+export const contentToken = (data: TypedArray): number => {
+  const b = data.buffer
+  if (!held.has(b) || shared.has(b)) return -1
+  return releases.get(b) ?? 0
 }
 
 /** Where the compiled program of a jitted call takes its output buffers from: a buffer of this
