@@ -78,7 +78,7 @@ describe('inputs kept in the arena', () => {
   it('an Array whose buffer is handed out without a copy is copied in on each call', () => {
     const f = jit(step)
     const x = np.array(data(5))
-    const view = x.toTypedArray({ copy: false })
+    const view = x.toTypedArray({ copy: false }) as Float32Array
     const c = counters()
     expect(f(x).toTypedArray()).toEqual(want(view))
     expect(f(x).toTypedArray()).toEqual(want(view))
