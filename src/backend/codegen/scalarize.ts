@@ -368,7 +368,11 @@ export class Scalarizer {
       if (n.k === 'op') for (const a of n.args) l = Math.max(l, level[a])
       level[i] = l
     })
-    const memo = new Map<string, string>()
+    // memo key of node i at point p: i·(size + 1) + the row-major index of p's first level[i]
+    // coordinates in the domain's leading extents — a number, not a string built per lookup
+    // (a whole program looks up every node at every point: string keys were its main garbage)
+    const stride = sizeOf(k.domain) + 1
+    const memo = new Map<number, string>()
     let accs: string[] = []
     const load = (input: number, i: number): string => {
       const v = ins[input]?.[i]
@@ -377,7 +381,9 @@ export class Scalarizer {
     }
     const value = (i: number, p: readonly number[]): string => {
       if (!Number.isInteger(i) || i < 0 || i >= nodes.length) throw new CodegenError(`codegen: bad node reference ${i}`)
-      const key = `${i}|${p.slice(0, level[i]).join(',')}`
+      let lin = 0
+      for (let d = 0; d < level[i]; d++) lin = lin * k.domain[d] + p[d]
+      const key = i * stride + lin
       const hit = memo.get(key)
       if (hit !== undefined) return hit
       const v = compute(i, p)
