@@ -450,15 +450,14 @@ export class Scalarizer {
     const reduced = points(k.domain.slice(K))
     for (const kept of points(k.domain.slice(0, K))) {
       // the main sweep: stores, and the reductions folded in row-major order
-      let acc = k.reductions.map((r) => RED_INIT[r.op](r.acc))
-      let arg = k.reductions.map(() => '0')
+      const acc = k.reductions.map((r) => RED_INIT[r.op](r.acc))
+      const arg = k.reductions.map(() => '0')
       for (const q of reduced) {
-        const p = [...kept, ...q]
+        // (no reduced loops: the point is `kept` itself, not a copy per element)
+        const p = q.length === 0 ? kept : [...kept, ...q]
         for (const s of k.stores) write(s.out, affineAt(s.idx, p), value(s.node, p))
         k.reductions.forEach((r, j) => {
-          const [a, g] = this.combine(r, acc[j], arg[j], value(r.node, p), K < R ? int(q[0]) : '0')
-          acc = acc.map((x, jj) => (jj === j ? a : x))
-          arg = arg.map((x, jj) => (jj === j ? g : x))
+          ;[acc[j], arg[j]] = this.combine(r, acc[j], arg[j], value(r.node, p), K < R ? int(q[0]) : '0')
         })
       }
       // the reductions' results (rounded as stored), then the epilogue's second sweep
@@ -471,7 +470,7 @@ export class Scalarizer {
         return t
       })
       if (k.epilogue.length > 0) for (const q of reduced) {
-        const p = [...kept, ...q]
+        const p = q.length === 0 ? kept : [...kept, ...q]
         for (const s of k.epilogue) write(s.out, affineAt(s.idx, p), value(s.node, p))
       }
     }
