@@ -106,9 +106,21 @@ const ewKernel = (e: Eqn, expr: ScalarExpr): { kernel: LoopKernel; inputs: Var[]
   const r = out.shape.length
   const st = stridesOf(out.shape)
   const nodes: KNode[] = []
+  // equal nodes are one node; the key is built from what tells them apart (a literal's value by
+  // Object.is: −0 is not 0, and NaN is not ±Infinity as it would be in JSON)
   const byKey = new Map<string, number>()
+  const keyOf = (n: KNode): string => {
+    switch (n.k) {
+      case 'lit': return `l${n.dtype}|${Object.is(n.value, -0) ? '-0' : String(n.value)}`
+      // (an operand's index and dtype follow from the operand)
+      case 'load': return `i${n.input}`
+      case 'coord': return `c${n.dtype}|${n.idx.st.indexOf(1)}`
+      case 'op': return `o${n.op}|${n.dtype}|${n.attr}|${n.args.join(',')}`
+      default: throw new CodegenError('internal: an elementwise kernel node')
+    }
+  }
   const node = (n: KNode): number => {
-    const key = JSON.stringify(n)
+    const key = keyOf(n)
     let id = byKey.get(key)
     if (id === undefined) {
       id = nodes.push(n) - 1

@@ -317,6 +317,20 @@ describe('small programs compiled as one function (scalarmode.ts)', () => {
       return lax.foriLoop(0, 7, (_i: Arr, d: Arr) => lax.foriLoop(0, 3, (_j: Arr, e: Arr) => np.sin(e).add(d.mul(0.1)), d), c)
     }, x3)
   })
+  it('literal operands that only Object.is tells apart (−0 and 0, NaN and ±Infinity) stay apart', () => {
+    const f = (x: Arr) => {
+      const p = x.gt(0)
+      const z = np.where(p, -0, 0)
+      const n = np.where(p, NaN, Infinity)
+      const m = np.where(p, -Infinity, NaN)
+      return [np.divide(1, z).add(x), n.add(x), m.sub(x)]
+    }
+    // (0-d: the literals are operands of one select, not of broadcasts)
+    for (const [x, want] of [[0.5, [-Infinity, NaN, -Infinity]], [-0.5, [Infinity, Infinity, NaN]]] as const) {
+      const got = agreeProgram(f, np.array(x)).map((o) => o[0])
+      expect(got).toEqual(want)
+    }
+  })
   it('a program with an equation without a scalar form, or of large values, keeps the fusion planner', () => {
     for (const [f, x] of [[(v: Arr) => np.sort(np.sin(v)).mul(2).add(np.cos(v)).sum(), x3], [(v: Arr) => np.sin(v).mul(2).add(np.cos(v)).sum().add(v), np.ones([2000])]] as const) {
       const { j, xs } = prepare(f, [x])

@@ -368,7 +368,11 @@ export class Scalarizer {
       if (n.k === 'op') for (const a of n.args) l = Math.max(l, level[a])
       level[i] = l
     })
-    const memo = new Map<string, string>()
+    // memo key of node i at point p: i·(size + 1) + the row-major index of p's first level[i]
+    // coordinates in the domain's leading extents — a number, not a string built per lookup
+    // (a whole program looks up every node at every point: string keys were its main garbage)
+    const stride = sizeOf(k.domain) + 1
+    const memo = new Map<number, string>()
     let accs: string[] = []
     const load = (input: number, i: number): string => {
       const v = ins[input]?.[i]
@@ -377,7 +381,9 @@ export class Scalarizer {
     }
     const value = (i: number, p: readonly number[]): string => {
       if (!Number.isInteger(i) || i < 0 || i >= nodes.length) throw new CodegenError(`codegen: bad node reference ${i}`)
-      const key = `${i}|${p.slice(0, level[i]).join(',')}`
+      let lin = 0
+      for (let d = 0; d < level[i]; d++) lin = lin * k.domain[d] + p[d]
+      const key = i * stride + lin
       const hit = memo.get(key)
       if (hit !== undefined) return hit
       const v = compute(i, p)
@@ -444,15 +450,14 @@ export class Scalarizer {
     const reduced = points(k.domain.slice(K))
     for (const kept of points(k.domain.slice(0, K))) {
       // the main sweep: stores, and the reductions folded in row-major order
-      let acc = k.reductions.map((r) => RED_INIT[r.op](r.acc))
-      let arg = k.reductions.map(() => '0')
+      const acc = k.reductions.map((r) => RED_INIT[r.op](r.acc))
+      const arg = k.reductions.map(() => '0')
       for (const q of reduced) {
-        const p = [...kept, ...q]
+        // (no reduced loops: the point is `kept` itself, not a copy per element)
+        const p = q.length === 0 ? kept : [...kept, ...q]
         for (const s of k.stores) write(s.out, affineAt(s.idx, p), value(s.node, p))
         k.reductions.forEach((r, j) => {
-          const [a, g] = this.combine(r, acc[j], arg[j], value(r.node, p), K < R ? int(q[0]) : '0')
-          acc = acc.map((x, jj) => (jj === j ? a : x))
-          arg = arg.map((x, jj) => (jj === j ? g : x))
+          ;[acc[j], arg[j]] = this.combine(r, acc[j], arg[j], value(r.node, p), K < R ? int(q[0]) : '0')
         })
       }
       // the reductions' results (rounded as stored), then the epilogue's second sweep
@@ -465,7 +470,7 @@ export class Scalarizer {
         return t
       })
       if (k.epilogue.length > 0) for (const q of reduced) {
-        const p = [...kept, ...q]
+        const p = q.length === 0 ? kept : [...kept, ...q]
         for (const s of k.epilogue) write(s.out, affineAt(s.idx, p), value(s.node, p))
       }
     }

@@ -211,11 +211,13 @@ export const genScalarProgram = (spec: ProgramSpec, ins: readonly Part[], outs: 
       '"use strict";',
       ...helperLines(z),
       ...z.decls,
-      'return function (ins, outs, warm) {',
+      // (parenthesized: V8 parses the function once, eagerly, instead of pre-parsing its
+      // thousands of lines with the driver and parsing them again at the warm-up call)
+      'return (function (ins, outs, warm) {',
       ...a.decl,
       ...z.lines,
       ...res.flatMap((es, q) => [`const o${int(q)} = outs[${int(q)}];`, ...es.map((v, e) => `o${int(q)}[${int(e)}] = ${v};`)]),
-      '};',
+      '});',
     ].join('\n')
   })
 }
