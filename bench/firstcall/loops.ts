@@ -6,7 +6,7 @@
  *   npx tsx bench/firstcall/loops.ts [runs=5] [case ...]     # the sources of this checkout
  *   LEIBNIZ_FIRSTCALL_LIB=/abs/path/index.js npx tsx bench/firstcall/loops.ts   # a build (dist/, or another checkout's bundle)
  *
- * Cases: W11 (jit(jacfwd) of RK4 in a 1,000-step foriLoop, bench/workloads/w11.ts), W11R (its
+ * Cases: W11 (jit(jacfwd) of RK4 in a 1,000-step foriLoop, the program of bench/workloads/w11.ts), W11R (its
  * jit(jacrev)), W12 (jit(jacfwd(ode.solve)), Tsit5, bench/workloads/w12.ts), W10 (jit of
  * `derivatives(f, 10)`, f = sin(x)·exp(−x²/2)), G6 / G8 (jit of grad nested 6 / 8 times of f).
  * Prints, per case, the median over `runs` fresh processes of the wall time and of the process's
@@ -16,6 +16,8 @@
 import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { Jaxpr } from '../../src/index'
+import type { LeibnizModule } from '../harness/types'
+import { LOTKA, lotkaFinal } from '../workloads/w11'
 
 const CASES = ['W11', 'W11R', 'W12', 'W10', 'G6', 'G8'] as const
 type Case = (typeof CASES)[number]
@@ -49,26 +51,8 @@ const program = (L: L, which: Case): { f: (x: A) => A; x: A } => {
   const { np, lax, ode, grad, jacfwd, jacrev, derivatives } = L
   const sinGauss = (x: A): A => np.sin(x).mul(np.exp(x.mul(x).mul(-0.5)))
   if (which === 'W11' || which === 'W11R') {
-    const [h, steps] = [0.01, 1000]
-    const final = (p: A): A => {
-      const [a, b, g, d] = [0, 1, 2, 3].map((i) => lax.reshape(lax.slice(p, [i], [i + 1]), []))
-      const F = (x: A, y: A): [A, A] => {
-        const xy = x.mul(y)
-        return [a.mul(x).sub(b.mul(xy)), d.mul(xy).sub(g.mul(y))]
-      }
-      const [x, y] = lax.foriLoop(0, steps, (_i: A, [x, y]: [A, A]): [A, A] => {
-        const [k1x, k1y] = F(x, y)
-        const [k2x, k2y] = F(x.add(k1x.mul(h / 2)), y.add(k1y.mul(h / 2)))
-        const [k3x, k3y] = F(x.add(k2x.mul(h / 2)), y.add(k2y.mul(h / 2)))
-        const [k4x, k4y] = F(x.add(k3x.mul(h)), y.add(k3y.mul(h)))
-        return [
-          x.add(k1x.add(k2x.mul(2)).add(k3x.mul(2)).add(k4x).mul(h / 6)),
-          y.add(k1y.add(k2y.mul(2)).add(k3y.mul(2)).add(k4y).mul(h / 6)),
-        ]
-      }, [np.array(10), np.array(5)])
-      return np.stack([x, y])
-    }
-    return { f: (which === 'W11' ? jacfwd : jacrev)(final) as (x: A) => A, x: np.array([1.1, 0.4, 0.4, 0.1]) }
+    const final = lotkaFinal(L as unknown as LeibnizModule, LOTKA) as (p: A) => A
+    return { f: (which === 'W11' ? jacfwd : jacrev)(final) as (x: A) => A, x: np.array([LOTKA.alpha, LOTKA.beta, LOTKA.gamma, LOTKA.delta]) }
   }
   if (which === 'W12') {
     const lv = (_t: A, y: A, p: A): A => {

@@ -13,10 +13,11 @@ export const LOTKA: LotkaSetup = { alpha: 1.1, beta: 0.4, gamma: 0.4, delta: 0.1
 
 const noLoop: Prepared = { unavailable: 'no loop primitive (an unrolled 1,000-step RK4 does not compile in minutes; see W5)' }
 
-/** leibniz: the final state as a function of p = [α, β, γ, δ], RK4 in a foriLoop. */
-const leibniz = (L: LeibnizModule, s: LotkaSetup, mode: 'jacfwd' | 'jacrev'): Prepared => {
-  const { np, lax, jit } = L
-  const final = (p: any) => {
+/** The final state as a function of p = [α, β, γ, δ], RK4 in a foriLoop (also timed by
+ *  bench/firstcall/loops.ts). */
+export const lotkaFinal = (L: LeibnizModule, s: LotkaSetup) => {
+  const { np, lax } = L
+  return (p: any) => {
     const [a, b, g, d] = [0, 1, 2, 3].map((i) => lax.reshape(lax.slice(p, [i], [i + 1]), []))
     // F(x, y) = (αx − βxy, δxy − γy)
     const F = (x: any, y: any): [any, any] => {
@@ -36,7 +37,12 @@ const leibniz = (L: LeibnizModule, s: LotkaSetup, mode: 'jacfwd' | 'jacrev'): Pr
     }, [np.array(s.x0[0]), np.array(s.x0[1])])
     return np.stack([x, y])
   }
-  const jac = jit(L[mode](final))
+}
+
+/** leibniz: jit(jacfwd) or jit(jacrev) of the final state. */
+const leibniz = (L: LeibnizModule, s: LotkaSetup, mode: 'jacfwd' | 'jacrev'): Prepared => {
+  const { np, jit } = L
+  const jac = jit(L[mode](lotkaFinal(L, s)))
   const p = np.array([s.alpha, s.beta, s.gamma, s.delta])
   return { call: () => ({ jac: jac(p).toTypedArray() }), note: `jit(${mode}(foriLoop RK4))` }
 }
