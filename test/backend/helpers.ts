@@ -52,3 +52,32 @@ export const closeDiff = (got: TypedArray, want: TypedArray, rtol: number, atol 
 /** float64 operands converted to float32 (others unchanged). */
 export const toF32 = (xs: readonly ConcreteArray[]): ConcreteArray[] =>
   xs.map((x) => (x.dtype === 'float64' ? new ConcreteArray(Float32Array.from(x.data), x.shape, 'float32', x.weakType) : x))
+
+/** n numbers in [lo, hi) from a fixed linear congruential sequence (reproducible inputs). */
+export const seq = (n: number, seed: number, lo: number, hi: number): Float64Array => {
+  const a = new Float64Array(n)
+  let s = seed
+  for (let i = 0; i < n; i++) {
+    s = (s * 1103515245 + 12345) % 2147483648
+    a[i] = lo + ((hi - lo) * s) / 2147483648
+  }
+  return a
+}
+
+/** Distance in float32 units in the last place (0 when equal; NaNs must agree). */
+export const ulps32 = (a: number, b: number): number => {
+  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b) ? 0 : Infinity
+  const bits = (v: number): number => {
+    const i = new Int32Array(Float32Array.of(v).buffer)[0]
+    return i < 0 ? -(i & 0x7fffffff) : i
+  }
+  return Math.abs(bits(a) - bits(b))
+}
+
+/** The largest float32 ulp distance between two arrays. */
+export const maxUlps = (got: TypedArray, want: TypedArray): number => {
+  let m = 0
+  for (let i = 0; i < want.length; i++) m = Math.max(m, ulps32(got[i], want[i]))
+  return m
+}
+

@@ -17,21 +17,12 @@ import { foldNegations, stridedPlan } from '../../src/backend/wasmresident'
 import { type Expr, canonicalize, evalExpr, ex } from '../../src/backend/wasm'
 import { optimize } from '../../src/passes'
 import { hoistConsts } from '../../src/interpret/jvp'
-import { bitwiseDiff, closeDiff, runCompiled, runReference } from './helpers'
+import { bitwiseDiff, closeDiff, runCompiled, runReference, seq } from './helpers'
 
 afterEach(() => setWasmKernels(true))
 
 const jaxprOf = (f: (...xs: Arr[]) => Arr, ...args: Arr[]) => optimize(hoistConsts(makeJaxpr(f)(...args).jaxpr), { all: true })
 
-const seq = (n: number, seed: number, lo: number, hi: number): Float64Array => {
-  const a = new Float64Array(n)
-  let s = seed
-  for (let i = 0; i < n; i++) {
-    s = (s * 1103515245 + 12345) % 2147483648
-    a[i] = lo + ((hi - lo) * s) / 2147483648
-  }
-  return a
-}
 
 /** Runs `j` compiled and by the reference interpreter; returns both, and the wasm calls and
  *  arena bytes copied in by the compiled run. */

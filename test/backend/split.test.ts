@@ -13,7 +13,7 @@ import { optimize } from '../../src/passes'
 import { hoistConsts } from '../../src/interpret/jvp'
 import { type LoopKernel } from '../../src/backend/kernel'
 import { splitPicks } from '../../src/backend/split'
-import { bitwiseDiff, closeDiff, runCompiled, runReference } from './helpers'
+import { bitwiseDiff, closeDiff, runCompiled, runReference, seq } from './helpers'
 
 afterEach(() => setWasmKernels(true))
 
@@ -38,15 +38,6 @@ const hvpClosedForm = (x: Float64Array, v: Float64Array): Float64Array => {
   return out
 }
 
-const seq = (n: number, seed: number, lo: number, hi: number): Float64Array => {
-  const a = new Float64Array(n)
-  let s = seed
-  for (let i = 0; i < n; i++) {
-    s = (s * 1103515245 + 12345) % 2147483648
-    a[i] = lo + ((hi - lo) * s) / 2147483648
-  }
-  return a
-}
 
 describe('W4: the Hessian-vector product of Rosenbrock', () => {
   const n = 1000

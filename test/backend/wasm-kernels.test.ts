@@ -14,7 +14,7 @@ import { setArenaLimit } from '../../src/backend/wasmengine'
 import type { TypedArray } from '../../src/ir/dtypes'
 import type { Jaxpr } from '../../src/ir/jaxpr'
 import { makeRng } from '../autodiff/check'
-import { bitwiseDiff, closeDiff, runReference } from './helpers'
+import { bitwiseDiff, closeDiff, maxUlps, runReference } from './helpers'
 
 const jaxprOf = (f: (...xs: Arr[]) => unknown, ...args: Arr[]): Jaxpr => optimize(hoistConsts(makeJaxpr(f)(...args).jaxpr), { all: true })
 const engines = (j: Jaxpr): string[] => compileJaxpr(j).spec.steps.map((s) => (s.kind === 'kernel' ? s.engine : s.label))
@@ -27,21 +27,6 @@ const rnd = makeRng(11)
 const f32 = (n: number, lo = -4, hi = 4) => np.array(Float32Array.from({ length: n }, () => lo + (hi - lo) * rnd()))
 const f64 = (shape: number[], lo = -4, hi = 4) => np.array(Float64Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => lo + (hi - lo) * rnd())).reshape(shape)
 
-/** Distance in float32 units in the last place (0 when equal; NaNs must agree). */
-const ulps32 = (a: number, b: number): number => {
-  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b) ? 0 : Infinity
-  const bits = (v: number) => {
-    const i = new Int32Array(Float32Array.of(v).buffer)[0]
-    return i < 0 ? -(i & 0x7fffffff) : i
-  }
-  return Math.abs(bits(a) - bits(b))
-}
-
-const maxUlps = (got: TypedArray, want: TypedArray): number => {
-  let m = 0
-  for (let i = 0; i < want.length; i++) m = Math.max(m, ulps32(got[i], want[i]))
-  return m
-}
 
 afterEach(() => setWasmKernels(true))
 

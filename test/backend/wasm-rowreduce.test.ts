@@ -17,7 +17,7 @@ import { hoistConsts } from '../../src/interpret/jvp'
 import type { TypedArray } from '../../src/ir/dtypes'
 import type { Jaxpr } from '../../src/ir/jaxpr'
 import { makeRng } from '../autodiff/check'
-import { bitwiseDiff, runReference } from './helpers'
+import { bitwiseDiff, maxUlps, runReference } from './helpers'
 
 const jaxprOf = (f: (...xs: Arr[]) => unknown, ...args: Arr[]): Jaxpr => optimize(hoistConsts(makeJaxpr(f)(...args).jaxpr), { all: true })
 const compiled = (j: Jaxpr, xs: readonly Arr[]): TypedArray[] => compileJaxpr(j).run((xs as unknown as ConcreteArray[]).map((x) => x.data))
@@ -139,17 +139,3 @@ describe('hoistPerRow', () => {
   })
 })
 
-/** Distance in float32 units in the last place (0 when equal; NaNs must agree). */
-const ulps32 = (a: number, b: number): number => {
-  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b) ? 0 : Infinity
-  const bits = (v: number): number => {
-    const i = new Int32Array(Float32Array.of(v).buffer)[0]
-    return i < 0 ? -(i & 0x7fffffff) : i
-  }
-  return Math.abs(bits(a) - bits(b))
-}
-const maxUlps = (got: TypedArray, want: TypedArray): number => {
-  let m = 0
-  for (let i = 0; i < want.length; i++) m = Math.max(m, ulps32(got[i], want[i]))
-  return m
-}
