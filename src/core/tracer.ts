@@ -185,7 +185,8 @@ const checkOperands = (prim: string, args: readonly unknown[]): void => {
 export const bind = <P extends PrimName>(prim: P, args: readonly Tracer[], params: ParamsMap[P]): Tracer[] => {
   checkOperands(prim, args)
   const trace = findTopTrace(args)
-  const tracers = args.map((a) => fullRaise(trace, a))
+  const tracers = new Array<Tracer>(args.length)
+  for (let i = 0; i < args.length; i++) tracers[i] = fullRaise(trace, args[i])
   const outs = trace.processPrimitive(prim, tracers, params)
   return outs.map((o) => o.fullLower())
 }

@@ -36,9 +36,16 @@ export class BatchTrace extends Trace {
   }
   processPrimitive<P extends PrimName>(prim: P, tracers: readonly Tracer[], params: ParamsMap[P]): Tracer[] {
     const ts = tracers as readonly BatchTracer[]
-    const vals = ts.map((t) => t.val)
-    const bdims = ts.map((t) => t.bdim)
-    if (bdims.every((b) => b === null)) {
+    const n = ts.length
+    const vals = new Array<Tracer>(n)
+    const bdims = new Array<BDim>(n)
+    let noneBatched = true
+    for (let i = 0; i < n; i++) {
+      vals[i] = ts[i].val
+      bdims[i] = ts[i].bdim
+      if (bdims[i] !== null) noneBatched = false
+    }
+    if (noneBatched) {
       return bind(prim, vals, params).map((o) => new BatchTracer(this, o, null))
     }
     const [outs, outBdims] = rulesOf(prim).batch(this.axisSize, vals, bdims, params)

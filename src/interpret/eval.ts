@@ -25,11 +25,15 @@ export const evalJaxpr = (jaxpr: Jaxpr, consts: readonly Tracer[], args: readonl
   }
   const env = new Map<Var, Tracer>()
   const read = (a: Atom): Tracer => (a._tag === 'Lit' ? litValue(a) : (env.get(a) as Tracer))
-  jaxpr.constVars.forEach((v, i) => env.set(v, consts[i]))
-  jaxpr.inVars.forEach((v, i) => env.set(v, args[i]))
+  for (let i = 0; i < consts.length; i++) env.set(jaxpr.constVars[i], consts[i])
+  for (let i = 0; i < args.length; i++) env.set(jaxpr.inVars[i], args[i])
+  // (every re-trace — jvp, vmap, staging of a loop body — runs this loop: no per-equation closures)
   for (const eqn of jaxpr.eqns) {
-    const outs = bind(eqn.prim, eqn.inputs.map(read), eqn.params)
-    eqn.outVars.forEach((v, i) => env.set(v, outs[i]))
+    const { inputs, outVars } = eqn
+    const ins = new Array<Tracer>(inputs.length)
+    for (let i = 0; i < inputs.length; i++) ins[i] = read(inputs[i])
+    const outs = bind(eqn.prim, ins, eqn.params)
+    for (let i = 0; i < outVars.length; i++) env.set(outVars[i], outs[i])
   }
   return jaxpr.outs.map(read)
 }

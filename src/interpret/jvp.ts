@@ -33,9 +33,16 @@ export class JVPTrace extends Trace {
   }
   processPrimitive<P extends PrimName>(prim: P, tracers: readonly Tracer[], params: ParamsMap[P]): Tracer[] {
     const ts = tracers as readonly JVPTracer[]
-    const primals = ts.map((t) => t.primal)
-    const tangents = ts.map((t) => t.tangent)
-    if (tangents.every(isZero)) {
+    const n = ts.length
+    const primals = new Array<Tracer>(n)
+    const tangents = new Array<Tangent>(n)
+    let allZero = true
+    for (let i = 0; i < n; i++) {
+      primals[i] = ts[i].primal
+      tangents[i] = ts[i].tangent
+      if (!isZero(tangents[i])) allZero = false
+    }
+    if (allZero) {
       return bind(prim, primals, params).map((o) => new JVPTracer(this, o, new Zero(o.aval)))
     }
     const [outs, outTangents] = rulesOf(prim).jvp(primals, tangents, params)

@@ -9,9 +9,9 @@ import { rulesOf } from '../core/rules'
 import { checkBuilt } from './check'
 import { type MainTrace, Trace, Tracer, fullRaise, withDynamic, withMain } from '../core/tracer'
 import type { ShapedArray } from '../ir/aval'
-import { type Atom, ClosedJaxpr, type Eqn, Jaxpr, Lit, Var, makeEqn } from '../ir/jaxpr'
+import { type Atom, ClosedJaxpr, type Eqn, Jaxpr, Lit, Var, makeEqn, makeOwnedEqn } from '../ir/jaxpr'
 import type { ParamsMap, PrimName } from '../ir/params'
-import { eqnKey } from '../ir/eqnkey'
+import { COMMUTATIVE, paramsKeyOf } from '../ir/eqnkey'
 import { hasEffects } from '../ir/effects'
 import { isFloat } from '../ir/dtypes'
 
@@ -31,8 +31,10 @@ export class JaxprBuilder {
   /** constant value → its tracer in this trace (so one constant gets one constVar) */
   readonly constTracers = new Map<Tracer, JaxprTracer>()
   readonly constVals = new Map<Var, Tracer>()
-  /** equation key → its outputs: staging computes each value once (see `recordOrReuse`) */
+  /** equation key → its outputs: staging computes each value once (see `processPrimitive`) */
   readonly recorded = new Map<string, readonly JaxprTracer[]>()
+  /** params' structural key → a number, for short CSE keys */
+  readonly paramsNumbers = new Map<string, number>()
 
   newTracer(trace: JaxprTrace, aval: ShapedArray): JaxprTracer {
     const t = new JaxprTracer(trace, aval)
@@ -90,18 +92,34 @@ export class JaxprTrace extends Trace {
    * pure, so this changes no value; it keeps nested differentiation from growing with
    * recomputations of the same primal (grad⁽ᵏ⁾ re-evaluates sin x, cos x at every level), and
    * every later level then differentiates the smaller program.
+   * (Every primitive a transformation stages passes here: plain loops, no per-call closures.)
    */
   processPrimitive<P extends PrimName>(prim: P, tracers: readonly Tracer[], params: ParamsMap[P]): Tracer[] {
     const b = this.builder
-    const vars = tracers.map((t) => b.getVar(t))
-    const folded = this.foldOrForward(prim, tracers, vars, params)
-    if (Array.isArray(folded)) return folded
-    const key = !hasEffects(prim, params) ? eqnKey(prim, vars.map((v) => this.operandKey(v)), params) : null
+    const n = tracers.length
+    const vars = new Array<Var>(n)
+    const avalsIn = new Array<ShapedArray>(n)
+    for (let i = 0; i < n; i++) {
+      vars[i] = b.getVar(tracers[i])
+      avalsIn[i] = tracers[i].aval
+    }
+    let avalsOut: ShapedArray[] | null = null
+    if (STAGING_FOLDABLE.has(prim)) {
+      const folded = this.foldOrForward(prim, tracers, vars, avalsIn, params)
+      if (folded.outs !== null) return folded.outs
+      avalsOut = folded.avalsOut
+    }
+    const key = hasEffects(prim, params) ? null : this.cseKey(prim, vars, params)
     const seen = key === null ? undefined : b.recorded.get(key)
     if (seen !== undefined) return [...seen]
-    const avalsOut = folded?.avalsOut ?? rulesOf(prim).abstractEval(tracers.map((t) => t.aval), params)
-    const outs = avalsOut.map((a) => b.newTracer(this, a))
-    b.eqns.push(makeEqn(prim, vars, params, outs.map((t) => b.getVar(t))))
+    avalsOut ??= rulesOf(prim).abstractEval(avalsIn, params)
+    const outs = new Array<JaxprTracer>(avalsOut.length)
+    const outVars = new Array<Var>(avalsOut.length)
+    for (let i = 0; i < avalsOut.length; i++) {
+      outs[i] = b.newTracer(this, avalsOut[i])
+      outVars[i] = b.getVar(outs[i])
+    }
+    b.eqns.push(makeOwnedEqn(prim, vars, params, outVars))
     if (key !== null) b.recorded.set(key, outs)
     return outs
   }
@@ -116,66 +134,96 @@ export class JaxprTrace extends Trace {
    * Returns the outputs, or (when the equation is to be recorded) the output avals it
    * computed on the way, so that recording does not evaluate them again.
    */
-  private foldOrForward(prim: PrimName, tracers: readonly Tracer[], vars: readonly Var[], params: unknown): Tracer[] | { readonly avalsOut: ShapedArray[] } | null {
-    if (!STAGING_FOLDABLE.has(prim)) return null // (all without effects)
-    const consts = vars.map((v) => this.scalarConst(v))
-    // (a structural primitive of a 0-d constant makes an array: it stays an equation)
-    if (consts.every((c) => c !== null) && !STRUCTURAL.has(prim)) {
-      const ys = rulesOf(prim).impl(consts as ConcreteArray[], params as never)
-      return ys.map((y) => this.lift(y))
+  private foldOrForward(
+    prim: PrimName,
+    tracers: readonly Tracer[],
+    vars: readonly Var[],
+    avalsIn: readonly ShapedArray[],
+    params: unknown,
+  ): { readonly outs: Tracer[]; readonly avalsOut: null } | { readonly outs: null; readonly avalsOut: ShapedArray[] } {
+    const n = vars.length
+    const consts = new Array<ConcreteArray | null>(n)
+    let allConst = true
+    for (let i = 0; i < n; i++) {
+      const c = this.scalarConst(vars[i])
+      consts[i] = c
+      if (c === null) allConst = false
     }
-    const avalsOut = rulesOf(prim).abstractEval(tracers.map((t) => t.aval), params as never)
+    // (a structural primitive of a 0-d constant makes an array: it stays an equation)
+    if (allConst && !STRUCTURAL.has(prim)) {
+      const ys = rulesOf(prim).impl(consts as ConcreteArray[], params as never)
+      return { outs: ys.map((y) => this.lift(y)), avalsOut: null }
+    }
+    const avalsOut = rulesOf(prim).abstractEval(avalsIn, params as never)
     const outAval = avalsOut[0]
-    const forward = (i: number): Tracer[] | null => (sameAval(tracers[i].aval, outAval) ? [tracers[i]] : null)
-    const value = (i: number): number | null => (consts[i] === null ? null : Number((consts[i] as ConcreteArray).data[0]))
-    const isOne = (i: number): boolean => value(i) === 1
-    // x + z = x for every x when z is an integer 0 or a float −0 (a float +0 turns −0 into +0);
-    // x − 0 = x for every x when 0 is +0 (or an integer 0)
-    const float = isFloat(outAval.dtype)
-    const neutralAdd = (i: number): boolean => value(i) === 0 && (!float || Object.is(value(i), -0))
-    const neutralSub = (i: number): boolean => Object.is(value(i), 0)
-    const identity = (dims: readonly number[]): boolean => dims.every((d, i) => d === i)
-    let out: Tracer[] | null = null
+    // the index of the operand the result equals bit for bit, or -1
+    let k = -1
     switch (prim) {
       case 'mul':
-        out = (isOne(1) ? forward(0) : null) ?? (isOne(0) ? forward(1) : null)
+        k = isOne(consts[1]) ? 0 : isOne(consts[0]) ? 1 : -1
         break
-      case 'add':
-        out = (neutralAdd(1) ? forward(0) : null) ?? (neutralAdd(0) ? forward(1) : null)
+      case 'add': {
+        // x + z = x for every x when z is an integer 0 or a float −0 (a float +0 turns −0 into +0)
+        const float = isFloat(outAval.dtype)
+        k = neutralAdd(consts[1], float) ? 0 : neutralAdd(consts[0], float) ? 1 : -1
         break
+      }
       case 'sub':
-        out = neutralSub(1) ? forward(0) : null
+        // x − 0 = x for every x when 0 is +0 (or an integer 0)
+        k = consts[1] !== null && Object.is(Number(consts[1].data[0]), 0) ? 0 : -1
         break
       // structural no-ops: a reshape to its own shape, a broadcast or transpose that keeps every axis in place
       case 'reshape':
-        out = forward(0)
+        k = 0
         break
       case 'broadcast_in_dim':
-        out = identity((params as ParamsMap['broadcast_in_dim']).broadcastDimensions) ? forward(0) : null
+        k = isIdentity((params as ParamsMap['broadcast_in_dim']).broadcastDimensions) ? 0 : -1
         break
       case 'transpose':
-        out = identity((params as ParamsMap['transpose']).permutation) ? forward(0) : null
+        k = isIdentity((params as ParamsMap['transpose']).permutation) ? 0 : -1
         break
       case 'div':
-        out = isOne(1) ? forward(0) : null
+        k = isOne(consts[1]) ? 0 : -1
         break
       case 'convert_element_type':
-        out = forward(0)
+        k = 0
         break
       case 'select_n': {
         // a constant predicate picks its case
         const which = consts[0]
-        const k = which === null ? -1 : Number(which.data[0])
-        out = k >= 0 && k < tracers.length - 1 ? forward(k + 1) : null
+        const c = which === null ? -1 : Number(which.data[0])
+        k = c >= 0 && c < n - 1 ? c + 1 : -1
         break
       }
     }
-    return out ?? { avalsOut }
+    if (k >= 0 && sameAval(avalsIn[k], outAval)) return { outs: [tracers[k]], avalsOut: null }
+    return { outs: null, avalsOut }
   }
   /** The value of a 0-d concrete constant of this trace, or null. */
   private scalarConst(v: Var): ConcreteArray | null {
     const c = this.builder.constVals.get(v)
     return c !== undefined && isConcrete(c) && c.ndim === 0 ? c : null
+  }
+  /**
+   * The staging-time CSE key of `prim(vars){params}`: equal exactly when `eqnKey` of the
+   * equations would be, but short — the params' structural key is numbered once per staging
+   * run, so each lookup hashes a few operand numbers, not the params' text.
+   */
+  private cseKey(prim: PrimName, vars: readonly Var[], params: unknown): string {
+    const b = this.builder
+    const pk = paramsKeyOf(params)
+    let pn = b.paramsNumbers.get(pk)
+    if (pn === undefined) b.paramsNumbers.set(pk, (pn = b.paramsNumbers.size))
+    let ops: string
+    if (vars.length === 2) {
+      const [k0, k1] = [this.operandKey(vars[0]), this.operandKey(vars[1])]
+      ops = COMMUTATIVE.has(prim) && k1 < k0 ? `${k1} ${k0}` : `${k0} ${k1}`
+    } else if (vars.length === 1) {
+      ops = this.operandKey(vars[0])
+    } else {
+      ops = vars.map((v) => this.operandKey(v)).join(' ')
+    }
+    return `${prim}#${pn}(${ops})`
   }
   /** A 0-d concrete constant is keyed by its value (it becomes a literal); anything else by its variable. */
   private operandKey(v: Var): string {
@@ -188,6 +236,17 @@ export class JaxprTrace extends Trace {
   }
 }
 
+const isOne = (c: ConcreteArray | null): boolean => c !== null && Number(c.data[0]) === 1
+const neutralAdd = (c: ConcreteArray | null, float: boolean): boolean => {
+  if (c === null) return false
+  const x = Number(c.data[0])
+  return x === 0 && (!float || Object.is(x, -0))
+}
+const isIdentity = (dims: readonly number[]): boolean => {
+  for (let i = 0; i < dims.length; i++) if (dims[i] !== i) return false
+  return true
+}
+
 /** Elementwise arithmetic that is exact and cheap enough to evaluate while staging (rules
  *  compare and select on constants too: pow's jvp asks whether its exponent is 0). */
 const STAGING_FOLDABLE: ReadonlySet<PrimName> = new Set<PrimName>([
@@ -197,8 +256,11 @@ const STAGING_FOLDABLE: ReadonlySet<PrimName> = new Set<PrimName>([
 ])
 const STRUCTURAL: ReadonlySet<PrimName> = new Set<PrimName>(['reshape', 'broadcast_in_dim', 'transpose'])
 
-const sameAval = (a: ShapedArray, b: ShapedArray): boolean =>
-  a.dtype === b.dtype && a.weakType === b.weakType && a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i])
+const sameAval = (a: ShapedArray, b: ShapedArray): boolean => {
+  if (a.dtype !== b.dtype || a.weakType !== b.weakType || a.shape.length !== b.shape.length) return false
+  for (let i = 0; i < a.shape.length; i++) if (a.shape[i] !== b.shape[i]) return false
+  return true
+}
 
 /**
  * Trace `f` on abstract inputs of the given avals. `f` receives tracers and returns a list of

@@ -26,9 +26,15 @@ export const eqnHasEffects = (e: Eqn): boolean => hasEffects(e.prim, e.params)
 /** Whether `prim` applied with `params` has effects (before any equation exists: staging). */
 export const hasEffects = (prim: PrimName, params: unknown): boolean => {
   if (EFFECTFUL.has(prim)) return true
-  for (const v of Object.values(params as object)) {
-    if (v instanceof Jaxpr && jaxprHasEffects(v)) return true
-    if (Array.isArray(v) && v.some((x) => x instanceof Jaxpr && jaxprHasEffects(x))) return true
+  // (asked for every equation staged: no temporaries)
+  const ps = params as Record<string, unknown>
+  for (const k in ps) {
+    const v = ps[k]
+    if (v instanceof Jaxpr) {
+      if (jaxprHasEffects(v)) return true
+    } else if (Array.isArray(v)) {
+      for (const x of v) if (x instanceof Jaxpr && jaxprHasEffects(x)) return true
+    }
   }
   return false
 }

@@ -41,15 +41,20 @@ export const paramKey = (x: unknown): string => {
   if (typeof x === 'function') return `F${identityKey(x)}`
   if (x === null || typeof x !== 'object') return String(x)
   if (!isPlainObject(x)) return `O${identityKey(x)}`
-  const entries = Object.entries(x as object).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${paramKey(v)}`).join(',')}}`
+  // (most primitives have no params: every elementwise bind makes a fresh `{}`)
+  const keys = Object.keys(x)
+  if (keys.length === 0) return '{}'
+  keys.sort()
+  let out = '{'
+  for (let i = 0; i < keys.length; i++) out += `${i > 0 ? ',' : ''}${JSON.stringify(keys[i])}:${paramKey((x as Record<string, unknown>)[keys[i]])}`
+  return `${out}}`
 }
 
 // Frozen params never change, so their key is computed once: an equation's params are frozen
 // when it is made, and every re-trace of its jaxpr (jvp, vmap, a nested transformation) binds
 // the same params object again.
 const frozenParamKeys = new WeakMap<object, string>()
-const paramsKeyOf = (params: unknown): string => {
+export const paramsKeyOf = (params: unknown): string => {
   if (params === null || typeof params !== 'object' || !Object.isFrozen(params)) return paramKey(params)
   let k = frozenParamKeys.get(params)
   if (k === undefined) frozenParamKeys.set(params, (k = paramKey(params)))

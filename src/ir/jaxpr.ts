@@ -61,6 +61,10 @@ export const makeEqn = <P extends PrimName>(
   outVars: readonly Var[],
 ): Eqn<P> => Object.freeze({ prim, inputs: Object.freeze([...inputs]), params: deepFreeze(params), outVars: Object.freeze([...outVars]) })
 
+/** `makeEqn` for lists made for this equation alone (staging's own): frozen in place, not copied. */
+export const makeOwnedEqn = <P extends PrimName>(prim: P, inputs: Atom[], params: ParamsMap[P], outVars: Var[]): Eqn<P> =>
+  Object.freeze({ prim, inputs: Object.freeze(inputs), params: deepFreeze(params), outVars: Object.freeze(outVars) })
+
 /**
  * `{ lambda constVars ; inVars . let eqns in ( outs ) }`. Constants are bound by `constVars`
  * and supplied by a `ClosedJaxpr`; higher-order primitives carry jaxprs without constVars
