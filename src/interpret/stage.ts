@@ -99,17 +99,24 @@ export class JaxprTrace extends Trace {
     const n = tracers.length
     const vars = new Array<Var>(n)
     const avalsIn = new Array<ShapedArray>(n)
+    // the operands that are 0-d concrete constants of this trace (they fold, and key by value)
+    const consts = new Array<ConcreteArray | null>(n)
+    let allConst = true
     for (let i = 0; i < n; i++) {
-      vars[i] = b.getVar(tracers[i])
+      const v = b.getVar(tracers[i])
+      vars[i] = v
       avalsIn[i] = tracers[i].aval
+      const c = b.constVals.get(v)
+      consts[i] = c !== undefined && isConcrete(c) && c.ndim === 0 ? c : null
+      if (consts[i] === null) allConst = false
     }
     let avalsOut: ShapedArray[] | null = null
     if (STAGING_FOLDABLE.has(prim)) {
-      const folded = this.foldOrForward(prim, tracers, vars, avalsIn, params)
+      const folded = this.foldOrForward(prim, tracers, consts, allConst, avalsIn, params)
       if (folded.outs !== null) return folded.outs
       avalsOut = folded.avalsOut
     }
-    const key = hasEffects(prim, params) ? null : this.cseKey(prim, vars, params)
+    const key = hasEffects(prim, params) ? null : this.cseKey(prim, vars, consts, params)
     const seen = key === null ? undefined : b.recorded.get(key)
     if (seen !== undefined) return [...seen]
     avalsOut ??= rulesOf(prim).abstractEval(avalsIn, params)
@@ -137,18 +144,12 @@ export class JaxprTrace extends Trace {
   private foldOrForward(
     prim: PrimName,
     tracers: readonly Tracer[],
-    vars: readonly Var[],
+    consts: readonly (ConcreteArray | null)[],
+    allConst: boolean,
     avalsIn: readonly ShapedArray[],
     params: unknown,
   ): { readonly outs: Tracer[]; readonly avalsOut: null } | { readonly outs: null; readonly avalsOut: ShapedArray[] } {
-    const n = vars.length
-    const consts = new Array<ConcreteArray | null>(n)
-    let allConst = true
-    for (let i = 0; i < n; i++) {
-      const c = this.scalarConst(vars[i])
-      consts[i] = c
-      if (c === null) allConst = false
-    }
+    const n = tracers.length
     // (a structural primitive of a 0-d constant makes an array: it stays an equation)
     if (allConst && !STRUCTURAL.has(prim)) {
       const ys = rulesOf(prim).impl(consts as ConcreteArray[], params as never)
@@ -199,41 +200,35 @@ export class JaxprTrace extends Trace {
     if (k >= 0 && sameAval(avalsIn[k], outAval)) return { outs: [tracers[k]], avalsOut: null }
     return { outs: null, avalsOut }
   }
-  /** The value of a 0-d concrete constant of this trace, or null. */
-  private scalarConst(v: Var): ConcreteArray | null {
-    const c = this.builder.constVals.get(v)
-    return c !== undefined && isConcrete(c) && c.ndim === 0 ? c : null
-  }
   /**
    * The staging-time CSE key of `prim(vars){params}`: equal exactly when `eqnKey` of the
    * equations would be, but short — the params' structural key is numbered once per staging
    * run, so each lookup hashes a few operand numbers, not the params' text.
    */
-  private cseKey(prim: PrimName, vars: readonly Var[], params: unknown): string {
+  private cseKey(prim: PrimName, vars: readonly Var[], consts: readonly (ConcreteArray | null)[], params: unknown): string {
     const b = this.builder
     const pk = paramsKeyOf(params)
     let pn = b.paramsNumbers.get(pk)
     if (pn === undefined) b.paramsNumbers.set(pk, (pn = b.paramsNumbers.size))
     let ops: string
     if (vars.length === 2) {
-      const [k0, k1] = [this.operandKey(vars[0]), this.operandKey(vars[1])]
+      const k0 = operandKey(vars[0], consts[0])
+      const k1 = operandKey(vars[1], consts[1])
       ops = COMMUTATIVE.has(prim) && k1 < k0 ? `${k1} ${k0}` : `${k0} ${k1}`
     } else if (vars.length === 1) {
-      ops = this.operandKey(vars[0])
+      ops = operandKey(vars[0], consts[0])
     } else {
-      ops = vars.map((v) => this.operandKey(v)).join(' ')
+      ops = vars.map((v, i) => operandKey(v, consts[i])).join(' ')
     }
     return `${prim}#${pn}(${ops})`
   }
-  /** A 0-d concrete constant is keyed by its value (it becomes a literal); anything else by its variable. */
-  private operandKey(v: Var): string {
-    const c = this.builder.constVals.get(v)
-    if (c !== undefined && isConcrete(c) && c.ndim === 0) {
-      const x = Number(c.data[0])
-      return `l${c.dtype}${c.weakType ? 'w' : ''}:${Object.is(x, -0) ? '-0' : String(x)}`
-    }
-    return `v${v.id}`
-  }
+}
+
+/** A 0-d concrete constant is keyed by its value (it becomes a literal); anything else by its variable. */
+const operandKey = (v: Var, c: ConcreteArray | null): string => {
+  if (c === null) return `v${v.id}`
+  const x = Number(c.data[0])
+  return `l${c.dtype}${c.weakType ? 'w' : ''}:${Object.is(x, -0) ? '-0' : String(x)}`
 }
 
 const isOne = (c: ConcreteArray | null): boolean => c !== null && Number(c.data[0]) === 1
