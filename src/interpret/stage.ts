@@ -15,19 +15,22 @@ import { COMMUTATIVE, paramsKeyOf } from '../ir/eqnkey'
 import { hasEffects } from '../ir/effects'
 import { isFloat } from '../ir/dtypes'
 
+/** A value of a staging run: the variable it is bound to, and for a constant its value. */
 export class JaxprTracer extends Tracer {
+  readonly variable: Var
   constructor(
     readonly _trace: JaxprTrace,
     readonly aval: ShapedArray,
+    readonly constValue: Tracer | null = null,
   ) {
     super()
+    this.variable = new Var(aval)
   }
 }
 
-/** Collects equations; owns the tracer → variable map of one staging run. */
+/** Collects the equations and constants of one staging run. */
 export class JaxprBuilder {
   readonly eqns: Eqn[] = []
-  readonly tracerToVar = new Map<Tracer, Var>()
   /** constant value → its tracer in this trace (so one constant gets one constVar) */
   readonly constTracers = new Map<Tracer, JaxprTracer>()
   readonly constVals = new Map<Var, Tracer>()
@@ -36,15 +39,9 @@ export class JaxprBuilder {
   /** params' structural key → a number, for short CSE keys */
   readonly paramsNumbers = new Map<string, number>()
 
-  newTracer(trace: JaxprTrace, aval: ShapedArray): JaxprTracer {
-    const t = new JaxprTracer(trace, aval)
-    this.tracerToVar.set(t, new Var(aval))
-    return t
-  }
   getVar(t: Tracer): Var {
-    const v = this.tracerToVar.get(t)
-    if (v === undefined) throw new Error('internal: tracer from another staging run')
-    return v
+    if (!(t instanceof JaxprTracer) || t._trace.builder !== this) throw new Error('internal: tracer from another staging run')
+    return t.variable
   }
 
   /** Build the jaxpr for `ins` → `outs`; 0-d concrete constants are inlined as literals. */
@@ -73,16 +70,16 @@ export class JaxprTrace extends Trace {
     return this.main.globalData as JaxprBuilder
   }
   newArg(aval: ShapedArray): JaxprTracer {
-    return this.builder.newTracer(this, aval)
+    return new JaxprTracer(this, aval)
   }
   /** A value from outside (a concrete array or an outer tracer) becomes a constant. */
   lift(x: Tracer): Tracer {
     const b = this.builder
     let t = b.constTracers.get(x)
     if (t === undefined) {
-      t = b.newTracer(this, x.aval)
+      t = new JaxprTracer(this, x.aval, x)
       b.constTracers.set(x, t)
-      b.constVals.set(b.getVar(t), x)
+      b.constVals.set(t.variable, x)
     }
     return t
   }
@@ -103,11 +100,12 @@ export class JaxprTrace extends Trace {
     const consts = new Array<ConcreteArray | null>(n)
     let allConst = true
     for (let i = 0; i < n; i++) {
-      const v = b.getVar(tracers[i])
-      vars[i] = v
-      avalsIn[i] = tracers[i].aval
-      const c = b.constVals.get(v)
-      consts[i] = c !== undefined && isConcrete(c) && c.ndim === 0 ? c : null
+      const t = tracers[i]
+      if (!(t instanceof JaxprTracer) || t._trace !== this) throw new Error('internal: tracer from another staging run')
+      vars[i] = t.variable
+      avalsIn[i] = t.aval
+      const c = t.constValue
+      consts[i] = c !== null && isConcrete(c) && c.ndim === 0 ? c : null
       if (consts[i] === null) allConst = false
     }
     let avalsOut: ShapedArray[] | null = null
@@ -123,8 +121,8 @@ export class JaxprTrace extends Trace {
     const outs = new Array<JaxprTracer>(avalsOut.length)
     const outVars = new Array<Var>(avalsOut.length)
     for (let i = 0; i < avalsOut.length; i++) {
-      outs[i] = b.newTracer(this, avalsOut[i])
-      outVars[i] = b.getVar(outs[i])
+      outs[i] = new JaxprTracer(this, avalsOut[i])
+      outVars[i] = outs[i].variable
     }
     b.eqns.push(makeOwnedEqn(prim, vars, params, outVars))
     if (key !== null) b.recorded.set(key, outs)
