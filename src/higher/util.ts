@@ -110,7 +110,10 @@ const marksReaching = (j: Jaxpr, ins: readonly boolean[], mode: 'tangent' | 'flo
   const carries = (v: Var) => mode === 'flow' || isFloat(v.aval.dtype)
   const marked = new Set<Var>(j.inVars.filter((v, i) => ins[i] && carries(v)))
   for (const e of j.eqns) {
-    if (flows.has(e.prim) && e.inputs.some((a) => a._tag === 'Var' && marked.has(a))) e.outVars.forEach((v) => carries(v) && marked.add(v))
+    if (!flows.has(e.prim)) continue
+    let reached = false
+    for (const a of e.inputs) if (a._tag === 'Var' && marked.has(a)) reached = true
+    if (reached) for (const v of e.outVars) if (carries(v)) marked.add(v)
   }
   return j.outs.map((a) => a._tag === 'Var' && marked.has(a))
 }

@@ -36,6 +36,8 @@ export class JaxprBuilder {
   readonly constVals = new Map<Var, Tracer>()
   /** equation key → its outputs: staging computes each value once (see `processPrimitive`) */
   readonly recorded = new Map<string, readonly JaxprTracer[]>()
+  /** the indices of the equations with a 0-d concrete constant among their operands (they become literals) */
+  readonly literalUsers: number[] = []
   /** params' structural key → a number, for short CSE keys */
   readonly paramsNumbers = new Map<string, number>()
 
@@ -58,8 +60,14 @@ export class JaxprBuilder {
       }
     }
     const sub = (a: Atom): Atom => (a._tag === 'Var' ? (literals.get(a) ?? a) : a)
-    const usesLiteral = (e: Eqn): boolean => e.inputs.some((a) => a._tag === 'Var' && literals.has(a))
-    const eqns = literals.size === 0 ? this.eqns : this.eqns.map((e) => (usesLiteral(e) ? makeEqn(e.prim, e.inputs.map(sub), e.params, e.outVars) : e))
+    let eqns = this.eqns
+    if (literals.size > 0 && this.literalUsers.length > 0) {
+      eqns = [...this.eqns]
+      for (const i of this.literalUsers) {
+        const e = eqns[i]
+        eqns[i] = makeEqn(e.prim, e.inputs.map(sub), e.params, e.outVars)
+      }
+    }
     const jaxpr = new Jaxpr(constVars, ins.map((t) => this.getVar(t)), eqns, outs.map((t) => sub(this.getVar(t))))
     return new ClosedJaxpr(checkBuilt(jaxpr, 'staging'), consts)
   }
@@ -99,6 +107,7 @@ export class JaxprTrace extends Trace {
     // the operands that are 0-d concrete constants of this trace (they fold, and key by value)
     const consts = new Array<ConcreteArray | null>(n)
     let allConst = true
+    let noneConst = true
     for (let i = 0; i < n; i++) {
       const t = tracers[i]
       if (!(t instanceof JaxprTracer) || t._trace !== this) throw new Error('internal: tracer from another staging run')
@@ -107,6 +116,7 @@ export class JaxprTrace extends Trace {
       const c = t.constValue
       consts[i] = c !== null && isConcrete(c) && c.ndim === 0 ? c : null
       if (consts[i] === null) allConst = false
+      else noneConst = false
     }
     let avalsOut: ShapedArray[] | null = null
     if (STAGING_FOLDABLE.has(prim)) {
@@ -124,6 +134,7 @@ export class JaxprTrace extends Trace {
       outs[i] = new JaxprTracer(this, avalsOut[i])
       outVars[i] = outs[i].variable
     }
+    if (!noneConst) b.literalUsers.push(b.eqns.length)
     b.eqns.push(makeOwnedEqn(prim, vars, params, outVars))
     if (key !== null) b.recorded.set(key, outs)
     return outs
@@ -205,7 +216,7 @@ export class JaxprTrace extends Trace {
    */
   private cseKey(prim: PrimName, vars: readonly Var[], consts: readonly (ConcreteArray | null)[], params: unknown): string {
     const b = this.builder
-    const pk = paramsKeyOf(params)
+    const pk = isEmpty(params) ? '{}' : paramsKeyOf(params)
     let pn = b.paramsNumbers.get(pk)
     if (pn === undefined) b.paramsNumbers.set(pk, (pn = b.paramsNumbers.size))
     let ops: string
@@ -229,6 +240,12 @@ const operandKey = (v: Var, c: ConcreteArray | null): string => {
   return `l${c.dtype}${c.weakType ? 'w' : ''}:${Object.is(x, -0) ? '-0' : String(x)}`
 }
 
+/** A plain `{}` (the params of most primitives): its key needs no look-up. */
+const isEmpty = (params: unknown): boolean => {
+  if (typeof params !== 'object' || params === null || Object.getPrototypeOf(params) !== Object.prototype) return false
+  for (const _ in params) return false
+  return true
+}
 const isOne = (c: ConcreteArray | null): boolean => c !== null && Number(c.data[0]) === 1
 const neutralAdd = (c: ConcreteArray | null, float: boolean): boolean => {
   if (c === null) return false
