@@ -3,7 +3,7 @@
  */
 import type { Tracer } from '../core/tracer'
 import { ShapeError } from '../core/errors'
-import { type ShapedArray, avalStr } from '../ir/aval'
+import { type ShapedArray, avalStr, shapeEq } from '../ir/aval'
 import { isFloat } from '../ir/dtypes'
 import { Jaxpr, type Var } from '../ir/jaxpr'
 import { BINARY_PRIMS, UNARY_PRIMS } from '../ir/params'
@@ -24,8 +24,11 @@ export const withLeadingInputs = (j: Jaxpr, lead: readonly ShapedArray[], where 
     return evalJaxpr(j, [], ins)
   }, [...j.inAvals.slice(0, where), ...lead, ...j.inAvals.slice(where)])
 
-export const sameAvals = (a: readonly ShapedArray[], b: readonly ShapedArray[]): boolean =>
-  a.length === b.length && a.every((x, i) => x.dtype === b[i].dtype && x.shape.join() === b[i].shape.join())
+export const sameAvals = (a: readonly ShapedArray[], b: readonly ShapedArray[]): boolean => {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i].dtype !== b[i].dtype || !shapeEq(a[i].shape, b[i].shape)) return false
+  return true
+}
 
 export const avalsStr = (a: readonly ShapedArray[]): string => `(${a.map(avalStr).join(', ')})`
 
@@ -109,11 +112,17 @@ const marksReaching = (j: Jaxpr, ins: readonly boolean[], mode: 'tangent' | 'flo
   const flows = mode === 'tangent' ? TANGENT_FLOWS : ALL_FLOWS
   const carries = (v: Var) => mode === 'flow' || isFloat(v.aval.dtype)
   const marked = new Set<Var>(j.inVars.filter((v, i) => ins[i] && carries(v)))
-  for (const e of j.eqns) {
+  // (indexed loops: this walk runs over whole loop bodies, often before V8 optimizes it)
+  const eqns = j.eqns
+  for (let k = 0; k < eqns.length; k++) {
+    const e = eqns[k]
     if (!flows.has(e.prim)) continue
     let reached = false
-    for (const a of e.inputs) if (a._tag === 'Var' && marked.has(a)) reached = true
-    if (reached) for (const v of e.outVars) if (carries(v)) marked.add(v)
+    for (let i = 0; i < e.inputs.length && !reached; i++) {
+      const a = e.inputs[i]
+      reached = a._tag === 'Var' && marked.has(a)
+    }
+    if (reached) for (let i = 0; i < e.outVars.length; i++) if (carries(e.outVars[i])) marked.add(e.outVars[i])
   }
   return j.outs.map((a) => a._tag === 'Var' && marked.has(a))
 }

@@ -23,8 +23,15 @@ export class BatchTracer extends Tracer {
   ) {
     super()
     const a = val.aval
-    this.aval = bdim === null ? a : shaped(a.shape.filter((_, i) => i !== bdim), a.dtype, a.weakType)
+    this.aval = bdim === null ? a : shaped(withoutAxis(a.shape, bdim), a.dtype, a.weakType)
   }
+}
+
+/** `shape` without axis `k`, frozen (so the aval takes it as is). */
+const withoutAxis = (shape: readonly number[], k: number): readonly number[] => {
+  const out = new Array<number>(shape.length - 1)
+  for (let i = 0, j = 0; i < shape.length; i++) if (i !== k) out[j++] = shape[i]
+  return Object.freeze(out)
 }
 
 export class BatchTrace extends Trace {

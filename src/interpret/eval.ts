@@ -28,7 +28,9 @@ export const evalJaxpr = (jaxpr: Jaxpr, consts: readonly Tracer[], args: readonl
   for (let i = 0; i < consts.length; i++) env.set(jaxpr.constVars[i], consts[i])
   for (let i = 0; i < args.length; i++) env.set(jaxpr.inVars[i], args[i])
   // (every re-trace — jvp, vmap, staging of a loop body — runs this loop: no per-equation closures)
-  for (const eqn of jaxpr.eqns) {
+  const eqns = jaxpr.eqns
+  for (let k = 0; k < eqns.length; k++) {
+    const eqn = eqns[k]
     const { inputs, outVars } = eqn
     const ins = new Array<Tracer>(inputs.length)
     for (let i = 0; i < inputs.length; i++) ins[i] = read(inputs[i])

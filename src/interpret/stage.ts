@@ -22,9 +22,10 @@ export class JaxprTracer extends Tracer {
     readonly _trace: JaxprTrace,
     readonly aval: ShapedArray,
     readonly constValue: Tracer | null = null,
+    variable?: Var,
   ) {
     super()
-    this.variable = new Var(aval)
+    this.variable = variable ?? new Var(aval)
   }
 }
 
@@ -34,8 +35,9 @@ export class JaxprBuilder {
   /** constant value → its tracer in this trace (so one constant gets one constVar) */
   readonly constTracers = new Map<Tracer, JaxprTracer>()
   readonly constVals = new Map<Var, Tracer>()
-  /** equation key → its outputs: staging computes each value once (see `processPrimitive`) */
-  readonly recorded = new Map<string, readonly JaxprTracer[]>()
+  /** equation key → its output variables: staging computes each value once (see `processPrimitive`;
+   *  variables, not tracers, so that tracers nobody holds any more die young) */
+  readonly recorded = new Map<string, readonly Var[]>()
   /** the indices of the equations with a 0-d concrete constant among their operands (they become literals) */
   readonly literalUsers: number[] = []
   /** params' structural key → a number, for short CSE keys */
@@ -51,14 +53,14 @@ export class JaxprBuilder {
     const literals = new Map<Var, Lit>()
     const constVars: Var[] = []
     const consts: Tracer[] = []
-    for (const [v, val] of this.constVals) {
+    this.constVals.forEach((val, v) => {
       if (isConcrete(val) && val.ndim === 0) {
         literals.set(v, new Lit(Number(val.data[0]), val.dtype, val.weakType))
       } else {
         constVars.push(v)
         consts.push(val)
       }
-    }
+    })
     const sub = (a: Atom): Atom => (a._tag === 'Var' ? (literals.get(a) ?? a) : a)
     let eqns = this.eqns
     if (literals.size > 0 && this.literalUsers.length > 0) {
@@ -126,7 +128,7 @@ export class JaxprTrace extends Trace {
     }
     const key = hasEffects(prim, params) ? null : this.cseKey(prim, vars, consts, params)
     const seen = key === null ? undefined : b.recorded.get(key)
-    if (seen !== undefined) return [...seen]
+    if (seen !== undefined) return seen.map((v) => new JaxprTracer(this, v.aval, null, v))
     avalsOut ??= rulesOf(prim).abstractEval(avalsIn, params)
     const outs = new Array<JaxprTracer>(avalsOut.length)
     const outVars = new Array<Var>(avalsOut.length)
@@ -136,7 +138,7 @@ export class JaxprTrace extends Trace {
     }
     if (!noneConst) b.literalUsers.push(b.eqns.length)
     b.eqns.push(makeOwnedEqn(prim, vars, params, outVars))
-    if (key !== null) b.recorded.set(key, outs)
+    if (key !== null) b.recorded.set(key, outVars)
     return outs
   }
   /**

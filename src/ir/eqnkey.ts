@@ -44,7 +44,13 @@ export const paramKey = (x: unknown): string => {
   // (most primitives have no params: every elementwise bind makes a fresh `{}`)
   const keys = Object.keys(x)
   if (keys.length === 0) return '{}'
-  keys.sort()
+  // insertion sort, in place (Array.prototype.sort allocates, and params have a few keys)
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i]
+    let j = i - 1
+    for (; j >= 0 && keys[j] > k; j--) keys[j + 1] = keys[j]
+    keys[j + 1] = k
+  }
   let out = '{'
   for (let i = 0; i < keys.length; i++) out += `${i > 0 ? ',' : ''}${JSON.stringify(keys[i])}:${paramKey((x as Record<string, unknown>)[keys[i]])}`
   return `${out}}`

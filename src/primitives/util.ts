@@ -215,22 +215,26 @@ export const elementwiseBatch =
   <P extends PrimName>(prim: P) =>
   (axisSize: number, xs: readonly Tracer[], bdims: readonly BDim[], params: any): [Tracer[], BDim[]] => {
     // The unbatched output shape: the shape of any non-scalar operand (sans batch axis).
+    // (every batched elementwise equation comes here: plain loops, no per-operand closures)
     let outShape: Shape = []
-    xs.forEach((x, i) => {
-      const rank = x.ndim - (bdims[i] === null ? 0 : 1)
-      if (rank > 0) outShape = bdims[i] === null ? x.shape : x.shape.filter((_, k) => k !== bdims[i])
-    })
+    for (let i = 0; i < xs.length; i++) {
+      const x = xs[i]
+      const b = bdims[i]
+      const rank = x.ndim - (b === null ? 0 : 1)
+      if (rank > 0) outShape = b === null ? x.shape : x.shape.filter((_, k) => k !== b)
+    }
     const full = [axisSize, ...outShape]
-    const aligned = xs.map((x, i) => {
+    const aligned = new Array<Tracer>(xs.length)
+    for (let i = 0; i < xs.length; i++) {
+      const x = xs[i]
       const b = bdims[i]
       if (b === null) {
-        if (x.ndim === 0) return x
-        return bind1('broadcast_in_dim', [x], { shape: full, broadcastDimensions: outShape.map((_, k) => k + 1) })
+        aligned[i] = x.ndim === 0 ? x : bind1('broadcast_in_dim', [x], { shape: full, broadcastDimensions: outShape.map((_, k) => k + 1) })
+        continue
       }
       const moved = moveAxis(x, b, 0)
-      if (moved.ndim === full.length) return moved
-      return bind1('broadcast_in_dim', [moved], { shape: full, broadcastDimensions: [0] })
-    })
+      aligned[i] = moved.ndim === full.length ? moved : bind1('broadcast_in_dim', [moved], { shape: full, broadcastDimensions: [0] })
+    }
     return [[bind1(prim, aligned, params)], [0]]
   }
 
