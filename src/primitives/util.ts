@@ -123,8 +123,11 @@ export const requireFloat = (a: ShapedArray, op: string): void => {
 
 /** Elementwise operands: equal shapes, or 0-d operands broadcast against the rest.
  *  All dtypes must be equal; the result is weak only when every operand is. */
+const SCALAR_SHAPE: Shape = Object.freeze([])
+
 export const elementwiseAval = (avals: readonly ShapedArray[], op: string, outDtype?: DType): ShapedArray => {
-  let shape: Shape = []
+  // (a frozen shape is shared by the aval as is: most operands' shapes are)
+  let shape: Shape = SCALAR_SHAPE
   for (const a of avals) {
     if (a.shape.length === 0) continue
     if (shape.length === 0) shape = a.shape
