@@ -112,13 +112,16 @@ const transposeLinear = (
 
   // Forward sweep: evaluate what does not depend on a linear input.
   const linear: Eqn[] = []
+  const readsLinear = (e: Eqn): boolean => {
+    for (const a of e.inputs) if (a._tag === 'Var' && !primal.has(a)) return true
+    return false
+  }
   for (const eqn of jaxpr.eqns) {
-    const ins = eqn.inputs.map(readPrimal)
-    if (ins.some(isUndef)) {
+    if (readsLinear(eqn)) {
       linear.push(eqn)
       continue
     }
-    const outs = bind(eqn.prim, ins as Tracer[], eqn.params)
+    const outs = bind(eqn.prim, eqn.inputs.map(readPrimal) as Tracer[], eqn.params)
     eqn.outVars.forEach((v, i) => primal.set(v, outs[i]))
   }
 
@@ -132,6 +135,8 @@ const transposeLinear = (
 
   for (let k = linear.length - 1; k >= 0; k--) {
     const eqn = linear[k]
+    // (an equation no cotangent reached is skipped before anything is allocated for it)
+    if (!eqn.outVars.some((v) => ctEnv.has(v))) continue
     const ctsIn = eqn.outVars.map(readCt)
     eqn.outVars.forEach((v) => ctEnv.delete(v)) // free memory as soon as consumed
     if (ctsIn.every(isZero)) continue
