@@ -11,7 +11,8 @@ import { DTypeError, ShapeError } from '../core/errors'
 import { type RuleTable, Zero, isUndef, isZero } from '../core/rules'
 import { type Tracer, bind, fullRaise } from '../core/tracer'
 import { avalStr } from '../ir/aval'
-import { type Eqn, type Jaxpr, Var, makeEqn } from '../ir/jaxpr'
+import { type Atom, type Eqn, Jaxpr, Lit, Var, makeEqn } from '../ir/jaxpr'
+import type { ShapedArray } from '../ir/aval'
 import { batchJaxpr } from '../interpret/batch'
 import { evalJaxpr } from '../interpret/eval'
 import { jvpJaxpr } from '../interpret/jvp'
@@ -42,11 +43,6 @@ export const unifyBranches = (js: readonly { jaxpr: Jaxpr; consts: readonly Trac
   return { branches, consts: all }
 }
 
-const noConsts = (r: { jaxpr: Jaxpr; consts: readonly Tracer[] }, what: string): Jaxpr => {
-  if (r.consts.length > 0) throw new Error(`internal: ${what} produced constants`)
-  return r.jaxpr
-}
-
 /**
  * Split every branch into a known part (known operands → known outputs ++ residuals) and an
  * unknown part (residuals ++ unknown operands → unknown outputs). Branches have different
@@ -61,28 +57,24 @@ export const splitBranches = (branches: readonly Jaxpr[], unknownIns: readonly b
   const numKnownOuts = outUnknowns.filter((u) => !u).length
   const resAvals = splits.map((s) => s.known.outAvals.slice(numKnownOuts))
   const allRes = resAvals.flat()
-  const [knownInAvals, unknownInAvals] = partition(unknownIns, branches[0].inAvals)
-  const known = splits.map((s, b) =>
-    noConsts(
-      traceHoisted((...xs) => {
-        const outs = evalJaxpr(s.known, [], xs)
-        const slots = resAvals.map((ra, c) => (c === b ? outs.slice(numKnownOuts) : ra.map(zerosOf)))
-        return [...outs.slice(0, numKnownOuts), ...slots.flat()]
-      }, knownInAvals),
-      'cond partial evaluation',
-    ),
-  )
-  let offset = 0
+  // Built from the split jaxprs directly (no trace): a branch's known side appends zeros for
+  // the other branches' residual slots, its unknown side takes those slots as unused inputs.
+  const known = splits.map((s, b) => {
+    const zeroEqns: Eqn[] = []
+    const zeroOf = (a: ShapedArray): Atom => {
+      const z = new Lit(0, a.dtype, a.weakType)
+      if (a.shape.length === 0) return z
+      const v = new Var(a)
+      zeroEqns.push(makeEqn('broadcast_in_dim', [z], { shape: a.shape, broadcastDimensions: [] }, [v]))
+      return v
+    }
+    const slots = resAvals.flatMap((ra, c) => (c === b ? s.known.outs.slice(numKnownOuts) : ra.map(zeroOf)))
+    return new Jaxpr([], s.known.inVars, [...s.known.eqns, ...zeroEqns], [...s.known.outs.slice(0, numKnownOuts), ...slots])
+  })
   const unknown = splits.map((s, b) => {
-    const start = offset
-    offset += resAvals[b].length
-    return noConsts(
-      traceHoisted((...xs) => {
-        const res = xs.slice(start, start + resAvals[b].length)
-        return evalJaxpr(s.unknown, [], [...res, ...xs.slice(allRes.length)])
-      }, [...allRes, ...unknownInAvals]),
-      'cond partial evaluation',
-    )
+    const mine = s.unknown.inVars.slice(0, resAvals[b].length)
+    const slots = resAvals.flatMap((ra, c) => (c === b ? mine : ra.map((a) => new Var(a))))
+    return new Jaxpr([], [...slots, ...s.unknown.inVars.slice(resAvals[b].length)], s.unknown.eqns, s.unknown.outs)
   })
   return { known, unknown, outUnknowns, numRes: allRes.length, numKnownOuts }
 }
