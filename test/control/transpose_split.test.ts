@@ -27,7 +27,7 @@ describe('transposing calls with linear and non-linear inputs', () => {
     const c = np.array([0.25, 1, -0.5, 2])
     const f = (x: Arr): Arr => jit((y: Arr) => y.mul(np.exp(c)))(x)
     const [ct] = linearTranspose(f, xs)(np.ones([T])) as unknown as [Arr]
-    expect(ct.tolist()).toEqual(c.tolist().map((v: number) => Math.exp(v)))
+    expect(ct.tolist()).toEqual((c.tolist() as number[]).map((v) => Math.exp(v)))
   })
 
   it("reverse mode's linear scan (carries that start as known zeros) needs no second split; the gradient is exact", () => {
