@@ -11,7 +11,8 @@ import { DTypeError, ShapeError } from '../core/errors'
 import { type RuleTable, Zero, isUndef, isZero } from '../core/rules'
 import { type Tracer, bind, fullRaise } from '../core/tracer'
 import { avalStr } from '../ir/aval'
-import { type Eqn, type Jaxpr, Var, makeEqn } from '../ir/jaxpr'
+import { type Atom, type Eqn, Jaxpr, Lit, Var, makeEqn } from '../ir/jaxpr'
+import type { ShapedArray } from '../ir/aval'
 import { batchJaxpr } from '../interpret/batch'
 import { evalJaxpr } from '../interpret/eval'
 import { jvpJaxpr } from '../interpret/jvp'
@@ -21,30 +22,23 @@ import { eq, max, min } from '../primitives/binary'
 import { broadcastInDim, selectN } from '../primitives/shape'
 import { stopGradient } from '../primitives/unary'
 import { batchToFront, instantiate, moveAxis, zerosOf } from '../primitives/util'
-import { avalsStr, merge, partition, sameAvals, traceHoisted } from './util'
+import { avalsStr, merge, partition, sameAvals } from './util'
 
-/** Give every branch the leading inputs of all branches' constants; returns the shared consts. */
+/** Give every branch the leading inputs of all branches' constants; returns the shared consts.
+ *  (The other branches' constants are unused inputs: no trace, the same equations.) */
 export const unifyBranches = (js: readonly { jaxpr: Jaxpr; consts: readonly Tracer[] }[]): { branches: Jaxpr[]; consts: Tracer[] } => {
   const all = js.flatMap((j) => j.consts)
   if (all.length === 0) return { branches: js.map((j) => j.jaxpr), consts: [] }
   let offset = 0
   const branches = js.map((j) => {
     const mine = j.consts.length
-    const before = all.slice(0, offset).map((c) => c.aval)
-    const after = all.slice(offset + mine).map((c) => c.aval)
+    const before = all.slice(0, offset).map((c) => new Var(c.aval))
+    const after = all.slice(offset + mine).map((c) => new Var(c.aval))
     offset += mine
-    return traceHoisted((...xs) => {
-      const own = xs.slice(before.length, before.length + mine)
-      const rest = xs.slice(before.length + mine + after.length)
-      return evalJaxpr(j.jaxpr, [], [...own, ...rest])
-    }, [...before, ...j.jaxpr.inAvals.slice(0, mine), ...after, ...j.jaxpr.inAvals.slice(mine)]).jaxpr
+    const ins = j.jaxpr.inVars
+    return new Jaxpr([], [...before, ...ins.slice(0, mine), ...after, ...ins.slice(mine)], j.jaxpr.eqns, j.jaxpr.outs)
   })
   return { branches, consts: all }
-}
-
-const noConsts = (r: { jaxpr: Jaxpr; consts: readonly Tracer[] }, what: string): Jaxpr => {
-  if (r.consts.length > 0) throw new Error(`internal: ${what} produced constants`)
-  return r.jaxpr
 }
 
 /**
@@ -61,28 +55,36 @@ export const splitBranches = (branches: readonly Jaxpr[], unknownIns: readonly b
   const numKnownOuts = outUnknowns.filter((u) => !u).length
   const resAvals = splits.map((s) => s.known.outAvals.slice(numKnownOuts))
   const allRes = resAvals.flat()
-  const [knownInAvals, unknownInAvals] = partition(unknownIns, branches[0].inAvals)
-  const known = splits.map((s, b) =>
-    noConsts(
-      traceHoisted((...xs) => {
-        const outs = evalJaxpr(s.known, [], xs)
-        const slots = resAvals.map((ra, c) => (c === b ? outs.slice(numKnownOuts) : ra.map(zerosOf)))
-        return [...outs.slice(0, numKnownOuts), ...slots.flat()]
-      }, knownInAvals),
-      'cond partial evaluation',
-    ),
-  )
-  let offset = 0
+  // Built from the split jaxprs directly (no trace): a branch's known side appends zeros for
+  // the other branches' residual slots, its unknown side takes those slots as unused inputs.
+  const known = splits.map((s, b) => {
+    const zeroEqns: Eqn[] = []
+    // one broadcast zero per aval, the branch's own if it has one (as staging's CSE would)
+    const zeros = new Map<string, Var>()
+    const keyOf = (a: ShapedArray): string => `${a.dtype}${a.weakType ? 'w' : ''}[${a.shape.join(',')}]`
+    for (const e of s.known.eqns) {
+      const [z] = e.inputs
+      if (e.prim === 'broadcast_in_dim' && z._tag === 'Lit' && Object.is(z.value, 0) && z.aval.dtype === e.outVars[0].aval.dtype && z.aval.weakType === e.outVars[0].aval.weakType && !zeros.has(keyOf(e.outVars[0].aval))) {
+        zeros.set(keyOf(e.outVars[0].aval), e.outVars[0])
+      }
+    }
+    const zeroOf = (a: ShapedArray): Atom => {
+      const z = new Lit(0, a.dtype, a.weakType)
+      if (a.shape.length === 0) return z
+      let v = zeros.get(keyOf(a))
+      if (v === undefined) {
+        zeros.set(keyOf(a), (v = new Var(a)))
+        zeroEqns.push(makeEqn('broadcast_in_dim', [z], { shape: a.shape, broadcastDimensions: [] }, [v]))
+      }
+      return v
+    }
+    const slots = resAvals.flatMap((ra, c) => (c === b ? s.known.outs.slice(numKnownOuts) : ra.map(zeroOf)))
+    return new Jaxpr([], s.known.inVars, [...s.known.eqns, ...zeroEqns], [...s.known.outs.slice(0, numKnownOuts), ...slots])
+  })
   const unknown = splits.map((s, b) => {
-    const start = offset
-    offset += resAvals[b].length
-    return noConsts(
-      traceHoisted((...xs) => {
-        const res = xs.slice(start, start + resAvals[b].length)
-        return evalJaxpr(s.unknown, [], [...res, ...xs.slice(allRes.length)])
-      }, [...allRes, ...unknownInAvals]),
-      'cond partial evaluation',
-    )
+    const mine = s.unknown.inVars.slice(0, resAvals[b].length)
+    const slots = resAvals.flatMap((ra, c) => (c === b ? mine : ra.map((a) => new Var(a))))
+    return new Jaxpr([], [...slots, ...s.unknown.inVars.slice(resAvals[b].length)], s.unknown.eqns, s.unknown.outs)
   })
   return { known, unknown, outUnknowns, numRes: allRes.length, numKnownOuts }
 }

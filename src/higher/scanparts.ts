@@ -2,14 +2,13 @@
  * Higher-order primitives: the pieces of `scan`'s rules that its checkpointed schedules
  * (./remat.ts) reuse — the partial-evaluation split of a body, and the transposed scan.
  */
-import { type Tangent, type UndefPrimal, isUndef } from '../core/rules'
+import { type Tangent, UndefPrimal, isUndef, isZero } from '../core/rules'
 import { type Tracer, bind } from '../core/tracer'
 import { type ShapedArray, shaped } from '../ir/aval'
 import { Jaxpr } from '../ir/jaxpr'
 import type { ParamsMap } from '../ir/params'
-import { evalJaxpr } from '../interpret/eval'
 import { partialEvalJaxpr } from '../interpret/partial'
-import { transposeJaxpr } from '../interpret/transpose'
+import { backwardPass } from '../interpret/transpose'
 import { add } from '../primitives/binary'
 import { instantiate, zerosOf } from '../primitives/util'
 import { fixedPointWith, loopMaskStart, merge, partition, traceHoisted } from './util'
@@ -105,35 +104,37 @@ export const transposeScan = (cts: readonly Tangent[], args: readonly (Tracer | 
     const nK = p.numCarry
     const ctCarry = cts.slice(0, nK).map(instantiate)
     const ctYs = cts.slice(nK).map(instantiate)
-    const bodyT = transposeJaxpr(p.jaxpr, lin)
     const [resC, linC] = partition(l.consts, a.consts)
     const [resX] = partition(l.xs, a.xs)
     const linCAvals = (linC as { aval: ShapedArray }[]).map((c) => c.aval)
-    const nt = bodyT.consts.length
     const [nRC, nLC, nRX] = [resC.length, linC.length, resX.length]
     const ya = p.jaxpr.outAvals
+    // One trace of the transposed body with the accumulators: the body's backward pass staged
+    // directly (no separate transposed jaxpr traced again to add the accumulation).
     const body = traceHoisted(
       (...xs) => {
-        const tc = xs.slice(0, nt)
-        const rc = xs.slice(nt, nt + nRC)
-        const acc = xs.slice(nt + nRC, nt + nRC + nLC)
-        const ctc = xs.slice(nt + nRC + nLC, nt + nRC + nLC + nK)
-        const rx = xs.slice(nt + nRC + nLC + nK, nt + nRC + nLC + nK + nRX)
-        const cty = xs.slice(nt + nRC + nLC + nK + nRX)
-        const outs = evalJaxpr(bodyT.jaxpr, [], [...tc, ...rc, ...rx, ...ctc, ...cty])
-        const [dLC, dK, dLX] = [outs.slice(0, nLC), outs.slice(nLC, nLC + nK), outs.slice(nLC + nK)]
-        return [...acc.map((x, i) => add(x, dLC[i])), ...dK, ...dLX]
+        const rc = xs.slice(0, nRC)
+        const acc = xs.slice(nRC, nRC + nLC)
+        const ctc = xs.slice(nRC + nLC, nRC + nLC + nK)
+        const rx = xs.slice(nRC + nLC + nK, nRC + nLC + nK + nRX)
+        const cty = xs.slice(nRC + nLC + nK + nRX)
+        let [ic, ix] = [0, 0]
+        const bodyArgs = p.jaxpr.inVars.map((v, i) => (lin[i] ? new UndefPrimal(v.aval) : i < p.numConsts ? rc[ic++] : rx[ix++]))
+        const cts = backwardPass(p.jaxpr, [], bodyArgs, [...ctc, ...cty]).filter((_, i) => lin[i])
+        const [dLC, dK, dLX] = [cts.slice(0, nLC), cts.slice(nLC, nLC + nK), cts.slice(nLC + nK)]
+        // acc + 0 is acc (the accumulator starts at +0 and so is never −0)
+        return [...acc.map((x, i) => (isZero(dLC[i]) ? x : add(x, dLC[i] as Tracer))), ...dK.map(instantiate), ...dLX.map(instantiate)]
       },
       [
-        ...bodyT.consts.map((c) => c.aval), ...(resC as Tracer[]).map((c) => c.aval), ...linCAvals, ...ya.slice(0, nK),
+        ...(resC as Tracer[]).map((c) => c.aval), ...linCAvals, ...ya.slice(0, nK),
         ...(resX as Tracer[]).map((x) => sliceAval(x.aval)), ...ya.slice(nK),
       ],
     )
     const outs = bind('scan', [
-      ...body.consts, ...bodyT.consts, ...(resC as Tracer[]),
+      ...body.consts, ...(resC as Tracer[]),
       ...(accInit ?? linCAvals.map(zerosOf)), ...ctCarry,
       ...(resX as Tracer[]), ...ctYs,
-    ], { jaxpr: body.jaxpr, numConsts: body.consts.length + nt + nRC, numCarry: nLC + nK, length: p.length, reverse: !p.reverse })
+    ], { jaxpr: body.jaxpr, numConsts: body.consts.length + nRC, numCarry: nLC + nK, length: p.length, reverse: !p.reverse })
     const ctLinC = outs.slice(0, nLC)
     const ctInit = outs.slice(nLC, nLC + nK)
     const ctLinX = outs.slice(nLC + nK)

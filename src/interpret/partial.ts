@@ -36,6 +36,8 @@ export interface EqnRecipe {
 }
 
 export class PETracer extends Tracer {
+  /** A known tracer's constant on the staged side, made once however often it is read there. */
+  staged: PETracer | null = null
   constructor(
     readonly _trace: PartialEvalTrace,
     readonly pval: PartialVal,
@@ -61,7 +63,8 @@ export class PartialEvalTrace extends Trace {
   /** A known value needed by the staged side becomes a constant of the staged jaxpr (a residual). */
   instantiateConst(t: PETracer): PETracer {
     if (t.pval.known === null) return t
-    return new PETracer(this, unknownVal(t.aval), { kind: 'const', value: t.pval.known })
+    if (t.staged === null || t.staged._trace !== this) t.staged = new PETracer(this, unknownVal(t.aval), { kind: 'const', value: t.pval.known })
+    return t.staged
   }
   /** Stage one equation on (instantiated) unknown inputs; returns its unknown outputs. */
   stage(prim: PrimName, tracers: readonly PETracer[], params: unknown, avalsOut: readonly ShapedArray[]): PETracer[] {

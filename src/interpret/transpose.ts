@@ -9,6 +9,7 @@ import { type Tangent, UndefPrimal, Zero, isUndef, isZero, rulesOf } from '../co
 import { NonDifferentiableError } from '../core/errors'
 import { type Tracer, bind } from '../core/tracer'
 import { type Atom, type Eqn, Jaxpr, type Var } from '../ir/jaxpr'
+import type { ParamsMap } from '../ir/params'
 import { addTangents } from '../primitives/binary'
 import { instantiate } from '../primitives/util'
 import { evalJaxpr, litValue } from './eval'
@@ -21,6 +22,42 @@ import { traceToJaxpr } from './stage'
  *  one to both kinds of inputs is split by partial evaluation before it is transposed. */
 const SPLIT_BEFORE_TRANSPOSE = new Set(['jit', 'cond', 'scan', 'while', 'checkpoint'])
 
+/**
+ * Whether the body of a call applied to linear and non-linear inputs is linear all through:
+ * every equation reads a linear value and every output is one, so the call has no primal part
+ * and its transpose rule applies as it stands — the split would return the same call. A scan's
+ * carries are linear when their initial value is, or when the body makes them so (a tangent
+ * carry that starts as a known zero); the marks are iterated to their fixed point. A body with
+ * calls of its own, a primal carry (a loop counter) or a checkpoint policy is split.
+ */
+const linearThroughout = (e: Eqn, linIns: readonly boolean[]): boolean => {
+  if (e.prim !== 'jit' && e.prim !== 'scan') return false
+  const p = e.params as ParamsMap['scan'] | ParamsMap['jit']
+  const body = p.jaxpr
+  if (body.constVars.length > 0 || body.eqns.some((b) => SPLIT_BEFORE_TRANSPOSE.has(b.prim))) return false
+  const scan = e.prim === 'scan' ? (p as ParamsMap['scan']) : null
+  if (scan !== null && ((scan.checkpoint !== undefined && scan.checkpoint !== 'store') || scan.whileFlag !== undefined)) return false
+  const [c0, nK] = scan === null ? [0, 0] : [scan.numConsts, scan.numCarry]
+  const ins = [...linIns]
+  for (;;) {
+    const lin = new Set<Var>(body.inVars.filter((_, i) => ins[i]))
+    let every = true
+    for (const b of body.eqns) {
+      if (b.inputs.some((a) => a._tag === 'Var' && lin.has(a))) b.outVars.forEach((v) => lin.add(v))
+      else every = false
+    }
+    const outLin = body.outs.map((a) => a._tag === 'Var' && lin.has(a))
+    let grew = false
+    for (let k = 0; k < nK; k++) {
+      if (outLin[k] && !ins[c0 + k]) {
+        ins[c0 + k] = true
+        grew = true
+      }
+    }
+    if (!grew) return every && outLin.every(Boolean)
+  }
+}
+
 const needsSplit = (jaxpr: Jaxpr, linearIns: readonly boolean[]): boolean => {
   const lin = new Set<Var>(jaxpr.inVars.filter((_, i) => linearIns[i]))
   let found = false
@@ -28,7 +65,7 @@ const needsSplit = (jaxpr: Jaxpr, linearIns: readonly boolean[]): boolean => {
     const flags = e.inputs.map((a) => a._tag === 'Var' && lin.has(a))
     if (flags.some(Boolean)) {
       e.outVars.forEach((v) => lin.add(v))
-      if (!flags.every(Boolean) && SPLIT_BEFORE_TRANSPOSE.has(e.prim)) found = true
+      if (!flags.every(Boolean) && SPLIT_BEFORE_TRANSPOSE.has(e.prim) && !linearThroughout(e, flags)) found = true
     }
   }
   return found
@@ -75,13 +112,16 @@ const transposeLinear = (
 
   // Forward sweep: evaluate what does not depend on a linear input.
   const linear: Eqn[] = []
+  const readsLinear = (e: Eqn): boolean => {
+    for (const a of e.inputs) if (a._tag === 'Var' && !primal.has(a)) return true
+    return false
+  }
   for (const eqn of jaxpr.eqns) {
-    const ins = eqn.inputs.map(readPrimal)
-    if (ins.some(isUndef)) {
+    if (readsLinear(eqn)) {
       linear.push(eqn)
       continue
     }
-    const outs = bind(eqn.prim, ins as Tracer[], eqn.params)
+    const outs = bind(eqn.prim, eqn.inputs.map(readPrimal) as Tracer[], eqn.params)
     eqn.outVars.forEach((v, i) => primal.set(v, outs[i]))
   }
 
@@ -95,6 +135,8 @@ const transposeLinear = (
 
   for (let k = linear.length - 1; k >= 0; k--) {
     const eqn = linear[k]
+    // (an equation no cotangent reached is skipped before anything is allocated for it)
+    if (!eqn.outVars.some((v) => ctEnv.has(v))) continue
     const ctsIn = eqn.outVars.map(readCt)
     eqn.outVars.forEach((v) => ctEnv.delete(v)) // free memory as soon as consumed
     if (ctsIn.every(isZero)) continue

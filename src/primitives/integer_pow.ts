@@ -67,7 +67,8 @@ export const integerPowRules: Pick<RuleTable, 'integer_pow'> = {
       const out = integerPow(x, p.y)
       if (isZero(dx) || p.y === 0) return [[out], [new Zero(out.aval)]]
       // x^(y−1) as x^y · x⁻¹ when y − 1 is past the safe range (y = −(2^53 − 1))
-      const lower = Number.isSafeInteger(p.y - 1) ? integerPow(x, p.y - 1) : mul(out, integerPow(x, -1))
+      // (x¹ is x itself: no equation for it, so d x² = 2x dx stages one multiplication)
+      const lower = p.y === 2 ? x : Number.isSafeInteger(p.y - 1) ? integerPow(x, p.y - 1) : mul(out, integerPow(x, -1))
       const scale = p.y === 1 ? x : mul(lower, p.y)
       return [[out], [p.y === 1 ? dx : mul(dx, scale)]]
     },

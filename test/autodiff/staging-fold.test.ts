@@ -66,6 +66,17 @@ describe('staging folds constants', () => {
     // and by a zero exponent (the case the guard is for): d x⁰ = 0, also at x = 0
     expect(grad((x: Arr) => np.power(x, 0))(np.array(0)).item()).toBe(0)
   })
+
+  it("the square's derivative 2x·dx stages one multiplication, no x¹", () => {
+    const f = (x: Arr): Arr => np.square(x).sum()
+    const j = makeJaxpr(grad(f))(np.array([1.5, -0.25])).jaxpr
+    expect(j.eqns.some((e) => e.prim === 'integer_pow' && (e.params as { y: number }).y === 1)).toBe(false)
+    expect(grad(f)(np.array([1.5, -0.25])).tolist()).toEqual([3, -0.5])
+    // x³ still goes through x² (d x³ = 3x² dx)
+    const g = (x: Arr): Arr => lax.integerPow(x, 3).sum()
+    expect(makeJaxpr(grad(g))(np.array([2])).jaxpr.eqns.filter((e) => e.prim === 'integer_pow').map((e) => (e.params as { y: number }).y)).toEqual([3, 2])
+    expect(grad(g)(np.array([2, -0.5])).tolist()).toEqual([12, 0.75])
+  })
 })
 
 describe('max and min: ties split the derivative evenly', () => {
