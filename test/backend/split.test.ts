@@ -58,7 +58,7 @@ describe('W4: the Hessian-vector product of Rosenbrock', () => {
     ])
   })
 
-  it('folds the negations of its WebAssembly map into the operations around them (exactly: the next test)', () => {
+  it('folds the negations and the constant arithmetic of its WebAssembly map (exactly: the next test)', () => {
     const step = compileJaxpr(j).spec.steps[1]
     if (step.kind !== 'kernel' || step.kernel.kind !== 'loop') throw new Error('expected the map kernel')
     const k = normalizeLoops(step.kernel)
@@ -68,6 +68,10 @@ describe('W4: the Hessian-vector product of Rosenbrock', () => {
     if (plan === null || plan.kind !== 'map') throw new Error('expected a WebAssembly map')
     // one is left: (−p) − q, which is not −(p + q) when p and q are zeros (+0 against −0)
     expect(canonicalize(plan.outs).unique.filter((e) => e._tag === 'unary' && e.op === 'neg').length).toBe(1)
+    // and its constant arithmetic is done once: 1·100 is 100, (u·2)·100 is u·200
+    const constArith = canonicalize(plan.outs).unique.filter((e) => e._tag === 'binary' && e.x._tag === 'const' && e.y._tag === 'const')
+    expect(constArith).toEqual([])
+    expect(canonicalize(plan.outs).unique.some((e) => e._tag === 'const' && e.value === 200)).toBe(true)
   })
 
   it('equals the reference interpreter bit for bit, with and without WebAssembly, and the closed form', () => {
