@@ -32,7 +32,7 @@ import { type KernelFn, compileDriver, compileKernel, stats, wasmKernelsEnabled 
 import { type Affine, type LoopKernel, normalizeLoops } from './kernel'
 import { int, ident } from './emit'
 import { type Program, alloc } from './program'
-import { type Arena, type Expr, type FloatDType, compileModule, ex, wasm } from './wasm'
+import { type Arena, type Expr, type FloatDType, compileModule, wasm } from './wasm'
 import { HOST_IMPORTS } from './wasm/simd'
 import { type StridedSpec, buildStrided, stridedKey } from './wasm/strided'
 import { usableEngine } from './wasmengine'
