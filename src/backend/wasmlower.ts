@@ -25,6 +25,8 @@
 import { sizeOf } from '../ir/aval'
 import type { DType } from '../ir/dtypes'
 import type { DotKernel, KNode, Kernel, LoopKernel } from './kernel'
+import { foldConstants } from './wasm/foldconst'
+import { foldNegations } from './wasm/foldneg'
 import { type BinaryOp, type Expr, type FloatDType, type InputKind, type Pred, type ReduceOp, type RowInputKind, type UnaryOp, UNSUPPORTED, ex } from './wasm'
 
 /** One wasm input: kernel input `input` read from element `off + row·rowStride` on,
@@ -303,7 +305,7 @@ const mapPlan = (k: LoopKernel, dtype: FloatDType): WasmPlan | null => {
   const outOf = k.stores.map((s) => s.out)
   if (new Set(outOf).size !== k.outputs.length) return null
   const at = k.stores.map((s) => ({ off: s.idx.off, rowStride: D === 2 ? s.idx.st[0] : n }))
-  return { kind: 'map', dtype, rows, n, ins: t.ins, outs, outOf, at }
+  return { kind: 'map', dtype, rows, n, ins: t.ins, outs: foldNegations(foldConstants(outs, dtype)), outOf, at }
 }
 
 const reducePlan = (k: LoopKernel, dtype: FloatDType): WasmPlan | null => {

@@ -32,10 +32,11 @@ import { type KernelFn, compileDriver, compileKernel, stats, wasmKernelsEnabled 
 import { type Affine, type LoopKernel, normalizeLoops } from './kernel'
 import { int, ident } from './emit'
 import { type Program, alloc } from './program'
-import { type Arena, type Expr, type FloatDType, compileModule, ex, wasm } from './wasm'
+import { type Arena, type Expr, type FloatDType, compileModule, wasm } from './wasm'
 import { HOST_IMPORTS } from './wasm/simd'
 import { type StridedSpec, buildStrided, stridedKey } from './wasm/strided'
 import { usableEngine } from './wasmengine'
+import { foldNegations } from './wasm/foldneg'
 import { Translator, WASM_MIN_ELEMENTS, kernelDtype } from './wasmlower'
 import { wasmAvailable } from './wasmrun'
 
@@ -136,61 +137,6 @@ export const stridedPlan = (raw: LoopKernel): StridedPlan | null => {
     stores: stores.map((o, i) => ({ base: outBase[i], delta: (o.off - bases[outBase[i]].off) * size })),
   }
   return { dtype, dims, spec, bases }
-}
-
-/**
- * Negations folded into the operations around them — x + (−y) = x − y, (−x) + y = y − x,
- * x − (−y) = x + y, −(−x) = x, (−x)·c = x·(−c), (−x)·y = −(x·y) — which are identities of
- * IEEE arithmetic (every result bit for bit the same), so the kernel stays exact while a
- * forward-mode tangent (whose rules negate often: d(a − b) = da + (−db)) loses its negations.
- * Only chains of unary and binary operations are rewritten (an explicit stack: expressions
- * may be thousands deep).
- */
-export const foldNegations = (roots: readonly Expr[]): Expr[] => {
-  const done = new Map<Expr, Expr>()
-  const negOf = (e: Expr): Expr | null => (e._tag === 'unary' && e.op === 'neg' ? e.x : null)
-  const rewrite = (e: Expr, kids: readonly Expr[]): Expr => {
-    if (e._tag === 'unary') {
-      const [x] = kids
-      return e.op === 'neg' && negOf(x) !== null ? (negOf(x) as Expr) : x === e.x ? e : ex.unary(e.op, x)
-    }
-    if (e._tag !== 'binary') return e
-    const [x, y] = kids
-    const nx = negOf(x)
-    const ny = negOf(y)
-    switch (e.op) {
-      case 'add':
-        if (ny !== null) return ex.sub(x, ny)
-        if (nx !== null) return ex.sub(y, nx)
-        break
-      case 'sub':
-        if (ny !== null) return ex.add(x, ny)
-        break
-      case 'mul':
-        if (nx !== null && ny !== null) return ex.mul(nx, ny)
-        if (nx !== null) return y._tag === 'const' ? ex.mul(nx, ex.c(-y.value)) : ex.neg(ex.mul(nx, y))
-        if (ny !== null) return x._tag === 'const' ? ex.mul(ex.c(-x.value), ny) : ex.neg(ex.mul(x, ny))
-        break
-    }
-    return x === e.x && y === e.y ? e : ex.binary(e.op, x, y)
-  }
-  const stack: Expr[] = [...roots]
-  while (stack.length > 0) {
-    const e = stack[stack.length - 1]
-    if (done.has(e)) {
-      stack.pop()
-      continue
-    }
-    const kids = e._tag === 'unary' ? [e.x] : e._tag === 'binary' ? [e.x, e.y] : []
-    const pending = kids.filter((c) => !done.has(c))
-    if (pending.length > 0) {
-      stack.push(...pending)
-      continue
-    }
-    stack.pop()
-    done.set(e, rewrite(e, kids.map((c) => done.get(c) as Expr)))
-  }
-  return roots.map((r) => done.get(r) as Expr)
 }
 
 type Run = (...args: number[]) => void

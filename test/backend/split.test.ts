@@ -11,7 +11,9 @@ import { ConcreteArray } from '../../src/core/array'
 import { compileJaxpr, describeProgram, setWasmKernels } from '../../src/backend'
 import { optimize } from '../../src/passes'
 import { hoistConsts } from '../../src/interpret/jvp'
-import { type LoopKernel } from '../../src/backend/kernel'
+import { type LoopKernel, normalizeLoops } from '../../src/backend/kernel'
+import { wasmLoopPlan } from '../../src/backend/wasmlower'
+import { canonicalize } from '../../src/backend/wasm/expr'
 import { splitPicks } from '../../src/backend/split'
 import { bitwiseDiff, closeDiff, runCompiled, runReference, seq } from './helpers'
 
@@ -54,6 +56,22 @@ describe('W4: the Hessian-vector product of Rosenbrock', () => {
       '1: wasm float64 map of 998 elements, 6 input(s), 1 output(s) (input1, input0) → (output2)',
       '2: loop [], 1 store(s) (input1, input0) → (output2)',
     ])
+  })
+
+  it('folds the negations and the constant arithmetic of its WebAssembly map (exactly: the next test)', () => {
+    const step = compileJaxpr(j).spec.steps[1]
+    if (step.kind !== 'kernel' || step.kernel.kind !== 'loop') throw new Error('expected the map kernel')
+    const k = normalizeLoops(step.kernel)
+    // the derivative rules negate: d(a − b) = da + (−db)
+    expect(k.nodes.filter((nd) => nd.k === 'op' && nd.op === 'neg').length).toBe(4)
+    const plan = wasmLoopPlan(k)
+    if (plan === null || plan.kind !== 'map') throw new Error('expected a WebAssembly map')
+    // one is left: (−p) − q, which is not −(p + q) when p and q are zeros (+0 against −0)
+    expect(canonicalize(plan.outs).unique.filter((e) => e._tag === 'unary' && e.op === 'neg').length).toBe(1)
+    // and its constant arithmetic is done once: 1·100 is 100, (u·2)·100 is u·200
+    const constArith = canonicalize(plan.outs).unique.filter((e) => e._tag === 'binary' && e.x._tag === 'const' && e.y._tag === 'const')
+    expect(constArith).toEqual([])
+    expect(canonicalize(plan.outs).unique.some((e) => e._tag === 'const' && e.value === 200)).toBe(true)
   })
 
   it('equals the reference interpreter bit for bit, with and without WebAssembly, and the closed form', () => {
