@@ -20,7 +20,7 @@ import { type Subs, eqnStep } from './steps'
 import { describeWasmPlan, wasmPlan } from './wasmlower'
 import { wasmAvailable, wasmKernelFn } from './wasmrun'
 
-const RED_OP = { reduce_sum: 'sum', reduce_prod: 'prod', reduce_max: 'max', reduce_min: 'min', argmax: 'argmax', argmin: 'argmin' } as const
+export const RED_OP = { reduce_sum: 'sum', reduce_prod: 'prod', reduce_max: 'max', reduce_min: 'min', argmax: 'argmax', argmin: 'argmin' } as const
 
 export class Builder {
   readonly slots: SlotSpec[] = []
@@ -192,7 +192,7 @@ export class Builder {
   }
 }
 
-const accDtype = (d: DType): DType => (d === 'float32' || d === 'float64' ? 'float64' : d)
+export const accDtype = (d: DType): DType => (d === 'float32' || d === 'float64' ? 'float64' : d)
 
 const flatIdentity = (shape: Shape): Affine => ({ off: 0, st: stridesOf(shape) })
 

@@ -31,6 +31,7 @@ import { type Plan, type PlanStep, classify } from './plan'
 import { Program, type ProgStep, type WholeFn } from './program'
 import type { Cls, PlanCtx } from './region'
 import { dotGeometry, reduceDomain } from './roots'
+import { dotfKernel, reduceKernel } from './eachkernels'
 import { type ScalarExpr, isScalarOp } from './scalar'
 import type { Subs } from './steps'
 
@@ -77,22 +78,24 @@ export const planEach = (jaxpr: Jaxpr): Plan => {
   return { jaxpr, steps, M, ctx, probes: new Map() }
 }
 
-/** A kernel step compiled when it is first run (the scalar code reads only its IR). */
-const lazyKernelStep = (kernel: LoopKernel | DotKernel, ins: readonly number[], outs: readonly number[]): ProgStep => {
-  let c: Compiled | null = null
-  const compiled = (): Compiled => (c ??= compileKernel(kernel))
-  return {
-    kind: 'kernel',
-    get fn() {
-      return compiled().fn
-    },
-    ins,
-    outs,
-    kernel,
-    get source() {
-      return compiled().source
-    },
-    engine: 'js',
+/** A kernel step compiled when it is first run (the scalar code reads only its IR; a class,
+ *  so that making one is an allocation, not an object literal with getters of its own). */
+class LazyKernelStep {
+  readonly kind = 'kernel'
+  readonly engine = 'js'
+  private c: Compiled | null = null
+  constructor(readonly kernel: LoopKernel | DotKernel, readonly ins: readonly number[], readonly outs: readonly number[]) {}
+
+  private compiled(): Compiled {
+    return (this.c ??= compileKernel(this.kernel.kind === 'loop' ? normalizeLoops(this.kernel) : this.kernel))
+  }
+
+  get fn(): Compiled['fn'] {
+    return this.compiled().fn
+  }
+
+  get source(): string {
+    return this.compiled().source
   }
 }
 
@@ -170,14 +173,18 @@ class EachBuilder extends Builder {
 
   protected override step(s: PlanStep): void {
     const root = s.kind === 'loop' ? s.roots[0] : undefined
+    // (a reduction or small contraction reads only materialized operands: its kernel directly)
+    const direct = root?.kind === 'reduce' ? reduceKernel(root.eqn) : root?.kind === 'dotf' ? dotfKernel(root.eqn) : null
+    if (direct !== null) return this.pushKernel(direct.kernel, direct.inputs.map((v) => this.slot(v)), [this.slot((root as { eqn: Eqn }).eqn.outVars[0])])
     const expr = root?.kind === 'store' ? this.each.ctx.lowered.get(this.each.ctx.producer.get(root.v) as Eqn) : undefined
     if (root?.kind !== 'store' || expr === undefined) return super.step(s)
     const { kernel, inputs } = ewKernel(this.each.ctx.producer.get(root.v) as Eqn, expr)
     this.pushKernel(kernel, inputs.map((v) => this.slot(v)), [this.slot(root.v)])
   }
 
+  /** (the scalar code unrolls the kernel as it is: its loops are normalized only if it is compiled) */
   override pushKernel(k: LoopKernel | DotKernel, ins: readonly number[], outs: readonly number[]): void {
-    this.steps.push(lazyKernelStep(k.kind === 'loop' ? normalizeLoops(k) : k, ins, outs))
+    this.steps.push(new LazyKernelStep(k, ins, outs))
   }
 }
 

@@ -18,6 +18,7 @@ import type { ProgStep, ProgramSpec } from '../program'
 import { sizeOf } from '../../ir/aval'
 import { type Helper, emitOp } from './ops'
 import { RED_INIT } from './loop'
+import { foldOp, foldStore } from './fold'
 
 /** Raised inside the generator when a program does not fit (a step that is not a kernel, an
  *  index out of the slot, over budget); the caller then keeps the kernels. */
@@ -114,6 +115,8 @@ export class Scalarizer {
   /** `v` as a typed array of `dtype` would store it. */
   convert(v: string, dtype: DType): string {
     if (this.stored.get(v) === dtype || checkDType(dtype) === 'float64') return v
+    const lit = foldStore(v, dtype)
+    if (lit !== null) return lit
     const expr = dtype === 'float32' ? `Math.fround(${v})` : dtype === 'int32' ? `(${v} | 0)` : `(${v} & 255)`
     const t = this.fresh()
     this.emit(`const ${t} = ${expr};`)
@@ -416,6 +419,9 @@ export class Scalarizer {
         }
         case 'op': {
           let args = n.args.map((a) => value(a, p))
+          // (literal operands: the value, or the operand an identity leaves, with no statement)
+          const folded = foldOp(n.op, n.dtype, args, n.args.map((a) => nodes[a].dtype), n.attr, exact)
+          if (folded !== null) return folded
           let op = n.op
           const float = n.dtype === 'float64' || n.dtype === 'float32'
           // a + (−x) = (−x) + a = a − x exactly in IEEE arithmetic (subtraction is defined so),
