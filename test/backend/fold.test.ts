@@ -140,4 +140,20 @@ describe('programs compiled whole with folded constants', () => {
     expect(Object.is(got[0][7], -0)).toBe(true)
     expect(Object.is(got[0][10], -0)).toBe(true)
   })
+
+  it('comparisons, casts to bool and their and / or are stored as they are (0 or 1): no byte conversion', () => {
+    const f = (x: Arr): Arr => {
+      const inside = np.logicalAnd(x.gt(-1), x.lt(1))
+      const edge = np.logicalOr(x.eq(-1), x.eq(1))
+      const nz = np.logicalOr(inside, edge)
+      return np.concatenate([np.where(nz, x.mul(2), x.sub(3)), inside.astype('float64'), edge.astype('float64'), nz.astype('float64')])
+    }
+    const x = [-2, -1, -0.5, 0, 1, 3]
+    const { got, src } = compiled(f, np.array(x))
+    expect(src).not.toMatch(/& 255/)
+    const inside = x.map((v) => (v > -1 && v < 1 ? 1 : 0))
+    const edge = x.map((v) => (v === -1 || v === 1 ? 1 : 0))
+    const nz = x.map((_, i) => inside[i] | edge[i])
+    expect(Array.from(got[0])).toEqual([...x.map((v, i) => (nz[i] ? v * 2 : v - 3)), ...inside, ...edge, ...nz])
+  })
 })
