@@ -109,27 +109,21 @@ const ewKernel = (e: Eqn, expr: ScalarExpr): { kernel: LoopKernel; inputs: Var[]
   const r = out.shape.length
   const st = stridesOf(out.shape)
   const nodes: KNode[] = []
-  // equal nodes are one node; the key is built from what tells them apart (a literal's value by
-  // Object.is: −0 is not 0, and NaN is not ±Infinity as it would be in JSON)
-  const byKey = new Map<string, number>()
-  const keyOf = (n: KNode): string => {
-    switch (n.k) {
-      case 'lit': return `l${n.dtype}|${Object.is(n.value, -0) ? '-0' : String(n.value)}`
-      // (an operand's index and dtype follow from the operand)
-      case 'load': return `i${n.input}`
-      case 'coord': return `c${n.dtype}|${n.idx.st.indexOf(1)}`
-      case 'op': return `o${n.op}|${n.dtype}|${n.attr}|${n.args.join(',')}`
+  // equal nodes are one node, found by comparing with the few nodes made so far (a lowering
+  // has a handful): a literal's value by Object.is (−0 is not 0, NaN is itself); an operand's
+  // index and dtype follow from the operand, a coordinate's index from its dimension
+  const same = (a: KNode, b: KNode): boolean => {
+    switch (a.k) {
+      case 'lit': return b.k === 'lit' && a.dtype === b.dtype && Object.is(a.value, b.value)
+      case 'load': return b.k === 'load' && a.input === b.input
+      case 'coord': return b.k === 'coord' && a.dtype === b.dtype && a.idx.st.indexOf(1) === b.idx.st.indexOf(1)
+      case 'op': return b.k === 'op' && a.op === b.op && a.dtype === b.dtype && a.attr === b.attr && a.args.length === b.args.length && a.args.every((x, i) => x === b.args[i])
       default: throw new CodegenError('internal: an elementwise kernel node')
     }
   }
   const node = (n: KNode): number => {
-    const key = keyOf(n)
-    let id = byKey.get(key)
-    if (id === undefined) {
-      id = nodes.push(n) - 1
-      byKey.set(key, id)
-    }
-    return id
+    for (let id = 0; id < nodes.length; id++) if (same(n, nodes[id])) return id
+    return nodes.push(n) - 1
   }
   const inputs: Var[] = []
   const args = e.inputs.map((a) => {
@@ -236,7 +230,7 @@ const wholeMayFit = (j: Jaxpr): boolean => {
     for (const v of e.outVars) n += sizeOf(v.aval.shape)
     // a loop's carry in locals: as for a loop compiled whole on its own (scalarloop.ts)
     const nCarry = e.prim === 'scan' ? (e.params as ParamsMap['scan']).numCarry : e.prim === 'while' ? e.outVars.length : 0
-    if (e.outVars.slice(0, nCarry).reduce((s, v) => s + sizeOf(v.aval.shape), 0) > LIMITS.loopElements) return false
+    if (nCarry > 0 && e.outVars.slice(0, nCarry).reduce((s, v) => s + sizeOf(v.aval.shape), 0) > LIMITS.loopElements) return false
   }
   return n <= WHOLE_LIMITS.elements
 }
