@@ -18,11 +18,16 @@ import { emitOp } from './ops'
 /** A literal atom as `num`/`int` spell it: digits, exponent, −, NaN, Infinity, in parentheses when negative. */
 const LITERAL = /^\(?(-?\d+(\.\d+)?(e[+-]?\d+)?|-?Infinity|NaN)\)?$/
 
+/** Whether an atom may be a literal: locals start with a lower-case letter, scratch array
+ *  elements with B (a quick no for most atoms). */
+const mayBeLiteral = (atom: string): boolean => {
+  const c = atom.charCodeAt(0)
+  return !(c >= 97 && c <= 122) && c !== 66
+}
+
 /** The value of a literal atom, or undefined for a local or an array element. */
 export const literalValue = (atom: string): number | undefined => {
-  const c = atom.charCodeAt(0)
-  // (locals and array elements start with a letter other than N and I: a quick no)
-  if (c >= 97 && c <= 122) return undefined
+  if (!mayBeLiteral(atom)) return undefined
   const m = LITERAL.exec(atom)
   return m === null ? undefined : Number(m[1])
 }
@@ -64,6 +69,7 @@ const chosen = (w: number, cases: readonly string[], whichDtype: DType): string 
  * run-time values, or null when a statement must compute it.
  */
 export const foldOp = (op: ScalarOp, dtype: DType, args: readonly string[], ad: readonly DType[], attr: number, exact: boolean): string | null => {
+  if (!args.some(mayBeLiteral)) return null
   const vals = args.map(literalValue)
   if (op === 'select') return vals[0] === undefined || args.length < 2 ? null : chosen(vals[0], args.slice(1), ad[0])
   if (vals.every((v) => v !== undefined)) {

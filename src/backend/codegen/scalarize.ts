@@ -438,7 +438,8 @@ export class Scalarizer {
         case 'op': {
           let args = n.args.map((a) => value(a, p))
           // (literal operands: the value, or the operand an identity leaves, with no statement)
-          const folded = foldOp(n.op, n.dtype, args, n.args.map((a) => nodes[a].dtype), n.attr, exact)
+          const argDtypes = n.args.map((a) => nodes[a].dtype)
+          const folded = foldOp(n.op, n.dtype, args, argDtypes, n.attr, exact)
           if (folded !== null) return folded
           let op = n.op
           const float = n.dtype === 'float64' || n.dtype === 'float32'
@@ -453,7 +454,7 @@ export class Scalarizer {
           }
           const t = this.fresh()
           if (float && op === 'neg' && nodes[n.args[0]].dtype === n.dtype) this.negOf.set(t, args[0])
-          const e = emitOp(op, n.dtype, args, n.args.map((a) => nodes[a].dtype), n.attr, t, exact)
+          const e = emitOp(op, n.dtype, args, argDtypes, n.attr, t, exact)
           e.helpers.forEach((h) => this.helpers.add(h))
           // (an op that is its operand — stop_gradient, a select of one case — is that atom)
           if (e.pre.length === 0 && args.includes(e.expr)) return e.expr
