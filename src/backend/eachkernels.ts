@@ -1,15 +1,15 @@
 /**
- * Backend: the kernels of reductions and small contractions in the one-step-per-equation mode
+ * Backend: the kernels of reductions, small contractions and structural equations in the one-step-per-equation mode
  * (scalarmode.ts), made directly from the equation. Every operand is materialized there, so
  * what a region would expand for such a root (plan.ts `expandRoot`, build.ts `loop`) is only
  * loads of the operands: no region, maps or structural keys are needed. Same nodes, same
  * reduction order, same rounding as the builder's kernel.
  */
-import { stridesOf } from '../ir/aval'
+import { sizeOf, stridesOf } from '../ir/aval'
 import type { Eqn, Var } from '../ir/jaxpr'
 import { RED_OP, accDtype } from './build'
 import { float32Mode } from './compile'
-import { toFlat } from './indexmap'
+import { identityMap, operandMap, toFlat } from './indexmap'
 import type { Affine, KNode, LoopKernel } from './kernel'
 import { dotGeometry, dotMaps, reduceDomain } from './roots'
 
@@ -68,4 +68,30 @@ export const dotfKernel = (e: Eqn): EachKernel | null => {
   if (out.aval.dtype !== g.acc) nodes.push({ k: 'op', op: 'cast', args: [4], dtype: out.aval.dtype, attr: 0 })
   const stores = [{ node: nodes.length - 1, out: 0, idx: { off: 0, st: stridesOf(out.aval.shape) } }]
   return { kernel: kernel(g.extents, 0, inputs, [out], nodes, { stores, reductions: [] }), inputs }
+}
+
+/**
+ * A structural equation (reshape, broadcast, slice, transpose, …) of a materialized operand:
+ * one load of it at the operand's map of the output's coordinates (indexmap.ts), stored; a
+ * literal operand is that literal at every point. Null when the map is not affine (the region
+ * then decides).
+ */
+export const structKernel = (e: Eqn): EachKernel | null => {
+  const u = e.inputs[0]
+  const v = e.outVars[0]
+  const extents = v.aval.shape
+  const r = extents.length
+  const m = operandMap(e, identityMap(r), extents)
+  if (m === null) return null
+  const stores = [{ node: 0, out: 0, idx: { off: 0, st: stridesOf(extents) } }]
+  if (u._tag === 'Lit') return { kernel: kernel(extents, 0, [], [v], [{ k: 'lit', value: u.value, dtype: u.aval.dtype }], { stores, reductions: [] }), inputs: [] }
+  const idx = toFlat(m, u.aval.shape, r)
+  // an index that could leave the operand is clamped into it (as a region's load is)
+  let lo = idx.off
+  let hi = idx.off
+  idx.st.forEach((s, d) => (s > 0 ? (hi += s * (extents[d] - 1)) : (lo += s * (extents[d] - 1))))
+  const last = sizeOf(u.aval.shape) - 1
+  const clamp = extents.some((x) => x === 0) || (lo >= 0 && hi <= last) ? -1 : Math.max(last, 0)
+  const nodes: KNode[] = [{ k: 'load', input: 0, idx, dtype: u.aval.dtype, clamp }]
+  return { kernel: kernel(extents, 0, [u], [v], nodes, { stores, reductions: [] }), inputs: [u] }
 }

@@ -31,7 +31,7 @@ import { type Plan, type PlanStep, classify } from './plan'
 import { Program, type ProgStep, type WholeFn } from './program'
 import type { Cls, PlanCtx } from './region'
 import { dotGeometry, reduceDomain } from './roots'
-import { dotfKernel, reduceKernel } from './eachkernels'
+import { dotfKernel, reduceKernel, structKernel } from './eachkernels'
 import { type ScalarExpr, isScalarOp } from './scalar'
 import type { Subs } from './steps'
 
@@ -170,6 +170,10 @@ class EachBuilder extends Builder {
     // (a reduction or small contraction reads only materialized operands: its kernel directly)
     const direct = root?.kind === 'reduce' ? reduceKernel(root.eqn) : root?.kind === 'dotf' ? dotfKernel(root.eqn) : null
     if (direct !== null) return this.pushKernel(direct.kernel, direct.inputs.map((v) => this.slot(v)), [this.slot((root as { eqn: Eqn }).eqn.outVars[0])])
+    if (root?.kind === 'store' && this.each.ctx.cls.get(this.each.ctx.producer.get(root.v) as Eqn) === 'struct') {
+      const k = structKernel(this.each.ctx.producer.get(root.v) as Eqn)
+      if (k !== null) return this.pushKernel(k.kernel, k.inputs.map((v) => this.slot(v)), [this.slot(root.v)])
+    }
     const expr = root?.kind === 'store' ? this.each.ctx.lowered.get(this.each.ctx.producer.get(root.v) as Eqn) : undefined
     if (root?.kind !== 'store' || expr === undefined) return super.step(s)
     const { kernel, inputs } = ewKernel(this.each.ctx.producer.get(root.v) as Eqn, expr)
