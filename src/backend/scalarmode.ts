@@ -27,11 +27,11 @@ import { NoFit } from './codegen/scalarize'
 import { type Compiled, compileDriver, compileKernel, float32Mode } from './compile'
 import { CodegenError } from './emit'
 import { type DotKernel, type KNode, type LoopKernel, normalizeLoops } from './kernel'
-import { type Plan, type PlanStep, classify } from './plan'
+import { type Plan, type PlanStep, type Root, classify } from './plan'
 import { Program, type ProgStep, type WholeFn } from './program'
 import type { Cls, PlanCtx } from './region'
 import { dotGeometry, reduceDomain } from './roots'
-import { dotfKernel, reduceKernel, structKernel } from './eachkernels'
+import { type EachKernel, dotfKernel, reduceKernel, structKernel } from './eachkernels'
 import { type ScalarExpr, isScalarOp } from './scalar'
 import type { Subs } from './steps'
 
@@ -166,18 +166,25 @@ class EachBuilder extends Builder {
   }
 
   protected override step(s: PlanStep): void {
-    const root = s.kind === 'loop' ? s.roots[0] : undefined
-    // (a reduction or small contraction reads only materialized operands: its kernel directly)
-    const direct = root?.kind === 'reduce' ? reduceKernel(root.eqn) : root?.kind === 'dotf' ? dotfKernel(root.eqn) : null
-    if (direct !== null) return this.pushKernel(direct.kernel, direct.inputs.map((v) => this.slot(v)), [this.slot((root as { eqn: Eqn }).eqn.outVars[0])])
-    if (root?.kind === 'store' && this.each.ctx.cls.get(this.each.ctx.producer.get(root.v) as Eqn) === 'struct') {
-      const k = structKernel(this.each.ctx.producer.get(root.v) as Eqn)
-      if (k !== null) return this.pushKernel(k.kernel, k.inputs.map((v) => this.slot(v)), [this.slot(root.v)])
+    const made = s.kind === 'loop' ? this.direct(s.roots[0]) : null
+    if (made === null) return super.step(s)
+    this.pushKernel(made.kernel, made.inputs.map((v) => this.slot(v)), [this.slot(made.out)])
+  }
+
+  /** The kernel of a root made from its equation alone (every operand is materialized: no
+   *  region to expand), or null where the builder's region decides (pad, concatenate, …). */
+  private direct(root: Root): (EachKernel & { readonly out: Var }) | null {
+    if (root.kind !== 'store') {
+      const k = root.kind === 'reduce' ? reduceKernel(root.eqn) : dotfKernel(root.eqn)
+      return k === null ? null : { ...k, out: root.eqn.outVars[0] }
     }
-    const expr = root?.kind === 'store' ? this.each.ctx.lowered.get(this.each.ctx.producer.get(root.v) as Eqn) : undefined
-    if (root?.kind !== 'store' || expr === undefined) return super.step(s)
-    const { kernel, inputs } = ewKernel(this.each.ctx.producer.get(root.v) as Eqn, expr)
-    this.pushKernel(kernel, inputs.map((v) => this.slot(v)), [this.slot(root.v)])
+    const e = this.each.ctx.producer.get(root.v) as Eqn
+    if (this.each.ctx.cls.get(e) === 'struct') {
+      const k = structKernel(e)
+      return k === null ? null : { ...k, out: root.v }
+    }
+    const expr = this.each.ctx.lowered.get(e)
+    return expr === undefined ? null : { ...ewKernel(e, expr), out: root.v }
   }
 
   /** (the scalar code unrolls the kernel as it is: its loops are normalized only if it is compiled) */

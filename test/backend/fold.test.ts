@@ -6,7 +6,9 @@
 import { describe, expect, it } from 'vitest'
 import { type Array as Arr, jacfwd, lax, makeJaxpr, np } from '../../src'
 import { compileJaxpr, describeProgram } from '../../src/backend'
-import { foldOp, foldStore, literalValue } from '../../src/backend/codegen/fold'
+import { evaluate, foldOp, foldStore, literalValue } from '../../src/backend/codegen/fold'
+import { emitOp } from '../../src/backend/codegen/ops'
+import type { DType } from '../../src/ir/dtypes'
 import { genScalarProgram } from '../../src/backend/codegen/scalarloop'
 import type { ConcreteArray } from '../../src/core/array'
 import { sizeOf } from '../../src/ir/aval'
@@ -48,6 +50,23 @@ describe('ops of literal operands', () => {
     expect(foldOp('sin', 'float64', ['0.5'], ['float64'], 0, true)).toBe(String(Math.sin(0.5)))
     // (a template with statements before it is left to run time)
     expect(foldOp('ipow', 'float64', ['3'], ['float64'], 5, true)).toBeNull()
+  })
+
+  it('comparisons and casts, evaluated without compiling their templates, equal the templates at −0, NaN, ±Infinity, fractions and int32 edges', () => {
+    const xs = [-0, 0, 1, -1, 0.5, -1.5, 255, 256, 2 ** 31, -(2 ** 31) - 1, 1e300, NaN, Infinity, -Infinity]
+    const dtypes: DType[] = ['float64', 'float32', 'int32', 'bool']
+    const template = (op: Parameters<typeof emitOp>[0], dtype: DType, ad: DType[]) =>
+      new Function('p0', 'p1', `return ${emitOp(op, dtype, ['p0', 'p1'].slice(0, ad.length), ad, 0, 't', true).expr}`) as (...v: number[]) => number
+    for (const ad of dtypes) {
+      for (const op of ['eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const) {
+        const t = template(op, 'bool', [ad, ad])
+        for (const x of xs) for (const y of xs) expect(evaluate(op, 'bool', [ad, ad], 0, true, [x, y])).toBe(t(x, y))
+      }
+      for (const to of dtypes) {
+        const t = template('cast', to, [ad])
+        for (const x of xs) expect(Object.is(evaluate('cast', to, [ad], 0, true, [x]), t(x))).toBe(true)
+      }
+    }
   })
 
   it('a select on a literal predicate is the chosen case', () => {

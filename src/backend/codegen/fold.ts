@@ -34,12 +34,37 @@ export const literalValue = (atom: string): number | undefined => {
 
 type Evaluator = (...xs: number[]) => unknown
 
-/** Templates compiled as functions of their operands, per op, dtypes and attribute. */
+/** Other templates compiled as functions of their operands, per op, dtypes and attribute. */
 const evaluators = new Map<string, Evaluator | null>()
 
 const PARAMS = ['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7']
 
+/** The templates of comparisons and casts as functions (the ops a one-hot basis is made of:
+ *  no code to compile for them; test/backend/fold.test.ts checks them against the templates). */
+const CMP: Partial<Record<ScalarOp, Evaluator>> = {
+  eq: (x, y) => (x === y ? 1 : 0),
+  ne: (x, y) => (x !== y ? 1 : 0),
+  lt: (x, y) => (x < y ? 1 : 0),
+  le: (x, y) => (x <= y ? 1 : 0),
+  gt: (x, y) => (x > y ? 1 : 0),
+  ge: (x, y) => (x >= y ? 1 : 0),
+}
+
+const isFloat = (d: DType) => d === 'float64' || d === 'float32'
+
+/** ops.ts `cast` (and emitOp's rounding of a cast to float32). */
+const castEvaluator = (from: DType, to: DType): Evaluator => {
+  switch (to) {
+    case 'float64': return (x) => x
+    case 'float32': return from === 'float32' ? (x) => x : (x) => Math.fround(x)
+    case 'int32': return isFloat(from) ? (x) => x | 0 : (x) => x
+    case 'bool': return (x) => (x !== 0 ? 1 : 0)
+  }
+}
+
 const evaluator = (op: ScalarOp, dtype: DType, ad: readonly DType[], attr: number, exact: boolean): Evaluator | null => {
+  if (dtype === 'bool' && ad.length === 2 && CMP[op] !== undefined) return CMP[op]
+  if (op === 'cast' && ad.length === 1) return castEvaluator(ad[0], dtype)
   const key = `${op}|${dtype}|${ad.join(',')}|${attr}|${exact ? 1 : 0}`
   let f = evaluators.get(key)
   if (f === undefined) {
@@ -68,6 +93,9 @@ const chosen = (w: number, cases: readonly string[], whichDtype: DType): string 
  * The atom that `op` over atoms `args` (of dtypes `ad`, result `dtype`) equals whatever the
  * run-time values, or null when a statement must compute it.
  */
+/** (exported for the tests: a template's value at literal operands) */
+export const evaluate = (op: ScalarOp, dtype: DType, ad: readonly DType[], attr: number, exact: boolean, xs: readonly number[]): unknown => evaluator(op, dtype, ad, attr, exact)?.(...xs)
+
 export const foldOp = (op: ScalarOp, dtype: DType, args: readonly string[], ad: readonly DType[], attr: number, exact: boolean): string | null => {
   if (!args.some(mayBeLiteral)) return null
   const vals = args.map(literalValue)
