@@ -174,17 +174,12 @@ class EachBuilder extends Builder {
   /** The kernel of a root made from its equation alone (every operand is materialized: no
    *  region to expand), or null where the builder's region decides (pad, concatenate, …). */
   private direct(root: Root): (EachKernel & { readonly out: Var }) | null {
-    if (root.kind !== 'store') {
-      const k = root.kind === 'reduce' ? reduceKernel(root.eqn) : dotfKernel(root.eqn)
-      return k === null ? null : { ...k, out: root.eqn.outVars[0] }
-    }
+    const withOut = (k: EachKernel | null, out: Var) => (k === null ? null : { kernel: k.kernel, inputs: k.inputs, out })
+    if (root.kind !== 'store') return withOut(root.kind === 'reduce' ? reduceKernel(root.eqn) : dotfKernel(root.eqn), root.eqn.outVars[0])
     const e = this.each.ctx.producer.get(root.v) as Eqn
-    if (this.each.ctx.cls.get(e) === 'struct') {
-      const k = structKernel(e)
-      return k === null ? null : { ...k, out: root.v }
-    }
+    if (this.each.ctx.cls.get(e) === 'struct') return withOut(structKernel(e), root.v)
     const expr = this.each.ctx.lowered.get(e)
-    return expr === undefined ? null : { ...ewKernel(e, expr), out: root.v }
+    return expr === undefined ? null : withOut(ewKernel(e, expr), root.v)
   }
 
   /** (the scalar code unrolls the kernel as it is: its loops are normalized only if it is compiled) */
