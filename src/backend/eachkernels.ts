@@ -1,9 +1,9 @@
 /**
- * Backend: the kernels of reductions, small contractions and structural equations in the one-step-per-equation mode
- * (scalarmode.ts), made directly from the equation. Every operand is materialized there, so
- * what a region would expand for such a root (plan.ts `expandRoot`, build.ts `loop`) is only
- * loads of the operands: no region, maps or structural keys are needed. Same nodes, same
- * reduction order, same rounding as the builder's kernel.
+ * Backend: the kernels of reductions, small contractions and structural equations in the
+ * one-step-per-equation mode (scalarmode.ts), made directly from the equation. Every operand
+ * is materialized there, so what a region would expand for such a root (plan.ts `expandRoot`,
+ * build.ts `loop`) is only loads of the operands: no region, maps or structural keys are
+ * needed. Same nodes, same reduction order, same rounding as the builder's kernel.
  */
 import { sizeOf, stridesOf } from '../ir/aval'
 import type { Eqn, Var } from '../ir/jaxpr'
