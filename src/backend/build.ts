@@ -20,7 +20,7 @@ import { type Subs, eqnStep } from './steps'
 import { describeWasmPlan, wasmPlan } from './wasmlower'
 import { wasmAvailable, wasmKernelFn } from './wasmrun'
 
-const RED_OP = { reduce_sum: 'sum', reduce_prod: 'prod', reduce_max: 'max', reduce_min: 'min', argmax: 'argmax', argmin: 'argmin' } as const
+export const RED_OP = { reduce_sum: 'sum', reduce_prod: 'prod', reduce_max: 'max', reduce_min: 'min', argmax: 'argmax', argmin: 'argmin' } as const
 
 export class Builder {
   readonly slots: SlotSpec[] = []
@@ -51,10 +51,18 @@ export class Builder {
     const outs = new Set(jaxpr.outs.filter((a): a is Var => a._tag === 'Var'))
     jaxpr.inVars.forEach((v) => this.slotOf.set(v, this.newSlot({ dtype: v.aval.dtype, shape: v.aval.shape, kind: 'input' })))
     const kindOf = (v: Var, byKernel: boolean): SlotSpec['kind'] => (!byKernel ? 'dynamic' : outs.has(v) ? 'output' : 'temp')
+    const define = (v: Var, byKernel: boolean): void => {
+      if (M.has(v) && !this.slotOf.has(v)) this.slotOf.set(v, this.newSlot({ dtype: v.aval.dtype, shape: v.aval.shape, kind: kindOf(v, byKernel) }))
+    }
     for (const s of steps) {
-      const byKernel = s.kind !== 'eqn'
-      const vars = s.kind === 'loop' ? [...s.roots, ...s.epilogue].flatMap((r) => (r.kind === 'store' ? [r.v] : r.eqn.outVars)) : s.eqn.outVars
-      for (const v of vars) if (M.has(v) && !this.slotOf.has(v)) this.slotOf.set(v, this.newSlot({ dtype: v.aval.dtype, shape: v.aval.shape, kind: kindOf(v, byKernel) }))
+      if (s.kind !== 'loop') {
+        for (const v of s.eqn.outVars) define(v, s.kind !== 'eqn')
+        continue
+      }
+      for (const rs of [s.roots, s.epilogue]) for (const r of rs) {
+        if (r.kind === 'store') define(r.v, true)
+        else for (const v of r.eqn.outVars) define(v, true)
+      }
     }
     for (const s of steps) this.step(s)
     return {
@@ -192,7 +200,7 @@ export class Builder {
   }
 }
 
-const accDtype = (d: DType): DType => (d === 'float32' || d === 'float64' ? 'float64' : d)
+export const accDtype = (d: DType): DType => (d === 'float32' || d === 'float64' ? 'float64' : d)
 
 const flatIdentity = (shape: Shape): Affine => ({ off: 0, st: stridesOf(shape) })
 

@@ -140,9 +140,19 @@ export class Program {
 
   /** `whole`: the program as one function, run instead of the kernels (`run`, `runInto`) */
   constructor(readonly spec: ProgramSpec, readonly whole: WholeFn | null = null) {
-    this.outSlots = spec.slots.flatMap((s, i) => (s.kind === 'output' ? [i] : []))
-    this.transient = spec.slots.flatMap((s, i) => (s.kind === 'temp' || s.kind === 'const' ? [] : [i]))
-    this.nKernels = spec.steps.filter((s) => s.kind === 'kernel').length
+    // (plain loops: a program is made for every loop body, most of them never run)
+    const outSlots: number[] = []
+    const transient: number[] = []
+    for (let i = 0; i < spec.slots.length; i++) {
+      const kind = spec.slots[i].kind
+      if (kind === 'output') outSlots.push(i)
+      if (kind !== 'temp' && kind !== 'const') transient.push(i)
+    }
+    let nKernels = 0
+    for (const s of spec.steps) if (s.kind === 'kernel') nKernels++
+    this.outSlots = outSlots
+    this.transient = transient
+    this.nKernels = nKernels
     stats.programsCompiled++
   }
 

@@ -27,10 +27,11 @@ import { NoFit } from './codegen/scalarize'
 import { type Compiled, compileDriver, compileKernel, float32Mode } from './compile'
 import { CodegenError } from './emit'
 import { type DotKernel, type KNode, type LoopKernel, normalizeLoops } from './kernel'
-import { type Plan, type PlanStep, classify } from './plan'
+import { type Plan, type PlanStep, type Root, classify } from './plan'
 import { Program, type ProgStep, type WholeFn } from './program'
 import type { Cls, PlanCtx } from './region'
 import { dotGeometry, reduceDomain } from './roots'
+import { type EachKernel, dotfKernel, reduceKernel, structKernel } from './eachkernels'
 import { type ScalarExpr, isScalarOp } from './scalar'
 import type { Subs } from './steps'
 
@@ -77,22 +78,24 @@ export const planEach = (jaxpr: Jaxpr): Plan => {
   return { jaxpr, steps, M, ctx, probes: new Map() }
 }
 
-/** A kernel step compiled when it is first run (the scalar code reads only its IR). */
-const lazyKernelStep = (kernel: LoopKernel | DotKernel, ins: readonly number[], outs: readonly number[]): ProgStep => {
-  let c: Compiled | null = null
-  const compiled = (): Compiled => (c ??= compileKernel(kernel))
-  return {
-    kind: 'kernel',
-    get fn() {
-      return compiled().fn
-    },
-    ins,
-    outs,
-    kernel,
-    get source() {
-      return compiled().source
-    },
-    engine: 'js',
+/** A kernel step compiled when it is first run (the scalar code reads only its IR; a class,
+ *  so that making one is an allocation, not an object literal with getters of its own). */
+class LazyKernelStep {
+  readonly kind = 'kernel'
+  readonly engine = 'js'
+  private c: Compiled | null = null
+  constructor(readonly kernel: LoopKernel | DotKernel, readonly ins: readonly number[], readonly outs: readonly number[]) {}
+
+  private compiled(): Compiled {
+    return (this.c ??= compileKernel(this.kernel.kind === 'loop' ? normalizeLoops(this.kernel) : this.kernel))
+  }
+
+  get fn(): Compiled['fn'] {
+    return this.compiled().fn
+  }
+
+  get source(): string {
+    return this.compiled().source
   }
 }
 
@@ -106,27 +109,21 @@ const ewKernel = (e: Eqn, expr: ScalarExpr): { kernel: LoopKernel; inputs: Var[]
   const r = out.shape.length
   const st = stridesOf(out.shape)
   const nodes: KNode[] = []
-  // equal nodes are one node; the key is built from what tells them apart (a literal's value by
-  // Object.is: −0 is not 0, and NaN is not ±Infinity as it would be in JSON)
-  const byKey = new Map<string, number>()
-  const keyOf = (n: KNode): string => {
-    switch (n.k) {
-      case 'lit': return `l${n.dtype}|${Object.is(n.value, -0) ? '-0' : String(n.value)}`
-      // (an operand's index and dtype follow from the operand)
-      case 'load': return `i${n.input}`
-      case 'coord': return `c${n.dtype}|${n.idx.st.indexOf(1)}`
-      case 'op': return `o${n.op}|${n.dtype}|${n.attr}|${n.args.join(',')}`
+  // equal nodes are one node, found by comparing with the few nodes made so far (a lowering
+  // has a handful): a literal's value by Object.is (−0 is not 0, NaN is itself); an operand's
+  // index and dtype follow from the operand, a coordinate's index from its dimension
+  const same = (a: KNode, b: KNode): boolean => {
+    switch (a.k) {
+      case 'lit': return b.k === 'lit' && a.dtype === b.dtype && Object.is(a.value, b.value)
+      case 'load': return b.k === 'load' && a.input === b.input
+      case 'coord': return b.k === 'coord' && a.dtype === b.dtype && a.idx.st.indexOf(1) === b.idx.st.indexOf(1)
+      case 'op': return b.k === 'op' && a.op === b.op && a.dtype === b.dtype && a.attr === b.attr && a.args.length === b.args.length && a.args.every((x, i) => x === b.args[i])
       default: throw new CodegenError('internal: an elementwise kernel node')
     }
   }
   const node = (n: KNode): number => {
-    const key = keyOf(n)
-    let id = byKey.get(key)
-    if (id === undefined) {
-      id = nodes.push(n) - 1
-      byKey.set(key, id)
-    }
-    return id
+    for (let id = 0; id < nodes.length; id++) if (same(n, nodes[id])) return id
+    return nodes.push(n) - 1
   }
   const inputs: Var[] = []
   const args = e.inputs.map((a) => {
@@ -169,15 +166,25 @@ class EachBuilder extends Builder {
   }
 
   protected override step(s: PlanStep): void {
-    const root = s.kind === 'loop' ? s.roots[0] : undefined
-    const expr = root?.kind === 'store' ? this.each.ctx.lowered.get(this.each.ctx.producer.get(root.v) as Eqn) : undefined
-    if (root?.kind !== 'store' || expr === undefined) return super.step(s)
-    const { kernel, inputs } = ewKernel(this.each.ctx.producer.get(root.v) as Eqn, expr)
-    this.pushKernel(kernel, inputs.map((v) => this.slot(v)), [this.slot(root.v)])
+    const made = s.kind === 'loop' ? this.direct(s.roots[0]) : null
+    if (made === null) return super.step(s)
+    this.pushKernel(made.kernel, made.inputs.map((v) => this.slot(v)), [this.slot(made.out)])
   }
 
+  /** The kernel of a root made from its equation alone (every operand is materialized: no
+   *  region to expand), or null where the builder's region decides (pad, concatenate, …). */
+  private direct(root: Root): (EachKernel & { readonly out: Var }) | null {
+    const withOut = (k: EachKernel | null, out: Var) => (k === null ? null : { kernel: k.kernel, inputs: k.inputs, out })
+    if (root.kind !== 'store') return withOut(root.kind === 'reduce' ? reduceKernel(root.eqn) : dotfKernel(root.eqn), root.eqn.outVars[0])
+    const e = this.each.ctx.producer.get(root.v) as Eqn
+    if (this.each.ctx.cls.get(e) === 'struct') return withOut(structKernel(e), root.v)
+    const expr = this.each.ctx.lowered.get(e)
+    return expr === undefined ? null : withOut(ewKernel(e, expr), root.v)
+  }
+
+  /** (the scalar code unrolls the kernel as it is: its loops are normalized only if it is compiled) */
   override pushKernel(k: LoopKernel | DotKernel, ins: readonly number[], outs: readonly number[]): void {
-    this.steps.push(lazyKernelStep(k.kind === 'loop' ? normalizeLoops(k) : k, ins, outs))
+    this.steps.push(new LazyKernelStep(k, ins, outs))
   }
 }
 
@@ -229,7 +236,7 @@ const wholeMayFit = (j: Jaxpr): boolean => {
     for (const v of e.outVars) n += sizeOf(v.aval.shape)
     // a loop's carry in locals: as for a loop compiled whole on its own (scalarloop.ts)
     const nCarry = e.prim === 'scan' ? (e.params as ParamsMap['scan']).numCarry : e.prim === 'while' ? e.outVars.length : 0
-    if (e.outVars.slice(0, nCarry).reduce((s, v) => s + sizeOf(v.aval.shape), 0) > LIMITS.loopElements) return false
+    if (nCarry > 0 && e.outVars.slice(0, nCarry).reduce((s, v) => s + sizeOf(v.aval.shape), 0) > LIMITS.loopElements) return false
   }
   return n <= WHOLE_LIMITS.elements
 }

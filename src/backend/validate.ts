@@ -34,8 +34,11 @@ const checkAval = (a: ShapedArray, where: string): void => {
   if (n > MAX_ELEMENTS) throw new ValueError(`${where}: shape [${a.shape.join(', ')}] has more than 2^31 − 1 elements`)
 }
 
-const sameAval = (a: ShapedArray, b: ShapedArray): boolean =>
-  a.dtype === b.dtype && a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i])
+const sameAval = (a: ShapedArray, b: ShapedArray): boolean => {
+  if (a.dtype !== b.dtype || a.shape.length !== b.shape.length) return false
+  for (let i = 0; i < a.shape.length; i++) if (a.shape[i] !== b.shape[i]) return false
+  return true
+}
 
 const checkAtom = (x: Atom, where: string): void => {
   if (x instanceof Lit) {
@@ -111,20 +114,23 @@ export const flattenCalls = (j: Jaxpr): Jaxpr => {
   const eqns: Eqn[] = []
   const env = new Map<Var, Atom>()
   const read = (a: Atom): Atom => (a._tag === 'Var' ? (env.get(a) ?? a) : a)
+  let inlined = false
   const visit = (e: Eqn, k: number, depth: number): void => {
     validateEqn(e, k)
     const c = callBody(e)
     if (c === null) {
-      eqns.push({ ...e, inputs: e.inputs.map(read) })
+      // (until a call is inlined no operand is renamed: the equation itself)
+      eqns.push(env.size === 0 ? e : { ...e, inputs: e.inputs.map(read) })
       return
     }
     if (depth > 100) throw new ValueError('jit: call bodies nested more than 100 deep')
+    inlined = true
     checkSignature(c.body)
     const { eqns: inner, outs } = inlineBody(c.body, c.inputs.map(read))
     inner.forEach((x, i) => visit(x, i, depth + 1))
     e.outVars.forEach((v, i) => env.set(v, read(outs[i])))
   }
   j.eqns.forEach((e, k) => visit(e, k, 0))
-  if (eqns.length === j.eqns.length && eqns.every((e, i) => e.prim === j.eqns[i].prim && e.inputs.every((a, q) => a === j.eqns[i].inputs[q]))) return j
+  if (!inlined) return j
   return new Jaxpr(j.constVars, j.inVars, eqns, j.outs.map(read))
 }

@@ -311,6 +311,24 @@ describe('small programs compiled as one function (scalarmode.ts)', () => {
       return [lax.div(q, np.array(7, { dtype: 'int32' })), lax.rem(q, np.array(-5, { dtype: 'int32' })), q.gt(0), q.sum(), np.where(q.gt(0), q, k).prod()]
     }, np.array([3, -40, 2 ** 30, 17], { dtype: 'int32' }))
   })
+  it('structural equations (strided slices, transposes, reshapes, squeezes, broadcasts of values and literals), with their operands read in place', () => {
+    const m = np.array([[0.5, -1, 2, 4], [1.5, 0.25, -0.75, -3], [0, 1, 3, -0]])
+    const got = agreeProgram((a) => {
+      const t = lax.transpose(a, [1, 0])
+      const s = lax.slice(t, [1, 0], [4, 3], [2, 2])
+      const r = lax.reshape(a, [2, 6])
+      const q = lax.squeeze(lax.slice(a, [1, 0], [2, 4]), [0])
+      const b = lax.broadcastInDim(q, [3, 4], [1])
+      const k = lax.broadcastInDim(np.array(-0), [2, 2], [])
+      return [s.mul(2), r.add(1), b.sub(a), k.add(s), np.sin(t)]
+    }, m)
+    const a = [[0.5, -1, 2, 4], [1.5, 0.25, -0.75, -3], [0, 1, 3, -0]]
+    // t[i][j] = a[j][i]; rows 1, 3 and columns 0, 2 of t
+    expect(Array.from(got[0])).toEqual([2 * a[0][1], 2 * a[2][1], 2 * a[0][3], 2 * a[2][3]])
+    expect(Array.from(got[1])).toEqual(a.flat().map((x) => x + 1))
+    expect(Array.from(got[2])).toEqual(a.flatMap((row) => row.map((x, j) => a[1][j] - x)))
+    expect(Array.from(got[3])).toEqual([a[0][1], a[2][1], a[0][3], a[2][3]].map((x) => -0 + x))
+  })
   it('a cond and a nested loop in the program, and a bounded while past maxSteps', () => {
     agreeProgram((x) => {
       const c = lax.cond(x.sum().gt(0), (u: Arr) => u.mul(2), (u: Arr) => u.sub(1), x)

@@ -18,6 +18,7 @@ import type { ProgStep, ProgramSpec } from '../program'
 import { sizeOf } from '../../ir/aval'
 import { type Helper, emitOp } from './ops'
 import { RED_INIT } from './loop'
+import { foldOp, foldStore, literalValue } from './fold'
 
 /** Raised inside the generator when a program does not fit (a step that is not a kernel, an
  *  index out of the slot, over budget); the caller then keeps the kernels. */
@@ -37,6 +38,13 @@ export const registerLoop = (fn: object, meta: LoopMeta): void => {
   loops.set(fn, meta)
 }
 
+/** Ops whose bool result is 0 or 1 (ops.ts templates). */
+const ZERO_ONE: ReadonlySet<string> = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'cast'])
+
+/** Ops whose bool result is one of their (value) operands, or their bitwise and / or: a byte
+ *  when those are bytes. */
+const KEEPS_BYTES: ReadonlySet<string> = new Set(['and', 'or', 'max', 'min', 'select'])
+
 /** Inner scans of at most this many steps are unrolled (their rows are then plain locals). */
 const UNROLL = 2
 
@@ -55,10 +63,14 @@ const affineLevel = (a: Affine): number => {
   return 0
 }
 
-/** All points of a box, row-major. */
+/** All points of a box, row-major (counted like an odometer: no intermediate arrays). */
 const points = (ext: readonly number[]): number[][] => {
-  let out: number[][] = [[]]
-  for (const e of ext) out = out.flatMap((p) => Array.from({ length: e }, (_, i) => [...p, i]))
+  const out: number[][] = new Array<number[]>(sizeOf(ext))
+  const p = new Array<number>(ext.length).fill(0)
+  for (let i = 0; i < out.length; i++) {
+    out[i] = p.slice()
+    for (let d = ext.length - 1; d >= 0 && ++p[d] === ext[d]; d--) p[d] = 0
+  }
   return out
 }
 
@@ -111,9 +123,18 @@ export class Scalarizer {
     this.stored.set(name, dtype)
   }
 
+  /** Whether `v` is an integer in 0…255 (a bool store keeps it as it is). */
+  private isByte(v: string): boolean {
+    if (this.stored.get(v) === 'bool') return true
+    const x = literalValue(v)
+    return x !== undefined && Number.isInteger(x) && x >= 0 && x <= 255
+  }
+
   /** `v` as a typed array of `dtype` would store it. */
   convert(v: string, dtype: DType): string {
-    if (this.stored.get(v) === dtype || checkDType(dtype) === 'float64') return v
+    if (dtype === 'float64' || this.stored.get(v) === dtype || checkDType(dtype) === 'float64') return v
+    const lit = foldStore(v, dtype)
+    if (lit !== null) return lit
     const expr = dtype === 'float32' ? `Math.fround(${v})` : dtype === 'int32' ? `(${v} | 0)` : `(${v} & 255)`
     const t = this.fresh()
     this.emit(`const ${t} = ${expr};`)
@@ -416,6 +437,10 @@ export class Scalarizer {
         }
         case 'op': {
           let args = n.args.map((a) => value(a, p))
+          // (literal operands: the value, or the operand an identity leaves, with no statement)
+          const argDtypes = n.args.map((a) => nodes[a].dtype)
+          const folded = foldOp(n.op, n.dtype, args, argDtypes, n.attr, exact)
+          if (folded !== null) return folded
           let op = n.op
           const float = n.dtype === 'float64' || n.dtype === 'float32'
           // a + (−x) = (−x) + a = a − x exactly in IEEE arithmetic (subtraction is defined so),
@@ -429,7 +454,7 @@ export class Scalarizer {
           }
           const t = this.fresh()
           if (float && op === 'neg' && nodes[n.args[0]].dtype === n.dtype) this.negOf.set(t, args[0])
-          const e = emitOp(op, n.dtype, args, n.args.map((a) => nodes[a].dtype), n.attr, t, exact)
+          const e = emitOp(op, n.dtype, args, argDtypes, n.attr, t, exact)
           e.helpers.forEach((h) => this.helpers.add(h))
           // (an op that is its operand — stop_gradient, a select of one case — is that atom)
           if (e.pre.length === 0 && args.includes(e.expr)) return e.expr
@@ -438,6 +463,8 @@ export class Scalarizer {
           // (a float32 result already rounded needs no rounding where it is stored: one
           // statement fewer per float32 value a program materializes)
           if (exact && n.dtype === 'float32' && e.expr.startsWith('Math.fround(')) this.markStored(t, 'float32')
+          // (a comparison or a cast to bool is 0 or 1, which a bool store keeps as it is)
+          if (n.dtype === 'bool' && (ZERO_ONE.has(op) || (KEEPS_BYTES.has(op) && args.slice(op === 'select' ? 1 : 0).every((a) => this.isByte(a))))) this.markStored(t, 'bool')
           return t
         }
       }
