@@ -317,6 +317,48 @@ describe('small programs compiled as one function (scalarmode.ts)', () => {
       return lax.foriLoop(0, 7, (_i: Arr, d: Arr) => lax.foriLoop(0, 3, (_j: Arr, e: Arr) => np.sin(e).add(d.mul(0.1)), d), c)
     }, x3)
   })
+  it('carries that swap and rotate, in the program\'s loop and in a loop nested in it', () => {
+    // (x, y, z) ← (y, z, x + 1) three times is (x + 1, y + 1, z + 1); (a, b) ← (b, a) is the identity after an even count
+    const rot = (v: Arr) => np.stack(lax.foriLoop(0, 9, (_i: Arr, [x, y, z]: Arr[]) => [y, z, x.add(1)], [v.sum(), v.max(), v.min()]))
+    const [r] = agreeProgram(rot, x3)
+    const plus3 = (t: number) => t + 1 + 1 + 1
+    expect(Array.from(r)).toEqual([plus3(0 + 0.3 + -1.2 + 0.8), plus3(0.8), plus3(-1.2)])
+    const swap = (v: Arr) => lax.foriLoop(0, 5, (_i: Arr, [a, b]: Arr[]) => {
+      const [p, q] = lax.foriLoop(0, 4, (_j: Arr, [c, d]: Arr[]) => [d, c], [a, b])
+      return [q, p.mul(2)]
+    }, [v, v.mul(-1)])
+    const [a, b] = agreeProgram(swap, x3)
+    // the inner loop swaps an even number of times: each step is (a, b) ← (b, 2a)
+    let [u, w] = [Array.from(x3.toTypedArray()), Array.from(x3.toTypedArray(), (t) => -t)]
+    for (let t = 0; t < 5; t++) [u, w] = [w, u.map((e) => e * 2)]
+    expect(Array.from(a)).toEqual(u)
+    expect(Array.from(b)).toEqual(w)
+  })
+  it('an expression repeated in scope is computed once, and one local to a branch or a loop body is not used after it', () => {
+    const sources: string[] = []
+    const F = globalThis.Function
+    globalThis.Function = new Proxy(F, { construct: (t, args: string[]) => (sources.push(args[args.length - 1]), Reflect.construct(t, args)) })
+    try {
+      // c·w before a cond whose branch computes it again (reused), then u·w only in a branch and
+      // in an inner loop's body, and again after each (computed anew)
+      agreeProgram((c, w) => {
+        const before = c.mul(w)
+        const b = lax.cond(c.sum().gt(0), (u: Arr) => u.mul(w).add(1), (u: Arr) => u.sub(1), c)
+        const k = lax.cond(b.sum().gt(0), (u: Arr) => np.sin(u.mul(w)), (u: Arr) => u, b)
+        const l = lax.foriLoop(0, 3, (_i: Arr, d: Arr) => d.add(np.cos(k.mul(w.add(d)))), k)
+        return [before, k.mul(w), l, np.cos(k.mul(w.add(l)))]
+      }, x3, np.array([0.5, 2, -1]))
+    } finally {
+      globalThis.Function = F
+    }
+    const src = sources.find((s) => s.includes('(ins, outs, warm)'))
+    if (src === undefined) return expect.fail('no program compiled whole')
+    // each product of two locals appears once per block it is computed in
+    const products = src.split('\n').map((l) => /^const z\d+ = \((z\d+|a\d+_\d+) \* (z\d+|a\d+_\d+)\);$/.exec(l)?.slice(1).join('*')).filter((x) => x !== undefined)
+    expect(products.length).toBeGreaterThan(0)
+    expect(products.slice(0, 3)).toEqual(['a0_0*a1_0', 'a0_1*a1_1', 'a0_2*a1_2'])
+    expect(products.filter((x) => x === 'a0_0*a1_0')).toHaveLength(1)
+  })
   it('literal operands that only Object.is tells apart (−0 and 0, NaN and ±Infinity) stay apart', () => {
     const f = (x: Arr) => {
       const p = x.gt(0)
