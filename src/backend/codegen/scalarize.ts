@@ -118,8 +118,8 @@ export class Scalarizer {
 
   /**
    * An outermost loop of a whole program as a function of its own beside the program's,
-   * `L<q>(t0, t1)`, which runs steps t0…t1 − 1 from the carries in `S<q>` and the other locals
-   * its step reads in `C<q>`, and leaves the carries in `S<q>`; the program calls it in chunks of CHUNK.steps
+   * `L<q>(<the locals its step reads>, t0, t1)`, which runs steps t0…t1 − 1 with the carries in
+   * its parameters and leaves them in `S<q>`; the program calls it in chunks of CHUNK.steps
    * steps for the first CHUNK.until steps (counted over its calls), then for all the steps at
    * once. Returns false (the caller emits the loop inline) when the step reads too many locals.
    *
@@ -156,11 +156,9 @@ export class Scalarizer {
       if (d !== null && (d[2].match(/[A-Za-z_$][\w$]*/g) ?? []).every((id) => known.has(id))) known.set(d[1], l)
     }
     const remat: string[] = []
-    const done = new Set<string>()
     const need = (id: string): void => {
       const l = known.get(id)
-      if (l === undefined || done.has(id)) return
-      done.add(id)
+      if (l === undefined || remat.includes(l)) return
       for (const dep of l.slice(l.indexOf('=')).match(/[A-Za-z_$][\w$]*/g) ?? []) need(dep)
       remat.push(l)
     }
@@ -174,19 +172,17 @@ export class Scalarizer {
       `const S${q} = new Float64Array(${int(Math.max(carries.length, 1))});`,
       `const C${q} = new Float64Array(${int(Math.max(free.length, 1))});`,
       `let K${q} = 0;`,
-      // (parenthesized: V8 compiles it with the program, instead of pre-parsing it then and
-      // parsing it again at its first call)
-      `const L${q} = (function (${t0}, ${t1}) {`,
+      `function L${q}(${t0}, ${t1}) {`,
       ...(used.has(this.warm ?? '') ? [`const ${this.warm} = false;`] : []),
       ...free.map((id, k) => `const ${id} = C${q}[${int(k)}];`),
-      ...remat,
+      ...remat.sort((x, y) => this.lines.indexOf(x) - this.lines.indexOf(y)),
       ...carries.map((c, k) => `let ${c} = S${q}[${int(k)}];`),
       ...(loop === 'while' ? [`let ${t} = ${t0};`, `for (; ${t} < ${t1}; ${t}++) {`] : [`for (let ${t} = ${t0}; ${t} < ${t1}; ${t}++) {`]),
       ...step,
       '}',
       ...carries.map((c, k) => `S${q}[${int(k)}] = ${c};`),
       ...(loop === 'while' ? [`return ${t} < ${t1} ? 1 : 0;`] : []),
-      '});',
+      '}',
     )
     free.forEach((id, k) => this.emit(`C${q}[${int(k)}] = ${id};`))
     carries.forEach((c, k) => this.emit(`S${q}[${int(k)}] = ${c};`))
