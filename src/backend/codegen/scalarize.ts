@@ -143,50 +143,25 @@ export class Scalarizer {
       else if (l.startsWith('let ')) for (const part of l.slice(4, -1).split(', ')) declared.add(part.split(' = ')[0])
       for (const id of l.match(LOCAL) ?? []) used.add(id)
     }
-    const carries = names.flat()
-    const carried = new Set(carries)
-    // the step's other locals are loop-invariant: read once per call from a Float64Array (exact
-    // for every dtype), as numbers V8 knows are floats (parameters would be checked every step)
-    const outside = [...used].filter((id) => !declared.has(id) && !carried.has(id) && id !== this.warm)
-    // locals of constant value (integer literals, the jacfwd one-hot basis compared from iotas)
-    // are computed again inside: V8 then folds them into the step as it did inline
-    const known = new Map<string, string>()
-    for (const l of this.lines) {
-      const d = /^const (z\d+) = (.*);$/.exec(l)
-      if (d !== null && (d[2].match(/[A-Za-z_$][\w$]*/g) ?? []).every((id) => known.has(id))) known.set(d[1], l)
-    }
-    const remat: string[] = []
-    const need = (id: string): void => {
-      const l = known.get(id)
-      if (l === undefined || remat.includes(l)) return
-      for (const dep of l.slice(l.indexOf('=')).match(/[A-Za-z_$][\w$]*/g) ?? []) need(dep)
-      remat.push(l)
-    }
-    outside.forEach(need)
-    const free = outside.filter((id) => !known.has(id)).sort()
+    const free = [...used].filter((id) => !declared.has(id)).sort()
     if (free.length > CHUNK.params) return false
     const q = int(this.fns.length)
+    const carries = names.flat()
     const [t0, t1, end] = [this.fresh(), this.fresh(), this.fresh()]
+    const args = [...free, t0, t1].join(', ')
+    const store = carries.map((c, k) => `S${q}[${int(k)}] = ${c};`)
     // (a while loop's function returns 1 when its condition ended it before t1)
     this.fns.push(
       `const S${q} = new Float64Array(${int(Math.max(carries.length, 1))});`,
-      `const C${q} = new Float64Array(${int(Math.max(free.length, 1))});`,
       `let K${q} = 0;`,
-      `function L${q}(${t0}, ${t1}) {`,
-      ...(used.has(this.warm ?? '') ? [`const ${this.warm} = false;`] : []),
-      ...free.map((id, k) => `const ${id} = C${q}[${int(k)}];`),
-      ...remat.sort((x, y) => this.lines.indexOf(x) - this.lines.indexOf(y)),
-      ...carries.map((c, k) => `let ${c} = S${q}[${int(k)}];`),
+      `function L${q}(${args}) {`,
       ...(loop === 'while' ? [`let ${t} = ${t0};`, `for (; ${t} < ${t1}; ${t}++) {`] : [`for (let ${t} = ${t0}; ${t} < ${t1}; ${t}++) {`]),
       ...step,
       '}',
-      ...carries.map((c, k) => `S${q}[${int(k)}] = ${c};`),
+      ...store,
       ...(loop === 'while' ? [`return ${t} < ${t1} ? 1 : 0;`] : []),
       '}',
     )
-    free.forEach((id, k) => this.emit(`C${q}[${int(k)}] = ${id};`))
-    carries.forEach((c, k) => this.emit(`S${q}[${int(k)}] = ${c};`))
-    const args = `${t0}, ${t1}`
     const chunk = (last: string) => `${t1} = K${q} < ${int(CHUNK.until)} ? ${loop === 'while' ? '' : `Math.min(${end}, `}${t0} + ${int(CHUNK.steps)}${loop === 'while' ? '' : ')'} : ${last};`
     if (loop === 'while') {
       const ended = this.fresh()
