@@ -37,14 +37,6 @@ export const registerLoop = (fn: object, meta: LoopMeta): void => {
   loops.set(fn, meta)
 }
 
-/** An outermost loop of a whole program runs its first `until` steps (over the program's
- *  calls) in calls of `steps` steps (Scalarizer `chunked`); one whose step reads more than
- *  `params` locals stays inline. */
-export const CHUNK = { steps: 64, until: 256, params: 512 }
-
-/** The locals of generated code: `z` and an integer, an input element `a<q>_<e>`, `warm`. */
-const LOCAL = /\b(?:z\d+|a\d+_\d+|warm)\b/g
-
 /** Inner scans of at most this many steps are unrolled (their rows are then plain locals). */
 const UNROLL = 2
 
@@ -109,80 +101,6 @@ export class Scalarizer {
    *  raises nothing (a warm-up call, see scalarloop.ts `warmUp`) — null when the code's own
    *  loop takes care of that. */
   constructor(private budget: number, private readonly warm: string | null = null) {}
-
-  /** Loops open around the code being emitted. */
-  private depth = 0
-
-  /** Functions and their state beside the generated function (see `chunked`). */
-  readonly fns: string[] = []
-
-  /**
-   * An outermost loop of a whole program as a function of its own beside the program's,
-   * `L<q>(<the locals its step reads>, t0, t1)`, which runs steps t0…t1 − 1 with the carries in
-   * its parameters and leaves them in `S<q>`; the program calls it in chunks of CHUNK.steps
-   * steps for the first CHUNK.until steps (counted over its calls), then for all the steps at
-   * once. Returns false (the caller emits the loop inline) when the step reads too many locals.
-   *
-   * Why: V8 optimizes a function in the middle of its first long loop, from the type feedback
-   * recorded so far, and the code after the loop has none (V8 records feedback only once a
-   * function has run a while): inline, that code deoptimized the optimized program at the end
-   * of its calls (W5: "insufficient type feedback" at the first read of `outs`, on each of the
-   * first calls, and its second and third calls ran interpreted again, 1–20 ms instead of
-   * 0.2 ms). The loop's function has returned a few times before V8 optimizes it, so every one
-   * of its statements has feedback; later calls enter its optimized code and stay in it. Only
-   * the first steps are chunked: chunking longer makes V8 compile the loop's function during the
-   * first call, on the main thread's time on a busy machine (measured: +6 ms of the first call's
-   * CPU time on W11).
-   */
-  private chunked(step: readonly string[], t: string, names: readonly (readonly string[])[], loop: { readonly n: number; readonly flag: string | null } | 'while'): boolean {
-    const declared = new Set<string>([t])
-    const used = new Set<string>()
-    for (const l of step) {
-      const d = /^const (z\d+) = /.exec(l) ?? /^for \(let (z\d+) = /.exec(l)
-      if (d !== null) declared.add(d[1])
-      else if (l.startsWith('let ')) for (const part of l.slice(4, -1).split(', ')) declared.add(part.split(' = ')[0])
-      for (const id of l.match(LOCAL) ?? []) used.add(id)
-    }
-    const free = [...used].filter((id) => !declared.has(id)).sort()
-    if (free.length > CHUNK.params) return false
-    const q = int(this.fns.length)
-    const carries = names.flat()
-    const [t0, t1, end] = [this.fresh(), this.fresh(), this.fresh()]
-    const args = [...free, t0, t1].join(', ')
-    const store = carries.map((c, k) => `S${q}[${int(k)}] = ${c};`)
-    // (a while loop's function returns 1 when its condition ended it before t1)
-    this.fns.push(
-      `const S${q} = new Float64Array(${int(Math.max(carries.length, 1))});`,
-      `let K${q} = 0;`,
-      `function L${q}(${args}) {`,
-      ...(loop === 'while' ? [`let ${t} = ${t0};`, `for (; ${t} < ${t1}; ${t}++) {`] : [`for (let ${t} = ${t0}; ${t} < ${t1}; ${t}++) {`]),
-      ...step,
-      '}',
-      ...store,
-      ...(loop === 'while' ? [`return ${t} < ${t1} ? 1 : 0;`] : []),
-      '}',
-    )
-    const chunk = (last: string) => `${t1} = K${q} < ${int(CHUNK.until)} ? ${loop === 'while' ? '' : `Math.min(${end}, `}${t0} + ${int(CHUNK.steps)}${loop === 'while' ? '' : ')'} : ${last};`
-    if (loop === 'while') {
-      const ended = this.fresh()
-      this.emit(`for (let ${t0} = 0, ${t1} = 0; ${this.warm === null ? '' : `!${this.warm}`}; ${t0} = ${t1}) {`)
-      this.emit(chunk('Infinity'))
-      this.emit(`K${q} += ${int(CHUNK.steps)};`)
-      this.emit(`const ${ended} = L${q}(${args});`)
-      carries.forEach((c, k) => this.emit(`${c} = S${q}[${int(k)}];`))
-      this.emit(`if (${ended} === 1) break;`)
-    } else {
-      this.emit(`const ${end} = ${this.trips(loop.n)};`)
-      this.emit(`for (let ${t0} = 0, ${t1} = 0; ${t0} < ${end}; ${t0} = ${t1}) {`)
-      this.emit(chunk(end))
-      this.emit(`K${q} += ${int(CHUNK.steps)};`)
-      this.emit(`L${q}(${args});`)
-      carries.forEach((c, k) => this.emit(`${c} = S${q}[${int(k)}];`))
-      if (loop.flag !== null) this.emit(`if (!(${loop.flag})) break;`)
-    }
-    this.emit('}')
-    return true
-  }
 
   /** The trip bound of a loop of `n` steps (none in a warm-up call). */
   private trips(n: number): string {
@@ -383,29 +301,23 @@ export class Scalarizer {
       if (m.flag !== undefined) yBufs.forEach((b) => this.emit(`${b}.fill(0);`))
       const t = this.fresh()
       const i = this.fresh()
+      this.emit(`for (let ${t} = 0; ${t} < ${this.trips(m.length)}; ${t}++) {`)
+      this.exprs.push(new Map())
+      this.emit(`const ${i} = ${m.reverse ? `${int(m.length - 1)} - ${t}` : t};`)
+      const rows = m.xSizes.map((n, x) => Array.from({ length: n }, (_, e) => {
+        const r = this.fresh()
+        this.emit(`const ${r} = ${xBufs[x]}[${i} * ${int(n)} + ${int(e)}];`)
+        this.markStored(r, body.slots[body.inputs[nC + nK + x]].dtype)
+        return r
+      }))
+      const res = this.program(body, [...consts, ...names, ...rows], bodySizes)
+      res.slice(nK).forEach((es, y) => es.forEach((v, e) => this.emit(`${yBufs[y]}[${i} * ${int(m.ySizes[y])} + ${int(e)}] = ${v};`)))
+      this.assign(names, res.slice(0, nK), carryParts)
       const flag = m.flag === undefined ? null : names[m.flag].map((e) => `${e} !== 0`).join(' || ')
       if (flag === '') throw new NoFit('an empty flag')
-      const outermost = this.depth === 0
-      const [step] = this.block(() => {
-        this.depth++
-        this.emit(`const ${i} = ${m.reverse ? `${int(m.length - 1)} - ${t}` : t};`)
-        const rows = m.xSizes.map((n, x) => Array.from({ length: n }, (_, e) => {
-          const r = this.fresh()
-          this.emit(`const ${r} = ${xBufs[x]}[${i} * ${int(n)} + ${int(e)}];`)
-          this.markStored(r, body.slots[body.inputs[nC + nK + x]].dtype)
-          return r
-        }))
-        const res = this.program(body, [...consts, ...names, ...rows], bodySizes)
-        res.slice(nK).forEach((es, y) => es.forEach((v, e) => this.emit(`${yBufs[y]}[${i} * ${int(m.ySizes[y])} + ${int(e)}] = ${v};`)))
-        this.assign(names, res.slice(0, nK), carryParts)
-        if (flag !== null) this.emit(`if (!(${flag})) break;`)
-        this.depth--
-      })
-      if (!(outermost && this.warm !== null && this.chunked(step, t, names, { n: m.length, flag }))) {
-        this.emit(`for (let ${t} = 0; ${t} < ${this.trips(m.length)}; ${t}++) {`)
-        step.forEach((l) => this.lines.push(l))
-        this.emit('}')
-      }
+      if (flag !== null) this.emit(`if (!(${flag})) break;`)
+      this.exprs.pop()
+      this.emit('}')
       if (flag !== null) {
         this.usesMse = true
         this.emit(`if (${this.warm === null ? '' : `!${this.warm} && `}(${flag})) throw mse(${int(m.length)});`)
@@ -437,24 +349,18 @@ export class Scalarizer {
     const bc = ins.slice(m.nCondConsts, m.nCondConsts + m.nBodyConsts)
     const names = this.lets(ins.slice(m.nCondConsts + m.nBodyConsts), outs)
     const s = this.fresh()
-    const outermost = this.depth === 0
-    const [step] = this.block(() => {
-      this.depth++
-      const [[pred]] = this.program(cond, [...cc, ...names], [1])
-      this.emit(`if (${this.convert(pred, 'bool')} === 0) break;`)
-      if (Number.isFinite(m.limit)) {
-        this.usesMse = true
-        this.emit(`if (${s} >= ${int(m.limit)}) throw mse(${int(m.limit)});`)
-      }
-      const next = this.program(body, [...bc, ...names], outs.map((p) => p.size))
-      this.assign(names, next, outs)
-      this.depth--
-    })
-    if (!(outermost && this.warm !== null && this.chunked(step, s, names, 'while'))) {
-      this.emit(`for (let ${s} = 0; ${this.warm === null ? '' : `!${this.warm}`}; ${s}++) {`)
-      step.forEach((l) => this.lines.push(l))
-      this.emit('}')
+    this.emit(`for (let ${s} = 0; ${this.warm === null ? '' : `!${this.warm}`}; ${s}++) {`)
+    this.exprs.push(new Map())
+    const [[pred]] = this.program(cond, [...cc, ...names], [1])
+    this.emit(`if (${this.convert(pred, 'bool')} === 0) break;`)
+    if (Number.isFinite(m.limit)) {
+      this.usesMse = true
+      this.emit(`if (${s} >= ${int(m.limit)}) throw mse(${int(m.limit)});`)
     }
+    const next = this.program(body, [...bc, ...names], outs.map((p) => p.size))
+    this.assign(names, next, outs)
+    this.exprs.pop()
+    this.emit('}')
     return names
   }
 

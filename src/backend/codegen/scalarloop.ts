@@ -78,8 +78,6 @@ const carryLocals = (z: Scalarizer, parts: readonly Part[]) => {
  * the function is made. Without it the code after the loop has never run when V8 optimizes the
  * function in the middle of the loop (on-stack replacement), and the optimized code has no type
  * feedback for the final stores: it deoptimizes there, on every call (measured: 5× slower).
- * (V8 records feedback only once a function has run a while; a whole program's outermost loops
- * therefore run in a function of their own: scalarize.ts `chunked`.)
  */
 export const warmUp = (parts: readonly Part[]): TypedArray[] => parts.map((p) => allocate(p.dtype, p.size))
 
@@ -207,7 +205,6 @@ export const genScalarProgram = (spec: ProgramSpec, ins: readonly Part[], outs: 
       '"use strict";',
       ...helperLines(z),
       ...z.decls,
-      ...z.fns,
       // (parenthesized: V8 parses the function once, eagerly, instead of pre-parsing its
       // thousands of lines with the driver and parsing them again at the warm-up call)
       'return (function (ins, outs, warm) {',
