@@ -317,6 +317,32 @@ describe('small programs compiled as one function (scalarmode.ts)', () => {
       return lax.foriLoop(0, 7, (_i: Arr, d: Arr) => lax.foriLoop(0, 3, (_j: Arr, e: Arr) => np.sin(e).add(d.mul(0.1)), d), c)
     }, x3)
   })
+  it('long loops of a program: the same values on every call, an early end, and maxSteps after 200 steps', () => {
+    const run = (f: (...xs: Arr[]) => unknown, args: readonly Arr[]) => {
+      const { j, xs } = prepare(f, args)
+      const p = compileJaxpr(j)
+      expect(describeProgram(p)).toMatch(/^program, compiled whole/)
+      return { p, xs: xs.map((x) => x.data), want: () => runReference(j, xs) }
+    }
+    const cases: [(...xs: Arr[]) => unknown, Arr[]][] = [
+      // 300 steps of a reversed scan with xs and ys
+      [(h, w, xs) => lax.scan((c: Arr, x: Arr) => [np.tanh(c.mul(w).add(x)), c.sum().mul(x)], h, xs, { reverse: true }), [x3, x3.mul(0.5), np.sin(np.arange(300))]],
+      // a while loop whose condition ends it at step 150, and one of 700 steps
+      [(c0) => lax.whileLoop((c: Arr) => c.sum().lt(150), (c: Arr) => c.add(np.array([1, 0, 0])), c0), [np.zeros([3])]],
+      [(c0) => lax.whileLoop((c: Arr) => c.lt(700), (c: Arr) => c.add(1), c0), [np.array(0, { dtype: 'int32' })]],
+      // a bounded scan with a while flag (reverse mode through a bounded while) that ends at step ~100 of 400
+      [grad((a: Arr) => lax.whileLoop((c: Arr) => c.lt(a.mul(100)), (c: Arr) => c.add(a.mul(0.99)), np.array(0), { maxSteps: 400 })), [np.array(1.5)]],
+    ]
+    for (const [f, args] of cases) {
+      const { p, xs, want } = run(f, args)
+      const ref = want()
+      // (V8 optimizes the code during the first calls: each must give the same values)
+      for (let call = 0; call < 3; call++) same(p.run(xs), ref, `call ${call}`)
+    }
+    // maxSteps exceeded, on every call
+    const { p, xs } = run((c0) => lax.whileLoop((c: Arr) => c.lt(1e9), (c: Arr) => c.add(1), c0, { maxSteps: 200 }), [np.array(0)])
+    for (let call = 0; call < 3; call++) expect(() => p.run(xs)).toThrow(/maxSteps = 200 steps/)
+  })
   it('carries that swap and rotate, in the program\'s loop and in a loop nested in it', () => {
     // (x, y, z) ← (y, z, x + 1) three times is (x + 1, y + 1, z + 1); (a, b) ← (b, a) is the identity after an even count
     const rot = (v: Arr) => np.stack(lax.foriLoop(0, 9, (_i: Arr, [x, y, z]: Arr[]) => [y, z, x.add(1)], [v.sum(), v.max(), v.min()]))
