@@ -335,6 +335,74 @@ describe('small programs compiled as one function (scalarmode.ts)', () => {
       return lax.foriLoop(0, 7, (_i: Arr, d: Arr) => lax.foriLoop(0, 3, (_j: Arr, e: Arr) => np.sin(e).add(d.mul(0.1)), d), c)
     }, x3)
   })
+  it('long loops of a program: the same values on every call, an early end, and maxSteps after 200 steps', () => {
+    const run = (f: (...xs: Arr[]) => unknown, args: readonly Arr[]) => {
+      const { j, xs } = prepare(f, args)
+      const p = compileJaxpr(j)
+      expect(describeProgram(p)).toMatch(/^program, compiled whole/)
+      return { p, xs: xs.map((x) => x.data), want: () => runReference(j, xs) }
+    }
+    const cases: [(...xs: Arr[]) => unknown, Arr[]][] = [
+      // 300 steps of a reversed scan with xs and ys
+      [(h, w, xs) => lax.scan((c: Arr, x: Arr) => [np.tanh(c.mul(w).add(x)), c.sum().mul(x)], h, xs, { reverse: true }), [x3, x3.mul(0.5), np.sin(np.arange(300))]],
+      // a while loop whose condition ends it at step 150, and one of 700 steps
+      [(c0) => lax.whileLoop((c: Arr) => c.sum().lt(150), (c: Arr) => c.add(np.array([1, 0, 0])), c0), [np.zeros([3])]],
+      [(c0) => lax.whileLoop((c: Arr) => c.lt(700), (c: Arr) => c.add(1), c0), [np.array(0, { dtype: 'int32' })]],
+      // a bounded scan with a while flag (reverse mode through a bounded while) that ends at step ~100 of 400
+      [grad((a: Arr) => lax.whileLoop((c: Arr) => c.lt(a.mul(100)), (c: Arr) => c.add(a.mul(0.99)), np.array(0), { maxSteps: 400 })), [np.array(1.5)]],
+    ]
+    for (const [f, args] of cases) {
+      const { p, xs, want } = run(f, args)
+      const ref = want()
+      // (V8 optimizes the code during the first calls: each must give the same values)
+      for (let call = 0; call < 3; call++) same(p.run(xs), ref, `call ${call}`)
+    }
+    // maxSteps exceeded, on every call
+    const { p, xs } = run((c0) => lax.whileLoop((c: Arr) => c.lt(1e9), (c: Arr) => c.add(1), c0, { maxSteps: 200 }), [np.array(0)])
+    for (let call = 0; call < 3; call++) expect(() => p.run(xs)).toThrow(/maxSteps = 200 steps/)
+  })
+  it('carries that swap and rotate, in the program\'s loop and in a loop nested in it', () => {
+    // (x, y, z) ← (y, z, x + 1) three times is (x + 1, y + 1, z + 1); (a, b) ← (b, a) is the identity after an even count
+    const rot = (v: Arr) => np.stack(lax.foriLoop(0, 9, (_i: Arr, [x, y, z]: Arr[]) => [y, z, x.add(1)], [v.sum(), v.max(), v.min()]))
+    const [r] = agreeProgram(rot, x3)
+    const plus3 = (t: number) => t + 1 + 1 + 1
+    expect(Array.from(r)).toEqual([plus3(0 + 0.3 + -1.2 + 0.8), plus3(0.8), plus3(-1.2)])
+    const swap = (v: Arr) => lax.foriLoop(0, 5, (_i: Arr, [a, b]: Arr[]) => {
+      const [p, q] = lax.foriLoop(0, 4, (_j: Arr, [c, d]: Arr[]) => [d, c], [a, b])
+      return [q, p.mul(2)]
+    }, [v, v.mul(-1)])
+    const [a, b] = agreeProgram(swap, x3)
+    // the inner loop swaps an even number of times: each step is (a, b) ← (b, 2a)
+    let [u, w] = [Array.from(x3.toTypedArray()), Array.from(x3.toTypedArray(), (t) => -t)]
+    for (let t = 0; t < 5; t++) [u, w] = [w, u.map((e) => e * 2)]
+    expect(Array.from(a)).toEqual(u)
+    expect(Array.from(b)).toEqual(w)
+  })
+  it('an expression repeated in scope is computed once, and one local to a branch or a loop body is not used after it', () => {
+    const sources: string[] = []
+    const F = globalThis.Function
+    globalThis.Function = new Proxy(F, { construct: (t, args: string[]) => (sources.push(args[args.length - 1]), Reflect.construct(t, args)) })
+    try {
+      // c·w before a cond whose branch computes it again (reused), then u·w only in a branch and
+      // in an inner loop's body, and again after each (computed anew)
+      agreeProgram((c, w) => {
+        const before = c.mul(w)
+        const b = lax.cond(c.sum().gt(0), (u: Arr) => u.mul(w).add(1), (u: Arr) => u.sub(1), c)
+        const k = lax.cond(b.sum().gt(0), (u: Arr) => np.sin(u.mul(w)), (u: Arr) => u, b)
+        const l = lax.foriLoop(0, 3, (_i: Arr, d: Arr) => d.add(np.cos(k.mul(w.add(d)))), k)
+        return [before, k.mul(w), l, np.cos(k.mul(w.add(l)))]
+      }, x3, np.array([0.5, 2, -1]))
+    } finally {
+      globalThis.Function = F
+    }
+    const src = sources.find((s) => s.includes('(ins, outs, warm)'))
+    if (src === undefined) return expect.fail('no program compiled whole')
+    // each product of two locals appears once per block it is computed in
+    const products = src.split('\n').map((l) => /^const z\d+ = \((z\d+|a\d+_\d+) \* (z\d+|a\d+_\d+)\);$/.exec(l)?.slice(1).join('*')).filter((x) => x !== undefined)
+    expect(products.length).toBeGreaterThan(0)
+    expect(products.slice(0, 3)).toEqual(['a0_0*a1_0', 'a0_1*a1_1', 'a0_2*a1_2'])
+    expect(products.filter((x) => x === 'a0_0*a1_0')).toHaveLength(1)
+  })
   it('literal operands that only Object.is tells apart (−0 and 0, NaN and ±Infinity) stay apart', () => {
     const f = (x: Arr) => {
       const p = x.gt(0)

@@ -74,6 +74,23 @@ const points = (ext: readonly number[]): number[][] => {
   return out
 }
 
+/**
+ * The statements giving carries `names` their new values `next` (atoms): assigned directly,
+ * except a new value that is another carry of the loop (a swap, a rotation), which is read
+ * into a temporary before any carry is written. A carry that keeps its value is not assigned.
+ */
+export const carryAssign = (names: readonly (readonly string[])[], next: readonly (readonly string[])[], fresh: () => string): string[] => {
+  const carried = new Set(names.flat())
+  const pre: string[] = []
+  const src = next.map((es, q) => es.map((v, i) => {
+    if (!carried.has(v) || v === names[q][i]) return v
+    const t = fresh()
+    pre.push(`const ${t} = ${v};`)
+    return t
+  }))
+  return [...pre, ...names.flatMap((es, q) => es.flatMap((e, i) => (src[q][i] === e ? [] : [`${e} = ${src[q][i]};`])))]
+}
+
 export class Scalarizer {
   lines: string[] = []
   readonly helpers = new Set<Helper>()
@@ -84,6 +101,12 @@ export class Scalarizer {
   private readonly negOf = new Map<string, string>()
   /** atoms that already hold a slot element's converted value (no conversion on a store) */
   private readonly stored = new Map<string, DType>()
+  /** The local already holding each op expression, per block of the generated code (the
+   *  innermost last): an expression is a pure function of its atoms, so the same text in scope
+   *  is the same value, bit for bit. The jacfwd one-hot basis makes such repeats (the tangent
+   *  of a·x along the basis vectors not of a is `0 * x` for each of them): computed once, the
+   *  step of an interpreted loop allocates fewer boxed numbers before V8 optimizes it. */
+  private readonly exprs: Map<string, string>[] = [new Map()]
 
   /** `budget`: the most statements this code may have. `warm`: the name of a boolean the
    *  generated function receives; when it is true every loop in the code takes no step and
@@ -111,11 +134,31 @@ export class Scalarizer {
     const saved = this.lines
     this.lines = []
     try {
-      const r = f()
+      const r = this.scoped(f)
       return [this.lines, r]
     } finally {
       this.lines = saved
     }
+  }
+
+  /** `f`'s code in a block of its own (a loop body, a branch): the locals it declares are not
+   *  reused after it. */
+  private scoped<T>(f: () => T): T {
+    this.exprs.push(new Map())
+    try {
+      return f()
+    } finally {
+      this.exprs.pop()
+    }
+  }
+
+  /** The local holding `expr` in scope, if any. */
+  private known(expr: string): string | undefined {
+    for (let d = this.exprs.length - 1; d >= 0; d--) {
+      const t = this.exprs[d].get(expr)
+      if (t !== undefined) return t
+    }
+    return undefined
   }
 
   /** Declare `name` as already converted to its slot dtype (typed-array elements, carries). */
@@ -253,14 +296,10 @@ export class Scalarizer {
     return names
   }
 
-  /** The end of a step: new carry values (through temporaries: a new carry may be an old one). */
+  /** The end of a step: new carry values (see `carryAssign`). */
   private assign(names: readonly (readonly string[])[], next: readonly (readonly string[])[], parts: readonly { dtype: DType }[]): void {
-    const tmp = next.map((es, q) => es.map((v) => {
-      const t = this.fresh()
-      this.emit(`const ${t} = ${this.convert(v, parts[q].dtype)};`)
-      return t
-    }))
-    names.forEach((es, q) => es.forEach((e, i) => this.emit(`${e} = ${tmp[q][i]};`)))
+    const vals = next.map((es, q) => es.map((v) => this.convert(v, parts[q].dtype)))
+    carryAssign(names, vals, () => this.fresh()).forEach((l) => this.emit(l))
   }
 
   /**
@@ -284,6 +323,7 @@ export class Scalarizer {
       const t = this.fresh()
       const i = this.fresh()
       this.emit(`for (let ${t} = 0; ${t} < ${this.trips(m.length)}; ${t}++) {`)
+      this.exprs.push(new Map())
       this.emit(`const ${i} = ${m.reverse ? `${int(m.length - 1)} - ${t}` : t};`)
       const rows = m.xSizes.map((n, x) => Array.from({ length: n }, (_, e) => {
         const r = this.fresh()
@@ -297,6 +337,7 @@ export class Scalarizer {
       const flag = m.flag === undefined ? null : names[m.flag].map((e) => `${e} !== 0`).join(' || ')
       if (flag === '') throw new NoFit('an empty flag')
       if (flag !== null) this.emit(`if (!(${flag})) break;`)
+      this.exprs.pop()
       this.emit('}')
       if (flag !== null) {
         this.usesMse = true
@@ -330,6 +371,7 @@ export class Scalarizer {
     const names = this.lets(ins.slice(m.nCondConsts + m.nBodyConsts), outs)
     const s = this.fresh()
     this.emit(`for (let ${s} = 0; ${this.warm === null ? '' : `!${this.warm}`}; ${s}++) {`)
+    this.exprs.push(new Map())
     const [[pred]] = this.program(cond, [...cc, ...names], [1])
     this.emit(`if (${this.convert(pred, 'bool')} === 0) break;`)
     if (Number.isFinite(m.limit)) {
@@ -338,6 +380,7 @@ export class Scalarizer {
     }
     const next = this.program(body, [...bc, ...names], outs.map((p) => p.size))
     this.assign(names, next, outs)
+    this.exprs.pop()
     this.emit('}')
     return names
   }
@@ -453,13 +496,16 @@ export class Scalarizer {
             else if (nx !== undefined) (op = 'sub'), (args = [y, nx])
           }
           const t = this.fresh()
-          if (float && op === 'neg' && nodes[n.args[0]].dtype === n.dtype) this.negOf.set(t, args[0])
           const e = emitOp(op, n.dtype, args, argDtypes, n.attr, t, exact)
           e.helpers.forEach((h) => this.helpers.add(h))
           // (an op that is its operand — stop_gradient, a select of one case — is that atom)
           if (e.pre.length === 0 && args.includes(e.expr)) return e.expr
+          const same = e.pre.length === 0 ? this.known(e.expr) : undefined
+          if (same !== undefined) return same
+          if (float && op === 'neg' && nodes[n.args[0]].dtype === n.dtype) this.negOf.set(t, args[0])
           e.pre.forEach((l) => this.emit(l))
           this.emit(`const ${t} = ${e.expr};`)
+          if (e.pre.length === 0) this.exprs[this.exprs.length - 1].set(e.expr, t)
           // (a float32 result already rounded needs no rounding where it is stored: one
           // statement fewer per float32 value a program materializes)
           if (exact && n.dtype === 'float32' && e.expr.startsWith('Math.fround(')) this.markStored(t, 'float32')

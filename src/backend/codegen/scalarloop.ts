@@ -13,7 +13,7 @@ import { CodegenError, int } from '../emit'
 import { type DType, type TypedArray, allocate } from '../../ir/dtypes'
 import type { ProgramSpec } from '../program'
 import { HELPERS } from './ops'
-import { NoFit, Scalarizer } from './scalarize'
+import { NoFit, Scalarizer, carryAssign } from './scalarize'
 
 /** Measured on a sin-heavy elementwise body (c ↦ 0.999·c + 10⁻³·sin c) of growing width and
  *  on W5/W11/W12: from a [32] carry on the kernel loop is as fast in the steady state, and the
@@ -63,18 +63,12 @@ const loadConsts = (z: Scalarizer, arr: 'gc' | 'hc' | 'ins', prefix: 'g' | 'h' |
 }
 
 /** The carries as `let` locals: declarations, elements, and the end-of-step assignments of
- *  the new values (through temporaries: a new carry may be an old one, as in a swap). */
+ *  the new values (scalarize.ts `carryAssign`: a new carry may be an old one, as in a swap). */
 const carryLocals = (z: Scalarizer, parts: readonly Part[]) => {
   const elems = parts.map((p, q) => names('c', q, p.size))
   elems.forEach((es, q) => es.forEach((e) => z.markStored(e, parts[q].dtype)))
   const decl = parts.flatMap((_, q) => elems[q].map((e, i) => `let ${e} = cur[${int(q)}][${int(i)}];`))
-  const assign = (next: readonly (readonly string[])[]): string[] => {
-    const tmp = next.map((es, q) => es.map((_, i) => `u${int(q)}_${int(i)}`))
-    return [
-      ...next.flatMap((es, q) => es.map((a, i) => `const ${tmp[q][i]} = ${a};`)),
-      ...elems.flatMap((es, q) => es.map((e, i) => `${e} = ${tmp[q][i]};`)),
-    ]
-  }
+  const assign = (next: readonly (readonly string[])[]): string[] => carryAssign(elems, next, () => z.fresh())
   const store = parts.flatMap((_, q) => elems[q].map((e, i) => `out[${int(q)}][${int(i)}] = ${e};`))
   return { elems, decl, assign, store }
 }
