@@ -21,7 +21,7 @@ export const WHY: Readonly<Record<string, string>> = {
   W7: 'steady: one generated kernel; the first call is tracing, passes and code generation',
   W8: 'eager dispatch per primitive (no jit); no JAX column',
   W9: 'the loop in the wasm arena: per step, the boxes of the rolled stencil as strided f64x2 calls (a pass for u, v and one for the two tangent planes), nothing copied between steps; compute-bound at ≈ 15 GFLOP/s',
-  W11: 'compiled whole as W5; jacfwd multiplies by the one-hot tangent seeds (465 ops per step against ≈ 290 by hand: dropping x·0 is not exact for NaN/Inf)',
+  W11: 'compiled whole as W5; jacfwd multiplies by the one-hot tangent seeds (379 arithmetic ops per step against ≈ 300 by hand: dropping x·0 is not exact for NaN/Inf)',
   W11R: 'forward and backward loops each compiled whole; JAX runs the backward scan as XLA while-loop iterations with per-step dispatch',
   W12: 'adaptive Tsit5 with jacfwd, the step loop compiled whole (controller and dense output in locals); JAX\'s column is Diffrax',
   W13: 'stiff Rodas4 with a 20×20 Jacobian per step; JAX\'s column is Diffrax',
