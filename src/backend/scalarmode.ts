@@ -259,8 +259,8 @@ export const wholeProgram = (flat: Jaxpr, subs: Subs): Program | null => {
     return src === null ? null : compileDriver<(ins: readonly TypedArray[], outs: readonly TypedArray[], warm: boolean) => void>(src)([maxStepsExceeded])
   })
   if (fn === null) return null
-  // a call whose loops take no step: the code after them gets type feedback before V8
-  // optimizes the function in the middle of a loop (scalarloop.ts `warmUp`)
+  // a call whose loops take no step, so the code after them has run before V8 optimizes the
+  // function in the middle of a loop (scalarloop.ts `warmUp` says when that helps)
   timed('run', () => fn(warmUp(ins), warmUp(outs), true))
   scalarStats.wholePrograms++
   const whole: WholeFn = (ins, o) => fn(ins, o, false)
