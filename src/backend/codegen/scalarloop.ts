@@ -197,8 +197,7 @@ export const genScalarWhile = (cond: ProgramSpec, body: ProgramSpec, s: ScalarWh
  * the elements of the inputs `ins`, writes those of every output into `outs` (fresh arrays of
  * the outputs' dtypes and sizes; the typed-array store converts), with every value in between
  * a local. Its loops are loops of the code. With `warm` true the loops take no step (the
- * warm-up call, see `warmUp`: the code after each loop then has type feedback). Null when the
- * program does not fit.
+ * warm-up call, see `warmUp`). Null when the program does not fit.
  */
 export const genScalarProgram = (spec: ProgramSpec, ins: readonly Part[], outs: readonly Part[]): string | null => {
   if (spec.inputs.length !== ins.length || spec.outs.length !== outs.length) throw new CodegenError('internal: program interface')
