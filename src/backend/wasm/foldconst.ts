@@ -12,10 +12,10 @@
  *    could stay finite where the left overflowed.)
  * Derivative rules are full of both: d(100·u²) = 100·(2u·du), with the 100 itself a product
  * of the cotangent seed 1 and the coefficient. Only chains of unary and binary operations are
- * rewritten (an explicit stack: expressions may be thousands deep); the operands of other
- * nodes are left as they are.
+ * rewritten (rewrite.ts); the operands of other nodes are left as they are.
  */
 import { type Expr, type FloatDType, ex } from './expr'
+import { rewriteBottomUp } from './rewrite'
 
 const isPowerOfTwo = (c: number): boolean => {
   const a = Math.abs(c)
@@ -33,7 +33,6 @@ export const foldConstants = (roots: readonly Expr[], dtype: FloatDType): Expr[]
     const cx = constOf(e.x)
     return cx !== null ? { x: e.y, c: cx } : null
   }
-  const done = new Map<Expr, Expr>()
   const rewrite = (e: Expr, kids: readonly Expr[]): Expr => {
     if (e._tag === 'unary') return kids[0] === e.x ? e : ex.unary(e.op, kids[0])
     if (e._tag !== 'binary') return e
@@ -58,21 +57,5 @@ export const foldConstants = (roots: readonly Expr[], dtype: FloatDType): Expr[]
     }
     return x === e.x && y === e.y ? e : ex.binary(e.op, x, y)
   }
-  const stack: Expr[] = [...roots]
-  while (stack.length > 0) {
-    const e = stack[stack.length - 1]
-    if (done.has(e)) {
-      stack.pop()
-      continue
-    }
-    const kids = e._tag === 'unary' ? [e.x] : e._tag === 'binary' ? [e.x, e.y] : []
-    const pending = kids.filter((k) => !done.has(k))
-    if (pending.length > 0) {
-      stack.push(...pending)
-      continue
-    }
-    stack.pop()
-    done.set(e, rewrite(e, kids.map((k) => done.get(k) as Expr)))
-  }
-  return roots.map((r) => done.get(r) as Expr)
+  return rewriteBottomUp(roots, rewrite)
 }

@@ -3,17 +3,16 @@
  * kernel built from a loop kernel's expressions (maps, the strided kernels of the arena loops).
  */
 import { type Expr, ex } from './expr'
+import { rewriteBottomUp } from './rewrite'
 
 /**
  * Negations folded into the operations around them — x + (−y) = x − y, (−x) + y = y − x,
  * x − (−y) = x + y, −(−x) = x, (−x)·c = x·(−c), (−x)·y = −(x·y) — which are identities of
  * IEEE arithmetic (every result bit for bit the same), so the kernel stays exact while a
  * forward-mode tangent (whose rules negate often: d(a − b) = da + (−db)) loses its negations.
- * Only chains of unary and binary operations are rewritten (an explicit stack: expressions
- * may be thousands deep).
+ * Only chains of unary and binary operations are rewritten (rewrite.ts).
  */
 export const foldNegations = (roots: readonly Expr[]): Expr[] => {
-  const done = new Map<Expr, Expr>()
   const negOf = (e: Expr): Expr | null => (e._tag === 'unary' && e.op === 'neg' ? e.x : null)
   const rewrite = (e: Expr, kids: readonly Expr[]): Expr => {
     if (e._tag === 'unary') {
@@ -40,21 +39,5 @@ export const foldNegations = (roots: readonly Expr[]): Expr[] => {
     }
     return x === e.x && y === e.y ? e : ex.binary(e.op, x, y)
   }
-  const stack: Expr[] = [...roots]
-  while (stack.length > 0) {
-    const e = stack[stack.length - 1]
-    if (done.has(e)) {
-      stack.pop()
-      continue
-    }
-    const kids = e._tag === 'unary' ? [e.x] : e._tag === 'binary' ? [e.x, e.y] : []
-    const pending = kids.filter((c) => !done.has(c))
-    if (pending.length > 0) {
-      stack.push(...pending)
-      continue
-    }
-    stack.pop()
-    done.set(e, rewrite(e, kids.map((c) => done.get(c) as Expr)))
-  }
-  return roots.map((r) => done.get(r) as Expr)
+  return rewriteBottomUp(roots, rewrite)
 }
