@@ -39,7 +39,7 @@ interface Args {
 }
 
 const usage =
-  'usage: npm run bench -- [W1 ... W14 W10 W11R] [--json FILE] [--impls baseline,leibniz,jax-js,tfjs-wasm,tfjs-cpu,jax,jax-all,onnxruntime,diffrax]\n' +
+  'usage: npm run bench -- [W1 ... W14 W10 W4V W11R] [--json FILE] [--impls baseline,leibniz,jax-js,tfjs-wasm,tfjs-cpu,jax,jax-all,onnxruntime,diffrax]\n' +
   '                        [--quick] [--scaling | --no-scaling] [--markdown]\n' +
   '       npm run bench -- --threads [--quick]'
 

@@ -16,6 +16,7 @@ export const WHY: Readonly<Record<string, string>> = {
   W2: 'one wasm SIMD map (≈ 2.5 ns/element) plus ≈ 1–1.5 ms of data path per 1e6 outputs: copy in, copy out into fresh pages, toTypedArray\'s copy (donateArgnums and toTypedArray({ copy: false }) remove most of it)',
   W3: 'matmuls at the wasm SIMD roof (128-bit, no FMA) against XLA on AVX',
   W4: 'one fused pass (pads split into boxes, the inner box a wasm map, faster than the hand loop on its own); the fresh output and the second fresh array toTypedArray() copies into are most of what remains',
+  W4V: 'W4 with the Array\'s own buffer read out (toTypedArray({ copy: false })): one fresh output, as the hand-written loop and JAX\'s np.asarray',
   W5: 'the loop is one generated function with the 12 carried values in locals, as the hand-written code',
   W6: 'one wasm SIMD row kernel (the row sums in float64 lanes, the per-row logistic once per row, the outer product 4 lanes at a time) and the copy out',
   W7: 'steady: one generated kernel; the first call is tracing, passes and code generation',

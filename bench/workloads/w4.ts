@@ -1,13 +1,21 @@
-/** W4: Hessian-vector product of Rosenbrock, x: 1e5 float64. */
+/**
+ * W4: Hessian-vector product of Rosenbrock, x: 1e5 float64, read out with `toTypedArray()` (a
+ * copy the caller owns). W4V: the same call read out with `toTypedArray({ copy: false })`, the
+ * Array's own buffer — the read-out JAX's column makes (`np.asarray` of a CPU array is a
+ * read-only view, no copy) and the one the hand-written baseline makes (it returns the one
+ * fresh array it wrote). The difference between the two rows is the cost of the copy.
+ */
 import { rosenbrockHvp } from '../baselines/w4'
 import { uniform64 } from '../harness/rng'
 import type { Workload } from '../harness/types'
 
 export const N4 = 100_000
 
-export const w4: Workload<{ x: Float64Array; v: Float64Array }> = {
-  id: 'W4',
-  title: 'HVP of Rosenbrock, x: 1e5 f64',
+type W4Inputs = { x: Float64Array; v: Float64Array }
+
+const workload = (id: string, copy: boolean): Workload<W4Inputs> => ({
+  id,
+  title: copy ? 'HVP of Rosenbrock, x: 1e5 f64' : 'HVP of Rosenbrock, x: 1e5 f64, zero-copy read-out',
   dtype: 'float64',
   targetText: '≤ 1.2× strong plain JS, ≤ 1× JAX on one core',
   targets: [
@@ -28,7 +36,9 @@ export const w4: Workload<{ x: Float64Array; v: Float64Array }> = {
     const h = jit((x: any, v: any) => hvp(f, [x], [v]))
     const xa = np.array(x)
     const va = np.array(v)
-    return { call: () => ({ hv: h(xa, va).toTypedArray() }), note: 'jit(hvp)' }
+    return copy
+      ? { call: () => ({ hv: h(xa, va).toTypedArray() }), note: 'jit(hvp)' }
+      : { call: () => ({ hv: h(xa, va).toTypedArray({ copy: false }) }), note: 'jit(hvp), zero-copy read-out' }
   },
   jaxjs: (jax, { x, v }) => {
     const np = jax.numpy
@@ -67,4 +77,7 @@ export const w4: Workload<{ x: Float64Array; v: Float64Array }> = {
       note: 'grad of grad (tfjs has no float64)',
     }
   },
-}
+})
+
+export const w4 = workload('W4', true)
+export const w4v = workload('W4V', false)
