@@ -12,12 +12,8 @@
  *   - + toTypedArray({ copy: false }): the Array's own buffer handed out instead;
  *   - baseline: the hand-written loop (bench/baselines/w4.ts), which writes a fresh array;
  *   - fresh array + copy, copy: what one fresh 0.8 MB result costs beside the arithmetic.
- * Garbage collections are counted per case (by the time they started: a collection is charged
- * to the block that ran when it began) — every fresh 0.8 MB array counts towards the external
- * memory that makes V8 collect.
+ * Garbage collections are counted per case (bench/phases/interleave.ts).
  */
-import { loadavg } from 'node:os'
-import { PerformanceObserver } from 'node:perf_hooks'
 import { hvp, jit, lax, makeJaxpr, np } from '../../src'
 import type { Array as Arr } from '../../src'
 import { compileJaxpr, stats } from '../../src/backend'
@@ -27,6 +23,7 @@ import { optimize } from '../../src/passes'
 import { rosenbrockHvp } from '../baselines/w4'
 import { uniform64 } from '../harness/rng'
 import { N4 } from '../workloads/w4'
+import { runInterleaved } from './interleave'
 
 const n = N4
 const rosenbrock = (x: Arr): Arr => {
@@ -59,56 +56,13 @@ const cases: Record<string, () => unknown> = {
   'copy 0.8 MB (kept arrays)': () => viaJit.set(kept),
 }
 
-const names = Object.keys(cases)
-const BLOCK = 4
-const rounds = Number(process.argv[2] ?? 400)
-const blocks = new Map<string, number[]>(names.map((k) => [k, []]))
-const spans: { name: string; t0: number; t1: number }[] = []
-const gcs: { start: number; ms: number }[] = []
-const obs = new PerformanceObserver((list) => list.getEntries().forEach((e) => gcs.push({ start: e.startTime, ms: e.duration })))
-obs.observe({ entryTypes: ['gc'] })
-
-for (const k of names) for (let i = 0; i < 200; i++) cases[k]()
-for (let r = 0; r < rounds; r++) {
-  for (const k of names) {
-    const call = cases[k]
-    const t0 = performance.now()
-    for (let i = 0; i < BLOCK; i++) call()
-    const t1 = performance.now()
-    ;(blocks.get(k) as number[]).push((t1 - t0) / BLOCK)
-    spans.push({ name: k, t0, t1 })
-  }
-}
 // what one call of each case moves (bytes) and runs
 const counted = (['wasmKernelCalls', 'kernelsRun', 'outputBytes', 'arenaBytesIn', 'arenaBytesOut', 'arenaBytesKept'] as const)
-const moved = ['kernels (into a kept array)', 'jit call'].map((k) => {
-  const s0 = { ...stats }
-  cases[k]()
-  return `${k}: ${counted.map((c) => `${c} ${stats[c] - s0[c]}`).join(', ')}`
-})
+const moved = (): string[] =>
+  ['kernels (into a kept array)', 'jit call'].map((k) => {
+    const s0 = { ...stats }
+    cases[k]()
+    return `${k}: ${counted.map((c) => `${c} ${stats[c] - s0[c]}`).join(', ')}`
+  })
 
-const report = (): void => {
-  obs.disconnect()
-  const gcOf = new Map<string, { count: number; ms: number }>(names.map((k) => [k, { count: 0, ms: 0 }]))
-  let s = 0
-  for (const g of gcs.sort((a, b) => a.start - b.start)) {
-    while (s < spans.length && spans[s].t1 < g.start) s++
-    if (s < spans.length && spans[s].t0 <= g.start) {
-      const c = gcOf.get(spans[s].name) as { count: number; ms: number }
-      c.count++
-      c.ms += g.ms
-    }
-  }
-  const q = (a: readonly number[], p: number): number => [...a].sort((u, w) => u - w)[Math.floor(p * (a.length - 1))]
-  const calls = rounds * BLOCK
-  console.log(`W4 phases: ${rounds} rounds × ${BLOCK} calls per case, interleaved; 1-minute load average ${loadavg()[0].toFixed(1)} on 2 CPUs`)
-  console.log(`${'case'.padEnd(42)} ${'median ms'.padStart(10)} ${'p10 ms'.padStart(8)} ${'GCs/1000'.padStart(9)} ${'GC ms/call'.padStart(11)}`)
-  for (const k of names) {
-    const b = blocks.get(k) as number[]
-    const g = gcOf.get(k) as { count: number; ms: number }
-    console.log(`${k.padEnd(42)} ${q(b, 0.5).toFixed(4).padStart(10)} ${q(b, 0.1).toFixed(4).padStart(8)} ${((g.count * 1000) / calls).toFixed(1).padStart(9)} ${(g.ms / calls).toFixed(4).padStart(11)}`)
-  }
-  for (const m of moved) console.log(m)
-}
-// the observer delivers its entries after the loop, on a later turn
-setTimeout(report, 50)
+runInterleaved('W4 phases', cases, Number(process.argv[2] ?? 400), moved)
