@@ -27,6 +27,11 @@ class NotStraight extends Error {}
 
 const F64 = 'float64'
 
+/** The float64 templates of the four arithmetic primitives (ops.ts: `(x + y)`, …), written
+ *  directly: they are most of a Taylor-mode program, and a program's first compilation runs
+ *  this code cold, where each call of the general lowering costs. */
+const ARITH: ReadonlyMap<string, string> = new Map([['add', '+'], ['sub', '-'], ['mul', '*'], ['div', '/']])
+
 /** Source of the function `(ins, outs) => void` computing `j`, or null. */
 export const straightSource = (j: Jaxpr): string | null => {
   if (j.constVars.length > 0) return null
@@ -52,6 +57,12 @@ export const straightSource = (j: Jaxpr): string | null => {
     }))
   })
   const elementwise = (e: Eqn, out: Var): string => {
+    const infix = ARITH.get(e.prim)
+    if (infix !== undefined && e.inputs.length === 2 && e.inputs[0].aval.shape.length === 0 && e.inputs[1].aval.shape.length === 0) {
+      const t = fresh()
+      lines.push(`const ${t} = ${atomsOf(e.inputs[0])[0]} ${infix} ${atomsOf(e.inputs[1])[0]};`)
+      return t
+    }
     const lower = rulesOf(e.prim).lower
     if (lower === undefined || e.inputs.some((a) => a.aval.shape.length > 0)) throw new NotStraight()
     const xs = e.inputs.map((a) => atomsOf(a)[0])
