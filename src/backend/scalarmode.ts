@@ -24,6 +24,7 @@ import { maxStepsExceeded } from '../higher/while'
 import { Builder } from './build'
 import { LIMITS, type Part, genScalarProgram, warmUp } from './codegen/scalarloop'
 import { NoFit } from './codegen/scalarize'
+import { straightProgram } from './codegen/straight'
 import { type Compiled, compileDriver, compileKernel, float32Mode } from './compile'
 import { CodegenError } from './emit'
 import { type DotKernel, type KNode, type LoopKernel, normalizeLoops } from './kernel'
@@ -249,6 +250,12 @@ const wholeMayFit = (j: Jaxpr): boolean => {
  */
 export const wholeProgram = (flat: Jaxpr, subs: Subs): Program | null => {
   if (float32Mode() !== 'exact' || flat.constVars.length > 0 || !wholeMayFit(flat)) return null
+  // float64 scalars only (Taylor mode's programs): one statement per equation, nothing planned
+  const straight = timed('js codegen', () => straightProgram(flat))
+  if (straight !== null) {
+    scalarStats.wholePrograms++
+    return straight
+  }
   const each = buildEach(flat, subs)
   if (each === null) return null
   const part = (a: ShapedArray): Part => ({ size: sizeOf(a.shape), dtype: a.dtype })

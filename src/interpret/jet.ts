@@ -189,6 +189,17 @@ export const mulCoef = (a: Coef, b: Coef, aval: ShapedArray): Coef => {
   return mul(a, b)
 }
 
+/** s · a · b for coefficients: a known scalar factor joins s, so the product stages one
+ *  multiplication by a constant, not two (a weighted term of a recurrence, w · x_j · y_{k−j},
+ *  whose x_j is a literal along a line). */
+export const mulCoefScaled = (a: Coef, b: Coef, s: number, aval: ShapedArray): Coef => {
+  if (isZero(a) || isZero(b)) return new Zero(aval)
+  const [va, vb] = [constValue(a), constValue(b)]
+  if (va !== null && vb === null && b.ndim === aval.shape.length && b.dtype === aval.dtype) return scaleCoef(b, va * s)
+  if (vb !== null && va === null && a.ndim === aval.shape.length && a.dtype === aval.dtype) return scaleCoef(a, vb * s)
+  return scaleCoef(mulCoef(a, b, aval), s)
+}
+
 /**
  * A jet rule derived from a primitive's jvp rule — right for any primitive, and the way to give
  * a new primitive a jet rule in one line (`myprim: jetFromJvp('myprim')`). Prefer a direct

@@ -6,7 +6,7 @@
 import { isZero } from '../core/rules'
 import type { Tracer } from '../core/tracer'
 import type { ShapedArray } from '../ir/aval'
-import { type Coef, type Series, mulCoef, scale, sumCoefs } from '../interpret/jet'
+import { type Coef, type Series, mulCoef, mulCoefScaled, scale, sumCoefs } from '../interpret/jet'
 import { add, div, mul, sub } from '../primitives/binary'
 
 export type Full = Coef[]
@@ -22,10 +22,7 @@ const mulC = mulCoef
 /** Σ_{i=lo}^{hi} w(i) · a_i · b_{k−i} (w = 1 when omitted). */
 export const cauchy = (a: Full, b: Full, k: number, aval: ShapedArray, lo = 0, hi = k, w?: (i: number) => number): Coef => {
   const terms: Coef[] = []
-  for (let i = lo; i <= hi; i++) {
-    const t = mulC(a[i], b[k - i], aval)
-    terms.push(w === undefined ? t : scale(t, w(i)))
-  }
+  for (let i = lo; i <= hi; i++) terms.push(w === undefined ? mulC(a[i], b[k - i], aval) : mulCoefScaled(a[i], b[k - i], w(i), aval))
   return sumCoefs(terms, aval)
 }
 
@@ -63,7 +60,7 @@ export const odeSeries = (x: Full, y0: Tracer, K: number, v: (m: number, y: Full
   for (let k = 1; k <= K; k++) {
     vs.push(v(k - 1, y))
     const terms: Coef[] = []
-    for (let j = 1; j <= k; j++) terms.push(scale(mulC(x[j], vs[k - j], aval), j / k))
+    for (let j = 1; j <= k; j++) terms.push(mulCoefScaled(x[j], vs[k - j], j / k, aval))
     y.push(sumCoefs(terms, aval))
   }
   return y
