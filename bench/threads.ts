@@ -28,10 +28,17 @@ const fmt = (ms: number): string => (ms >= 10 ? ms.toFixed(1) : ms.toFixed(2))
 
 // ---- 1. whole calls, in fresh processes -----------------------------------------------------
 
-type CaseId = 'W1' | 'W2' | 'W3'
-const CASES: readonly { id: CaseId; title: string }[] = [
+type CaseId = 'W1' | 'W2' | 'W2view' | 'W3'
+/** glibc's malloc keeps freed memory above its 32 MB mmap threshold for the next allocation
+ *  instead of returning it to the OS (no page faults on the next fresh 40 MB buffer). */
+const GLIBC_KEEP = 'glibc.malloc.mmap_threshold=4294967295:glibc.malloc.trim_threshold=4294967295'
+const CASES: readonly { id: CaseId; title: string; env?: Record<string, string> }[] = [
   { id: 'W1', title: 'W1 sum(tanh(1.5x+0.5)·exp(−x²)), 1e7 f32' },
   { id: 'W2', title: 'W2 its gradient, 1e7 f32 outputs' },
+  // the same call read with toTypedArray({ copy: false }): one fresh 40 MB buffer per call, not two
+  { id: 'W2view', title: 'W2, read with toTypedArray({ copy: false }) (extra row)' },
+  // the same call in processes whose malloc keeps large freed buffers (Linux, glibc)
+  { id: 'W2', title: `W2, GLIBC_TUNABLES=${GLIBC_KEEP} (extra row)`, env: { GLIBC_TUNABLES: GLIBC_KEEP } },
   { id: 'W3', title: 'W3 MLP 784→256→10 value+grad, batch 512' },
 ]
 
@@ -52,11 +59,12 @@ const child = async (id: CaseId, calls: number): Promise<ChildOut> => {
   const L = existsSync(built) ? ((await import(built.href)) as typeof import('../src/index')) : await import('../src/index')
   const { np, nn, jit, grad, valueAndGrad, config } = L
   let call: () => (Float32Array | Float64Array)[]
-  if (id === 'W1' || id === 'W2') {
+  if (id === 'W1' || id === 'W2' || id === 'W2view') {
     const f = (x: any) => np.sum(np.tanh(x.mul(1.5).add(0.5)).mul(np.exp(x.mul(x).neg())))
     const xa = np.array(uniform32(1, 10_000_000, -2, 2))
     if (id === 'W1') { const g = jit(f); call = () => [g(xa).toTypedArray() as Float32Array] }
-    else { const g = jit(grad(f)); call = () => [g(xa).toTypedArray() as Float32Array] }
+    else if (id === 'W2') { const g = jit(grad(f)); call = () => [g(xa).toTypedArray() as Float32Array] }
+    else { const g = jit(grad(f)); call = () => [g(xa).toTypedArray({ copy: false }) as Float32Array] }
   } else {
     const d = { batch: 512, nIn: 784, nHid: 256, nOut: 10 }
     const { p, X, Y } = mlpInputs(d)
@@ -83,10 +91,10 @@ const child = async (id: CaseId, calls: number): Promise<ChildOut> => {
   return { median: median(ts), min: Math.min(...ts), threadsInUse: config.get().threadsInUse, hash: hashOf(answer) }
 }
 
-const runChild = (id: CaseId, threads: number, calls: number): Promise<ChildOut> =>
+const runChild = (id: CaseId, threads: number, calls: number, env: Record<string, string> = {}): Promise<ChildOut> =>
   new Promise((resolve, reject) => {
     const p = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', id, String(calls)], {
-      cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LEIBNIZ_THREADS: String(threads) },
+      cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env, LEIBNIZ_THREADS: String(threads) },
     })
     let out = ''
     p.stdout.on('data', (d: Buffer) => (out += d.toString()))
@@ -102,14 +110,14 @@ const wholeCalls = async (rounds: number): Promise<string[]> => {
     const one: ChildOut[] = [], two: ChildOut[] = []
     const calls = c.id === 'W3' ? 20 : 10
     for (let r = 0; r < rounds; r++) {
-      one.push(await runChild(c.id, 1, calls))
-      two.push(await runChild(c.id, 2, calls))
+      one.push(await runChild(c.id, 1, calls, c.env))
+      two.push(await runChild(c.id, 2, calls, c.env))
     }
     const m1 = median(one.map((o) => o.median)), m2 = median(two.map((o) => o.median))
     const n1 = Math.min(...one.map((o) => o.min)), n2 = Math.min(...two.map((o) => o.min))
     const same = new Set([...one, ...two].map((o) => o.hash)).size === 1
     lines.push(`| ${c.title} | ${fmt(m1)} (${fmt(n1)}) | ${fmt(m2)} (${fmt(n2)}) | ${(m1 / m2).toFixed(2)}× | ${(n1 / n2).toFixed(2)}× | ${one[0].threadsInUse} / ${two.map((o) => o.threadsInUse).join(',')} | ${same ? 'bitwise equal' : 'DIFFER'} |`)
-    process.stderr.write(`  ${c.id} done\n`)
+    process.stderr.write(`  ${c.title} done\n`)
   }
   return lines
 }

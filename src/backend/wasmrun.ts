@@ -160,19 +160,16 @@ const planCall = (p: WasmPlan, nIn: number): Call => {
   if (p.kind === 'map') {
     const kern = onEngine((e) => e.elementwise({ dtype: p.dtype, inputs: p.ins.map((i) => i.kind), outputs: p.outs }))
     const outPtrs = new Array<number>(p.outs.length)
-    const rowPtrs = new Array<number>(p.ins.length)
-    const rowOuts = new Array<number>(p.outs.length)
+    // byte strides between rows: an input's own, and the outputs' rows packed
+    const inStrides = p.ins.map((i) => i.rowStride * size)
+    const outStrides = p.outs.map(() => p.n * size)
     return (e, st, bufs, started) => {
       const k = kern(e)
       stageInputs(st, bufs)
       for (let j = 0; j < outPtrs.length; j++) outPtrs[j] = st.take(p.rows * p.n * size)
       started()
       if (p.rows === 1) k.run(p.n, ptrs, outPtrs)
-      for (let r = 0; p.rows > 1 && r < p.rows; r++) {
-        for (let j = 0; j < ptrs.length; j++) rowPtrs[j] = ptrs[j] + r * p.ins[j].rowStride * size
-        for (let j = 0; j < outPtrs.length; j++) rowOuts[j] = outPtrs[j] + r * p.n * size
-        k.run(p.n, rowPtrs, rowOuts)
-      }
+      else k.runRows(p.rows, p.n, ptrs, inStrides, outPtrs, outStrides)
       for (let j = 0; j < outPtrs.length; j++) {
         const out = bufs[nIn + p.outOf[j]]
         const { off, rowStride } = p.at[j]

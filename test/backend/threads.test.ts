@@ -39,6 +39,10 @@ const cases = (dtype: 'float32' | 'float64'): [string, () => Arr][] => {
   out.push(['sum axis 0 [20000, 12]', () => jit((m: Arr) => np.sum(m.mul(m), 0))(c)])
   out.push(['min axis 0 [20000, 12]', () => jit((m: Arr) => np.min(m, 0))(c)])
   out.push(['mean [20000, 12]', () => jit((m: Arr) => np.mean(np.exp(m)))(c)])
+  // a row broadcast (a bias): the map runs row by row, and rows are split
+  const H = arr(data(600 * 300, 7), dtype).reshape([600, 300]), bias = arr(data(300, 8), dtype)
+  out.push(['tanh(m + bias) [600, 300]', () => jit((m: Arr, b: Arr) => np.tanh(m.add(b)))(H, bias)])
+  out.push(['tanh(m + bias) [20, 300] (below the threshold)', () => jit((m: Arr, b: Arr) => np.tanh(m.add(b)))(arr(data(20 * 300, 9), dtype).reshape([20, 300]), bias)])
   const A = arr(data(256 * 300, 3), dtype).reshape([256, 300]), B = arr(data(300 * 200, 4), dtype).reshape([300, 200])
   out.push(['matmul 256×300×200', () => jit((a: Arr, b: Arr) => np.matmul(a, b))(A, B)])
   const C = arr(data(300 * 128, 5), dtype).reshape([300, 128])

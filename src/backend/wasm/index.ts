@@ -54,6 +54,20 @@ export interface ElementwiseKernel {
   readonly spec: ElementwiseSpec
   /** outputs[j][i] = spec.outputs[j] at inputs[·][i] for i < n (a 0-d input is read at 0). */
   run(n: number, inputs: readonly number[], outputs: readonly number[]): void
+  /** `run(n, …)` on `rows` rows: row r reads input i at `inputs[i] + r·inputStrides[i]` and writes
+   *  output j at `outputs[j] + r·outputStrides[j]` (strides in bytes; 0: every row reads the same
+   *  row, e.g. a bias broadcast along rows). Each row is one `run`, so any cut into row ranges
+   *  gives the same bits. */
+  runRows(rows: number, n: number, inputs: readonly number[], inputStrides: readonly number[], outputs: readonly number[], outputStrides: readonly number[]): void
+}
+
+/** Runs `run(...args)` `reps` times, adding `strides[i]` to `args[i]` after each (`args` is
+ *  changed). One row run on one thread: the calling thread and the workers both loop this way. */
+export const runRepeated = (run: Run, reps: number, args: number[], strides: readonly number[]): void => {
+  for (let r = 0; r < reps; r++) {
+    run(...args)
+    for (let i = 0; i < args.length; i++) args[i] += strides[i]
+  }
 }
 
 export interface ReduceKernel {
@@ -122,6 +136,12 @@ export class WasmKernels {
           throw new RangeError(`elementwise kernel: expected ${arity} inputs and ${outs} outputs, got ${inputs.length} and ${outputs.length}`)
         }
         run(n, ...inputs, ...outputs)
+      },
+      runRows: (rows, n, inputs, inputStrides, outputs, outputStrides) => {
+        if (inputs.length !== arity || outputs.length !== outs || inputStrides.length !== arity || outputStrides.length !== outs) {
+          throw new RangeError(`elementwise kernel: expected ${arity} inputs and ${outs} outputs with a stride each, got ${inputs.length} and ${outputs.length}`)
+        }
+        runRepeated(run, rows, [n, ...inputs, ...outputs], [0, ...inputStrides, ...outputStrides])
       },
     }
   }

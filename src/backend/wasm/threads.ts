@@ -40,7 +40,7 @@ import { cacheLimits } from '../cachelimits'
 import type { Arena } from './arena'
 import { type ElementwiseSpec, buildElementwise, elementwiseKey } from './elementwise'
 import { type BinaryOp, type Expr, type UnaryOp, canonicalize } from './expr'
-import { type ElementwiseKernel, type MatmulKernel, type ReduceKernel, type RowReduceKernel, type Run, WasmKernels } from './index'
+import { type ElementwiseKernel, type MatmulKernel, type ReduceKernel, type RowReduceKernel, type Run, WasmKernels, runRepeated } from './index'
 import { type MatmulSpec, buildMatmul, matmulKey, matmulScratch } from './matmul'
 import { type ReduceSpec, buildReduce, reduceKey } from './reduce'
 import { reduceChunks } from './reducechunks'
@@ -49,9 +49,12 @@ import type { WasmModule } from './webassembly'
 
 // Control block (Int32Array). SEQ: the call number (workers sleep on it; −1 stops them);
 // READY: workers running; CLAIM: (call tag << 8) | next unit; DONE: units finished; then the
-// kernel id, unit count and arguments per unit; STATUS[u]: 0 pending, 1 done, 2 failed.
+// kernel id, unit count and arguments per unit; STATUS[u]: 0 pending, 1 done, 2 failed;
+// STRIDES[i]: what argument i grows by between a unit's repetitions. A unit's block at ARGS is
+// its repetition count (1, or the rows of a row run) and then its ARGC arguments.
 const SEQ = 0, READY = 1, CLAIM = 2, DONE = 3, KERNEL = 4, UNITS = 5, ARGC = 6
-const STATUS = 16, MAX_UNITS = 255, ARGS = STATUS + MAX_UNITS + 1, MAX_ARG_INTS = 4096
+const STATUS = 16, MAX_UNITS = 255, STRIDES = STATUS + MAX_UNITS + 1, MAX_ARGC = 256
+const ARGS = STRIDES + MAX_ARGC, MAX_ARG_INTS = 4096
 const TAG_MASK = 0x3fffff // call tags: 22 bits, so tag << 8 stays a positive int32
 
 /** The first split call waits this long at most for the workers to start. */
@@ -91,10 +94,16 @@ for (;;) {
     const c = Atomics.load(ctl, ${CLAIM})
     if ((c & ~255) !== tag || (c & 255) >= ctl[${UNITS}]) break
     if (Atomics.compareExchange(ctl, ${CLAIM}, c, c + 1) !== c) continue
-    const u = c & 255, argc = ctl[${ARGC}], args = []
-    for (let i = 0; i < argc; i++) args.push(ctl[${ARGS} + u * argc + i])
+    const u = c & 255, argc = ctl[${ARGC}], at = ${ARGS} + u * (argc + 1), reps = ctl[at], args = []
+    for (let i = 0; i < argc; i++) args.push(ctl[at + 1 + i])
     let status = 1
-    try { runs[ctl[${KERNEL}]](...args) } catch (e) { status = 2 }
+    try {
+      const run = runs[ctl[${KERNEL}]]
+      for (let r = 0; r < reps; r++) {
+        run(...args)
+        for (let i = 0; i < argc; i++) args[i] += ctl[${STRIDES} + i]
+      }
+    } catch (e) { status = 2 }
     Atomics.store(ctl, ${STATUS} + u, status)
     if (Atomics.add(ctl, ${DONE}, 1) + 1 === ctl[${UNITS}]) Atomics.notify(ctl, ${DONE})
   }
@@ -102,6 +111,12 @@ for (;;) {
 `
 
 type WorkerThreads = typeof import('node:worker_threads')
+
+/** Units that repeat their call: unit u runs `reps[u]` times, argument i growing by `strides[i]`. */
+interface RowUnits {
+  readonly reps: readonly number[]
+  readonly strides: readonly number[]
+}
 
 /** node:worker_threads, or undefined where there is none (a browser, Node < 20.16). */
 const workerThreads = (): WorkerThreads | undefined => {
@@ -287,23 +302,31 @@ export class ParallelKernels {
 
   /**
    * Runs `run(...units[u])` for every unit, on this thread and the workers; returns when all
-   * are done. Units must write disjoint memory and not depend on each other's results (then
-   * running one twice, after a failure, gives the same bits).
+   * are done. With `rows`, unit u is `rows.reps[u]` calls, the arguments growing by
+   * `rows.strides` after each (runRepeated). Units must write disjoint memory and not depend on
+   * each other's results (then running one twice, after a failure, gives the same bits).
    */
-  private fork(module: WasmModule, run: Run, units: readonly (readonly number[])[]): void {
+  private fork(module: WasmModule, run: Run, units: readonly (readonly number[])[], rows?: RowUnits): void {
     const n = units.length, argc = n > 0 ? units[0].length : 0
-    if (n <= 1 || n > MAX_UNITS || n * argc > MAX_ARG_INTS || !this.usable() || this.skip > 0) {
+    const runUnit = (u: number): void => {
+      if (rows === undefined) run(...units[u])
+      else runRepeated(run, rows.reps[u], [...units[u]], rows.strides)
+    }
+    if (n <= 1 || n > MAX_UNITS || argc > MAX_ARGC || n * (argc + 1) > MAX_ARG_INTS || !this.usable() || this.skip > 0) {
       if (n > 1 && this.skip > 0) this.skip--
-      for (const a of units) run(...a)
+      for (let u = 0; u < n; u++) runUnit(u)
       return
     }
     const ctl = this.ctl
     ctl[KERNEL] = this.id(module)
     ctl[UNITS] = n
     ctl[ARGC] = argc
+    for (let i = 0; i < argc; i++) ctl[STRIDES + i] = rows === undefined ? 0 : rows.strides[i]
     units.forEach((a, u) => {
       ctl[STATUS + u] = 0
-      for (let i = 0; i < argc; i++) ctl[ARGS + u * argc + i] = a[i]
+      const at = ARGS + u * (argc + 1)
+      ctl[at] = rows === undefined ? 1 : rows.reps[u]
+      for (let i = 0; i < argc; i++) ctl[at + 1 + i] = a[i]
     })
     Atomics.store(ctl, DONE, 0)
     this.seq = (this.seq % TAG_MASK) + 1
@@ -319,7 +342,7 @@ export class ParallelKernels {
       if (Atomics.compareExchange(ctl, CLAIM, c, c + 1) !== c) continue
       const u = c & 255
       try {
-        run(...units[u])
+        runUnit(u)
         ctl[STATUS + u] = 1
       } catch (e) {
         // stop handing out units, wait for the claimed ones, then report
@@ -345,7 +368,7 @@ export class ParallelKernels {
     // a unit that failed on a worker runs again here: its error, if any, is the one-thread error
     for (let u = 0; u < n; u++) {
       if (Atomics.load(ctl, STATUS + u) === 1) continue
-      run(...units[u])
+      runUnit(u)
       this.stop() // it ran here, so the worker failed: one thread from now on
     }
   }
@@ -368,9 +391,13 @@ export class ParallelKernels {
     return cuts.slice(0, count).map((c, i): [number, number] => [c, cuts[i + 1]]).filter(([lo, hi]) => hi > lo)
   }
 
-  /** Units for `work`: a few per thread, so that a late or busy thread costs little. */
+  /** Units for `work`: a few per thread, so that a late or busy thread costs little, and a
+   *  multiple of the threads once there are more units than threads (3 units on 2 threads
+   *  leave one thread running 2 of them: 1.5× at best, where 2 or 4 units give 2×). */
   private unitCount(work: number, threshold: number, max: number): number {
-    return Math.max(1, Math.floor(Math.min(4 * this.threadsAsked, max, (2 * work) / threshold)))
+    const t = this.threadsAsked
+    const c = Math.max(1, Math.floor(Math.min(4 * t, max, (2 * work) / threshold)))
+    return c > t ? c - (c % t) : c
   }
 
   elementwise(spec: ElementwiseSpec): ElementwiseKernel {
@@ -388,6 +415,18 @@ export class ParallelKernels {
           ...outputs.map((p) => p + lo * size),
         ])
         this.fork(b.module, b.run, units)
+      },
+      runRows: (rows, n, inputs, inputStrides, outputs, outputStrides) => {
+        const work = rows * n * cost
+        if (work < this.thresholds.elementwise || rows < 2 || this.stopped) {
+          single.runRows(rows, n, inputs, inputStrides, outputs, outputStrides)
+          return
+        }
+        // row ranges: every row is still one call of the kernel, as on one thread
+        const ranges = ParallelKernels.ranges(rows, this.unitCount(work, this.thresholds.elementwise, rows), 1)
+        const strides = [0, ...inputStrides, ...outputStrides]
+        const units = ranges.map(([lo]) => [n, ...inputs.map((p, i) => p + lo * inputStrides[i]), ...outputs.map((p, j) => p + lo * outputStrides[j])])
+        this.fork(b.module, b.run, units, { reps: ranges.map(([lo, hi]) => hi - lo), strides })
       },
     }
   }

@@ -1,6 +1,6 @@
 /**
  * Two-thread kernels (calling thread + one worker over a shared memory) give the one-thread
- * answers bit for bit: element ranges of maps, rows of C, output rows of reductions, and the
+ * answers bit for bit: element ranges of maps, row ranges of a map run row by row, rows of C, output rows of reductions, and the
  * fixed chunks of a large reduction (reducechunks.ts), which one thread runs too. Failures of
  * a worker fall back to the calling thread with the same results.
  */
@@ -40,6 +40,41 @@ describe('ParallelKernels', () => {
         pk.elementwise(spec).run(n, [px, ps], outs.slice(2))
         expect(Array.from(view(arena, dtype, outs[2], n))).toEqual(Array.from(view(arena, dtype, outs[0], n)))
         expect(Array.from(view(arena, dtype, outs[3], n))).toEqual(Array.from(view(arena, dtype, outs[1], n)))
+      }
+    }
+  })
+
+  it('row runs: bitwise equal to one thread and to one run per row, rows read with any stride (0: a broadcast row)', () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      const size = dtype === 'float32' ? 4 : 8
+      // tanh(m + b)·s + c: m [rows, n]; b one row read by every row; s one value per row; c 0-d
+      const spec = { dtype, inputs: ['array', 'array', 'scalar', 'scalar'] as const, outputs: [ex.add(ex.mul(ex.tanh(ex.add(x, ex.input(1))), ex.input(2)), ex.input(3)), ex.mul(x, x)] }
+      for (const [rows, n] of [[1, 5], [2, 3], [3, 64], [7, 13], [64, 33], [513, 8]]) {
+        arena.reset()
+        const pm = put(arena, dtype, uniform(rows * n, -3, 3, rows)), pb = put(arena, dtype, uniform(n, -1, 1, n))
+        const ps = put(arena, dtype, uniform(rows, 0.5, 2, 7)), pc = put(arena, dtype, [0.125])
+        // outputs with a gap between rows (stride n + 3): the gap must stay untouched
+        const ld = n + 3, outs = [0, 1, 2, 3, 4, 5].map(() => put(arena, dtype, new Array<number>(rows * ld).fill(-7)))
+        const ins = [pm, pb, ps, pc], inStrides = [n * size, 0, size, 0], outStrides = [ld * size, ld * size]
+        one.elementwise(spec).runRows(rows, n, ins, inStrides, outs.slice(0, 2), outStrides)
+        pk.elementwise(spec).runRows(rows, n, ins, inStrides, outs.slice(2, 4), outStrides)
+        for (let r = 0; r < rows; r++) {
+          one.elementwise(spec).run(n, ins.map((p, i) => p + r * inStrides[i]), outs.slice(4).map((p) => p + r * ld * size))
+        }
+        const got = outs.map((p) => Array.from(view(arena, dtype, p, rows * ld)))
+        expect(got[2], `${dtype} [${rows}, ${n}] output 0`).toEqual(got[0])
+        expect(got[3], `${dtype} [${rows}, ${n}] output 1`).toEqual(got[1])
+        expect(got[0]).toEqual(got[4])
+        expect(got[1]).toEqual(got[5])
+        // and the values: row r, column c against the float64 formula (float32: a few roundings)
+        const m = view(arena, dtype, pm, rows * n), bv = view(arena, dtype, pb, n), sv = view(arena, dtype, ps, rows)
+        for (let r = 0; r < rows; r++) {
+          for (let c = 0; c < n; c++) {
+            const want = Math.tanh(m[r * n + c] + bv[c]) * sv[r] + 0.125
+            expect(Math.abs(got[0][r * ld + c] - want)).toBeLessThanOrEqual(dtype === 'float32' ? 2e-6 : 1e-14)
+          }
+          for (let c = n; c < ld; c++) expect(got[2][r * ld + c]).toBe(-7)
+        }
       }
     }
   })
