@@ -261,9 +261,10 @@ export const wholeProgram = (flat: Jaxpr, subs: Subs): Program | null => {
   const part = (a: ShapedArray): Part => ({ size: sizeOf(a.shape), dtype: a.dtype })
   const ins = flat.inVars.map((v) => part(v.aval))
   const outs = flat.outs.map((a) => part(a.aval))
+  // (V8 parsing and compiling the driver, tens of KB of source, is a phase of its own)
   const fn = timed('js codegen', () => {
     const src = genScalarProgram(each.spec, ins, outs)
-    return src === null ? null : compileDriver<(ins: readonly TypedArray[], outs: readonly TypedArray[], warm: boolean) => void>(src)([maxStepsExceeded])
+    return src === null ? null : timed('js compile', () => compileDriver<(ins: readonly TypedArray[], outs: readonly TypedArray[], warm: boolean) => void>(src)([maxStepsExceeded]))
   })
   if (fn === null) return null
   // a call whose loops take no step, so the code after them has run before V8 optimizes the

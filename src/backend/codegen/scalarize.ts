@@ -13,7 +13,7 @@
  */
 import { type DType, castScalar } from '../../ir/dtypes'
 import { CodegenError, checkDType, constant, int } from '../emit'
-import type { Affine, DotKernel, LoopKernel, Reduction } from '../kernel'
+import type { Affine, DotKernel, KNode, LoopKernel, Reduction } from '../kernel'
 import type { ProgStep, ProgramSpec } from '../program'
 import { sizeOf } from '../../ir/aval'
 import { type Helper, emitOp } from './ops'
@@ -72,6 +72,25 @@ const points = (ext: readonly number[]): number[][] => {
     for (let d = ext.length - 1; d >= 0 && ++p[d] === ext[d]; d--) p[d] = 0
   }
   return out
+}
+
+/** The loop level of each node of `k` (as loop.ts; `K`: the kept loops): values are shared
+ *  between points that agree on the coordinates up to it. */
+const nodeLevels = (k: LoopKernel, K: number): number[] => {
+  const level = new Array<number>(k.nodes.length).fill(0)
+  const rereads = new Set(k.rereads ?? [])
+  k.nodes.forEach((n, i) => {
+    let l = 0
+    if (n.k === 'load' || n.k === 'coord') l = affineLevel(n.idx)
+    if (n.k === 'load' && rereads.has(n.input)) l = Math.max(l, K)
+    if (n.k === 'acc') l = K
+    if (n.k === 'pick') {
+      l = Math.max(level[n.fallback], ...n.pieces.flatMap((p) => [affineLevel(p.idx), ...p.conds.map((c) => affineLevel(c.c)), p.node >= 0 ? level[p.node] : 0]))
+    }
+    if (n.k === 'op') for (const a of n.args) l = Math.max(l, level[a])
+    level[i] = l
+  })
+  return level
 }
 
 /**
@@ -417,21 +436,7 @@ export class Scalarizer {
     const K = R - k.nReduced
     const nodes = k.nodes
     const exact = k.f32 === 'exact'
-    // the loop level of each node (as loop.ts): values are shared between points that agree
-    // on the coordinates up to it
-    const level = nodes.map(() => 0)
-    const rereads = new Set(k.rereads ?? [])
-    nodes.forEach((n, i) => {
-      let l = 0
-      if (n.k === 'load' || n.k === 'coord') l = affineLevel(n.idx)
-      if (n.k === 'load' && rereads.has(n.input)) l = Math.max(l, K)
-      if (n.k === 'acc') l = K
-      if (n.k === 'pick') {
-        l = Math.max(level[n.fallback], ...n.pieces.flatMap((p) => [affineLevel(p.idx), ...p.conds.map((c) => affineLevel(c.c)), p.node >= 0 ? level[p.node] : 0]))
-      }
-      if (n.k === 'op') for (const a of n.args) l = Math.max(l, level[a])
-      level[i] = l
-    })
+    const level = nodeLevels(k, K)
     // memo key of node i at point p: i·(size + 1) + the row-major index of p's first level[i]
     // coordinates in the domain's leading extents — a number, not a string built per lookup
     // (a whole program looks up every node at every point: string keys were its main garbage)
@@ -478,41 +483,8 @@ export class Scalarizer {
           }
           return value(n.fallback, p)
         }
-        case 'op': {
-          let args = n.args.map((a) => value(a, p))
-          // (literal operands: the value, or the operand an identity leaves, with no statement)
-          const argDtypes = n.args.map((a) => nodes[a].dtype)
-          const folded = foldOp(n.op, n.dtype, args, argDtypes, n.attr, exact)
-          if (folded !== null) return folded
-          let op = n.op
-          const float = n.dtype === 'float64' || n.dtype === 'float32'
-          // a + (−x) = (−x) + a = a − x exactly in IEEE arithmetic (subtraction is defined so),
-          // so the jvp's negate-then-add costs one op, as written by hand
-          if (float && op === 'add' && n.args.every((a) => nodes[a].dtype === n.dtype)) {
-            const [x, y] = args
-            const ny = this.negOf.get(y)
-            const nx = this.negOf.get(x)
-            if (ny !== undefined) (op = 'sub'), (args = [x, ny])
-            else if (nx !== undefined) (op = 'sub'), (args = [y, nx])
-          }
-          const t = this.fresh()
-          const e = emitOp(op, n.dtype, args, argDtypes, n.attr, t, exact)
-          e.helpers.forEach((h) => this.helpers.add(h))
-          // (an op that is its operand — stop_gradient, a select of one case — is that atom)
-          if (e.pre.length === 0 && args.includes(e.expr)) return e.expr
-          const same = e.pre.length === 0 ? this.known(e.expr) : undefined
-          if (same !== undefined) return same
-          if (float && op === 'neg' && nodes[n.args[0]].dtype === n.dtype) this.negOf.set(t, args[0])
-          e.pre.forEach((l) => this.emit(l))
-          this.emit(`const ${t} = ${e.expr};`)
-          if (e.pre.length === 0) this.exprs[this.exprs.length - 1].set(e.expr, t)
-          // (a float32 result already rounded needs no rounding where it is stored: one
-          // statement fewer per float32 value a program materializes)
-          if (exact && n.dtype === 'float32' && e.expr.startsWith('Math.fround(')) this.markStored(t, 'float32')
-          // (a comparison or a cast to bool is 0 or 1, which a bool store keeps as it is)
-          if (n.dtype === 'bool' && (ZERO_ONE.has(op) || (KEEPS_BYTES.has(op) && args.slice(op === 'select' ? 1 : 0).every((a) => this.isByte(a))))) this.markStored(t, 'bool')
-          return t
-        }
+        case 'op':
+          return this.opNode(n, n.args.map((a) => value(a, p)), n.args.map((a) => nodes[a].dtype), exact)
       }
     }
     const write = (out: number, i: number, v: string): void => {
@@ -520,9 +492,22 @@ export class Scalarizer {
       if (o === undefined || !Number.isInteger(i) || i < 0 || i >= o.length) throw new NoFit('a store outside its slot')
       o[i] = this.convert(v, k.outputs[out])
     }
+    // (an elementwise kernel, most of a whole program's: every point once, stores only)
+    if (K === R && k.reductions.length === 0 && k.epilogue.length === 0) {
+      for (const p of points(k.domain)) for (const s of k.stores) write(s.out, affineAt(s.idx, p), value(s.node, p))
+      return
+    }
+    this.reduceSweep(k, K, value, write, (a) => (accs = a))
+  }
+
+  /** The sweeps of a kernel with reduced loops or reductions (`loop`'s `value` and `write`):
+   *  for each kept point, the stores and the reductions folded in row-major order, then the
+   *  reductions' results (handed to `setAccs` for the epilogue's `acc` nodes) and the
+   *  epilogue's second sweep. */
+  private reduceSweep(k: LoopKernel, K: number, value: (i: number, p: readonly number[]) => string, write: (out: number, i: number, v: string) => void, setAccs: (a: string[]) => void): void {
+    const R = k.domain.length
     const reduced = points(k.domain.slice(K))
     for (const kept of points(k.domain.slice(0, K))) {
-      // the main sweep: stores, and the reductions folded in row-major order
       const acc = k.reductions.map((r) => RED_INIT[r.op](r.acc))
       const arg = k.reductions.map(() => '0')
       for (const q of reduced) {
@@ -534,19 +519,57 @@ export class Scalarizer {
         })
       }
       // the reductions' results (rounded as stored), then the epilogue's second sweep
-      accs = k.reductions.map((r, j) => {
+      setAccs(k.reductions.map((r, j) => {
         const v = r.op.startsWith('arg') ? arg[j] : acc[j]
         write(r.out, affineAt(r.idx, kept.concat(k.domain.slice(K).map(() => 0))), v)
         if (checkDType(k.outputs[r.out]) !== 'float32') return v
         const t = this.fresh()
         this.emit(`const ${t} = Math.fround(${v});`)
         return t
-      })
+      }))
       if (k.epilogue.length > 0) for (const q of reduced) {
         const p = q.length === 0 ? kept : [...kept, ...q]
         for (const s of k.epilogue) write(s.out, affineAt(s.idx, p), value(s.node, p))
       }
     }
+  }
+
+  /** The atom of op node `n` on operand atoms `args` (of dtypes `argDtypes`): a literal folded
+   *  at generation time, an atom the op leaves as it is, a local already holding the same
+   *  expression, or a new local. (A method of its own, not a case of the unrolling's closure:
+   *  V8 optimizes the small functions of a first call separately and sooner.) */
+  private opNode(n: Extract<KNode, { k: 'op' }>, args: string[], argDtypes: readonly DType[], exact: boolean): string {
+    // (literal operands: the value, or the operand an identity leaves, with no statement)
+    const folded = foldOp(n.op, n.dtype, args, argDtypes, n.attr, exact)
+    if (folded !== null) return folded
+    let op = n.op
+    const float = n.dtype === 'float64' || n.dtype === 'float32'
+    // a + (−x) = (−x) + a = a − x exactly in IEEE arithmetic (subtraction is defined so),
+    // so the jvp's negate-then-add costs one op, as written by hand
+    if (float && op === 'add' && argDtypes.every((d) => d === n.dtype)) {
+      const [x, y] = args
+      const ny = this.negOf.get(y)
+      const nx = this.negOf.get(x)
+      if (ny !== undefined) (op = 'sub'), (args = [x, ny])
+      else if (nx !== undefined) (op = 'sub'), (args = [y, nx])
+    }
+    const t = this.fresh()
+    const e = emitOp(op, n.dtype, args, argDtypes, n.attr, t, exact)
+    e.helpers.forEach((h) => this.helpers.add(h))
+    // (an op that is its operand — stop_gradient, a select of one case — is that atom)
+    if (e.pre.length === 0 && args.includes(e.expr)) return e.expr
+    const same = e.pre.length === 0 ? this.known(e.expr) : undefined
+    if (same !== undefined) return same
+    if (float && op === 'neg' && argDtypes[0] === n.dtype) this.negOf.set(t, args[0])
+    e.pre.forEach((l) => this.emit(l))
+    this.emit(`const ${t} = ${e.expr};`)
+    if (e.pre.length === 0) this.exprs[this.exprs.length - 1].set(e.expr, t)
+    // (a float32 result already rounded needs no rounding where it is stored: one
+    // statement fewer per float32 value a program materializes)
+    if (exact && n.dtype === 'float32' && e.expr.startsWith('Math.fround(')) this.markStored(t, 'float32')
+    // (a comparison or a cast to bool is 0 or 1, which a bool store keeps as it is)
+    if (n.dtype === 'bool' && (ZERO_ONE.has(op) || (KEEPS_BYTES.has(op) && args.slice(op === 'select' ? 1 : 0).every((a) => this.isByte(a))))) this.markStored(t, 'bool')
+    return t
   }
 
   /** One element folded into a reduction (loop.ts `combine`): the new accumulator and index. */
