@@ -223,21 +223,27 @@ export class Program {
 
   /** The whole function's run: every output is a fresh (or donated) array it fills. */
   private runWhole(inputs: readonly TypedArray[], reuse?: OutputBuffers): TypedArray[] {
-    const outs = this.spec.outs.map((o) => {
-      const dtype = o.kind === 'lit' ? o.dtype : this.spec.slots[o.slot].dtype
-      const n = o.kind === 'lit' ? 1 : sizeOf(this.spec.slots[o.slot].shape)
+    const kinds = (this.wholeOuts ??= this.spec.outs.map((o) =>
+      o.kind === 'lit' ? { dtype: o.dtype, n: 1 } : { dtype: this.spec.slots[o.slot].dtype, n: sizeOf(this.spec.slots[o.slot].shape) },
+    ))
+    const outs = new Array<TypedArray>(kinds.length)
+    for (let i = 0; i < kinds.length; i++) {
+      const { dtype, n } = kinds[i]
       const r = reuse?.(dtype, n)
       if (r !== undefined) {
         stats.outputBytesReused += r.byteLength
-        return r
+        outs[i] = r
+        continue
       }
       const a = alloc(dtype, n)
       stats.outputBytes += a.byteLength
-      return a
-    })
+      outs[i] = a
+    }
     ;(this.whole as WholeFn)(inputs, outs)
     return outs
   }
+  /** the dtype and length of each output of the whole function, computed at its first run */
+  private wholeOuts: readonly { readonly dtype: DType; readonly n: number }[] | null = null
 
   /** Run and write the outputs into `outs` (which must not alias the inputs). */
   runInto(inputs: readonly TypedArray[], outs: readonly TypedArray[]): void {
