@@ -5,8 +5,11 @@
  * fresh, correct result (and trace again where the full key differs).
  */
 import { describe, expect, it } from 'vitest'
-import { ArgumentTypeError, ValueError, grad, jit, np } from '../../src'
+import { ArgumentTypeError, DonatedArrayError, ValueError, grad, jit, lax, makeJaxpr, np } from '../../src'
 import type { Array } from '../../src'
+import { compileJaxpr, stats } from '../../src/backend'
+import { hoistConsts } from '../../src/interpret/jvp'
+import { optimize } from '../../src/passes'
 
 const vals = (a: Array) => a.tolist() as number[]
 /** A JS number or boolean as a leaf: jit makes it a weakly typed 0-d array (a bool for a boolean). */
@@ -155,5 +158,61 @@ describe('jit: consecutive calls with a changed signature', () => {
     // d(x sin x) = sin x + x cos x
     expect(grad(f)(np.array(0.5)).item()).toBeCloseTo(Math.sin(0.5) + 0.5 * Math.cos(0.5), 14)
     expect(f(np.array(0.7)).item()).toBeCloseTo(Math.sin(0.7) * 0.7, 15)
+  })
+})
+
+/**
+ * A program compiled whole (one function: small values, loops inside) allocates its outputs
+ * for each call; their Arrays record who holds their buffer only when the buffer is handed out
+ * (src/core/array.ts). Donation must still never reuse a buffer something else holds.
+ */
+describe('outputs of a program compiled whole, and donation', () => {
+  // x ↦ 2³·x + 3, in a loop (so the program is compiled whole)
+  const body = (x: Array) => lax.foriLoop(0, 3, (_i: Array, c: Array) => c.mul(2), x).add(3)
+  const js = (v: number[]) => v.map((y) => 8 * y + 3)
+
+  it('the jitted program is compiled whole', () => {
+    const x = np.array([1, 2, 3, 4])
+    const program = compileJaxpr(optimize(hoistConsts(makeJaxpr(body)(x).jaxpr), { all: true }))
+    expect(program.whole).not.toBeNull()
+  })
+
+  it('a loop x = step(x) reuses the donated buffers and computes every step', () => {
+    const step = jit(body, { donateArgnums: 0 })
+    let want = [1, 2, 3, 4]
+    let x = step(np.array(want))
+    want = js(want)
+    const before = stats.outputBytesReused
+    for (let i = 0; i < 5; i++) {
+      expect(vals(x)).toEqual(want) // reading values holds nothing: the buffer stays reusable
+      x = step(x)
+      want = js(want)
+    }
+    expect(vals(x)).toEqual(want)
+    expect(stats.outputBytesReused - before).toBe(5 * 4 * 8)
+  })
+
+  it('a view handed out, or an eager reshape sharing the buffer, keeps its values after donation', () => {
+    const step = jit(body, { donateArgnums: 0 })
+    const x = step(np.array([1, 2, 3, 4]))
+    const view = x.toTypedArray({ copy: false })
+    const y = step(np.array([5, 6, 7, 8]))
+    const alias = y.reshape([2, 2]) // shares y's buffer
+    let z = step(x) // x donated: its buffer is the view's, so it is not kept
+    z = step(y) // y donated: its buffer is the alias's, so it is not kept
+    for (let i = 0; i < 4; i++) z = step(z)
+    expect([...view]).toEqual(js([1, 2, 3, 4]))
+    expect(alias.tolist()).toEqual([js([5, 6]), js([7, 8])])
+    expect(() => x.tolist()).toThrow(DonatedArrayError)
+    expect(vals(z).length).toBe(4)
+  })
+
+  it('outputs of one call are distinct buffers: donating one leaves the other intact', () => {
+    const two = jit((x: Array) => [body(x), body(x)] as const, { donateArgnums: 0 })
+    const [a, b] = two(np.array([1, 2]))
+    const step = jit(body, { donateArgnums: 0 })
+    let c = step(a)
+    for (let i = 0; i < 3; i++) c = step(c)
+    expect(vals(b)).toEqual(js([1, 2]))
   })
 })
