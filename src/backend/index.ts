@@ -86,11 +86,10 @@ export const compileJaxpr = (j: Jaxpr): Program => {
 export const runJit = (j: Jaxpr, xs: readonly ConcreteArray[]): ConcreteArray[] => {
   if (evaluator() !== 'compiled' || j.constVars.length > 0) return evalJaxpr(j, [], xs) as ConcreteArray[]
   let outs: TypedArray[]
-  let fresh = false
+  let fresh: readonly boolean[]
   try {
     const prog = compileJaxpr(j)
-    // a whole program's outputs are arrays it allocated for this call, one per output
-    fresh = prog.whole !== null
+    fresh = prog.freshOutputs
     const into = takeOutputBuffers() ?? undefined
     const data = new Array<TypedArray>(xs.length)
     for (let i = 0; i < xs.length; i++) data[i] = xs[i].data
@@ -102,7 +101,7 @@ export const runJit = (j: Jaxpr, xs: readonly ConcreteArray[]): ConcreteArray[] 
   const res = new Array<ConcreteArray>(outs.length)
   for (let i = 0; i < outs.length; i++) {
     const a = j.outs[i].aval
-    res[i] = new ConcreteArray(outs[i], a.shape, a.dtype, a.weakType, fresh)
+    res[i] = new ConcreteArray(outs[i], a.shape, a.dtype, a.weakType, fresh[i])
   }
   return res
 }

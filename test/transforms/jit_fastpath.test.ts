@@ -216,3 +216,42 @@ describe('outputs of a program compiled whole, and donation', () => {
     expect(vals(b)).toEqual(js([1, 2]))
   })
 })
+
+describe('outputs of a program run kernel by kernel, and donation', () => {
+  const step = jit((x: Array) => x.mul(3), { donateArgnums: 0 })
+
+  it('the same value returned twice is one buffer: donating one output leaves the other intact', () => {
+    const twice = jit((x: Array) => {
+      const y = x.mul(3)
+      return [y, y, x] as const
+    })
+    const [a, b, c] = twice(np.array([1, 2]))
+    let d = step(a)
+    for (let i = 0; i < 3; i++) d = step(d)
+    expect(vals(b)).toEqual([3, 6])
+    let e = step(c) // the input returned as an output
+    for (let i = 0; i < 3; i++) e = step(e)
+    expect(vals(b)).toEqual([3, 6])
+    expect(vals(d)).toEqual([3 ** 5, 2 * 3 ** 5])
+  })
+
+  it('a view handed out, or an eager reshape, keeps its values after donation', () => {
+    const x = step(np.array([1, 2, 3, 4]))
+    const view = x.toTypedArray({ copy: false })
+    const y = step(np.array([5, 6, 7, 8]))
+    const alias = y.reshape([2, 2])
+    let z = step(x)
+    z = step(y)
+    for (let i = 0; i < 4; i++) z = step(z)
+    expect([...view]).toEqual([3, 6, 9, 12])
+    expect(alias.tolist()).toEqual([[15, 18], [21, 24]])
+  })
+
+  it('a donating loop reuses its buffers and computes every step', () => {
+    let x = step(np.array([1, 2, 3, 4]))
+    const before = stats.outputBytesReused
+    for (let i = 0; i < 4; i++) x = step(x)
+    expect(vals(x)).toEqual([1, 2, 3, 4].map((v) => v * 3 ** 5))
+    expect(stats.outputBytesReused - before).toBe(4 * 4 * 8)
+  })
+})
