@@ -127,6 +127,15 @@ const planPool = (spec: ProgramSpec): PoolPlan => {
  *  elements, writes every output's elements into `outs`. */
 export type WholeFn = (inputs: readonly TypedArray[], outs: readonly TypedArray[]) => void
 
+/** The outputs of the kernel run that are its own allocations (see `Program.freshOutputs`). */
+const freshKernelOutputs = (spec: ProgramSpec): boolean[] => {
+  const placed = new Set<number>() // slots a step of the 'fn' kind may set to an array of its own
+  for (const s of spec.steps) if (s.kind === 'fn') for (const j of s.outs) placed.add(j)
+  const uses = new Map<number, number>()
+  for (const o of spec.outs) if (o.kind === 'slot') uses.set(o.slot, (uses.get(o.slot) ?? 0) + 1)
+  return spec.outs.map((o) => o.kind === 'lit' || (spec.slots[o.slot].kind === 'output' && uses.get(o.slot) === 1 && !placed.has(o.slot)))
+}
+
 export class Program {
   private pool: PoolPlan | null = null
   /** made at the first run of the kernels (a body compiled into its loop's code never runs them) */
@@ -153,8 +162,15 @@ export class Program {
     this.outSlots = outSlots
     this.transient = transient
     this.nKernels = nKernels
+    this.freshOutputs = whole !== null ? spec.outs.map(() => true) : freshKernelOutputs(spec)
     stats.programsCompiled++
   }
+  /**
+   * Per output of `run`: whether it is an array allocated by that run for this output alone
+   * (or a donated buffer from `reuse`) — not an input, a constant, another output's array or
+   * one a step put in place — so nothing else can hold it when the run returns.
+   */
+  readonly freshOutputs: readonly boolean[]
 
   /** A slot table with temps and constants bound (persistent unless the program re-enters). */
   acquire(): TypedArray[] {
@@ -223,21 +239,27 @@ export class Program {
 
   /** The whole function's run: every output is a fresh (or donated) array it fills. */
   private runWhole(inputs: readonly TypedArray[], reuse?: OutputBuffers): TypedArray[] {
-    const outs = this.spec.outs.map((o) => {
-      const dtype = o.kind === 'lit' ? o.dtype : this.spec.slots[o.slot].dtype
-      const n = o.kind === 'lit' ? 1 : sizeOf(this.spec.slots[o.slot].shape)
+    const kinds = (this.wholeOuts ??= this.spec.outs.map((o) =>
+      o.kind === 'lit' ? { dtype: o.dtype, n: 1 } : { dtype: this.spec.slots[o.slot].dtype, n: sizeOf(this.spec.slots[o.slot].shape) },
+    ))
+    const outs = new Array<TypedArray>(kinds.length)
+    for (let i = 0; i < kinds.length; i++) {
+      const { dtype, n } = kinds[i]
       const r = reuse?.(dtype, n)
       if (r !== undefined) {
         stats.outputBytesReused += r.byteLength
-        return r
+        outs[i] = r
+        continue
       }
       const a = alloc(dtype, n)
       stats.outputBytes += a.byteLength
-      return a
-    })
+      outs[i] = a
+    }
     ;(this.whole as WholeFn)(inputs, outs)
     return outs
   }
+  /** the dtype and length of each output of the whole function, computed at its first run */
+  private wholeOuts: readonly { readonly dtype: DType; readonly n: number }[] | null = null
 
   /** Run and write the outputs into `outs` (which must not alias the inputs). */
   runInto(inputs: readonly TypedArray[], outs: readonly TypedArray[]): void {

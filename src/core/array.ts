@@ -38,17 +38,36 @@ const BASE: MainTrace = initBaseTrace(EvalTrace)
 export class ConcreteArray extends Tracer {
   readonly aval: ShapedArray
   private buf: TypedArray | null
-  constructor(data: TypedArray, shape: Shape, dtype: DType, weakType = false) {
+  /** whether the hold of `buf` is still to be recorded (see `fresh`) */
+  private unheld: boolean
+  /**
+   * `fresh`: `data` was allocated for this Array alone and nothing else references it (a
+   * compiled program's new output). Recording who holds a buffer reads `data.buffer`, which
+   * for a small typed array allocates an ArrayBuffer (~0.3 µs, and garbage); a fresh Array
+   * records its hold when its data is first handed out by `data` — before anything else can
+   * hold it — and reading its values (item, tolist, a copy) never needs it.
+   */
+  constructor(data: TypedArray, shape: Shape, dtype: DType, weakType = false, fresh = false) {
     super()
     this.aval = shaped(shape, dtype, weakType)
     if (data.length !== sizeOf(shape)) {
       throw new Error(`internal: buffer of ${data.length} elements for shape ${avalStr(this.aval)}`)
     }
     this.buf = data
-    holdBuffer(data)
+    this.unheld = fresh
+    if (!fresh) holdBuffer(data)
   }
   /** The row-major data (throws a `DonatedArrayError` once the array was donated). */
   get data(): TypedArray {
+    const d = this.values()
+    if (this.unheld) {
+      this.unheld = false
+      holdBuffer(d)
+    }
+    return d
+  }
+  /** The data for reading values only: never handed out, so no hold is recorded. */
+  private values(): TypedArray {
     const d = this.buf
     if (d === null) throw new DonatedArrayError(`this ${avalStr(this.aval)} array was donated to a jitted call (jit(f, { donateArgnums })): its memory may now hold another result. Use that call's result instead, or do not donate an array you still need.`)
     return d
@@ -70,10 +89,11 @@ export class ConcreteArray extends Tracer {
     if (this.size !== 1) {
       throw new TypeError(`item() needs an array of exactly one element, got shape [${this.shape.join(', ')}]`)
     }
-    return this.data[0]
+    return this.values()[0]
   }
   override tolist(): unknown {
-    const { shape, data } = this
+    const shape = this.shape
+    const data = this.values()
     const asBool = this.dtype === 'bool'
     const read = (i: number) => (asBool ? data[i] !== 0 : data[i])
     if (shape.length === 0) return read(0)
@@ -89,7 +109,7 @@ export class ConcreteArray extends Tracer {
     return build(0, 0, this.size)
   }
   override toTypedArray(opts?: { readonly copy?: boolean }): TypedArray {
-    if (opts?.copy !== false) return this.data.slice()
+    if (opts?.copy !== false) return this.values().slice()
     // handed out: never reused for another result
     shareBuffer(this.data)
     return this.data
@@ -99,7 +119,7 @@ export class ConcreteArray extends Tracer {
     if (this.size !== 1) {
       throw new TypeError(`Only an array of one element converts to a JS number; got shape [${this.shape.join(', ')}]. Use tolist() or item().`)
     }
-    return Number(this.data[0])
+    return Number(this.values()[0])
   }
   override toString(): string {
     return `Array(${this.size > SUMMARY_THRESHOLD ? summary(this) : listText(this.tolist())}, dtype=${this.dtype})`

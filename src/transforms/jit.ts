@@ -12,11 +12,13 @@ import { type Tracer, bind } from '../core/tracer'
 import { type ShapedArray, avalStr } from '../ir/aval'
 import type { DType, TypedArray } from '../ir/dtypes'
 import type { ClosedJaxpr, Jaxpr } from '../ir/jaxpr'
+import type { CallParams } from '../ir/params'
 import { hoistConsts } from '../interpret/jvp'
 import { optimize } from '../passes'
 import { traceToJaxpr } from '../interpret/stage'
 import { type TreeDef, treedefKey, unflatten } from '../tree/treedef'
 import { flattenArrays, flattenFun, requireFunction } from './flat'
+import { LastCall } from './lastcall'
 import { staticKey } from './statickey'
 import { checkTransformOptions, withStaticHint } from './validate'
 import type { AnyFn, ArgsLike, Arrays, Shapes } from '../tree/types'
@@ -58,7 +60,13 @@ interface Compiled {
   readonly jaxpr: Jaxpr
   readonly consts: readonly Tracer[]
   readonly outTree: TreeDef
+  /** the `jit` primitive's params of every call of this entry */
+  readonly params: CallParams
 }
+
+/** The output tree of a call; a single Array (the common case) without walking a tree. */
+const unflattenOuts = (def: TreeDef, outs: readonly Tracer[]): unknown =>
+  def.kind === 'leaf' && outs.length === 1 ? outs[0] : unflatten(def, outs)
 
 /** A jitted function: callable as `f`, plus how often it has been traced. */
 export interface JitFunction<F extends AnyFn> {
@@ -88,8 +96,13 @@ export const jit = <F extends AnyFn>(f: F, opts: JitOptions = {}): JitFunction<F
   const kept = new KeptBuffers()
   const cache = new Lru<string, Compiled>(() => signatureLimit)
   const name = f.name || 'fn'
+  const staticList = [...statics].sort()
   let traceCount = 0
-  const wrapped = (...args: any[]): any => {
+  // the signature of the last call whose entry is cached: a call with the same one skips the key
+  let last: LastCall<Compiled> | null = null
+
+  /** The full path: check the arguments, build the cache key, look it up or trace. */
+  const lookup = (args: readonly unknown[]): [Tracer[], Compiled] => {
     for (const [what, set] of [['staticArgnums', statics], ['donateArgnums', donated]] as const) {
       for (const s of set) {
         if (!Number.isInteger(s) || s < 0 || s >= args.length) {
@@ -102,7 +115,7 @@ export const jit = <F extends AnyFn>(f: F, opts: JitOptions = {}): JitFunction<F
     const key = [
       treedefKey(inTree),
       ...flat.map((x) => `${avalStr(x.aval)}${x.weakType ? 'w' : ''}`),
-      ...[...statics].sort().map((i) => `${i}=${staticKey(args[i])}`),
+      ...staticList.map((i) => `${i}=${staticKey(args[i])}`),
     ].join('|')
     let c = cache.get(key)
     if (c === undefined) {
@@ -114,17 +127,28 @@ export const jit = <F extends AnyFn>(f: F, opts: JitOptions = {}): JitFunction<F
       traceCount++
       const closed = timed('trace', () => withStaticHint(() => traceToJaxpr(ff, flat.map((x) => x.aval)), name, args, statics))
       // The body is simplified once per signature; jit calls nested in it are inlined.
-      c = { jaxpr: timed('passes', () => optimize(hoistConsts(closed.jaxpr), { all: true })), consts: closed.consts, outTree: outTree() }
+      const jaxpr = timed('passes', () => optimize(hoistConsts(closed.jaxpr), { all: true }))
+      const params = { jaxpr, numConsts: closed.consts.length, name }
+      c = { jaxpr, consts: closed.consts, outTree: outTree(), params }
       // Constants that are tracers of an enclosing transformation belong to this call only.
-      if (closed.consts.every(isConcrete)) cache.set(key, c)
+      if (!closed.consts.every(isConcrete)) return [flat, c]
+      cache.set(key, c)
     }
-    if (donated.size === 0 || !flat.every(isConcrete)) {
-      return unflatten(c.outTree, bind('jit', [...c.consts, ...flat], { jaxpr: c.jaxpr, numConsts: c.consts.length, name }))
-    }
+    last = new LastCall(args, staticList, inTree, flat.map((x) => x.aval), c)
+    return [flat, c]
+  }
+
+  const wrapped = (...args: any[]): any => {
+    let flat = last === null ? null : last.match(args)
+    let c: Compiled
+    if (flat !== null) c = (last as LastCall<Compiled>).entry
+    else [flat, c] = lookup(args)
+    const ins = c.consts.length === 0 ? flat : [...c.consts, ...flat]
+    if (donated.size === 0 || !flat.every(isConcrete)) return unflattenOuts(c.outTree, bind('jit', ins, c.params))
     offerOutputBuffers(kept.take)
     let outs: Tracer[]
     try {
-      outs = bind('jit', [...c.consts, ...flat], { jaxpr: c.jaxpr, numConsts: c.consts.length, name })
+      outs = bind('jit', ins, c.params)
     } finally {
       offerOutputBuffers(null)
     }
@@ -137,7 +161,7 @@ export const jit = <F extends AnyFn>(f: F, opts: JitOptions = {}): JitFunction<F
         if (b !== null) kept.put(x.dtype, b)
       }
     }
-    return unflatten(c.outTree, outs)
+    return unflattenOuts(c.outTree, outs)
   }
   Object.defineProperty(wrapped, 'traceCount', { get: () => traceCount })
   return wrapped as JitFunction<F>

@@ -84,3 +84,22 @@ export const staticKey = (x: unknown): string => {
   }
   return go(x)
 }
+
+/**
+ * Whether static value `x` has the key `prevKey` of the earlier value `prev`, computing the
+ * key only when needed: a primitive, function or non-plain object that is `prev` itself
+ * (`Object.is`) has its key by the rule above, whereas a plain object or array may have been
+ * mutated since, so its key is computed again.
+ */
+export const sameStatic = (x: unknown, prev: unknown, prevKey: string): boolean => {
+  if (Object.is(x, prev) && keyedByIdentity(x)) return true
+  return staticKey(x) === prevKey
+}
+
+/** Values whose key does not depend on their contents: primitives, functions, and objects
+ *  whose prototype is neither `Array.prototype`, `Object.prototype` nor null. */
+const keyedByIdentity = (x: unknown): boolean => {
+  if (typeof x !== 'object' || x === null) return true
+  const proto = Object.getPrototypeOf(x)
+  return proto !== Array.prototype && proto !== Object.prototype && proto !== null
+}

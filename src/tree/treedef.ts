@@ -74,6 +74,40 @@ export const flatten = <T = unknown>(tree: unknown): [T[], TreeDef] => {
   return [leaves, def]
 }
 
+/**
+ * The leaves of `tree` appended to `out` when `tree` has the structure `def` (what `flatten`
+ * would return as its TreeDef, compared node by node), else false with `out` partly filled.
+ * A finite `def` never matches a cyclic tree: a cycle would have to end at a leaf, and a leaf
+ * is never a JS array or plain object. Used to check a repeated call's arguments without
+ * building their structure.
+ */
+export const flattenAs = (def: TreeDef, tree: unknown, out: unknown[]): boolean => {
+  switch (def.kind) {
+    case 'leaf':
+      if (tree === null || tree === undefined || Array.isArray(tree) || isPlainObject(tree)) return false
+      out.push(tree)
+      return true
+    case 'none': return tree === def.value
+    case 'array': {
+      if (!Array.isArray(tree) || tree.length !== def.children.length) return false
+      for (let i = 0; i < tree.length; i++) {
+        const c = def.children[i] as TreeDef | undefined // a hole of the array flattened before
+        if (c === undefined || !flattenAs(c, tree[i], out)) return false
+      }
+      return true
+    }
+    case 'object': {
+      if (!isPlainObject(tree)) return false
+      const ks = Object.keys(tree)
+      if (ks.length !== def.keys.length) return false
+      // same key set: every key of `def` is an own enumerable key of `tree`
+      for (const k of def.keys) if (!Object.prototype.propertyIsEnumerable.call(tree, k)) return false
+      for (let i = 0; i < def.keys.length; i++) if (!flattenAs(def.children[i], tree[def.keys[i]], out)) return false
+      return true
+    }
+  }
+}
+
 export const numLeaves = (def: TreeDef): number => {
   switch (def.kind) {
     case 'leaf': return 1
