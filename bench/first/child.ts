@@ -6,7 +6,7 @@
 import { pathToFileURL } from 'node:url'
 import type { LeibnizModule } from '../harness/types'
 import { workloadById } from '../workloads/index'
-import type { AnyWorkload } from '../workloads/index'
+import type { AnyWorkload } from '../harness/types'
 
 const cpu = (): number => {
   const u = process.cpuUsage()
