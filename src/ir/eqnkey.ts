@@ -8,7 +8,7 @@
  * unordered pair (`mul a b` ≡ `mul b a`). Equations with effects (src/ir/effects.ts) are never
  * merged: callers check that first.
  */
-import type { Atom } from './jaxpr'
+import type { Atom, Var } from './jaxpr'
 import type { PrimName } from './params'
 
 export const COMMUTATIVE: ReadonlySet<PrimName> = new Set<PrimName>(['add', 'mul', 'max', 'min', 'eq', 'ne', 'and', 'or'])
@@ -24,8 +24,10 @@ export const identityKey = (o: object): number => {
 
 const numKey = (x: number): string => (Object.is(x, -0) ? '-0' : String(x))
 
-export const atomKey = (a: Atom): string =>
-  a._tag === 'Var' ? `v${a.id}` : `l${a.aval.dtype}${a.aval.weakType ? 'w' : ''}:${numKey(a.value)}`
+/** The key of a literal operand (of a 0-d value `x`). */
+export const literalKey = (dtype: string, weakType: boolean, x: number): string => `l${dtype}${weakType ? 'w' : ''}:${numKey(x)}`
+
+export const atomKey = (a: Atom): string => (a._tag === 'Var' ? `v${a.id}` : literalKey(a.aval.dtype, a.aval.weakType, a.value))
 
 const isPlainObject = (x: object): boolean => {
   const proto = Object.getPrototypeOf(x)
@@ -71,4 +73,58 @@ export const paramsKeyOf = (params: unknown): string => {
 export const eqnKey = (prim: PrimName, inputKeys: string[], params: unknown): string => {
   if (COMMUTATIVE.has(prim) && inputKeys.length === 2 && inputKeys[1] < inputKeys[0]) inputKeys.reverse()
   return `${prim}(${inputKeys.join(' ')})${paramsKeyOf(params)}`
+}
+
+/** An operand as an EqnTable keys it: a variable by identity, a literal by its `literalKey`. */
+export type Operand = Var | string
+
+export const operandOf = (a: Atom): Operand => (a._tag === 'Var' ? a : literalKey(a.aval.dtype, a.aval.weakType, a.value))
+
+/** A place in an EqnTable: `value` is undefined until something is stored there. */
+export interface EqnSlot<T> {
+  value: T | undefined
+}
+
+class Node<T> implements EqnSlot<T> {
+  value: T | undefined = undefined
+  next: Map<Operand, Node<T>> | undefined = undefined
+  step(k: Operand): Node<T> {
+    const m = (this.next ??= new Map())
+    let n = m.get(k)
+    if (n === undefined) m.set(k, (n = new Node()))
+    return n
+  }
+}
+
+/** Order of the operands of a commutative pair: literals (by key) before variables (by id). */
+const before = (a: Operand, b: Operand): boolean => {
+  if (typeof a === 'string') return typeof b !== 'string' || a < b
+  return typeof b !== 'string' && a.id < b.id
+}
+
+/** A plain `{}` (the params of most primitives): its key needs no look-up. */
+const isEmptyParams = (params: unknown): boolean => {
+  if (typeof params !== 'object' || params === null || Object.getPrototypeOf(params) !== Object.prototype) return false
+  for (const _ in params) return false
+  return true
+}
+
+/**
+ * A map from equations `prim(operands…){params}` to values, with the same equality as
+ * `eqnKey` but without writing a key per equation: a trie of maps, by primitive, then params
+ * key (computed once per frozen params object, none for `{}`), then each operand in turn —
+ * variables by identity, literals by value. A look-up is a few map probes of interned
+ * strings and objects; only literal operands make a (short) string.
+ */
+export class EqnTable<T> {
+  private readonly root = new Map<string, Node<T>>()
+  /** The slot of `prim(ops…){params}`, made empty when the table has none. */
+  slot(prim: PrimName, ops: readonly Operand[], params: unknown): EqnSlot<T> {
+    let byParams = this.root.get(prim)
+    if (byParams === undefined) this.root.set(prim, (byParams = new Node()))
+    let n = byParams.step(isEmptyParams(params) ? '{}' : paramsKeyOf(params))
+    if (ops.length === 2 && COMMUTATIVE.has(prim) && before(ops[1], ops[0])) return n.step(ops[1]).step(ops[0])
+    for (let i = 0; i < ops.length; i++) n = n.step(ops[i])
+    return n
+  }
 }
