@@ -11,7 +11,7 @@ import { type MainTrace, Trace, Tracer, fullRaise, withDynamic, withMain } from 
 import type { ShapedArray } from '../ir/aval'
 import { type Atom, ClosedJaxpr, type Eqn, Jaxpr, Lit, Var, makeEqn, makeOwnedEqn } from '../ir/jaxpr'
 import type { ParamsMap, PrimName } from '../ir/params'
-import { EqnTable, type Operand, literalKey } from '../ir/eqnkey'
+import { EqnTable, type Operand } from '../ir/eqnkey'
 import { hasEffects } from '../ir/effects'
 import { isFloat } from '../ir/dtypes'
 
@@ -217,7 +217,7 @@ const operands = (vars: readonly Var[], consts: readonly (ConcreteArray | null)[
   const ops = new Array<Operand>(vars.length)
   for (let i = 0; i < vars.length; i++) {
     const c = consts[i]
-    ops[i] = c === null ? vars[i] : literalKey(c.dtype, c.weakType, Number(c.data[0]))
+    ops[i] = c === null ? vars[i] : { dtype: c.dtype, weakType: c.weakType, value: Number(c.data[0]) }
   }
   return ops
 }

@@ -8,7 +8,7 @@
  * unordered pair (`mul a b` ≡ `mul b a`). Equations with effects (src/ir/effects.ts) are never
  * merged: callers check that first.
  */
-import type { Atom, Var } from './jaxpr'
+import { type Atom, Var } from './jaxpr'
 import type { PrimName } from './params'
 
 export const COMMUTATIVE: ReadonlySet<PrimName> = new Set<PrimName>(['add', 'mul', 'max', 'min', 'eq', 'ne', 'and', 'or'])
@@ -24,10 +24,8 @@ export const identityKey = (o: object): number => {
 
 const numKey = (x: number): string => (Object.is(x, -0) ? '-0' : String(x))
 
-/** The key of a literal operand (of a 0-d value `x`). */
-export const literalKey = (dtype: string, weakType: boolean, x: number): string => `l${dtype}${weakType ? 'w' : ''}:${numKey(x)}`
-
-export const atomKey = (a: Atom): string => (a._tag === 'Var' ? `v${a.id}` : literalKey(a.aval.dtype, a.aval.weakType, a.value))
+export const atomKey = (a: Atom): string =>
+  a._tag === 'Var' ? `v${a.id}` : `l${a.aval.dtype}${a.aval.weakType ? 'w' : ''}:${numKey(a.value)}`
 
 const isPlainObject = (x: object): boolean => {
   const proto = Object.getPrototypeOf(x)
@@ -75,31 +73,54 @@ export const eqnKey = (prim: PrimName, inputKeys: string[], params: unknown): st
   return `${prim}(${inputKeys.join(' ')})${paramsKeyOf(params)}`
 }
 
-/** An operand as an EqnTable keys it: a variable by identity, a literal by its `literalKey`. */
-export type Operand = Var | string
+/** A literal operand as an EqnTable keys it (a 0-d value of that dtype and weak type). */
+export interface LiteralOperand {
+  readonly dtype: string
+  readonly weakType: boolean
+  readonly value: number
+}
 
-export const operandOf = (a: Atom): Operand => (a._tag === 'Var' ? a : literalKey(a.aval.dtype, a.aval.weakType, a.value))
+/** An operand as an EqnTable keys it: a variable by identity, a literal by value. */
+export type Operand = Var | LiteralOperand
+
+export const operandOf = (a: Atom): Operand => (a._tag === 'Var' ? a : { dtype: a.aval.dtype, weakType: a.aval.weakType, value: a.value })
 
 /** A place in an EqnTable: `value` is undefined until something is stored there. */
 export interface EqnSlot<T> {
   value: T | undefined
 }
 
+// (keys of one trie level: variables, or a literal's dtype, then its weak type, then its value)
+type Step = Var | string | boolean | number
+
 class Node<T> implements EqnSlot<T> {
   value: T | undefined = undefined
-  next: Map<Operand, Node<T>> | undefined = undefined
-  step(k: Operand): Node<T> {
+  next: Map<Step, Node<T>> | undefined = undefined
+  step(k: Step): Node<T> {
     const m = (this.next ??= new Map())
     let n = m.get(k)
     if (n === undefined) m.set(k, (n = new Node()))
     return n
   }
+  operand(x: Operand): Node<T> {
+    if (x instanceof Var) return this.step(x)
+    // a Map compares numbers as SameValueZero: NaN equals NaN, as wanted, but −0 equals 0
+    const v = x.value
+    return this.step(x.dtype).step(x.weakType).step(v === 0 && 1 / v < 0 ? '-0' : v)
+  }
 }
 
-/** Order of the operands of a commutative pair: literals (by key) before variables (by id). */
+/** A strict order of the operands of a commutative pair: literals (by dtype, weak type and
+ *  value; −0 before 0, NaN last) before variables (by id). Any order does: it only makes
+ *  the two orders of a pair one key. */
 const before = (a: Operand, b: Operand): boolean => {
-  if (typeof a === 'string') return typeof b !== 'string' || a < b
-  return typeof b !== 'string' && a.id < b.id
+  if (a instanceof Var) return b instanceof Var && a.id < b.id
+  if (b instanceof Var) return true
+  if (a.dtype !== b.dtype) return a.dtype < b.dtype
+  if (a.weakType !== b.weakType) return b.weakType
+  const x = a.value
+  const y = b.value
+  return x < y || (x === y && Object.is(x, -0) && !Object.is(y, -0)) || (y !== y && x === x)
 }
 
 /** A plain `{}` (the params of most primitives): its key needs no look-up. */
@@ -113,8 +134,8 @@ const isEmptyParams = (params: unknown): boolean => {
  * A map from equations `prim(operands…){params}` to values, with the same equality as
  * `eqnKey` but without writing a key per equation: a trie of maps, by primitive, then params
  * key (computed once per frozen params object, none for `{}`), then each operand in turn —
- * variables by identity, literals by value. A look-up is a few map probes of interned
- * strings and objects; only literal operands make a (short) string.
+ * variables by identity, literals by dtype, weak type and value. A look-up is a few map
+ * probes of interned strings, objects and numbers; it makes no string.
  */
 export class EqnTable<T> {
   private readonly root = new Map<string, Node<T>>()
@@ -123,8 +144,8 @@ export class EqnTable<T> {
     let byParams = this.root.get(prim)
     if (byParams === undefined) this.root.set(prim, (byParams = new Node()))
     let n = byParams.step(isEmptyParams(params) ? '{}' : paramsKeyOf(params))
-    if (ops.length === 2 && COMMUTATIVE.has(prim) && before(ops[1], ops[0])) return n.step(ops[1]).step(ops[0])
-    for (let i = 0; i < ops.length; i++) n = n.step(ops[i])
+    if (ops.length === 2 && COMMUTATIVE.has(prim) && before(ops[1], ops[0])) return n.operand(ops[1]).operand(ops[0])
+    for (let i = 0; i < ops.length; i++) n = n.operand(ops[i])
     return n
   }
 }

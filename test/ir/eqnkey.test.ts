@@ -19,7 +19,7 @@ describe('EqnTable', () => {
   const lits = [new Lit(2, 'float64', true), new Lit(2, 'float64', false), new Lit(2, 'float32', true), new Lit(0, 'float64', true), new Lit(-0, 'float64', true), new Lit(NaN, 'float64', true), new Lit(NaN, 'float64', true), new Lit(3, 'float64', true)]
   const fn = (x: number) => x
   const sameFn = fn
-  const operands: Atom[][] = [[], [a], [b], [a, b], [b, a], [a, a], [a, b, c], [c, b, a], ...lits.map((l) => [a, l]), ...lits.map((l) => [l, a]), [lits[0], lits[3]], [lits[3], lits[0]]]
+  const operands: Atom[][] = [[], [a], [b], [a, b], [b, a], [a, a], [a, b, c], [c, b, a], ...lits.map((l) => [a, l]), ...lits.map((l) => [l, a]), [lits[0], lits[3]], [lits[3], lits[0]], [lits[3], lits[4]], [lits[4], lits[3]], [lits[5], lits[0]], [lits[0], lits[6]], [lits[1], lits[0]], [lits[0], lits[1]], [lits[2], lits[0]], [lits[0], lits[2]]]
   const prims: PrimName[] = ['add', 'sub', 'mul', 'concatenate', 'max']
   const params: unknown[] = [{}, {}, Object.freeze({}), { axes: [0, 1] }, { axes: [0, 1] }, { axes: [1, 0] }, Object.freeze({ axes: Object.freeze([0, 1]) }), { f: fn }, { f: sameFn }, { f: (x: number) => x }, { y: -0 }, { y: 0 }, { y: 'a', z: 1 }, { z: 1, y: 'a' }]
 
