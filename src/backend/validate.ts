@@ -6,7 +6,9 @@
  * reads: every aval must have a dtype of the closed set and a shape of safe non-negative
  * integers of bounded size; every literal must be a JS number; and every equation must be
  * exactly what its primitive's abstract evaluation says for its inputs and params — which
- * re-validates every param (integers where integers belong, axes in range, dtype names).
+ * re-validates every param (integers where integers belong, axes in range, dtype names);
+ * an equation staged by this library (frozen, its output avals computed by that same abstract
+ * evaluation when it was recorded) is not evaluated again.
  * Nothing else from a jaxpr is ever used by the code generators; names (function names,
  * `name` params) are never read.
  */
@@ -15,6 +17,7 @@ import { ValueError } from '../core/errors'
 import type { ShapedArray } from '../ir/aval'
 import { isDType } from '../ir/dtypes'
 import { type Atom, type Eqn, Jaxpr, Lit, type Var } from '../ir/jaxpr'
+import { isStagedEqn } from '../interpret/stage'
 import { inlineBody } from '../passes/inline'
 
 /** Largest buffer the backend allocates (elements). */
@@ -64,6 +67,8 @@ export const validateEqn = (e: Eqn, k: number): void => {
     inAvals.push(x.aval)
   }
   for (const v of e.outVars) checkAval(v.aval, where)
+  // (a staged equation's outputs are its abstract evaluation already: src/interpret/stage.ts)
+  if (isStagedEqn(e)) return
   let want: ShapedArray[]
   try {
     want = rulesOf(e.prim).abstractEval(inAvals, e.params as never)

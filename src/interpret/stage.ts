@@ -135,7 +135,9 @@ export class JaxprTrace extends Trace {
       outVars[i] = outs[i].variable
     }
     if (!noneConst) b.literalUsers.push(b.eqns.length)
-    b.eqns.push(makeOwnedEqn(prim, vars, params, outVars))
+    const eqn = makeOwnedEqn(prim, vars, params, outVars)
+    evaluated.add(eqn)
+    b.eqns.push(eqn)
     if (slot !== null) slot.value = outVars
     return outs
   }
@@ -210,6 +212,16 @@ export class JaxprTrace extends Trace {
     return { outs: null, avalsOut }
   }
 }
+
+// The equations recorded by processPrimitive: their output avals are, by construction, their
+// primitive's abstract evaluation of their input avals and params, and all of these are frozen
+// (Var, its aval and shape, the equation and its params), so that stays true. The backend's
+// validation need not evaluate them again; any other equation (hand-built, or rewritten by a
+// pass) is not in the set.
+const evaluated = new WeakSet<Eqn>()
+
+/** Was `e` made by staging, its outputs' avals computed by its primitive's abstract evaluation? */
+export const isStagedEqn = (e: Eqn): boolean => evaluated.has(e)
 
 /** The operands as the CSE table keys them: a 0-d concrete constant by its value (it becomes
  *  a literal), anything else by its variable. */

@@ -5,8 +5,9 @@
  * equations, including those of inlined call bodies, pass.
  */
 import { describe, expect, it } from 'vitest'
-import { ShapeError, ValueError, jit, np } from '../../src'
+import { ShapeError, ValueError, jit, makeJaxpr, np } from '../../src'
 import { flattenCalls, validateEqn } from '../../src/backend/validate'
+import { isStagedEqn } from '../../src/interpret/stage'
 import { shaped } from '../../src/ir/aval'
 import { Jaxpr, Lit, Var, makeEqn } from '../../src/ir/jaxpr'
 
@@ -88,5 +89,27 @@ describe('validateEqn', () => {
     }
     const x = np.array([0.1, 0.2, 0.3])
     expect(jit(f)(x).tolist()).toEqual(f(x).tolist())
+  })
+
+  it('evaluates a staged equation once (when staged), any other equation again', () => {
+    const j = makeJaxpr((x: ReturnType<typeof np.array>) => np.sum(np.sin(x).mul(x), 0))(np.array([0.1, 0.2, 0.3])).jaxpr
+    expect(j.eqns.length).toBe(3)
+    for (const e of j.eqns) {
+      expect(isStagedEqn(e)).toBe(true)
+      // everything its avals were computed from is frozen
+      expect(Object.isFrozen(e) && Object.isFrozen(e.params) && Object.isFrozen(e.inputs) && Object.isFrozen(e.outVars)).toBe(true)
+      expect(e.outVars.every((v) => Object.isFrozen(v.aval) && Object.isFrozen(v.aval.shape))).toBe(true)
+      expect(() => validateEqn(e, 0)).not.toThrow()
+    }
+    // the same parts with a wrong output aval, or wrong params, make a new (unstaged) equation: caught
+    const [, mul, sum] = j.eqns
+    const wrongOut = makeEqn(mul.prim, mul.inputs, mul.params, [new Var(f64([4]))])
+    expect(isStagedEqn(wrongOut)).toBe(false)
+    expect(() => validateEqn(wrongOut, 1)).toThrow(/^jit: equation 1 \(mul\): its outputs do not match/)
+    const wrongParams = makeEqn(sum.prim, sum.inputs, { ...(sum.params as object), axes: [1] } as never, sum.outVars)
+    expect(() => validateEqn(wrongParams, 2)).toThrow(/^jit: equation 2 \(reduce_sum\): /)
+    // and a staged equation's own avals are still checked (they are frozen, so this is a copy)
+    const x = new Var(f64([3]))
+    expect(() => validateEqn(makeEqn('sin', [x], {}, [new Var({ shape: [3], dtype: 'float128', weakType: false } as never)]), 0)).toThrow(/unknown dtype/)
   })
 })
