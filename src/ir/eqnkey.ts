@@ -123,9 +123,9 @@ const before = (a: Operand, b: Operand): boolean => {
   return x < y || (x === y && Object.is(x, -0) && !Object.is(y, -0)) || (y !== y && x === x)
 }
 
-/** A plain `{}` (the params of most primitives): its key needs no look-up. */
+/** A plain object without keys (`{}`: the params of most primitives), whose paramKey is `{}`. */
 const isEmptyParams = (params: unknown): boolean => {
-  if (typeof params !== 'object' || params === null || Object.getPrototypeOf(params) !== Object.prototype) return false
+  if (typeof params !== 'object' || params === null || !isPlainObject(params)) return false
   for (const _ in params) return false
   return true
 }
@@ -133,17 +133,21 @@ const isEmptyParams = (params: unknown): boolean => {
 /**
  * A map from equations `prim(operands…){params}` to values, with the same equality as
  * `eqnKey` but without writing a key per equation: a trie of maps, by primitive, then params
- * key (computed once per frozen params object, none for `{}`), then each operand in turn —
+ * key (computed once per frozen params object; no level for `{}`), then each operand in turn —
  * variables by identity, literals by dtype, weak type and value. A look-up is a few map
  * probes of interned strings, objects and numbers; it makes no string.
  */
 export class EqnTable<T> {
+  // primitive → params key → operands…; most equations have params `{}`, which skip a level
   private readonly root = new Map<string, Node<T>>()
+  private readonly rootEmpty = new Map<string, Node<T>>()
   /** The slot of `prim(ops…){params}`, made empty when the table has none. */
   slot(prim: PrimName, ops: readonly Operand[], params: unknown): EqnSlot<T> {
-    let byParams = this.root.get(prim)
-    if (byParams === undefined) this.root.set(prim, (byParams = new Node()))
-    let n = byParams.step(isEmptyParams(params) ? '{}' : paramsKeyOf(params))
+    const empty = isEmptyParams(params)
+    const root = empty ? this.rootEmpty : this.root
+    let n = root.get(prim)
+    if (n === undefined) root.set(prim, (n = new Node()))
+    if (!empty) n = n.step(paramsKeyOf(params))
     if (ops.length === 2 && COMMUTATIVE.has(prim) && before(ops[1], ops[0])) return n.operand(ops[1]).operand(ops[0])
     for (let i = 0; i < ops.length; i++) n = n.operand(ops[i])
     return n

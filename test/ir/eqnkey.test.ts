@@ -21,7 +21,7 @@ describe('EqnTable', () => {
   const sameFn = fn
   const operands: Atom[][] = [[], [a], [b], [a, b], [b, a], [a, a], [a, b, c], [c, b, a], ...lits.map((l) => [a, l]), ...lits.map((l) => [l, a]), [lits[0], lits[3]], [lits[3], lits[0]], [lits[3], lits[4]], [lits[4], lits[3]], [lits[5], lits[0]], [lits[0], lits[6]], [lits[1], lits[0]], [lits[0], lits[1]], [lits[2], lits[0]], [lits[0], lits[2]]]
   const prims: PrimName[] = ['add', 'sub', 'mul', 'concatenate', 'max']
-  const params: unknown[] = [{}, {}, Object.freeze({}), { axes: [0, 1] }, { axes: [0, 1] }, { axes: [1, 0] }, Object.freeze({ axes: Object.freeze([0, 1]) }), { f: fn }, { f: sameFn }, { f: (x: number) => x }, { y: -0 }, { y: 0 }, { y: 'a', z: 1 }, { z: 1, y: 'a' }]
+  const params: unknown[] = [{}, {}, Object.freeze({}), Object.create(null), Object.freeze(Object.create(null)), { axes: [0, 1] }, { axes: [0, 1] }, { axes: [1, 0] }, Object.freeze({ axes: Object.freeze([0, 1]) }), { f: fn }, { f: sameFn }, { f: (x: number) => x }, { y: -0 }, { y: 0 }, { y: 'a', z: 1 }, { z: 1, y: 'a' }]
 
   it('shares a slot exactly when eqnKey is equal', () => {
     const eqns = prims.flatMap((p) => operands.flatMap((ops) => params.map((pa) => ({ p, ops, pa }))))
