@@ -6,6 +6,7 @@
  *   npx tsx bench/first/run.ts W7 W1 W3 W14 --runs 9   # several workloads
  *   npx tsx bench/first/run.ts W7 --against HEAD~3     # A/B: that commit's src/ against this one
  *   npx tsx bench/first/run.ts W7 --clock cpu --single-threaded   # on a loaded machine
+ *   npx tsx bench/first/run.ts JET10 --against HEAD~1    # jit of derivatives(f, 10) (bench/taylor's jet)
  *
  * Each side is bundled from its src/ with the phase clock on (src/core/phases.ts): trace
  * (linearize, transpose), passes, plan, build, JS code generation, wasm generation and

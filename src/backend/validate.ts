@@ -6,7 +6,9 @@
  * reads: every aval must have a dtype of the closed set and a shape of safe non-negative
  * integers of bounded size; every literal must be a JS number; and every equation must be
  * exactly what its primitive's abstract evaluation says for its inputs and params — which
- * re-validates every param (integers where integers belong, axes in range, dtype names).
+ * re-validates every param (integers where integers belong, axes in range, dtype names);
+ * an equation staged by this library (frozen, its output avals computed by that same abstract
+ * evaluation when it was recorded) is not evaluated again.
  * Nothing else from a jaxpr is ever used by the code generators; names (function names,
  * `name` params) are never read.
  */
@@ -15,23 +17,31 @@ import { ValueError } from '../core/errors'
 import type { ShapedArray } from '../ir/aval'
 import { isDType } from '../ir/dtypes'
 import { type Atom, type Eqn, Jaxpr, Lit, type Var } from '../ir/jaxpr'
+import { isStagedEqn } from '../interpret/stage'
 import { inlineBody } from '../passes/inline'
 
 /** Largest buffer the backend allocates (elements). */
 export const MAX_ELEMENTS = 2 ** 31 - 1
 
-const checkAval = (a: ShapedArray, where: string): void => {
-  if (a === null || typeof a !== 'object') throw new ValueError(`${where}: missing aval`)
-  if (!isDType(a.dtype)) throw new ValueError(`${where}: unknown dtype ${typeof a.dtype === 'string' ? JSON.stringify(String(a.dtype).slice(0, 40)) : typeof a.dtype}`)
-  if (!Array.isArray(a.shape)) throw new ValueError(`${where}: shape is not an array`)
+// Where a check failed, for its message: a string, or a function that makes one. Every
+// equation of every first call is validated and almost all are valid, so an equation's
+// location is only written out when an error is thrown (building it per equation cost more
+// than the checks themselves).
+type Where = string | (() => string)
+const at = (where: Where): string => (typeof where === 'string' ? where : where())
+
+const checkAval = (a: ShapedArray, where: Where): void => {
+  if (a === null || typeof a !== 'object') throw new ValueError(`${at(where)}: missing aval`)
+  if (!isDType(a.dtype)) throw new ValueError(`${at(where)}: unknown dtype ${typeof a.dtype === 'string' ? JSON.stringify(String(a.dtype).slice(0, 40)) : typeof a.dtype}`)
+  if (!Array.isArray(a.shape)) throw new ValueError(`${at(where)}: shape is not an array`)
   let n = 1
   for (const d of a.shape) {
     if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
-      throw new ValueError(`${where}: shape entries must be non-negative integers, got ${typeof d === 'number' ? d : typeof d}`)
+      throw new ValueError(`${at(where)}: shape entries must be non-negative integers, got ${typeof d === 'number' ? d : typeof d}`)
     }
     n *= d
   }
-  if (n > MAX_ELEMENTS) throw new ValueError(`${where}: shape [${a.shape.join(', ')}] has more than 2^31 − 1 elements`)
+  if (n > MAX_ELEMENTS) throw new ValueError(`${at(where)}: shape [${a.shape.join(', ')}] has more than 2^31 − 1 elements`)
 }
 
 const sameAval = (a: ShapedArray, b: ShapedArray): boolean => {
@@ -40,30 +50,37 @@ const sameAval = (a: ShapedArray, b: ShapedArray): boolean => {
   return true
 }
 
-const checkAtom = (x: Atom, where: string): void => {
+const checkAtom = (x: Atom, where: Where): void => {
   if (x instanceof Lit) {
-    if (typeof x.value !== 'number') throw new ValueError(`${where}: literal is not a number`)
-    if (x.aval.shape.length !== 0) throw new ValueError(`${where}: literal must be 0-d`)
+    if (typeof x.value !== 'number') throw new ValueError(`${at(where)}: literal is not a number`)
+    if (x.aval.shape.length !== 0) throw new ValueError(`${at(where)}: literal must be 0-d`)
   }
   checkAval(x.aval, where)
 }
 
 /** Throws a named error (ValueError, ShapeError, …) when `e` is not well formed. */
 export const validateEqn = (e: Eqn, k: number): void => {
-  const where = `jit: equation ${k} (${typeof e.prim === 'string' ? e.prim.slice(0, 40) : 'bad primitive'})`
-  e.inputs.forEach((x) => checkAtom(x, where))
-  e.outVars.forEach((v) => checkAval(v.aval, where))
+  const where = (): string => `jit: equation ${k} (${typeof e.prim === 'string' ? e.prim.slice(0, 40) : 'bad primitive'})`
+  const inAvals: ShapedArray[] = []
+  for (const x of e.inputs) {
+    checkAtom(x, where)
+    inAvals.push(x.aval)
+  }
+  for (const v of e.outVars) checkAval(v.aval, where)
+  // (a staged equation's outputs are its abstract evaluation already: src/interpret/stage.ts)
+  if (isStagedEqn(e)) return
   let want: ShapedArray[]
   try {
-    want = rulesOf(e.prim).abstractEval(e.inputs.map((x) => x.aval), e.params as never)
+    want = rulesOf(e.prim).abstractEval(inAvals, e.params as never)
   } catch (err) {
-    if (err instanceof Error) err.message = `${where}: ${err.message}`
+    if (err instanceof Error) err.message = `${where()}: ${err.message}`
     throw err
   }
-  if (want.length !== e.outVars.length || want.some((a, i) => !sameAval(a, e.outVars[i].aval))) {
-    throw new ValueError(`${where}: its outputs do not match its primitive's abstract evaluation`)
-  }
+  if (want.length !== e.outVars.length) throw mismatch(where)
+  for (let i = 0; i < want.length; i++) if (!sameAval(want[i], e.outVars[i].aval)) throw mismatch(where)
 }
+
+const mismatch = (where: Where): ValueError => new ValueError(`${at(where)}: its outputs do not match its primitive's abstract evaluation`)
 
 /** The inputs' and outputs' avals (equations are validated as they are flattened). */
 const checkSignature = (j: Jaxpr): void => {

@@ -11,7 +11,7 @@ import { type MainTrace, Trace, Tracer, fullRaise, withDynamic, withMain } from 
 import type { ShapedArray } from '../ir/aval'
 import { type Atom, ClosedJaxpr, type Eqn, Jaxpr, Lit, Var, makeEqn, makeOwnedEqn } from '../ir/jaxpr'
 import type { ParamsMap, PrimName } from '../ir/params'
-import { COMMUTATIVE, paramsKeyOf } from '../ir/eqnkey'
+import { EqnTable, type Operand } from '../ir/eqnkey'
 import { hasEffects } from '../ir/effects'
 import { isFloat } from '../ir/dtypes'
 
@@ -35,13 +35,11 @@ export class JaxprBuilder {
   /** constant value → its tracer in this trace (so one constant gets one constVar) */
   readonly constTracers = new Map<Tracer, JaxprTracer>()
   readonly constVals = new Map<Var, Tracer>()
-  /** equation key → its output variables: staging computes each value once (see `processPrimitive`;
+  /** equation → its output variables: staging computes each value once (see `processPrimitive`;
    *  variables, not tracers, so that tracers nobody holds any more die young) */
-  readonly recorded = new Map<string, readonly Var[]>()
+  readonly recorded = new EqnTable<readonly Var[]>()
   /** the indices of the equations with a 0-d concrete constant among their operands (they become literals) */
   readonly literalUsers: number[] = []
-  /** params' structural key → a number, for short CSE keys */
-  readonly paramsNumbers = new Map<string, number>()
 
   getVar(t: Tracer): Var {
     if (!(t instanceof JaxprTracer) || t._trace.builder !== this) throw new Error('internal: tracer from another staging run')
@@ -126,8 +124,8 @@ export class JaxprTrace extends Trace {
       if (folded.outs !== null) return folded.outs
       avalsOut = folded.avalsOut
     }
-    const key = hasEffects(prim, params) ? null : this.cseKey(prim, vars, consts, params)
-    const seen = key === null ? undefined : b.recorded.get(key)
+    const slot = hasEffects(prim, params) ? null : b.recorded.slot(prim, operands(vars, consts), params)
+    const seen = slot?.value
     if (seen !== undefined) return seen.map((v) => new JaxprTracer(this, v.aval, null, v))
     avalsOut ??= rulesOf(prim).abstractEval(avalsIn, params)
     const outs = new Array<JaxprTracer>(avalsOut.length)
@@ -137,8 +135,10 @@ export class JaxprTrace extends Trace {
       outVars[i] = outs[i].variable
     }
     if (!noneConst) b.literalUsers.push(b.eqns.length)
-    b.eqns.push(makeOwnedEqn(prim, vars, params, outVars))
-    if (key !== null) b.recorded.set(key, outVars)
+    const eqn = makeOwnedEqn(prim, vars, params, outVars)
+    evaluated.add(eqn)
+    b.eqns.push(eqn)
+    if (slot !== null) slot.value = outVars
     return outs
   }
   /**
@@ -211,43 +211,29 @@ export class JaxprTrace extends Trace {
     if (k >= 0 && sameAval(avalsIn[k], outAval)) return { outs: [tracers[k]], avalsOut: null }
     return { outs: null, avalsOut }
   }
-  /**
-   * The staging-time CSE key of `prim(vars){params}`: equal exactly when `eqnKey` of the
-   * equations would be, but short — the params' structural key is numbered once per staging
-   * run, so each lookup hashes a few operand numbers, not the params' text.
-   */
-  private cseKey(prim: PrimName, vars: readonly Var[], consts: readonly (ConcreteArray | null)[], params: unknown): string {
-    const b = this.builder
-    const pk = isEmpty(params) ? '{}' : paramsKeyOf(params)
-    let pn = b.paramsNumbers.get(pk)
-    if (pn === undefined) b.paramsNumbers.set(pk, (pn = b.paramsNumbers.size))
-    let ops: string
-    if (vars.length === 2) {
-      const k0 = operandKey(vars[0], consts[0])
-      const k1 = operandKey(vars[1], consts[1])
-      ops = COMMUTATIVE.has(prim) && k1 < k0 ? `${k1} ${k0}` : `${k0} ${k1}`
-    } else if (vars.length === 1) {
-      ops = operandKey(vars[0], consts[0])
-    } else {
-      ops = vars.map((v, i) => operandKey(v, consts[i])).join(' ')
-    }
-    return `${prim}#${pn}(${ops})`
+}
+
+// The equations recorded by processPrimitive: their output avals are, by construction, their
+// primitive's abstract evaluation of their input avals and params, and all of these are frozen
+// (Var, its aval and shape, the equation and its params), so that stays true. The backend's
+// validation need not evaluate them again; any other equation (hand-built, or rewritten by a
+// pass) is not in the set.
+const evaluated = new WeakSet<Eqn>()
+
+/** Was `e` made by staging, its outputs' avals computed by its primitive's abstract evaluation? */
+export const isStagedEqn = (e: Eqn): boolean => evaluated.has(e)
+
+/** The operands as the CSE table keys them: a 0-d concrete constant by its value (it becomes
+ *  a literal), anything else by its variable. */
+const operands = (vars: readonly Var[], consts: readonly (ConcreteArray | null)[]): Operand[] => {
+  const ops = new Array<Operand>(vars.length)
+  for (let i = 0; i < vars.length; i++) {
+    const c = consts[i]
+    ops[i] = c === null ? vars[i] : { dtype: c.dtype, weakType: c.weakType, value: Number(c.data[0]) }
   }
+  return ops
 }
 
-/** A 0-d concrete constant is keyed by its value (it becomes a literal); anything else by its variable. */
-const operandKey = (v: Var, c: ConcreteArray | null): string => {
-  if (c === null) return `v${v.id}`
-  const x = Number(c.data[0])
-  return `l${c.dtype}${c.weakType ? 'w' : ''}:${Object.is(x, -0) ? '-0' : String(x)}`
-}
-
-/** A plain `{}` (the params of most primitives): its key needs no look-up. */
-const isEmpty = (params: unknown): boolean => {
-  if (typeof params !== 'object' || params === null || Object.getPrototypeOf(params) !== Object.prototype) return false
-  for (const _ in params) return false
-  return true
-}
 const isOne = (c: ConcreteArray | null): boolean => c !== null && Number(c.data[0]) === 1
 const neutralAdd = (c: ConcreteArray | null, float: boolean): boolean => {
   if (c === null) return false

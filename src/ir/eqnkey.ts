@@ -8,7 +8,7 @@
  * unordered pair (`mul a b` ≡ `mul b a`). Equations with effects (src/ir/effects.ts) are never
  * merged: callers check that first.
  */
-import type { Atom } from './jaxpr'
+import { type Atom, Var } from './jaxpr'
 import type { PrimName } from './params'
 
 export const COMMUTATIVE: ReadonlySet<PrimName> = new Set<PrimName>(['add', 'mul', 'max', 'min', 'eq', 'ne', 'and', 'or'])
@@ -71,4 +71,85 @@ export const paramsKeyOf = (params: unknown): string => {
 export const eqnKey = (prim: PrimName, inputKeys: string[], params: unknown): string => {
   if (COMMUTATIVE.has(prim) && inputKeys.length === 2 && inputKeys[1] < inputKeys[0]) inputKeys.reverse()
   return `${prim}(${inputKeys.join(' ')})${paramsKeyOf(params)}`
+}
+
+/** A literal operand as an EqnTable keys it (a 0-d value of that dtype and weak type). */
+export interface LiteralOperand {
+  readonly dtype: string
+  readonly weakType: boolean
+  readonly value: number
+}
+
+/** An operand as an EqnTable keys it: a variable by identity, a literal by value. */
+export type Operand = Var | LiteralOperand
+
+export const operandOf = (a: Atom): Operand => (a._tag === 'Var' ? a : { dtype: a.aval.dtype, weakType: a.aval.weakType, value: a.value })
+
+/** A place in an EqnTable: `value` is undefined until something is stored there. */
+export interface EqnSlot<T> {
+  value: T | undefined
+}
+
+// (keys of one trie level: variables, or a literal's dtype, then its weak type, then its value)
+type Step = Var | string | boolean | number
+
+class Node<T> implements EqnSlot<T> {
+  value: T | undefined = undefined
+  next: Map<Step, Node<T>> | undefined = undefined
+  step(k: Step): Node<T> {
+    const m = (this.next ??= new Map())
+    let n = m.get(k)
+    if (n === undefined) m.set(k, (n = new Node()))
+    return n
+  }
+  operand(x: Operand): Node<T> {
+    if (x instanceof Var) return this.step(x)
+    // a Map compares numbers as SameValueZero: NaN equals NaN, as wanted, but −0 equals 0
+    const v = x.value
+    return this.step(x.dtype).step(x.weakType).step(v === 0 && 1 / v < 0 ? '-0' : v)
+  }
+}
+
+/** A strict order of the operands of a commutative pair: literals (by dtype, weak type and
+ *  value; −0 before 0, NaN last) before variables (by id). Any order does: it only makes
+ *  the two orders of a pair one key. */
+const before = (a: Operand, b: Operand): boolean => {
+  if (a instanceof Var) return b instanceof Var && a.id < b.id
+  if (b instanceof Var) return true
+  if (a.dtype !== b.dtype) return a.dtype < b.dtype
+  if (a.weakType !== b.weakType) return b.weakType
+  const x = a.value
+  const y = b.value
+  return x < y || (x === y && Object.is(x, -0) && !Object.is(y, -0)) || (y !== y && x === x)
+}
+
+/** A plain object without keys (`{}`: the params of most primitives), whose paramKey is `{}`. */
+const isEmptyParams = (params: unknown): boolean => {
+  if (typeof params !== 'object' || params === null || !isPlainObject(params)) return false
+  for (const _ in params) return false
+  return true
+}
+
+/**
+ * A map from equations `prim(operands…){params}` to values, with the same equality as
+ * `eqnKey` but without writing a key per equation: a trie of maps, by primitive, then params
+ * key (computed once per frozen params object; no level for `{}`), then each operand in turn —
+ * variables by identity, literals by dtype, weak type and value. A look-up is a few map
+ * probes of interned strings, objects and numbers; it makes no string.
+ */
+export class EqnTable<T> {
+  // primitive → params key → operands…; most equations have params `{}`, which skip a level
+  private readonly root = new Map<string, Node<T>>()
+  private readonly rootEmpty = new Map<string, Node<T>>()
+  /** The slot of `prim(ops…){params}`, made empty when the table has none. */
+  slot(prim: PrimName, ops: readonly Operand[], params: unknown): EqnSlot<T> {
+    const empty = isEmptyParams(params)
+    const root = empty ? this.rootEmpty : this.root
+    let n = root.get(prim)
+    if (n === undefined) root.set(prim, (n = new Node()))
+    if (!empty) n = n.step(paramsKeyOf(params))
+    if (ops.length === 2 && COMMUTATIVE.has(prim) && before(ops[1], ops[0])) return n.operand(ops[1]).operand(ops[0])
+    for (let i = 0; i < ops.length; i++) n = n.operand(ops[i])
+    return n
+  }
 }

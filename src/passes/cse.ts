@@ -4,24 +4,24 @@
  * the later one's outputs are replaced by the earlier one's (keys: src/ir/eqnkey.ts).
  */
 import type { Atom, Eqn, Jaxpr } from '../ir/jaxpr'
-import { atomKey, eqnKey } from '../ir/eqnkey'
+import { EqnTable, operandOf } from '../ir/eqnkey'
 import { eqnHasEffects } from '../ir/effects'
 import { type Rewrite, recursivePass, rewriteJaxpr, sameAval } from './util'
 
 /** The rule of one walk: an equation equal to one seen before (recorded in `seen`) is
  *  replaced by that one's outputs. */
-export const cseRule = (seen: Map<string, readonly Atom[]>) => (e: Eqn): Rewrite => {
+export const cseRule = (seen: EqnTable<readonly Atom[]>) => (e: Eqn): Rewrite => {
   // two equal host callbacks are two calls
   if (eqnHasEffects(e)) return null
-  const key = eqnKey(e.prim, e.inputs.map(atomKey), e.params)
-  const prev = seen.get(key)
+  const slot = seen.slot(e.prim, e.inputs.map(operandOf), e.params)
+  const prev = slot.value
   if (prev !== undefined && prev.length === e.outVars.length && prev.every((a, i) => sameAval(a.aval, e.outVars[i].aval))) {
     return { eqns: [], outs: prev }
   }
-  seen.set(key, e.outVars)
+  slot.value = e.outVars
   return null
 }
 
-const csePass = recursivePass<undefined>((j, sub) => rewriteJaxpr(j, cseRule(new Map()), sub, 'cse'))
+const csePass = recursivePass<undefined>((j, sub) => rewriteJaxpr(j, cseRule(new EqnTable()), sub, 'cse'))
 
 export const cse = (jaxpr: Jaxpr): Jaxpr => csePass(jaxpr, undefined)

@@ -15,6 +15,7 @@
  * Signatures (inputs, output avals) never change, so an optimized jaxpr is a drop-in
  * replacement wherever the original was used — also as the body of a jit equation.
  */
+import { EqnTable } from '../ir/eqnkey'
 import type { Jaxpr } from '../ir/jaxpr'
 import { foldEqn } from './fold'
 import { cseRule } from './cse'
@@ -53,7 +54,7 @@ export const optimize = (jaxpr: Jaxpr, opts: OptimizeOptions = {}): Jaxpr => {
  *  reshape or transpose) that the rules have not seen yet. */
 const fusedPass = recursivePass<InlineOptions & { readonly walk: { emitted: boolean } }>((j, sub, top, opts) => {
   const inline = inlineRule(top, opts)
-  const cseSeen = cseRule(new Map())
+  const cseSeen = cseRule(new EqnTable())
   return rewriteJaxpr(
     j,
     (e, producer): Rewrite => {

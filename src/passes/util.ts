@@ -31,6 +31,8 @@ export const sameAtom = (a: Atom, b: Atom): boolean => {
 /** Apply `f` to every jaxpr in an equation's params (directly, or in an array such as a list
  *  of branches). Returns `eqn` itself when `f` changed none of them. */
 export const mapSubJaxprs = (eqn: Eqn, f: (j: Jaxpr) => Jaxpr): Eqn => {
+  // (most equations carry no jaxpr: nothing to copy)
+  if (!hasSubJaxprs(eqn)) return eqn
   let changed = false
   const params: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(eqn.params as object)) {
@@ -49,8 +51,15 @@ export const mapSubJaxprs = (eqn: Eqn, f: (j: Jaxpr) => Jaxpr): Eqn => {
   return changed ? makeEqn(eqn.prim, eqn.inputs, params as never, eqn.outVars) : eqn
 }
 
-export const hasSubJaxprs = (eqn: Eqn): boolean =>
-  Object.values(eqn.params as object).some((v) => v instanceof Jaxpr || (Array.isArray(v) && v.some((x) => x instanceof Jaxpr)))
+export const hasSubJaxprs = (eqn: Eqn): boolean => {
+  const params = eqn.params as Record<string, unknown>
+  for (const k in params) {
+    const v = params[k]
+    if (v instanceof Jaxpr) return true
+    if (Array.isArray(v)) for (const x of v) if (x instanceof Jaxpr) return true
+  }
+  return false
+}
 
 /**
  * Make a pass that also runs on every sub-jaxpr. `perJaxpr(j, sub, top)` rewrites one jaxpr,
@@ -108,8 +117,12 @@ export const rewriteJaxpr = (jaxpr: Jaxpr, rule: Rule, sub: ((s: Jaxpr) => Jaxpr
   }
   let changed = false
   for (const e0 of jaxpr.eqns) {
-    const inputs = e0.inputs.map(read)
-    let e = inputs.some((a, i) => a !== e0.inputs[i]) ? makeEqn(e0.prim, inputs, e0.params, e0.outVars) : e0
+    let e = e0
+    // (until a rule replaces an output, no input is renamed)
+    if (env.size > 0) {
+      const inputs = e0.inputs.map(read)
+      if (inputs.some((a, i) => a !== e0.inputs[i])) e = makeEqn(e0.prim, inputs, e0.params, e0.outVars)
+    }
     if (sub !== null) e = mapSubJaxprs(e, sub)
     changed ||= e !== e0
     const r = rule(e, producer)
