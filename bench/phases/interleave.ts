@@ -8,6 +8,7 @@
  */
 import { loadavg } from 'node:os'
 import { PerformanceObserver } from 'node:perf_hooks'
+import { stats } from '../../src/backend'
 
 const BLOCK = 4
 
@@ -60,4 +61,14 @@ export const runInterleaved = (title: string, cases: Record<string, () => unknow
   }
   // the observer delivers its entries after the loop, on a later turn
   setTimeout(report, 50)
+}
+
+/** What one more call of each of `names` moves (bytes) and runs, by the backend's counters. */
+export const movedBy = (cases: Record<string, () => unknown>, names: readonly string[]): string[] => {
+  const counted = ['wasmKernelCalls', 'kernelsRun', 'outputBytes', 'arenaBytesIn', 'arenaBytesOut', 'arenaBytesKept'] as const
+  return names.map((k) => {
+    const s0 = { ...stats }
+    cases[k]()
+    return `${k}: ${counted.map((c) => `${c} ${stats[c] - s0[c]}`).join(', ')}`
+  })
 }

@@ -14,14 +14,14 @@
  */
 import { grad, jit, makeJaxpr, np } from '../../src'
 import type { Array as Arr } from '../../src'
-import { compileJaxpr, stats } from '../../src/backend'
+import { compileJaxpr } from '../../src/backend'
 import type { ConcreteArray } from '../../src/core/array'
 import { hoistConsts } from '../../src/interpret/jvp'
 import { optimize } from '../../src/passes'
 import { w2Grad } from '../baselines/w2'
 import { uniform32 } from '../harness/rng'
 import { N1 } from '../workloads/w1'
-import { runInterleaved } from './interleave'
+import { movedBy, runInterleaved } from './interleave'
 
 const n = Number(process.argv[3] ?? N1)
 const xs = uniform32(1, n, -2, 2)
@@ -46,12 +46,4 @@ const cases: Record<string, () => unknown> = {
   [`fresh ${(n * 4) / 1e6} MB array + copy`]: () => new Float32Array(n).set(kept),
 }
 
-const counted = (['wasmKernelCalls', 'kernelsRun', 'outputBytes', 'arenaBytesIn', 'arenaBytesOut', 'arenaBytesKept'] as const)
-const moved = (): string[] =>
-  ['kernels (into a kept array)', 'jit call'].map((k) => {
-    const s0 = { ...stats }
-    cases[k]()
-    return `${k}: ${counted.map((c) => `${c} ${stats[c] - s0[c]}`).join(', ')}`
-  })
-
-runInterleaved(`W2 phases (n = ${n})`, cases, Number(process.argv[2] ?? 200), moved)
+runInterleaved(`W2 phases (n = ${n})`, cases, Number(process.argv[2] ?? 200), () => movedBy(cases, ['kernels (into a kept array)', 'jit call']))

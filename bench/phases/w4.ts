@@ -16,14 +16,14 @@
  */
 import { hvp, jit, lax, makeJaxpr, np } from '../../src'
 import type { Array as Arr } from '../../src'
-import { compileJaxpr, stats } from '../../src/backend'
+import { compileJaxpr } from '../../src/backend'
 import type { ConcreteArray } from '../../src/core/array'
 import { hoistConsts } from '../../src/interpret/jvp'
 import { optimize } from '../../src/passes'
 import { rosenbrockHvp } from '../baselines/w4'
 import { uniform64 } from '../harness/rng'
 import { N4 } from '../workloads/w4'
-import { runInterleaved } from './interleave'
+import { movedBy, runInterleaved } from './interleave'
 
 const n = N4
 const rosenbrock = (x: Arr): Arr => {
@@ -56,13 +56,4 @@ const cases: Record<string, () => unknown> = {
   'copy 0.8 MB (kept arrays)': () => viaJit.set(kept),
 }
 
-// what one call of each case moves (bytes) and runs
-const counted = (['wasmKernelCalls', 'kernelsRun', 'outputBytes', 'arenaBytesIn', 'arenaBytesOut', 'arenaBytesKept'] as const)
-const moved = (): string[] =>
-  ['kernels (into a kept array)', 'jit call'].map((k) => {
-    const s0 = { ...stats }
-    cases[k]()
-    return `${k}: ${counted.map((c) => `${c} ${stats[c] - s0[c]}`).join(', ')}`
-  })
-
-runInterleaved('W4 phases', cases, Number(process.argv[2] ?? 400), moved)
+runInterleaved('W4 phases', cases, Number(process.argv[2] ?? 400), () => movedBy(cases, ['kernels (into a kept array)', 'jit call']))
