@@ -15,6 +15,7 @@ import { findDiffraxPython, runDiffrax } from './harness/diffrax'
 import { IMPLS } from './harness/types'
 import type { AnyWorkload, FloatDType, ImplId, MeasureOpts, Output, Prepared } from './harness/types'
 import { workloadById } from './workloads/index'
+import { asPlainNode } from './harness/plainnode'
 
 export interface ChildSpec {
   readonly workload: string
@@ -197,6 +198,7 @@ const atSize = (w: AnyWorkload, spec: ChildSpec): AnyWorkload | undefined => {
 }
 
 const main = async (): Promise<ChildResult> => {
+  asPlainNode()
   const spec = JSON.parse(process.argv[2]) as ChildSpec
   const w0 = workloadById(spec.workload)
   if (w0 === undefined) return { status: 'error', reason: `unknown workload ${spec.workload}` }

@@ -6,6 +6,7 @@
  * and the median of later calls. Prints one JSON line.
  */
 import { existsSync } from 'node:fs'
+import { asPlainNode } from '../harness/plainnode'
 
 export interface W10Spec {
   readonly method: 'grad' | 'jet'
@@ -23,6 +24,7 @@ export interface W10Result {
 }
 
 const main = async (): Promise<void> => {
+  asPlainNode()
   const spec = JSON.parse(process.argv[2]) as W10Spec
   // The built package, as users run it (as bench/child.ts).
   const built = new URL('../../dist/index.js', import.meta.url)
