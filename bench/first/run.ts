@@ -7,6 +7,7 @@
  *   npx tsx bench/first/run.ts W7 --against HEAD~3     # A/B: that commit's src/ against this one
  *   npx tsx bench/first/run.ts W7 --clock cpu --single-threaded   # on a loaded machine
  *   npx tsx bench/first/run.ts JET10 --against HEAD~1    # jit of derivatives(f, 10) (bench/taylor's jet)
+ *   npx tsx bench/first/run.ts W12 --alloc             # also: what the first call allocates
  *
  * Each side is bundled from its src/ with the phase clock on (src/core/phases.ts): trace
  * (linearize, transpose), passes, plan, build, JS code generation, wasm generation and
@@ -18,6 +19,13 @@
  * run on the main thread, and process CPU time is the main thread's: the steadiest measure
  * when other work shares the cores). Processes alternate A, B, A, B, … and the table gives medians. Timing only: answers
  * are checked by `npm run bench`.
+ *
+ * Every run also counts the minor page faults of the first call: pages of memory the process
+ * touches for the first time (the V8 heap growing, code, buffers). They are not free — on this
+ * project's 2-vCPU virtual machines one costs 13–16 µs — so a first call that allocates less
+ * also faults less. `--alloc` adds what the first call allocates, garbage included (V8's
+ * sampling heap profiler, one sample per KiB; in separate processes, since sampling slows the
+ * call down).
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
@@ -33,6 +41,8 @@ interface Sample {
   readonly importCpu: number
   readonly firstMs: number
   readonly firstCpu: number
+  readonly faults: number
+  readonly allocKiB?: number
   readonly phases: Record<string, number>
 }
 
@@ -69,16 +79,21 @@ const median = (xs: readonly number[]): number => {
   return s.length % 2 === 1 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
 }
 
-const sample = (bundlePath: string, workload: string, nodeFlags: readonly string[]): Sample => {
-  const out = execFileSync(process.execPath, [...nodeFlags, '--import', 'tsx', join(HERE, 'child.ts'), bundlePath, workload], { cwd: ROOT, encoding: 'utf8' })
+const sample = (bundlePath: string, workload: string, nodeFlags: readonly string[], alloc = false): Sample => {
+  const env = { ...process.env, LEIBNIZ_FIRST_ALLOC: alloc ? '1' : '0' }
+  const out = execFileSync(process.execPath, [...nodeFlags, '--import', 'tsx', join(HERE, 'child.ts'), bundlePath, workload], { cwd: ROOT, encoding: 'utf8', env })
   return JSON.parse(out.trim().split('\n').pop() as string) as Sample
 }
 
-const table = (workload: string, sides: readonly { name: string; samples: Sample[] }[], clock: string): string => {
+const table = (workload: string, sides: readonly { name: string; samples: Sample[]; alloc: Sample[] }[], clock: string): string => {
   const keys = [...new Set(sides.flatMap((s) => s.samples.flatMap((x) => Object.keys(x.phases))))]
   const rows: [string, ...string[]][] = [
     ['import, wall / CPU ms', ...sides.map((s) => `${median(s.samples.map((x) => x.importMs)).toFixed(1)} / ${median(s.samples.map((x) => x.importCpu)).toFixed(1)}`)],
     ['first call, wall / CPU ms', ...sides.map((s) => `${median(s.samples.map((x) => x.firstMs)).toFixed(1)} / ${median(s.samples.map((x) => x.firstCpu)).toFixed(1)}`)],
+    ['  minor page faults', ...sides.map((s) => median(s.samples.map((x) => x.faults ?? 0)).toFixed(0))],
+    ...(sides[0].alloc.length > 0
+      ? [['  allocated, KiB', ...sides.map((s) => median(s.alloc.map((x) => x.allocKiB ?? 0)).toFixed(0))] as [string, ...string[]]]
+      : []),
     ...keys.map((k): [string, ...string[]] => [`  ${k}`, ...sides.map((s) => median(s.samples.map((x) => x.phases[k] ?? 0)).toFixed(2))]),
   ]
   const w0 = Math.max(...rows.map((r) => r[0].length))
@@ -100,6 +115,8 @@ const main = async (): Promise<void> => {
   // time is the main thread's (steadier than wall time on a loaded machine)
   const single = args.includes('--single-threaded')
   if (single) args.splice(args.indexOf('--single-threaded'), 1)
+  const alloc = args.includes('--alloc')
+  if (alloc) args.splice(args.indexOf('--alloc'), 1)
   const nodeFlags = single ? ['--single-threaded'] : []
   const workloads = args.length > 0 ? args : ['W7']
   const dir = mkdtempSync(join(tmpdir(), 'leibniz-first-'))
@@ -117,8 +134,11 @@ const main = async (): Promise<void> => {
     sides.push({ name: 'this tree', path: join(dir, 'b.mjs') })
     for (const w of workloads) {
       const samples = sides.map(() => [] as Sample[])
+      const allocs = sides.map(() => [] as Sample[])
       for (let r = 0; r < runs; r++) sides.forEach((s, i) => samples[i].push(sample(s.path, w, nodeFlags)))
-      console.log(table(w.toUpperCase(), sides.map((s, i) => ({ name: s.name, samples: samples[i] })), cpuClock ? 'process CPU' : 'wall'))
+      // (allocation counts vary little between processes: three each)
+      if (alloc) for (let r = 0; r < 3; r++) sides.forEach((s, i) => allocs[i].push(sample(s.path, w, nodeFlags, true)))
+      console.log(table(w.toUpperCase(), sides.map((s, i) => ({ name: s.name, samples: samples[i], alloc: allocs[i] })), cpuClock ? 'process CPU' : 'wall'))
       console.log()
     }
   } finally {
