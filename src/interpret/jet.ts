@@ -167,8 +167,9 @@ export const hasSeries = (series: readonly Series[]): boolean[] => series.map((s
 
 // ---- a rule from a jvp rule ----------------------------------------------------------------
 
-/** The value of a concrete 0-d coefficient (a literal direction such as 1), else null. */
-const constValue = (c: Tracer): number | null => (isConcrete(c) && c.ndim === 0 ? Number(c.data[0]) : null)
+/** The value of a concrete 0-d coefficient (a literal direction such as 1), else null. (Read
+ *  with `item()`, which hands no buffer out, so no hold on it is recorded.) */
+const constValue = (c: Tracer): number | null => (isConcrete(c) && c.ndim === 0 ? c.item() : null)
 
 /** c · s. Known scalars multiply in JS, so literal directions stage nothing. */
 const scaleCoef = (c: Coef, s: number): Coef => {
