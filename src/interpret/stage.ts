@@ -104,29 +104,43 @@ export class JaxprTrace extends Trace {
     const n = tracers.length
     const vars = new Array<Var>(n)
     const avalsIn = new Array<ShapedArray>(n)
-    // the operands that are 0-d concrete constants of this trace (they fold, and key by value)
-    const consts = new Array<ConcreteArray | null>(n)
+    // the operands that are 0-d concrete constants of this trace (they fold, and key by value);
+    // null while there is none (most equations: no list made)
+    let consts: (ConcreteArray | null)[] | null = null
     let allConst = true
-    let noneConst = true
     for (let i = 0; i < n; i++) {
       const t = tracers[i]
       if (!(t instanceof JaxprTracer) || t._trace !== this) throw new Error('internal: tracer from another staging run')
       vars[i] = t.variable
       avalsIn[i] = t.aval
       const c = t.constValue
-      consts[i] = c !== null && isConcrete(c) && c.ndim === 0 ? c : null
-      if (consts[i] === null) allConst = false
-      else noneConst = false
+      if (c !== null && isConcrete(c) && c.ndim === 0) {
+        if (consts === null) consts = new Array<ConcreteArray | null>(n).fill(null)
+        consts[i] = c
+      } else {
+        allConst = false
+      }
     }
     let avalsOut: ShapedArray[] | null = null
     if (STAGING_FOLDABLE.has(prim)) {
-      const folded = this.foldOrForward(prim, tracers, consts, allConst, avalsIn, params)
-      if (folded.outs !== null) return folded.outs
-      avalsOut = folded.avalsOut
+      // (a structural primitive of a 0-d constant makes an array: it stays an equation)
+      if (allConst && consts !== null && !STRUCTURAL.has(prim)) {
+        const ys = rulesOf(prim).impl(consts as ConcreteArray[], params)
+        const lifted = new Array<Tracer>(ys.length)
+        for (let i = 0; i < ys.length; i++) lifted[i] = this.lift(ys[i])
+        return lifted
+      }
+      avalsOut = rulesOf(prim).abstractEval(avalsIn, params)
+      const k = forwardedOperand(prim, consts, avalsIn, avalsOut[0], params)
+      if (k >= 0) return [tracers[k]]
     }
-    const slot = hasEffects(prim, params) ? null : b.recorded.slot(prim, operands(vars, consts), params)
+    const slot = hasEffects(prim, params) ? null : b.recorded.slot(prim, consts === null ? vars : operands(vars, consts), params)
     const seen = slot?.value
-    if (seen !== undefined) return seen.map((v) => new JaxprTracer(this, v.aval, null, v))
+    if (seen !== undefined) {
+      const again = new Array<Tracer>(seen.length)
+      for (let i = 0; i < seen.length; i++) again[i] = new JaxprTracer(this, seen[i].aval, null, seen[i])
+      return again
+    }
     avalsOut ??= rulesOf(prim).abstractEval(avalsIn, params)
     const outs = new Array<JaxprTracer>(avalsOut.length)
     const outVars = new Array<Var>(avalsOut.length)
@@ -134,83 +148,75 @@ export class JaxprTrace extends Trace {
       outs[i] = new JaxprTracer(this, avalsOut[i])
       outVars[i] = outs[i].variable
     }
-    if (!noneConst) b.literalUsers.push(b.eqns.length)
+    if (consts !== null) b.literalUsers.push(b.eqns.length)
     const eqn = makeOwnedEqn(prim, vars, params, outVars)
     evaluated.add(eqn)
     b.eqns.push(eqn)
     if (slot !== null) slot.value = outVars
     return outs
   }
-  /**
-   * Exact rewrites worth doing before an equation exists (the optimizer would remove it later,
-   * but nested transformations would first differentiate it again at every level):
-   *   arithmetic on 0-d concrete constants only → its value (by the primitive's own impl);
-   *   x·1, 1·x, x/1, x + 0 (integer 0 or float −0), x − (+0) → x, a convert_element_type, a
-   *   reshape, a broadcast or a transpose that changes nothing → x, and select_n on a constant
-   *   predicate → the case it picks, when x (the case) already has the output's aval (shape,
-   *   dtype and weak type), so the result is bit-for-bit x.
-   * Returns the outputs, or (when the equation is to be recorded) the output avals it
-   * computed on the way, so that recording does not evaluate them again.
-   */
-  private foldOrForward(
-    prim: PrimName,
-    tracers: readonly Tracer[],
-    consts: readonly (ConcreteArray | null)[],
-    allConst: boolean,
-    avalsIn: readonly ShapedArray[],
-    params: unknown,
-  ): { readonly outs: Tracer[]; readonly avalsOut: null } | { readonly outs: null; readonly avalsOut: ShapedArray[] } {
-    const n = tracers.length
-    // (a structural primitive of a 0-d constant makes an array: it stays an equation)
-    if (allConst && !STRUCTURAL.has(prim)) {
-      const ys = rulesOf(prim).impl(consts as ConcreteArray[], params as never)
-      return { outs: ys.map((y) => this.lift(y)), avalsOut: null }
+}
+
+/**
+ * Exact rewrites worth doing before an equation exists (the optimizer would remove it later,
+ * but nested transformations would first differentiate it again at every level):
+ *   arithmetic on 0-d concrete constants only → its value (by the primitive's own impl, in
+ *   `processPrimitive`);
+ *   x·1, 1·x, x/1, x + 0 (integer 0 or float −0), x − (+0) → x, a convert_element_type, a
+ *   reshape, a broadcast or a transpose that changes nothing → x, and select_n on a constant
+ *   predicate → the case it picks, when x (the case) already has the output's aval (shape,
+ *   dtype and weak type), so the result is bit-for-bit x.
+ * Returns the index of the operand the result equals bit for bit, or -1 (the equation is to be
+ * recorded, with the output avals computed on the way).
+ */
+const forwardedOperand = (
+  prim: PrimName,
+  consts: readonly (ConcreteArray | null)[] | null,
+  avalsIn: readonly ShapedArray[],
+  outAval: ShapedArray,
+  params: unknown,
+): number => {
+  const n = avalsIn.length
+  let k = -1
+  switch (prim) {
+    case 'mul':
+      k = consts === null ? -1 : isOne(consts[1]) ? 0 : isOne(consts[0]) ? 1 : -1
+      break
+    case 'add': {
+      // x + z = x for every x when z is an integer 0 or a float −0 (a float +0 turns −0 into +0)
+      const float = isFloat(outAval.dtype)
+      k = consts === null ? -1 : neutralAdd(consts[1], float) ? 0 : neutralAdd(consts[0], float) ? 1 : -1
+      break
     }
-    const avalsOut = rulesOf(prim).abstractEval(avalsIn, params as never)
-    const outAval = avalsOut[0]
-    // the index of the operand the result equals bit for bit, or -1
-    let k = -1
-    switch (prim) {
-      case 'mul':
-        k = isOne(consts[1]) ? 0 : isOne(consts[0]) ? 1 : -1
-        break
-      case 'add': {
-        // x + z = x for every x when z is an integer 0 or a float −0 (a float +0 turns −0 into +0)
-        const float = isFloat(outAval.dtype)
-        k = neutralAdd(consts[1], float) ? 0 : neutralAdd(consts[0], float) ? 1 : -1
-        break
-      }
-      case 'sub':
-        // x − 0 = x for every x when 0 is +0 (or an integer 0)
-        k = consts[1] !== null && Object.is(Number(consts[1].data[0]), 0) ? 0 : -1
-        break
-      // structural no-ops: a reshape to its own shape, a broadcast or transpose that keeps every axis in place
-      case 'reshape':
-        k = 0
-        break
-      case 'broadcast_in_dim':
-        k = isIdentity((params as ParamsMap['broadcast_in_dim']).broadcastDimensions) ? 0 : -1
-        break
-      case 'transpose':
-        k = isIdentity((params as ParamsMap['transpose']).permutation) ? 0 : -1
-        break
-      case 'div':
-        k = isOne(consts[1]) ? 0 : -1
-        break
-      case 'convert_element_type':
-        k = 0
-        break
-      case 'select_n': {
-        // a constant predicate picks its case
-        const which = consts[0]
-        const c = which === null ? -1 : Number(which.data[0])
-        k = c >= 0 && c < n - 1 ? c + 1 : -1
-        break
-      }
+    case 'sub':
+      // x − 0 = x for every x when 0 is +0 (or an integer 0)
+      k = consts !== null && consts[1] !== null && Object.is(Number(consts[1].data[0]), 0) ? 0 : -1
+      break
+    // structural no-ops: a reshape to its own shape, a broadcast or transpose that keeps every axis in place
+    case 'reshape':
+      k = 0
+      break
+    case 'broadcast_in_dim':
+      k = isIdentity((params as ParamsMap['broadcast_in_dim']).broadcastDimensions) ? 0 : -1
+      break
+    case 'transpose':
+      k = isIdentity((params as ParamsMap['transpose']).permutation) ? 0 : -1
+      break
+    case 'div':
+      k = consts !== null && isOne(consts[1]) ? 0 : -1
+      break
+    case 'convert_element_type':
+      k = 0
+      break
+    case 'select_n': {
+      // a constant predicate picks its case
+      const which = consts === null ? null : consts[0]
+      const c = which === null ? -1 : Number(which.data[0])
+      k = c >= 0 && c < n - 1 ? c + 1 : -1
+      break
     }
-    if (k >= 0 && sameAval(avalsIn[k], outAval)) return { outs: [tracers[k]], avalsOut: null }
-    return { outs: null, avalsOut }
   }
+  return k >= 0 && sameAval(avalsIn[k], outAval) ? k : -1
 }
 
 // The equations recorded by processPrimitive: their output avals are, by construction, their

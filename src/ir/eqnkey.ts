@@ -93,10 +93,22 @@ export interface EqnSlot<T> {
 // (keys of one trie level: variables, or a literal's dtype, then its weak type, then its value)
 type Step = Var | string | boolean | number
 
+// Most nodes have one child (a chain of equations makes a path per equation): that child is
+// kept in two fields, and a Map (~100–200 bytes before any entry) is made for the second.
+// Keys compare as a Map does (SameValueZero), so both forms find the same nodes.
+const sameStep = (a: Step, b: Step): boolean => a === b || (a !== a && b !== b)
+
 class Node<T> implements EqnSlot<T> {
   value: T | undefined = undefined
-  next: Map<Step, Node<T>> | undefined = undefined
+  private firstKey: Step | undefined = undefined
+  private first: Node<T> | undefined = undefined
+  private next: Map<Step, Node<T>> | undefined = undefined
   step(k: Step): Node<T> {
+    if (this.first === undefined) {
+      this.firstKey = k
+      return (this.first = new Node())
+    }
+    if (sameStep(this.firstKey as Step, k)) return this.first
     const m = (this.next ??= new Map())
     let n = m.get(k)
     if (n === undefined) m.set(k, (n = new Node()))

@@ -41,10 +41,18 @@ export interface Eqn<P extends PrimName = PrimName> {
   readonly outVars: readonly Var[]
 }
 
+// (params are small plain objects, often `{}`, frozen once per staged equation, in cold code:
+// an indexed loop and for-in, where Object.values and for-of would allocate a list and an
+// iterator result per entry)
 const deepFreeze = <T>(x: T): T => {
   if (x !== null && typeof x === 'object' && !Object.isFrozen(x)) {
     Object.freeze(x)
-    for (const v of Object.values(x as object)) deepFreeze(v)
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) deepFreeze(x[i])
+    } else {
+      const o = x as Record<string, unknown>
+      for (const k in o) if (Object.prototype.hasOwnProperty.call(o, k)) deepFreeze(o[k])
+    }
   }
   return x
 }

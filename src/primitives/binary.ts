@@ -16,7 +16,7 @@ import { type Tracer, bind1 } from '../core/tracer'
 import { type ShapedArray, avalStr, shaped } from '../ir/aval'
 import { isBool, isFloat, isInt } from '../ir/dtypes'
 import type { BinaryPrim } from '../ir/params'
-import { type ArrayLike, asTracer, binaryImpl, elementwiseAval, elementwiseBatch, isTracerLike, zeroJvp } from './util'
+import { type ArrayLike, NO_PARAMS, asTracer, binaryImpl, elementwiseAval, elementwiseBatch, isTracerLike, zeroJvp } from './util'
 import { ceil, floor, log, neg } from './unary'
 
 // ---- wrappers ----------------------------------------------------------------------------
@@ -27,14 +27,14 @@ const liftPair = (x: ArrayLike, y: ArrayLike): [Tracer, Tracer] => {
   const yt = isTracerLike(y) ? y : null
   return [asTracer(x, (yt ?? undefined)?.aval), asTracer(y, (xt ?? undefined)?.aval)]
 }
-const w = (prim: BinaryPrim) => (x: ArrayLike, y: ArrayLike): Tracer => bind1(prim, liftPair(x, y), {})
+const w = (prim: BinaryPrim) => (x: ArrayLike, y: ArrayLike): Tracer => bind1(prim, liftPair(x, y), NO_PARAMS)
 export const add = w('add'), sub = w('sub'), mul = w('mul'), div = w('div'), pow = w('pow')
 export const max = w('max'), min = w('min'), atan2 = w('atan2'), rem = w('rem')
 export const eq = w('eq'), ne = w('ne'), lt = w('lt'), le = w('le'), gt = w('gt'), ge = w('ge')
 export const and = w('and'), or = w('or')
 
 /** `select_n(which, ...cases)` lives in select.ts; `select(c, a, b)` = c ? a : b is the common use. */
-const select = (c: Tracer, a: Tracer, b: Tracer): Tracer => bind1('select_n', [c, b, a], {})
+const select = (c: Tracer, a: Tracer, b: Tracer): Tracer => bind1('select_n', [c, b, a], NO_PARAMS)
 const convert = (x: Tracer, like: ShapedArray): Tracer =>
   bind1('convert_element_type', [x], { newDtype: like.dtype, weakType: like.weakType })
 
@@ -102,7 +102,7 @@ export const addTangents = (a: Tangent, b: Tangent): Tangent => (isZero(a) ? b :
 
 const scaleTangent = (t: Tangent, s: () => Tracer): Tangent => (isZero(t) ? t : mul(t, s()))
 
-const out0 = <P extends BinaryPrim>(prim: P, primals: readonly Tracer[]): Tracer => bind1(prim, primals, {})
+const out0 = <P extends BinaryPrim>(prim: P, primals: readonly Tracer[]): Tracer => bind1(prim, primals, NO_PARAMS)
 
 /** Broadcast a possibly-0-d tangent to the output's aval. */
 const toOut = (t: Tangent, out: Tracer): Tangent => {

@@ -12,6 +12,10 @@ import type { PrimName } from '../ir/params'
 
 export type ArrayLike = Tracer | number | boolean
 
+/** The params of a primitive that has none: one frozen object, so that staging neither
+ *  freezes nor keys a fresh `{}` per equation. */
+export const NO_PARAMS: Readonly<Record<string, never>> = Object.freeze({})
+
 const INT32_MIN = -(2 ** 31)
 const INT32_MAX = 2 ** 31 - 1
 
@@ -127,19 +131,26 @@ const SCALAR_SHAPE: Shape = Object.freeze([])
 
 export const elementwiseAval = (avals: readonly ShapedArray[], op: string, outDtype?: DType): ShapedArray => {
   // (a frozen shape is shared by the aval as is: most operands' shapes are)
+  // (every elementwise equation comes here, mostly in cold code, where a for-of allocates an
+  // iterator result per element and `.some`/`.every` a closure: one indexed loop)
   let shape: Shape = SCALAR_SHAPE
-  for (const a of avals) {
+  const d0 = avals[0].dtype
+  let sameDtype = true
+  let weak = true
+  for (let i = 0; i < avals.length; i++) {
+    const a = avals[i]
+    if (a.dtype !== d0) sameDtype = false
+    if (!a.weakType) weak = false
     if (a.shape.length === 0) continue
     if (shape.length === 0) shape = a.shape
     else if (!shapeEq(shape, a.shape)) {
       throw new ShapeError(`${op}: operand shapes must be equal (or 0-d), got ${avals.map(avalStr).join(', ')}`)
     }
   }
-  const d0 = avals[0].dtype
-  if (avals.some((a) => a.dtype !== d0)) {
+  if (!sameDtype) {
     throw new DTypeError(`${op}: operand dtypes must be equal, got ${avals.map(avalStr).join(', ')}`)
   }
-  return shaped(shape, outDtype ?? d0, avals.every((a) => a.weakType))
+  return shaped(shape, outDtype ?? d0, weak)
 }
 
 // ---- impl helpers ------------------------------------------------------------------------
