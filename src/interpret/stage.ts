@@ -53,7 +53,7 @@ export class JaxprBuilder {
     const consts: Tracer[] = []
     this.constVals.forEach((val, v) => {
       if (isConcrete(val) && val.ndim === 0) {
-        literals.set(v, new Lit(Number(val.data[0]), val.dtype, val.weakType))
+        literals.set(v, new Lit(val.item(), val.dtype, val.weakType))
       } else {
         constVars.push(v)
         consts.push(val)
@@ -190,7 +190,7 @@ const forwardedOperand = (
     }
     case 'sub':
       // x − 0 = x for every x when 0 is +0 (or an integer 0)
-      k = consts !== null && consts[1] !== null && Object.is(Number(consts[1].data[0]), 0) ? 0 : -1
+      k = consts !== null && consts[1] !== null && Object.is(consts[1].item(), 0) ? 0 : -1
       break
     // structural no-ops: a reshape to its own shape, a broadcast or transpose that keeps every axis in place
     case 'reshape':
@@ -211,7 +211,7 @@ const forwardedOperand = (
     case 'select_n': {
       // a constant predicate picks its case
       const which = consts === null ? null : consts[0]
-      const c = which === null ? -1 : Number(which.data[0])
+      const c = which === null ? -1 : which.item()
       k = c >= 0 && c < n - 1 ? c + 1 : -1
       break
     }
@@ -235,15 +235,15 @@ const operands = (vars: readonly Var[], consts: readonly (ConcreteArray | null)[
   const ops = new Array<Operand>(vars.length)
   for (let i = 0; i < vars.length; i++) {
     const c = consts[i]
-    ops[i] = c === null ? vars[i] : { dtype: c.dtype, weakType: c.weakType, value: Number(c.data[0]) }
+    ops[i] = c === null ? vars[i] : { dtype: c.dtype, weakType: c.weakType, value: c.item() }
   }
   return ops
 }
 
-const isOne = (c: ConcreteArray | null): boolean => c !== null && Number(c.data[0]) === 1
+const isOne = (c: ConcreteArray | null): boolean => c !== null && c.item() === 1
 const neutralAdd = (c: ConcreteArray | null, float: boolean): boolean => {
   if (c === null) return false
-  const x = Number(c.data[0])
+  const x = c.item()
   return x === 0 && (!float || Object.is(x, -0))
 }
 const isIdentity = (dims: readonly number[]): boolean => {

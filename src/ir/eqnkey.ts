@@ -35,7 +35,12 @@ const isPlainObject = (x: object): boolean => {
 /** A string equal for structurally equal params: arrays and plain objects by content, every
  *  other object (jaxprs, functions, class instances) by identity. */
 export const paramKey = (x: unknown): string => {
-  if (Array.isArray(x)) return `[${x.map(paramKey).join(',')}]`
+  if (Array.isArray(x)) {
+    // (params are keyed as they are staged, in cold code: no intermediate list of keys)
+    let out = '['
+    for (let i = 0; i < x.length; i++) out += i > 0 ? `,${paramKey(x[i])}` : paramKey(x[i])
+    return `${out}]`
+  }
   if (typeof x === 'number') return numKey(x)
   if (typeof x === 'string') return JSON.stringify(x)
   if (typeof x === 'function') return `F${identityKey(x)}`

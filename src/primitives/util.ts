@@ -220,6 +220,19 @@ export const batchToFront = (x: Tracer, bdim: BDim, axisSize: number): Tracer =>
   })
 }
 
+const withoutAxis = (shape: Shape, k: number): number[] => {
+  const out = new Array<number>(shape.length - 1)
+  for (let i = 0, j = 0; i < shape.length; i++) if (i !== k) out[j++] = shape[i]
+  return out
+}
+
+/** [1, 2, …, n] */
+const fromOne = (n: number): number[] => {
+  const out = new Array<number>(n)
+  for (let k = 0; k < n; k++) out[k] = k + 1
+  return out
+}
+
 /**
  * Batch rule for elementwise primitives (any arity): batched operands get their batch axis at
  * 0; unbatched 0-d operands stay scalars (they broadcast); other unbatched operands and
@@ -235,15 +248,17 @@ export const elementwiseBatch =
       const x = xs[i]
       const b = bdims[i]
       const rank = x.ndim - (b === null ? 0 : 1)
-      if (rank > 0) outShape = b === null ? x.shape : x.shape.filter((_, k) => k !== b)
+      if (rank > 0) outShape = b === null ? x.shape : withoutAxis(x.shape, b)
     }
-    const full = [axisSize, ...outShape]
+    const full = new Array<number>(outShape.length + 1)
+    full[0] = axisSize
+    for (let k = 0; k < outShape.length; k++) full[k + 1] = outShape[k]
     const aligned = new Array<Tracer>(xs.length)
     for (let i = 0; i < xs.length; i++) {
       const x = xs[i]
       const b = bdims[i]
       if (b === null) {
-        aligned[i] = x.ndim === 0 ? x : bind1('broadcast_in_dim', [x], { shape: full, broadcastDimensions: outShape.map((_, k) => k + 1) })
+        aligned[i] = x.ndim === 0 ? x : bind1('broadcast_in_dim', [x], { shape: full, broadcastDimensions: fromOne(outShape.length) })
         continue
       }
       const moved = moveAxis(x, b, 0)
