@@ -9,7 +9,7 @@ import { rulesOf } from '../core/rules'
 import { checkBuilt } from './check'
 import { type MainTrace, Trace, Tracer, fullRaise, withDynamic, withMain } from '../core/tracer'
 import type { ShapedArray } from '../ir/aval'
-import { type Atom, ClosedJaxpr, type Eqn, Jaxpr, Lit, Var, makeEqn, makeOwnedEqn } from '../ir/jaxpr'
+import { type Atom, ClosedJaxpr, type Eqn, Jaxpr, Lit, Var, makeOwnedEqn } from '../ir/jaxpr'
 import type { ParamsMap, PrimName } from '../ir/params'
 import { EqnTable, type Operand } from '../ir/eqnkey'
 import { hasEffects } from '../ir/effects'
@@ -38,37 +38,36 @@ export class JaxprBuilder {
   /** equation → its output variables: staging computes each value once (see `processPrimitive`;
    *  variables, not tracers, so that tracers nobody holds any more die young) */
   readonly recorded = new EqnTable<readonly Var[]>()
-  /** the indices of the equations with a 0-d concrete constant among their operands (they become literals) */
-  readonly literalUsers: number[] = []
+  /** constant variable → the literal it is inlined as (a 0-d concrete constant is one: `build`) */
+  private readonly literals = new Map<Var, Lit>()
+
+  /** The literal that the variable `v` of the 0-d concrete constant `c` is inlined as. */
+  literalOf(v: Var, c: ConcreteArray): Lit {
+    let l = this.literals.get(v)
+    if (l === undefined) this.literals.set(v, (l = new Lit(c.item(), c.dtype, c.weakType)))
+    return l
+  }
 
   getVar(t: Tracer): Var {
     if (!(t instanceof JaxprTracer) || t._trace.builder !== this) throw new Error('internal: tracer from another staging run')
     return t.variable
   }
 
-  /** Build the jaxpr for `ins` → `outs`; 0-d concrete constants are inlined as literals. */
+  /** Build the jaxpr for `ins` → `outs`; 0-d concrete constants are inlined as literals (the
+   *  equations that read one were recorded with it: `processPrimitive`). */
   build(ins: readonly Tracer[], outs: readonly Tracer[]): ClosedJaxpr<Tracer> {
-    const literals = new Map<Var, Lit>()
     const constVars: Var[] = []
     const consts: Tracer[] = []
     this.constVals.forEach((val, v) => {
       if (isConcrete(val) && val.ndim === 0) {
-        literals.set(v, new Lit(val.item(), val.dtype, val.weakType))
+        this.literalOf(v, val)
       } else {
         constVars.push(v)
         consts.push(val)
       }
     })
-    const sub = (a: Atom): Atom => (a._tag === 'Var' ? (literals.get(a) ?? a) : a)
-    let eqns = this.eqns
-    if (literals.size > 0 && this.literalUsers.length > 0) {
-      eqns = [...this.eqns]
-      for (const i of this.literalUsers) {
-        const e = eqns[i]
-        eqns[i] = makeEqn(e.prim, e.inputs.map(sub), e.params, e.outVars)
-      }
-    }
-    const jaxpr = new Jaxpr(constVars, ins.map((t) => this.getVar(t)), eqns, outs.map((t) => sub(this.getVar(t))))
+    const sub = (a: Atom): Atom => (a._tag === 'Var' ? (this.literals.get(a) ?? a) : a)
+    const jaxpr = new Jaxpr(constVars, ins.map((t) => this.getVar(t)), this.eqns, outs.map((t) => sub(this.getVar(t))))
     return new ClosedJaxpr(checkBuilt(jaxpr, 'staging'), consts)
   }
 }
@@ -148,8 +147,16 @@ export class JaxprTrace extends Trace {
       outs[i] = new JaxprTracer(this, avalsOut[i])
       outVars[i] = outs[i].variable
     }
-    if (consts !== null) b.literalUsers.push(b.eqns.length)
-    const eqn = makeOwnedEqn(prim, vars, params, outVars)
+    // (a 0-d concrete constant is read as the literal it becomes)
+    let inputs: Atom[] = vars
+    if (consts !== null) {
+      inputs = new Array<Atom>(n)
+      for (let i = 0; i < n; i++) {
+        const c = consts[i]
+        inputs[i] = c === null ? vars[i] : b.literalOf(vars[i], c)
+      }
+    }
+    const eqn = makeOwnedEqn(prim, inputs, params, outVars)
     evaluated.add(eqn)
     b.eqns.push(eqn)
     if (slot !== null) slot.value = outVars
@@ -220,7 +227,7 @@ const forwardedOperand = (
 }
 
 // The equations recorded by processPrimitive: their output avals are, by construction, their
-// primitive's abstract evaluation of their input avals and params, and all of these are frozen
+// primitive's abstract evaluation of their input avals (a literal's is its constant's) and params, and all of these are frozen
 // (Var, its aval and shape, the equation and its params), so that stays true. The backend's
 // validation need not evaluate them again; any other equation (hand-built, or rewritten by a
 // pass) is not in the set.
