@@ -9,7 +9,7 @@ import { rulesOf } from '../core/rules'
 import { checkBuilt } from './check'
 import { type MainTrace, Trace, Tracer, fullRaise, withDynamic, withMain } from '../core/tracer'
 import type { ShapedArray } from '../ir/aval'
-import { type Atom, ClosedJaxpr, type Eqn, Jaxpr, Lit, Var, makeOwnedEqn } from '../ir/jaxpr'
+import { type Atom, ClosedJaxpr, type Eqn, Jaxpr, Lit, Var, deepFreeze } from '../ir/jaxpr'
 import type { ParamsMap, PrimName } from '../ir/params'
 import { EqnTable, type Operand } from '../ir/eqnkey'
 import { hasEffects } from '../ir/effects'
@@ -156,8 +156,7 @@ export class JaxprTrace extends Trace {
         inputs[i] = c === null ? vars[i] : b.literalOf(vars[i], c)
       }
     }
-    const eqn = makeOwnedEqn(prim, inputs, params, outVars)
-    evaluated.add(eqn)
+    const eqn = new StagedEqn(prim, Object.freeze(inputs), deepFreeze(params), Object.freeze(outVars))
     b.eqns.push(eqn)
     if (slot !== null) slot.value = outVars
     return outs
@@ -226,15 +225,27 @@ const forwardedOperand = (
   return k >= 0 && sameAval(avalsIn[k], outAval) ? k : -1
 }
 
-// The equations recorded by processPrimitive: their output avals are, by construction, their
-// primitive's abstract evaluation of their input avals (a literal's is its constant's) and params, and all of these are frozen
-// (Var, its aval and shape, the equation and its params), so that stays true. The backend's
-// validation need not evaluate them again; any other equation (hand-built, or rewritten by a
-// pass) is not in the set.
-const evaluated = new WeakSet<Eqn>()
+/**
+ * An equation recorded by `processPrimitive`, frozen, with the fields of any other (a pass that
+ * rewrites one makes a plain equation). Its output avals are, by construction, its primitive's
+ * abstract evaluation of its input avals (a literal's is its constant's) and params, and all of
+ * these are frozen (Var, its aval and shape, the equation and its params), so that stays true:
+ * the backend's validation need not evaluate them again. (The class marks it: a WeakSet of
+ * equations would cost an entry, and time, per equation staged.)
+ */
+class StagedEqn<P extends PrimName> implements Eqn<P> {
+  constructor(
+    readonly prim: P,
+    readonly inputs: readonly Atom[],
+    readonly params: ParamsMap[P],
+    readonly outVars: readonly Var[],
+  ) {
+    Object.freeze(this)
+  }
+}
 
 /** Was `e` made by staging, its outputs' avals computed by its primitive's abstract evaluation? */
-export const isStagedEqn = (e: Eqn): boolean => evaluated.has(e)
+export const isStagedEqn = (e: Eqn): boolean => e instanceof StagedEqn
 
 /** The operands as the CSE table keys them: a 0-d concrete constant by its value (it becomes
  *  a literal), anything else by its variable. */

@@ -32,6 +32,18 @@ const isPlainObject = (x: object): boolean => {
   return proto === Object.prototype || proto === null
 }
 
+// Param names and string values (dtype names, modes) are few: each is quoted once, not at
+// every equation keyed (the cache stops growing at a bound, for programs with many names).
+const quoted = new Map<string, string>()
+const quote = (s: string): string => {
+  let q = quoted.get(s)
+  if (q === undefined) {
+    q = JSON.stringify(s)
+    if (quoted.size < 4096) quoted.set(s, q)
+  }
+  return q
+}
+
 /** A string equal for structurally equal params: arrays and plain objects by content, every
  *  other object (jaxprs, functions, class instances) by identity. */
 export const paramKey = (x: unknown): string => {
@@ -42,7 +54,7 @@ export const paramKey = (x: unknown): string => {
     return `${out}]`
   }
   if (typeof x === 'number') return numKey(x)
-  if (typeof x === 'string') return JSON.stringify(x)
+  if (typeof x === 'string') return quote(x)
   if (typeof x === 'function') return `F${identityKey(x)}`
   if (x === null || typeof x !== 'object') return String(x)
   if (!isPlainObject(x)) return `O${identityKey(x)}`
@@ -57,7 +69,7 @@ export const paramKey = (x: unknown): string => {
     keys[j + 1] = k
   }
   let out = '{'
-  for (let i = 0; i < keys.length; i++) out += `${i > 0 ? ',' : ''}${JSON.stringify(keys[i])}:${paramKey((x as Record<string, unknown>)[keys[i]])}`
+  for (let i = 0; i < keys.length; i++) out += `${i > 0 ? ',' : ''}${quote(keys[i])}:${paramKey((x as Record<string, unknown>)[keys[i]])}`
   return `${out}}`
 }
 

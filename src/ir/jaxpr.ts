@@ -41,10 +41,11 @@ export interface Eqn<P extends PrimName = PrimName> {
   readonly outVars: readonly Var[]
 }
 
-// (params are small plain objects, often `{}`, frozen once per staged equation, in cold code:
-// an indexed loop and for-in, where Object.values and for-of would allocate a list and an
-// iterator result per entry)
-const deepFreeze = <T>(x: T): T => {
+/** Freeze `x` and everything it holds (an equation's params: staging freezes each in place).
+ *  (params are small plain objects, frozen once per staged equation, in cold code: an indexed
+ *  loop and for-in, where Object.values and for-of would allocate a list and an iterator
+ *  result per entry) */
+export const deepFreeze = <T>(x: T): T => {
   if (x !== null && typeof x === 'object' && !Object.isFrozen(x)) {
     Object.freeze(x)
     if (Array.isArray(x)) {
@@ -68,10 +69,6 @@ export const makeEqn = <P extends PrimName>(
   params: ParamsMap[P],
   outVars: readonly Var[],
 ): Eqn<P> => Object.freeze({ prim, inputs: Object.freeze([...inputs]), params: deepFreeze(params), outVars: Object.freeze([...outVars]) })
-
-/** `makeEqn` for lists made for this equation alone (staging's own): frozen in place, not copied. */
-export const makeOwnedEqn = <P extends PrimName>(prim: P, inputs: Atom[], params: ParamsMap[P], outVars: Var[]): Eqn<P> =>
-  Object.freeze({ prim, inputs: Object.freeze(inputs), params: deepFreeze(params), outVars: Object.freeze(outVars) })
 
 /**
  * `{ lambda constVars ; inVars . let eqns in ( outs ) }`. Constants are bound by `constVars`
