@@ -148,6 +148,8 @@ const summary = (x: ConcreteArray): string => {
 
 export const isConcrete = (x: unknown): x is ConcreteArray => x instanceof ConcreteArray
 
+const NO_AXES: Shape = Object.freeze([])
+
 /** A 0-d array of a JS number. Literals in user code are weakly typed: integers are weak
  *  int32, other numbers weak float64, booleans bool. */
 export const scalar = (x: number | boolean, dtype?: DType, weakType?: boolean): ConcreteArray => {
@@ -155,7 +157,8 @@ export const scalar = (x: number | boolean, dtype?: DType, weakType?: boolean): 
   const weak = weakType ?? (dtype === undefined && typeof x !== 'boolean')
   const data = allocate(d, 1)
   data[0] = castScalar(Number(x), d)
-  return new ConcreteArray(data, [], d, weak)
+  // (fresh: nothing else holds `data`; most scalars are read only, and never record a hold)
+  return new ConcreteArray(data, NO_AXES, d, weak, true)
 }
 
 export const full = (shape: Shape, value: number, dtype: DType, weakType = false): ConcreteArray => {

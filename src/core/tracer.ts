@@ -153,9 +153,12 @@ const leak = (x: Tracer): TracerLeakError =>
       `(a global, a closure, a class field) and used later. Return it from the function instead.`,
   )
 
+// (every primitive applied passes here, mostly in cold code, where a for-of allocates an
+// iterator result per element and `.map` a new array: indexed loops)
 export const findTopTrace = (xs: readonly Tracer[]): Trace => {
   let top = dynamicMain
-  for (const x of xs) {
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i]
     const m = x._trace.main
     if (!m.alive) throw leak(x)
     if (m.level > top.level) top = m
@@ -185,10 +188,28 @@ const checkOperands = (prim: string, args: readonly unknown[]): void => {
 export const bind = <P extends PrimName>(prim: P, args: readonly Tracer[], params: ParamsMap[P]): Tracer[] => {
   checkOperands(prim, args)
   const trace = findTopTrace(args)
-  const tracers = new Array<Tracer>(args.length)
-  for (let i = 0; i < args.length; i++) tracers[i] = fullRaise(trace, args[i])
-  const outs = trace.processPrimitive(prim, tracers, params)
-  return outs.map((o) => o.fullLower())
+  // (most operands already belong to the top trace: copy the list only when one is lifted)
+  let tracers: Tracer[] | null = null
+  for (let i = 0; i < args.length; i++) {
+    const t = fullRaise(trace, args[i])
+    if (tracers === null && t !== args[i]) {
+      tracers = new Array<Tracer>(args.length)
+      for (let j = 0; j < i; j++) tracers[j] = args[j]
+    }
+    if (tracers !== null) tracers[i] = t
+  }
+  const outs = trace.processPrimitive(prim, tracers ?? args, params)
+  // (a trace may keep the list it returns, e.g. in a recipe: copied when an entry lowers)
+  let lowered: Tracer[] | null = null
+  for (let i = 0; i < outs.length; i++) {
+    const o = outs[i].fullLower()
+    if (lowered === null && o !== outs[i]) {
+      lowered = new Array<Tracer>(outs.length)
+      for (let j = 0; j < i; j++) lowered[j] = outs[j]
+    }
+    if (lowered !== null) lowered[i] = o
+  }
+  return lowered ?? outs
 }
 
 export const bind1 = <P extends PrimName>(prim: P, args: readonly Tracer[], params: ParamsMap[P]): Tracer =>

@@ -52,11 +52,20 @@ export class BatchTrace extends Trace {
       bdims[i] = ts[i].bdim
       if (bdims[i] !== null) noneBatched = false
     }
+    // (every primitive batched passes here, mostly in cold code: indexed loops, no per-call
+    // closures)
     if (noneBatched) {
-      return bind(prim, vals, params).map((o) => new BatchTracer(this, o, null))
+      const outs = bind(prim, vals, params)
+      const res = new Array<Tracer>(outs.length)
+      for (let i = 0; i < outs.length; i++) res[i] = new BatchTracer(this, outs[i], null)
+      return res
     }
-    const [outs, outBdims] = rulesOf(prim).batch(this.axisSize, vals, bdims, params)
-    return outs.map((o, i) => new BatchTracer(this, o, outBdims[i]))
+    const r = rulesOf(prim).batch(this.axisSize, vals, bdims, params)
+    const outs = r[0]
+    const outBdims = r[1]
+    const res = new Array<Tracer>(outs.length)
+    for (let i = 0; i < outs.length; i++) res[i] = new BatchTracer(this, outs[i], outBdims[i])
+    return res
   }
 }
 

@@ -42,11 +42,20 @@ export class JVPTrace extends Trace {
       tangents[i] = ts[i].tangent
       if (!isZero(tangents[i])) allZero = false
     }
+    // (every primitive differentiated passes here, mostly in cold code: indexed loops, no
+    // per-call closures)
     if (allZero) {
-      return bind(prim, primals, params).map((o) => new JVPTracer(this, o, new Zero(o.aval)))
+      const outs = bind(prim, primals, params)
+      const res = new Array<Tracer>(outs.length)
+      for (let i = 0; i < outs.length; i++) res[i] = new JVPTracer(this, outs[i], new Zero(outs[i].aval))
+      return res
     }
-    const [outs, outTangents] = rulesOf(prim).jvp(primals, tangents, params)
-    return outs.map((o, i) => new JVPTracer(this, o, outTangents[i]))
+    const r = rulesOf(prim).jvp(primals, tangents, params)
+    const outs = r[0]
+    const outTangents = r[1]
+    const res = new Array<Tracer>(outs.length)
+    for (let i = 0; i < outs.length; i++) res[i] = new JVPTracer(this, outs[i], outTangents[i])
+    return res
   }
 }
 

@@ -9,7 +9,7 @@ import { rulesOf } from '../core/rules'
 import { checkBuilt } from './check'
 import { type MainTrace, Trace, Tracer, fullRaise, withDynamic, withMain } from '../core/tracer'
 import type { ShapedArray } from '../ir/aval'
-import { type Atom, ClosedJaxpr, type Eqn, Jaxpr, Lit, Var, makeEqn, makeOwnedEqn } from '../ir/jaxpr'
+import { type Atom, ClosedJaxpr, type Eqn, Jaxpr, Lit, Var, deepFreeze } from '../ir/jaxpr'
 import type { ParamsMap, PrimName } from '../ir/params'
 import { EqnTable, type Operand } from '../ir/eqnkey'
 import { hasEffects } from '../ir/effects'
@@ -38,37 +38,36 @@ export class JaxprBuilder {
   /** equation → its output variables: staging computes each value once (see `processPrimitive`;
    *  variables, not tracers, so that tracers nobody holds any more die young) */
   readonly recorded = new EqnTable<readonly Var[]>()
-  /** the indices of the equations with a 0-d concrete constant among their operands (they become literals) */
-  readonly literalUsers: number[] = []
+  /** constant variable → the literal it is inlined as (a 0-d concrete constant is one: `build`) */
+  private readonly literals = new Map<Var, Lit>()
+
+  /** The literal that the variable `v` of the 0-d concrete constant `c` is inlined as. */
+  literalOf(v: Var, c: ConcreteArray): Lit {
+    let l = this.literals.get(v)
+    if (l === undefined) this.literals.set(v, (l = new Lit(c.item(), c.dtype, c.weakType)))
+    return l
+  }
 
   getVar(t: Tracer): Var {
     if (!(t instanceof JaxprTracer) || t._trace.builder !== this) throw new Error('internal: tracer from another staging run')
     return t.variable
   }
 
-  /** Build the jaxpr for `ins` → `outs`; 0-d concrete constants are inlined as literals. */
+  /** Build the jaxpr for `ins` → `outs`; 0-d concrete constants are inlined as literals (the
+   *  equations that read one were recorded with it: `processPrimitive`). */
   build(ins: readonly Tracer[], outs: readonly Tracer[]): ClosedJaxpr<Tracer> {
-    const literals = new Map<Var, Lit>()
     const constVars: Var[] = []
     const consts: Tracer[] = []
     this.constVals.forEach((val, v) => {
       if (isConcrete(val) && val.ndim === 0) {
-        literals.set(v, new Lit(Number(val.data[0]), val.dtype, val.weakType))
+        this.literalOf(v, val)
       } else {
         constVars.push(v)
         consts.push(val)
       }
     })
-    const sub = (a: Atom): Atom => (a._tag === 'Var' ? (literals.get(a) ?? a) : a)
-    let eqns = this.eqns
-    if (literals.size > 0 && this.literalUsers.length > 0) {
-      eqns = [...this.eqns]
-      for (const i of this.literalUsers) {
-        const e = eqns[i]
-        eqns[i] = makeEqn(e.prim, e.inputs.map(sub), e.params, e.outVars)
-      }
-    }
-    const jaxpr = new Jaxpr(constVars, ins.map((t) => this.getVar(t)), eqns, outs.map((t) => sub(this.getVar(t))))
+    const sub = (a: Atom): Atom => (a._tag === 'Var' ? (this.literals.get(a) ?? a) : a)
+    const jaxpr = new Jaxpr(constVars, ins.map((t) => this.getVar(t)), this.eqns, outs.map((t) => sub(this.getVar(t))))
     return new ClosedJaxpr(checkBuilt(jaxpr, 'staging'), consts)
   }
 }
@@ -104,29 +103,43 @@ export class JaxprTrace extends Trace {
     const n = tracers.length
     const vars = new Array<Var>(n)
     const avalsIn = new Array<ShapedArray>(n)
-    // the operands that are 0-d concrete constants of this trace (they fold, and key by value)
-    const consts = new Array<ConcreteArray | null>(n)
+    // the operands that are 0-d concrete constants of this trace (they fold, and key by value);
+    // null while there is none (most equations: no list made)
+    let consts: (ConcreteArray | null)[] | null = null
     let allConst = true
-    let noneConst = true
     for (let i = 0; i < n; i++) {
       const t = tracers[i]
       if (!(t instanceof JaxprTracer) || t._trace !== this) throw new Error('internal: tracer from another staging run')
       vars[i] = t.variable
       avalsIn[i] = t.aval
       const c = t.constValue
-      consts[i] = c !== null && isConcrete(c) && c.ndim === 0 ? c : null
-      if (consts[i] === null) allConst = false
-      else noneConst = false
+      if (c !== null && isConcrete(c) && c.ndim === 0) {
+        if (consts === null) consts = new Array<ConcreteArray | null>(n).fill(null)
+        consts[i] = c
+      } else {
+        allConst = false
+      }
     }
     let avalsOut: ShapedArray[] | null = null
     if (STAGING_FOLDABLE.has(prim)) {
-      const folded = this.foldOrForward(prim, tracers, consts, allConst, avalsIn, params)
-      if (folded.outs !== null) return folded.outs
-      avalsOut = folded.avalsOut
+      // (a structural primitive of a 0-d constant makes an array: it stays an equation)
+      if (allConst && consts !== null && !STRUCTURAL.has(prim)) {
+        const ys = rulesOf(prim).impl(consts as ConcreteArray[], params)
+        const lifted = new Array<Tracer>(ys.length)
+        for (let i = 0; i < ys.length; i++) lifted[i] = this.lift(ys[i])
+        return lifted
+      }
+      avalsOut = rulesOf(prim).abstractEval(avalsIn, params)
+      const k = forwardedOperand(prim, consts, avalsIn, avalsOut[0], params)
+      if (k >= 0) return [tracers[k]]
     }
-    const slot = hasEffects(prim, params) ? null : b.recorded.slot(prim, operands(vars, consts), params)
+    const slot = hasEffects(prim, params) ? null : b.recorded.slot(prim, consts === null ? vars : operands(vars, consts), params)
     const seen = slot?.value
-    if (seen !== undefined) return seen.map((v) => new JaxprTracer(this, v.aval, null, v))
+    if (seen !== undefined) {
+      const again = new Array<Tracer>(seen.length)
+      for (let i = 0; i < seen.length; i++) again[i] = new JaxprTracer(this, seen[i].aval, null, seen[i])
+      return again
+    }
     avalsOut ??= rulesOf(prim).abstractEval(avalsIn, params)
     const outs = new Array<JaxprTracer>(avalsOut.length)
     const outVars = new Array<Var>(avalsOut.length)
@@ -134,94 +147,105 @@ export class JaxprTrace extends Trace {
       outs[i] = new JaxprTracer(this, avalsOut[i])
       outVars[i] = outs[i].variable
     }
-    if (!noneConst) b.literalUsers.push(b.eqns.length)
-    const eqn = makeOwnedEqn(prim, vars, params, outVars)
-    evaluated.add(eqn)
+    // (a 0-d concrete constant is read as the literal it becomes)
+    let inputs: Atom[] = vars
+    if (consts !== null) {
+      inputs = new Array<Atom>(n)
+      for (let i = 0; i < n; i++) {
+        const c = consts[i]
+        inputs[i] = c === null ? vars[i] : b.literalOf(vars[i], c)
+      }
+    }
+    const eqn = new StagedEqn(prim, Object.freeze(inputs), deepFreeze(params), Object.freeze(outVars))
     b.eqns.push(eqn)
     if (slot !== null) slot.value = outVars
     return outs
   }
-  /**
-   * Exact rewrites worth doing before an equation exists (the optimizer would remove it later,
-   * but nested transformations would first differentiate it again at every level):
-   *   arithmetic on 0-d concrete constants only → its value (by the primitive's own impl);
-   *   x·1, 1·x, x/1, x + 0 (integer 0 or float −0), x − (+0) → x, a convert_element_type, a
-   *   reshape, a broadcast or a transpose that changes nothing → x, and select_n on a constant
-   *   predicate → the case it picks, when x (the case) already has the output's aval (shape,
-   *   dtype and weak type), so the result is bit-for-bit x.
-   * Returns the outputs, or (when the equation is to be recorded) the output avals it
-   * computed on the way, so that recording does not evaluate them again.
-   */
-  private foldOrForward(
-    prim: PrimName,
-    tracers: readonly Tracer[],
-    consts: readonly (ConcreteArray | null)[],
-    allConst: boolean,
-    avalsIn: readonly ShapedArray[],
-    params: unknown,
-  ): { readonly outs: Tracer[]; readonly avalsOut: null } | { readonly outs: null; readonly avalsOut: ShapedArray[] } {
-    const n = tracers.length
-    // (a structural primitive of a 0-d constant makes an array: it stays an equation)
-    if (allConst && !STRUCTURAL.has(prim)) {
-      const ys = rulesOf(prim).impl(consts as ConcreteArray[], params as never)
-      return { outs: ys.map((y) => this.lift(y)), avalsOut: null }
+}
+
+/**
+ * Exact rewrites worth doing before an equation exists (the optimizer would remove it later,
+ * but nested transformations would first differentiate it again at every level):
+ *   arithmetic on 0-d concrete constants only → its value (by the primitive's own impl, in
+ *   `processPrimitive`);
+ *   x·1, 1·x, x/1, x + 0 (integer 0 or float −0), x − (+0) → x, a convert_element_type, a
+ *   reshape, a broadcast or a transpose that changes nothing → x, and select_n on a constant
+ *   predicate → the case it picks, when x (the case) already has the output's aval (shape,
+ *   dtype and weak type), so the result is bit-for-bit x.
+ * Returns the index of the operand the result equals bit for bit, or -1 (the equation is to be
+ * recorded, with the output avals computed on the way).
+ */
+const forwardedOperand = (
+  prim: PrimName,
+  consts: readonly (ConcreteArray | null)[] | null,
+  avalsIn: readonly ShapedArray[],
+  outAval: ShapedArray,
+  params: unknown,
+): number => {
+  const n = avalsIn.length
+  let k = -1
+  switch (prim) {
+    case 'mul':
+      k = consts === null ? -1 : isOne(consts[1]) ? 0 : isOne(consts[0]) ? 1 : -1
+      break
+    case 'add': {
+      // x + z = x for every x when z is an integer 0 or a float −0 (a float +0 turns −0 into +0)
+      const float = isFloat(outAval.dtype)
+      k = consts === null ? -1 : neutralAdd(consts[1], float) ? 0 : neutralAdd(consts[0], float) ? 1 : -1
+      break
     }
-    const avalsOut = rulesOf(prim).abstractEval(avalsIn, params as never)
-    const outAval = avalsOut[0]
-    // the index of the operand the result equals bit for bit, or -1
-    let k = -1
-    switch (prim) {
-      case 'mul':
-        k = isOne(consts[1]) ? 0 : isOne(consts[0]) ? 1 : -1
-        break
-      case 'add': {
-        // x + z = x for every x when z is an integer 0 or a float −0 (a float +0 turns −0 into +0)
-        const float = isFloat(outAval.dtype)
-        k = neutralAdd(consts[1], float) ? 0 : neutralAdd(consts[0], float) ? 1 : -1
-        break
-      }
-      case 'sub':
-        // x − 0 = x for every x when 0 is +0 (or an integer 0)
-        k = consts[1] !== null && Object.is(Number(consts[1].data[0]), 0) ? 0 : -1
-        break
-      // structural no-ops: a reshape to its own shape, a broadcast or transpose that keeps every axis in place
-      case 'reshape':
-        k = 0
-        break
-      case 'broadcast_in_dim':
-        k = isIdentity((params as ParamsMap['broadcast_in_dim']).broadcastDimensions) ? 0 : -1
-        break
-      case 'transpose':
-        k = isIdentity((params as ParamsMap['transpose']).permutation) ? 0 : -1
-        break
-      case 'div':
-        k = isOne(consts[1]) ? 0 : -1
-        break
-      case 'convert_element_type':
-        k = 0
-        break
-      case 'select_n': {
-        // a constant predicate picks its case
-        const which = consts[0]
-        const c = which === null ? -1 : Number(which.data[0])
-        k = c >= 0 && c < n - 1 ? c + 1 : -1
-        break
-      }
+    case 'sub':
+      // x − 0 = x for every x when 0 is +0 (or an integer 0)
+      k = consts !== null && consts[1] !== null && Object.is(consts[1].item(), 0) ? 0 : -1
+      break
+    // structural no-ops: a reshape to its own shape, a broadcast or transpose that keeps every axis in place
+    case 'reshape':
+      k = 0
+      break
+    case 'broadcast_in_dim':
+      k = isIdentity((params as ParamsMap['broadcast_in_dim']).broadcastDimensions) ? 0 : -1
+      break
+    case 'transpose':
+      k = isIdentity((params as ParamsMap['transpose']).permutation) ? 0 : -1
+      break
+    case 'div':
+      k = consts !== null && isOne(consts[1]) ? 0 : -1
+      break
+    case 'convert_element_type':
+      k = 0
+      break
+    case 'select_n': {
+      // a constant predicate picks its case
+      const which = consts === null ? null : consts[0]
+      const c = which === null ? -1 : which.item()
+      k = c >= 0 && c < n - 1 ? c + 1 : -1
+      break
     }
-    if (k >= 0 && sameAval(avalsIn[k], outAval)) return { outs: [tracers[k]], avalsOut: null }
-    return { outs: null, avalsOut }
+  }
+  return k >= 0 && sameAval(avalsIn[k], outAval) ? k : -1
+}
+
+/**
+ * An equation recorded by `processPrimitive`, frozen, with the fields of any other (a pass that
+ * rewrites one makes a plain equation). Its output avals are, by construction, its primitive's
+ * abstract evaluation of its input avals (a literal's is its constant's) and params, and all of
+ * these are frozen (Var, its aval and shape, the equation and its params), so that stays true:
+ * the backend's validation need not evaluate them again. (The class marks it: a WeakSet of
+ * equations would cost an entry, and time, per equation staged.)
+ */
+class StagedEqn<P extends PrimName> implements Eqn<P> {
+  constructor(
+    readonly prim: P,
+    readonly inputs: readonly Atom[],
+    readonly params: ParamsMap[P],
+    readonly outVars: readonly Var[],
+  ) {
+    Object.freeze(this)
   }
 }
 
-// The equations recorded by processPrimitive: their output avals are, by construction, their
-// primitive's abstract evaluation of their input avals and params, and all of these are frozen
-// (Var, its aval and shape, the equation and its params), so that stays true. The backend's
-// validation need not evaluate them again; any other equation (hand-built, or rewritten by a
-// pass) is not in the set.
-const evaluated = new WeakSet<Eqn>()
-
 /** Was `e` made by staging, its outputs' avals computed by its primitive's abstract evaluation? */
-export const isStagedEqn = (e: Eqn): boolean => evaluated.has(e)
+export const isStagedEqn = (e: Eqn): boolean => e instanceof StagedEqn
 
 /** The operands as the CSE table keys them: a 0-d concrete constant by its value (it becomes
  *  a literal), anything else by its variable. */
@@ -229,15 +253,15 @@ const operands = (vars: readonly Var[], consts: readonly (ConcreteArray | null)[
   const ops = new Array<Operand>(vars.length)
   for (let i = 0; i < vars.length; i++) {
     const c = consts[i]
-    ops[i] = c === null ? vars[i] : { dtype: c.dtype, weakType: c.weakType, value: Number(c.data[0]) }
+    ops[i] = c === null ? vars[i] : { dtype: c.dtype, weakType: c.weakType, value: c.item() }
   }
   return ops
 }
 
-const isOne = (c: ConcreteArray | null): boolean => c !== null && Number(c.data[0]) === 1
+const isOne = (c: ConcreteArray | null): boolean => c !== null && c.item() === 1
 const neutralAdd = (c: ConcreteArray | null, float: boolean): boolean => {
   if (c === null) return false
-  const x = Number(c.data[0])
+  const x = c.item()
   return x === 0 && (!float || Object.is(x, -0))
 }
 const isIdentity = (dims: readonly number[]): boolean => {

@@ -33,7 +33,7 @@ export const hasEffects = (prim: PrimName, params: unknown): boolean => {
     if (v instanceof Jaxpr) {
       if (jaxprHasEffects(v)) return true
     } else if (Array.isArray(v)) {
-      for (const x of v) if (x instanceof Jaxpr && jaxprHasEffects(x)) return true
+      for (let i = 0; i < v.length; i++) if (v[i] instanceof Jaxpr && jaxprHasEffects(v[i])) return true
     }
   }
   return false

@@ -32,12 +32,29 @@ const isPlainObject = (x: object): boolean => {
   return proto === Object.prototype || proto === null
 }
 
+// Param names and string values (dtype names, modes) are few: each is quoted once, not at
+// every equation keyed (the cache stops growing at a bound, for programs with many names).
+const quoted = new Map<string, string>()
+const quote = (s: string): string => {
+  let q = quoted.get(s)
+  if (q === undefined) {
+    q = JSON.stringify(s)
+    if (quoted.size < 4096) quoted.set(s, q)
+  }
+  return q
+}
+
 /** A string equal for structurally equal params: arrays and plain objects by content, every
  *  other object (jaxprs, functions, class instances) by identity. */
 export const paramKey = (x: unknown): string => {
-  if (Array.isArray(x)) return `[${x.map(paramKey).join(',')}]`
+  if (Array.isArray(x)) {
+    // (params are keyed as they are staged, in cold code: no intermediate list of keys)
+    let out = '['
+    for (let i = 0; i < x.length; i++) out += i > 0 ? `,${paramKey(x[i])}` : paramKey(x[i])
+    return `${out}]`
+  }
   if (typeof x === 'number') return numKey(x)
-  if (typeof x === 'string') return JSON.stringify(x)
+  if (typeof x === 'string') return quote(x)
   if (typeof x === 'function') return `F${identityKey(x)}`
   if (x === null || typeof x !== 'object') return String(x)
   if (!isPlainObject(x)) return `O${identityKey(x)}`
@@ -52,7 +69,7 @@ export const paramKey = (x: unknown): string => {
     keys[j + 1] = k
   }
   let out = '{'
-  for (let i = 0; i < keys.length; i++) out += `${i > 0 ? ',' : ''}${JSON.stringify(keys[i])}:${paramKey((x as Record<string, unknown>)[keys[i]])}`
+  for (let i = 0; i < keys.length; i++) out += `${i > 0 ? ',' : ''}${quote(keys[i])}:${paramKey((x as Record<string, unknown>)[keys[i]])}`
   return `${out}}`
 }
 
@@ -93,10 +110,22 @@ export interface EqnSlot<T> {
 // (keys of one trie level: variables, or a literal's dtype, then its weak type, then its value)
 type Step = Var | string | boolean | number
 
+// Most nodes have one child (a chain of equations makes a path per equation): that child is
+// kept in two fields, and a Map (~100–200 bytes before any entry) is made for the second.
+// Keys compare as a Map does (SameValueZero), so both forms find the same nodes.
+const sameStep = (a: Step, b: Step): boolean => a === b || (a !== a && b !== b)
+
 class Node<T> implements EqnSlot<T> {
   value: T | undefined = undefined
-  next: Map<Step, Node<T>> | undefined = undefined
+  private firstKey: Step | undefined = undefined
+  private first: Node<T> | undefined = undefined
+  private next: Map<Step, Node<T>> | undefined = undefined
   step(k: Step): Node<T> {
+    if (this.first === undefined) {
+      this.firstKey = k
+      return (this.first = new Node())
+    }
+    if (sameStep(this.firstKey as Step, k)) return this.first
     const m = (this.next ??= new Map())
     let n = m.get(k)
     if (n === undefined) m.set(k, (n = new Node()))

@@ -41,10 +41,19 @@ export interface Eqn<P extends PrimName = PrimName> {
   readonly outVars: readonly Var[]
 }
 
-const deepFreeze = <T>(x: T): T => {
+/** Freeze `x` and everything it holds (an equation's params: staging freezes each in place).
+ *  (params are small plain objects, frozen once per staged equation, in cold code: an indexed
+ *  loop and for-in, where Object.values and for-of would allocate a list and an iterator
+ *  result per entry) */
+export const deepFreeze = <T>(x: T): T => {
   if (x !== null && typeof x === 'object' && !Object.isFrozen(x)) {
     Object.freeze(x)
-    for (const v of Object.values(x as object)) deepFreeze(v)
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) deepFreeze(x[i])
+    } else {
+      const o = x as Record<string, unknown>
+      for (const k in o) if (Object.prototype.hasOwnProperty.call(o, k)) deepFreeze(o[k])
+    }
   }
   return x
 }
@@ -60,10 +69,6 @@ export const makeEqn = <P extends PrimName>(
   params: ParamsMap[P],
   outVars: readonly Var[],
 ): Eqn<P> => Object.freeze({ prim, inputs: Object.freeze([...inputs]), params: deepFreeze(params), outVars: Object.freeze([...outVars]) })
-
-/** `makeEqn` for lists made for this equation alone (staging's own): frozen in place, not copied. */
-export const makeOwnedEqn = <P extends PrimName>(prim: P, inputs: Atom[], params: ParamsMap[P], outVars: Var[]): Eqn<P> =>
-  Object.freeze({ prim, inputs: Object.freeze(inputs), params: deepFreeze(params), outVars: Object.freeze(outVars) })
 
 /**
  * `{ lambda constVars ; inVars . let eqns in ( outs ) }`. Constants are bound by `constVars`

@@ -25,28 +25,37 @@ const noBool = (op: string, x: Tracer, hint: string): void => {
 
 // ---- arithmetic --------------------------------------------------------------------------
 
+// (add, subtract, multiply and divide are most of what traced user code calls, mostly in cold
+// code, where destructuring a list allocates an iterator and a result per element: indexed)
+
 /** x + y (for bools: logical or, as NumPy). */
 export const add = (x: ArrayLike, y: ArrayLike): Tracer => {
-  const [a, b] = promoteAndBroadcast('add', x, y)
+  const ab = promoteAndBroadcast('add', x, y)
+  const a = ab[0]
+  const b = ab[1]
   return isBool(a.dtype) ? bin.or(a, b) : bin.add(a, b)
 }
 
 export const subtract = (x: ArrayLike, y: ArrayLike): Tracer => {
-  const [a, b] = promoteAndBroadcast('subtract', x, y)
+  const ab = promoteAndBroadcast('subtract', x, y)
+  const a = ab[0]
+  const b = ab[1]
   noBool('subtract', a, 'use np.logicalXor or np.notEqual, or convert with astype("int32")')
   return bin.sub(a, b)
 }
 
 /** x · y (for bools: logical and, as NumPy). */
 export const multiply = (x: ArrayLike, y: ArrayLike): Tracer => {
-  const [a, b] = promoteAndBroadcast('multiply', x, y)
+  const ab = promoteAndBroadcast('multiply', x, y)
+  const a = ab[0]
+  const b = ab[1]
   return isBool(a.dtype) ? bin.and(a, b) : bin.mul(a, b)
 }
 
 /** True division: integer and bool operands give float64. */
 export const divide = (x: ArrayLike, y: ArrayLike): Tracer => {
-  const [a, b] = promoteToFloat('divide', x, y)
-  return bin.div(a, b)
+  const ab = promoteToFloat('divide', x, y)
+  return bin.div(ab[0], ab[1])
 }
 export const trueDivide = divide
 

@@ -117,7 +117,8 @@ const readyPair = (x: ArrayLike, y: ArrayLike): Tracer[] | null => {
   const xt = isTracerLike(x)
   const yt = isTracerLike(y)
   if (xt && yt) {
-    const [a, b] = [x as Tracer, y as Tracer]
+    const a = x as Tracer
+    const b = y as Tracer
     if (a.dtype !== b.dtype || a.weakType !== b.weakType) return null
     return a.ndim === 0 || b.ndim === 0 || shapeEq(a.shape, b.shape) ? [a, b] : null
   }

@@ -16,7 +16,7 @@ import { type Tracer, bind1 } from '../core/tracer'
 import { type ShapedArray, avalStr, shaped } from '../ir/aval'
 import { isBool, isFloat, isInt } from '../ir/dtypes'
 import type { BinaryPrim } from '../ir/params'
-import { type ArrayLike, asTracer, binaryImpl, elementwiseAval, elementwiseBatch, isTracerLike, zeroJvp } from './util'
+import { type ArrayLike, NO_PARAMS, asTracer, binaryImpl, elementwiseAval, elementwiseBatch, isTracerLike, zeroJvp } from './util'
 import { ceil, floor, log, neg } from './unary'
 
 // ---- wrappers ----------------------------------------------------------------------------
@@ -27,14 +27,14 @@ const liftPair = (x: ArrayLike, y: ArrayLike): [Tracer, Tracer] => {
   const yt = isTracerLike(y) ? y : null
   return [asTracer(x, (yt ?? undefined)?.aval), asTracer(y, (xt ?? undefined)?.aval)]
 }
-const w = (prim: BinaryPrim) => (x: ArrayLike, y: ArrayLike): Tracer => bind1(prim, liftPair(x, y), {})
+const w = (prim: BinaryPrim) => (x: ArrayLike, y: ArrayLike): Tracer => bind1(prim, liftPair(x, y), NO_PARAMS)
 export const add = w('add'), sub = w('sub'), mul = w('mul'), div = w('div'), pow = w('pow')
 export const max = w('max'), min = w('min'), atan2 = w('atan2'), rem = w('rem')
 export const eq = w('eq'), ne = w('ne'), lt = w('lt'), le = w('le'), gt = w('gt'), ge = w('ge')
 export const and = w('and'), or = w('or')
 
 /** `select_n(which, ...cases)` lives in select.ts; `select(c, a, b)` = c ? a : b is the common use. */
-const select = (c: Tracer, a: Tracer, b: Tracer): Tracer => bind1('select_n', [c, b, a], {})
+const select = (c: Tracer, a: Tracer, b: Tracer): Tracer => bind1('select_n', [c, b, a], NO_PARAMS)
 const convert = (x: Tracer, like: ShapedArray): Tracer =>
   bind1('convert_element_type', [x], { newDtype: like.dtype, weakType: like.weakType })
 
@@ -100,9 +100,7 @@ export const unbroadcast = (ct: Tracer, aval: ShapedArray): Tracer => {
 /** Adds tangents, treating symbolic zeros as nothing. */
 export const addTangents = (a: Tangent, b: Tangent): Tangent => (isZero(a) ? b : isZero(b) ? a : add(a, b))
 
-const scaleTangent = (t: Tangent, s: () => Tracer): Tangent => (isZero(t) ? t : mul(t, s()))
-
-const out0 = <P extends BinaryPrim>(prim: P, primals: readonly Tracer[]): Tracer => bind1(prim, primals, {})
+const out0 = <P extends BinaryPrim>(prim: P, primals: readonly Tracer[]): Tracer => bind1(prim, primals, NO_PARAMS)
 
 /** Broadcast a possibly-0-d tangent to the output's aval. */
 const toOut = (t: Tangent, out: Tracer): Tangent => {
@@ -110,25 +108,40 @@ const toOut = (t: Tangent, out: Tracer): Tangent => {
   return bind1('broadcast_in_dim', [t], { shape: out.shape, broadcastDimensions: [] })
 }
 
+// (the rules of add, sub, mul and div run for most equations differentiated, mostly in cold
+// code: operands by index, where destructuring would allocate an iterator and its results)
+
 // d(x + y) = dx + dy
-const addJvp: JvpRule<'add'> = (p, [dx, dy]) => {
+const addJvp: JvpRule<'add'> = (p, t) => {
   const z = out0('add', p)
-  return [[z], [addTangents(toOut(dx, z), toOut(dy, z))]]
+  return [[z], [addTangents(toOut(t[0], z), toOut(t[1], z))]]
 }
 // d(x − y) = dx − dy (one sub when both are nonzero, not a neg and an add)
-const subJvp: JvpRule<'sub'> = (p, [dx, dy]) => {
+const subJvp: JvpRule<'sub'> = (p, t) => {
+  const dx = t[0]
+  const dy = t[1]
   const z = out0('sub', p)
   if (isZero(dy)) return [[z], [toOut(dx, z)]]
   const ndy = isZero(dx) ? neg(toOut(dy, z) as Tracer) : sub(toOut(dx, z) as Tracer, toOut(dy, z) as Tracer)
   return [[z], [ndy]]
 }
 // d(x y) = dx y + x dy
-const mulJvp: JvpRule<'mul'> = ([x, y], [dx, dy]) => {
+const mulJvp: JvpRule<'mul'> = (p, t) => {
+  const x = p[0]
+  const y = p[1]
+  const dx = t[0]
+  const dy = t[1]
   const z = mul(x, y)
-  return [[z], [addTangents(toOut(scaleTangent(dx, () => y), z), toOut(scaleTangent(dy, () => x), z))]]
+  const tx = toOut(isZero(dx) ? dx : mul(dx, y), z)
+  const ty = toOut(isZero(dy) ? dy : mul(dy, x), z)
+  return [[z], [addTangents(tx, ty)]]
 }
 // d(x / y) = dx / y − (x / y) dy / y
-const divJvp: JvpRule<'div'> = ([x, y], [dx, dy]) => {
+const divJvp: JvpRule<'div'> = (p, t) => {
+  const x = p[0]
+  const y = p[1]
+  const dx = t[0]
+  const dy = t[1]
   const z = div(x, y)
   const tx = isZero(dx) ? dx : toOut(div(dx, y), z)
   if (isZero(dy)) return [[z], [tx]]

@@ -7,7 +7,7 @@ import { coord, op } from '../ir/scalar'
 import { AxisError, DTypeError, ShapeError, ValueError } from '../core/errors'
 import { type BDim, type RuleTable, Zero, isUndef, isZero } from '../core/rules'
 import { type Tracer, bind1 } from '../core/tracer'
-import { type Shape, type ShapedArray, avalStr, shapeStr, shaped, sizeOf, stridesOf } from '../ir/aval'
+import { type Shape, type ShapedArray, avalStr, shapeEq, shapeStr, shaped, sizeOf, stridesOf } from '../ir/aval'
 import { type DType, allocate, castScalar, isDType, isFloat, isInt } from '../ir/dtypes'
 import {
   checkShape, elementwiseAval, instantiate, linearJvp, makeArray,
@@ -183,7 +183,9 @@ const convertRules: RuleTable['convert_element_type'] = {
 // ---- select_n ----------------------------------------------------------------------------
 
 const selectAval = (avals: readonly ShapedArray[]): ShapedArray => {
-  const [which, ...cases] = avals
+  // (staged for every select: no destructuring or closures, which allocate in cold code)
+  const which = avals[0]
+  const cases = avals.slice(1)
   if (cases.length === 0) throw new ValueError('select_n: needs at least one case')
   if (which.dtype !== 'bool' && !isInt(which.dtype)) {
     throw new DTypeError(`select_n: the predicate must be bool or int32, got ${avalStr(which)}`)
@@ -192,10 +194,12 @@ const selectAval = (avals: readonly ShapedArray[]): ShapedArray => {
     throw new DTypeError(`select_n: a bool predicate selects between at most 2 cases, got ${cases.length}`)
   }
   const c = elementwiseAval(cases, 'select_n')
-  if (cases.some((a) => a.shape.length !== c.shape.length)) {
-    throw new ShapeError(`select_n: cases must have equal shapes, got ${cases.map(avalStr).join(', ')}`)
+  for (let i = 0; i < cases.length; i++) {
+    if (cases[i].shape.length !== c.shape.length) {
+      throw new ShapeError(`select_n: cases must have equal shapes, got ${cases.map(avalStr).join(', ')}`)
+    }
   }
-  if (which.shape.length !== 0 && which.shape.join() !== c.shape.join()) {
+  if (which.shape.length !== 0 && !shapeEq(which.shape, c.shape)) {
     throw new ShapeError(`select_n: the predicate ${avalStr(which)} must be 0-d or have the cases' shape ${shapeStr(c.shape)}`)
   }
   return c

@@ -15,11 +15,11 @@ import { DTypeError } from '../core/errors'
 import { isBool, isFloat } from '../ir/dtypes'
 import type { UnaryPrim } from '../ir/params'
 import { add, div, mul, sub } from './binary'
-import { instantiate, linearJvp, requireFloat, unaryBatch, unaryImpl, zeroJvp } from './util'
+import { NO_PARAMS, instantiate, linearJvp, requireFloat, unaryBatch, unaryImpl, zeroJvp } from './util'
 
 // ---- wrappers (lax level: no promotion, no broadcasting) ---------------------------------
 
-const w = (prim: UnaryPrim) => (x: Tracer): Tracer => bind1(prim, [x], {})
+const w = (prim: UnaryPrim) => (x: Tracer): Tracer => bind1(prim, [x], NO_PARAMS)
 export const neg = w('neg'), sin = w('sin'), cos = w('cos'), tan = w('tan')
 export const asin = w('asin'), acos = w('acos'), atan = w('atan')
 export const sinh = w('sinh'), cosh = w('cosh'), tanh = w('tanh')
@@ -78,7 +78,7 @@ const chain =
   (prim: UnaryPrim, scale: (x: Tracer, y: Tracer) => Tracer): JvpRule<UnaryPrim> =>
   (primals, tangents) => {
     const x = primals[0]
-    const y = bind1(prim, [x], {})
+    const y = bind1(prim, [x], NO_PARAMS)
     return [[y], [mul(instantiate(tangents[0] as Tangent), scale(x, y))]]
   }
 
@@ -87,7 +87,7 @@ const direct =
   (prim: UnaryPrim, dy: (x: Tracer, y: Tracer, dx: Tracer) => Tracer): JvpRule<UnaryPrim> =>
   (primals, tangents) => {
     const x = primals[0]
-    const y = bind1(prim, [x], {})
+    const y = bind1(prim, [x], NO_PARAMS)
     return [[y], [dy(x, y, instantiate(tangents[0]))]]
   }
 

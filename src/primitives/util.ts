@@ -12,6 +12,10 @@ import type { PrimName } from '../ir/params'
 
 export type ArrayLike = Tracer | number | boolean
 
+/** The params of a primitive that has none: one frozen object, so that staging neither
+ *  freezes nor keys a fresh `{}` per equation. */
+export const NO_PARAMS: Readonly<Record<string, never>> = Object.freeze({})
+
 const INT32_MIN = -(2 ** 31)
 const INT32_MAX = 2 ** 31 - 1
 
@@ -127,19 +131,26 @@ const SCALAR_SHAPE: Shape = Object.freeze([])
 
 export const elementwiseAval = (avals: readonly ShapedArray[], op: string, outDtype?: DType): ShapedArray => {
   // (a frozen shape is shared by the aval as is: most operands' shapes are)
+  // (every elementwise equation comes here, mostly in cold code, where a for-of allocates an
+  // iterator result per element and `.some`/`.every` a closure: one indexed loop)
   let shape: Shape = SCALAR_SHAPE
-  for (const a of avals) {
+  const d0 = avals[0].dtype
+  let sameDtype = true
+  let weak = true
+  for (let i = 0; i < avals.length; i++) {
+    const a = avals[i]
+    if (a.dtype !== d0) sameDtype = false
+    if (!a.weakType) weak = false
     if (a.shape.length === 0) continue
     if (shape.length === 0) shape = a.shape
     else if (!shapeEq(shape, a.shape)) {
       throw new ShapeError(`${op}: operand shapes must be equal (or 0-d), got ${avals.map(avalStr).join(', ')}`)
     }
   }
-  const d0 = avals[0].dtype
-  if (avals.some((a) => a.dtype !== d0)) {
+  if (!sameDtype) {
     throw new DTypeError(`${op}: operand dtypes must be equal, got ${avals.map(avalStr).join(', ')}`)
   }
-  return shaped(shape, outDtype ?? d0, avals.every((a) => a.weakType))
+  return shaped(shape, outDtype ?? d0, weak)
 }
 
 // ---- impl helpers ------------------------------------------------------------------------
@@ -209,6 +220,19 @@ export const batchToFront = (x: Tracer, bdim: BDim, axisSize: number): Tracer =>
   })
 }
 
+const withoutAxis = (shape: Shape, k: number): number[] => {
+  const out = new Array<number>(shape.length - 1)
+  for (let i = 0, j = 0; i < shape.length; i++) if (i !== k) out[j++] = shape[i]
+  return out
+}
+
+/** [1, 2, …, n] */
+const fromOne = (n: number): number[] => {
+  const out = new Array<number>(n)
+  for (let k = 0; k < n; k++) out[k] = k + 1
+  return out
+}
+
 /**
  * Batch rule for elementwise primitives (any arity): batched operands get their batch axis at
  * 0; unbatched 0-d operands stay scalars (they broadcast); other unbatched operands and
@@ -224,15 +248,17 @@ export const elementwiseBatch =
       const x = xs[i]
       const b = bdims[i]
       const rank = x.ndim - (b === null ? 0 : 1)
-      if (rank > 0) outShape = b === null ? x.shape : x.shape.filter((_, k) => k !== b)
+      if (rank > 0) outShape = b === null ? x.shape : withoutAxis(x.shape, b)
     }
-    const full = [axisSize, ...outShape]
+    const full = new Array<number>(outShape.length + 1)
+    full[0] = axisSize
+    for (let k = 0; k < outShape.length; k++) full[k + 1] = outShape[k]
     const aligned = new Array<Tracer>(xs.length)
     for (let i = 0; i < xs.length; i++) {
       const x = xs[i]
       const b = bdims[i]
       if (b === null) {
-        aligned[i] = x.ndim === 0 ? x : bind1('broadcast_in_dim', [x], { shape: full, broadcastDimensions: outShape.map((_, k) => k + 1) })
+        aligned[i] = x.ndim === 0 ? x : bind1('broadcast_in_dim', [x], { shape: full, broadcastDimensions: fromOne(outShape.length) })
         continue
       }
       const moved = moveAxis(x, b, 0)
