@@ -13,7 +13,7 @@
  */
 import { type DType, castScalar } from '../../ir/dtypes'
 import { CodegenError, checkDType, constant, int } from '../emit'
-import type { Affine, DotKernel, KNode, LoopKernel, Reduction } from '../kernel'
+import type { Affine, DotKernel, KNode, LoopKernel, PieceCond, Reduction, Store } from '../kernel'
 import type { ProgStep, ProgramSpec } from '../program'
 import { sizeOf } from '../../ir/aval'
 import { type Helper, emitOp } from './ops'
@@ -63,33 +63,74 @@ const affineLevel = (a: Affine): number => {
   return 0
 }
 
-/** All points of a box, row-major (counted like an odometer: no intermediate arrays). */
-const points = (ext: readonly number[]): number[][] => {
-  const out: number[][] = new Array<number[]>(sizeOf(ext))
-  const p = new Array<number>(ext.length).fill(0)
-  for (let i = 0; i < out.length; i++) {
-    out[i] = p.slice()
-    for (let d = ext.length - 1; d >= 0 && ++p[d] === ext[d]; d--) p[d] = 0
+// (Cold code: a program's first compilation runs this generator in V8's interpreter, where a
+// for-of allocates an iterator result per element, a spread or `.map` an array and a closure
+// made per call an object. So the loops over points, nodes and operands are indexed, and the
+// points of a box are one array stepped in place.)
+
+/** Steps `p` to the next point of the box `ext` in its dimensions from…to−1, row-major (an
+ *  odometer: one array is every point in turn); false after the last, with those coordinates
+ *  back at 0. */
+const advance = (p: number[], ext: readonly number[], from: number, to: number): boolean => {
+  for (let d = to - 1; d >= from; d--) {
+    if (++p[d] < ext[d]) return true
+    p[d] = 0
   }
-  return out
+  return false
+}
+
+/** Whether the box `ext` has points in its dimensions from…to−1 (no extent 0 among them). */
+const hasPoints = (ext: readonly number[], from: number, to: number): boolean => {
+  for (let d = from; d < to; d++) if (ext[d] === 0) return false
+  return true
+}
+
+/** Points of the box `ext` that agree on their first `l` coordinates. */
+const leadingSize = (ext: readonly number[], l: number): number => {
+  let n = 1
+  for (let d = 0; d < l; d++) n *= ext[d]
+  return n
+}
+
+type ValueAt = (i: number, p: readonly number[]) => string
+type WriteAt = (out: number, i: number, v: string) => void
+
+/** The stores `stores` at point `p`. */
+const storeAt = (stores: readonly Store[], p: readonly number[], value: ValueAt, write: WriteAt): void => {
+  for (let s = 0; s < stores.length; s++) write(stores[s].out, affineAt(stores[s].idx, p), value(stores[s].node, p))
+}
+
+/** Whether point `p` meets every condition of a pick's piece (`conds`: its box). */
+const covers = (conds: readonly PieceCond[], p: readonly number[]): boolean => {
+  for (let j = 0; j < conds.length; j++) {
+    const x = affineAt(conds[j].c, p)
+    if (!(x >= conds[j].lo && x < conds[j].lo + conds[j].n)) return false
+  }
+  return true
 }
 
 /** The loop level of each node of `k` (as loop.ts; `K`: the kept loops): values are shared
  *  between points that agree on the coordinates up to it. */
 const nodeLevels = (k: LoopKernel, K: number): number[] => {
   const level = new Array<number>(k.nodes.length).fill(0)
-  const rereads = new Set(k.rereads ?? [])
-  k.nodes.forEach((n, i) => {
+  const rereads = k.rereads ?? []
+  for (let i = 0; i < k.nodes.length; i++) {
+    const n = k.nodes[i]
     let l = 0
     if (n.k === 'load' || n.k === 'coord') l = affineLevel(n.idx)
-    if (n.k === 'load' && rereads.has(n.input)) l = Math.max(l, K)
+    if (n.k === 'load' && rereads.includes(n.input)) l = Math.max(l, K)
     if (n.k === 'acc') l = K
     if (n.k === 'pick') {
-      l = Math.max(level[n.fallback], ...n.pieces.flatMap((p) => [affineLevel(p.idx), ...p.conds.map((c) => affineLevel(c.c)), p.node >= 0 ? level[p.node] : 0]))
+      l = level[n.fallback]
+      for (let j = 0; j < n.pieces.length; j++) {
+        const piece = n.pieces[j]
+        l = Math.max(l, affineLevel(piece.idx), piece.node >= 0 ? level[piece.node] : 0)
+        for (let c = 0; c < piece.conds.length; c++) l = Math.max(l, affineLevel(piece.conds[c].c))
+      }
     }
-    if (n.k === 'op') for (const a of n.args) l = Math.max(l, level[a])
+    if (n.k === 'op') for (let a = 0; a < n.args.length; a++) l = Math.max(l, level[n.args[a]])
     level[i] = l
-  })
+  }
   return level
 }
 
@@ -437,11 +478,18 @@ export class Scalarizer {
     const nodes = k.nodes
     const exact = k.f32 === 'exact'
     const level = nodeLevels(k, K)
-    // memo key of node i at point p: i·(size + 1) + the row-major index of p's first level[i]
-    // coordinates in the domain's leading extents — a number, not a string built per lookup
-    // (a whole program looks up every node at every point: string keys were its main garbage)
-    const stride = sizeOf(k.domain) + 1
-    const memo = new Map<number, string>()
+    // the atom of node i at point p is memo[base[i] + the row-major index of p's first level[i]
+    // coordinates in the domain's leading extents]: one array for the kernel, a number index (a
+    // whole program looks up every node at every point: string keys were its main garbage)
+    const base = new Array<number>(nodes.length)
+    let size = 0
+    for (let i = 0; i < nodes.length; i++) {
+      base[i] = size
+      size += leadingSize(k.domain, level[i])
+    }
+    const memo = new Array<string | undefined>(size)
+    // the operand dtypes of each op node, made when it is first computed
+    const argDtypes = new Array<readonly DType[] | undefined>(nodes.length)
     let accs: string[] = []
     const load = (input: number, i: number): string => {
       const v = ins[input]?.[i]
@@ -452,11 +500,10 @@ export class Scalarizer {
       if (!Number.isInteger(i) || i < 0 || i >= nodes.length) throw new CodegenError(`codegen: bad node reference ${i}`)
       let lin = 0
       for (let d = 0; d < level[i]; d++) lin = lin * k.domain[d] + p[d]
-      const key = i * stride + lin
-      const hit = memo.get(key)
+      const hit = memo[base[i] + lin]
       if (hit !== undefined) return hit
       const v = compute(i, p)
-      memo.set(key, v)
+      memo[base[i] + lin] = v
       return v
     }
     const compute = (i: number, p: readonly number[]): string => {
@@ -474,17 +521,19 @@ export class Scalarizer {
           return load(n.input, n.clamp >= 0 ? Math.min(Math.max(at, 0), n.clamp) : at)
         }
         case 'pick': {
-          for (const piece of n.pieces) {
-            if (!piece.conds.every((c) => {
-              const x = affineAt(c.c, p)
-              return x >= c.lo && x < c.lo + c.n
-            })) continue
+          for (let j = 0; j < n.pieces.length; j++) {
+            const piece = n.pieces[j]
+            if (!covers(piece.conds, p)) continue
             return piece.node >= 0 ? value(piece.node, p) : load(piece.input, affineAt(piece.idx, p))
           }
           return value(n.fallback, p)
         }
-        case 'op':
-          return this.opNode(n, n.args.map((a) => value(a, p)), n.args.map((a) => nodes[a].dtype), exact)
+        case 'op': {
+          const args = new Array<string>(n.args.length)
+          for (let a = 0; a < n.args.length; a++) args[a] = value(n.args[a], p)
+          const dts = (argDtypes[i] ??= n.args.map((a) => nodes[a].dtype))
+          return this.opNode(n, args, dts, exact)
+        }
       }
     }
     const write = (out: number, i: number, v: string): void => {
@@ -494,7 +543,8 @@ export class Scalarizer {
     }
     // (an elementwise kernel, most of a whole program's: every point once, stores only)
     if (K === R && k.reductions.length === 0 && k.epilogue.length === 0) {
-      for (const p of points(k.domain)) for (const s of k.stores) write(s.out, affineAt(s.idx, p), value(s.node, p))
+      const p = new Array<number>(R).fill(0)
+      for (let more = hasPoints(k.domain, 0, R); more; more = advance(p, k.domain, 0, R)) storeAt(k.stores, p, value, write)
       return
     }
     this.reduceSweep(k, K, value, write, (a) => (accs = a))
@@ -504,33 +554,35 @@ export class Scalarizer {
    *  for each kept point, the stores and the reductions folded in row-major order, then the
    *  reductions' results (handed to `setAccs` for the epilogue's `acc` nodes) and the
    *  epilogue's second sweep. */
-  private reduceSweep(k: LoopKernel, K: number, value: (i: number, p: readonly number[]) => string, write: (out: number, i: number, v: string) => void, setAccs: (a: string[]) => void): void {
+  private reduceSweep(k: LoopKernel, K: number, value: ValueAt, write: WriteAt, setAccs: (a: string[]) => void): void {
     const R = k.domain.length
-    const reduced = points(k.domain.slice(K))
-    for (const kept of points(k.domain.slice(0, K))) {
+    // one point, stepped through: the kept coordinates (0…K−1), and for each kept point the
+    // reduced ones (K…R−1), which are back at 0 after each sweep
+    const p = new Array<number>(R).fill(0)
+    const sweeps = hasPoints(k.domain, K, R)
+    for (let kept = hasPoints(k.domain, 0, K); kept; kept = advance(p, k.domain, 0, K)) {
       const acc = k.reductions.map((r) => RED_INIT[r.op](r.acc))
       const arg = k.reductions.map(() => '0')
-      for (const q of reduced) {
-        // (no reduced loops: the point is `kept` itself, not a copy per element)
-        const p = q.length === 0 ? kept : [...kept, ...q]
-        for (const s of k.stores) write(s.out, affineAt(s.idx, p), value(s.node, p))
-        k.reductions.forEach((r, j) => {
-          ;[acc[j], arg[j]] = this.combine(r, acc[j], arg[j], value(r.node, p), K < R ? int(q[0]) : '0')
-        })
+      for (let more = sweeps; more; more = advance(p, k.domain, K, R)) {
+        storeAt(k.stores, p, value, write)
+        for (let j = 0; j < k.reductions.length; j++) {
+          const r = k.reductions[j]
+          const c = this.combine(r, acc[j], arg[j], value(r.node, p), K < R ? int(p[K]) : '0')
+          acc[j] = c[0]
+          arg[j] = c[1]
+        }
       }
-      // the reductions' results (rounded as stored), then the epilogue's second sweep
+      // the reductions' results (rounded as stored; the reduced coordinates are 0 here), then
+      // the epilogue's second sweep
       setAccs(k.reductions.map((r, j) => {
         const v = r.op.startsWith('arg') ? arg[j] : acc[j]
-        write(r.out, affineAt(r.idx, kept.concat(k.domain.slice(K).map(() => 0))), v)
+        write(r.out, affineAt(r.idx, p), v)
         if (checkDType(k.outputs[r.out]) !== 'float32') return v
         const t = this.fresh()
         this.emit(`const ${t} = Math.fround(${v});`)
         return t
       }))
-      if (k.epilogue.length > 0) for (const q of reduced) {
-        const p = q.length === 0 ? kept : [...kept, ...q]
-        for (const s of k.epilogue) write(s.out, affineAt(s.idx, p), value(s.node, p))
-      }
+      if (k.epilogue.length > 0) for (let more = sweeps; more; more = advance(p, k.domain, K, R)) storeAt(k.epilogue, p, value, write)
     }
   }
 
@@ -546,8 +598,9 @@ export class Scalarizer {
     const float = n.dtype === 'float64' || n.dtype === 'float32'
     // a + (−x) = (−x) + a = a − x exactly in IEEE arithmetic (subtraction is defined so),
     // so the jvp's negate-then-add costs one op, as written by hand
-    if (float && op === 'add' && argDtypes.every((d) => d === n.dtype)) {
-      const [x, y] = args
+    if (float && op === 'add' && argDtypes[0] === n.dtype && argDtypes[1] === n.dtype) {
+      const x = args[0]
+      const y = args[1]
       const ny = this.negOf.get(y)
       const nx = this.negOf.get(x)
       if (ny !== undefined) (op = 'sub'), (args = [x, ny])
@@ -555,13 +608,13 @@ export class Scalarizer {
     }
     const t = this.fresh()
     const e = emitOp(op, n.dtype, args, argDtypes, n.attr, t, exact)
-    e.helpers.forEach((h) => this.helpers.add(h))
+    for (let h = 0; h < e.helpers.length; h++) this.helpers.add(e.helpers[h])
     // (an op that is its operand — stop_gradient, a select of one case — is that atom)
     if (e.pre.length === 0 && args.includes(e.expr)) return e.expr
     const same = e.pre.length === 0 ? this.known(e.expr) : undefined
     if (same !== undefined) return same
     if (float && op === 'neg' && argDtypes[0] === n.dtype) this.negOf.set(t, args[0])
-    e.pre.forEach((l) => this.emit(l))
+    for (let l = 0; l < e.pre.length; l++) this.emit(e.pre[l])
     this.emit(`const ${t} = ${e.expr};`)
     if (e.pre.length === 0) this.exprs[this.exprs.length - 1].set(e.expr, t)
     // (a float32 result already rounded needs no rounding where it is stored: one
