@@ -109,10 +109,11 @@ const covers = (conds: readonly PieceCond[], p: readonly number[]): boolean => {
   return true
 }
 
-/** The loop level of each node of `k` (as loop.ts; `K`: the kept loops): values are shared
- *  between points that agree on the coordinates up to it. */
-const nodeLevels = (k: LoopKernel, K: number): number[] => {
-  const level = new Array<number>(k.nodes.length).fill(0)
+/** The loop level of each node of `k` (as loop.ts; `K`: the kept loops), into `level`: values
+ *  are shared between points that agree on the coordinates up to it. */
+const nodeLevels = (k: LoopKernel, K: number, level: number[]): void => {
+  // (a node reads the levels of nodes before it; any other reads 0, as in a fresh array)
+  for (let i = 0; i < k.nodes.length; i++) level[i] = 0
   const rereads = k.rereads ?? []
   for (let i = 0; i < k.nodes.length; i++) {
     const n = k.nodes[i]
@@ -131,7 +132,6 @@ const nodeLevels = (k: LoopKernel, K: number): number[] => {
     if (n.k === 'op') for (let a = 0; a < n.args.length; a++) l = Math.max(l, level[n.args[a]])
     level[i] = l
   }
-  return level
 }
 
 /**
@@ -187,6 +187,22 @@ export class Scalarizer {
   emit(line: string): void {
     if (--this.budget < 0) throw new NoFit('over budget')
     this.lines.push(line)
+  }
+
+  /**
+   * What `loop` knows of the nodes of the kernel it unrolls, in arrays kept from one kernel to
+   * the next (a whole program unrolls hundreds of kernels of a few nodes, one after the other;
+   * `loop` never runs inside another). Per node i: its loop level, its operand dtypes (an op,
+   * once computed), and `base[i]`: the atom of node i at point p is memo[base[i] + the
+   * row-major index of p's first level[i] coordinates in the domain's leading extents] — a
+   * number index, not a string key built per lookup (a whole program looks up every node at
+   * every point).
+   */
+  private readonly unrolling = {
+    level: [] as number[],
+    base: [] as number[],
+    memo: [] as (string | undefined)[],
+    argDtypes: [] as (readonly DType[] | undefined)[],
   }
 
   /** The lines `f` emits, apart (a branch's block), and its result. */
@@ -477,19 +493,16 @@ export class Scalarizer {
     const K = R - k.nReduced
     const nodes = k.nodes
     const exact = k.f32 === 'exact'
-    const level = nodeLevels(k, K)
-    // the atom of node i at point p is memo[base[i] + the row-major index of p's first level[i]
-    // coordinates in the domain's leading extents]: one array for the kernel, a number index (a
-    // whole program looks up every node at every point: string keys were its main garbage)
-    const base = new Array<number>(nodes.length)
+    // (the arrays of `this.unrolling`, cleared for this kernel)
+    const { level, base, memo, argDtypes } = this.unrolling
+    nodeLevels(k, K, level)
     let size = 0
     for (let i = 0; i < nodes.length; i++) {
       base[i] = size
       size += leadingSize(k.domain, level[i])
+      argDtypes[i] = undefined
     }
-    const memo = new Array<string | undefined>(size)
-    // the operand dtypes of each op node, made when it is first computed
-    const argDtypes = new Array<readonly DType[] | undefined>(nodes.length)
+    for (let j = 0; j < size; j++) memo[j] = undefined
     let accs: string[] = []
     const load = (input: number, i: number): string => {
       const v = ins[input]?.[i]
