@@ -65,8 +65,9 @@ const affineLevel = (a: Affine): number => {
 
 // (Cold code: a program's first compilation runs this generator in V8's interpreter, where a
 // for-of allocates an iterator result per element, a spread or `.map` an array and a closure
-// made per call an object. So the loops over points, nodes and operands are indexed, and the
-// points of a box are one array stepped in place.)
+// made per call an object. So the loops over points, nodes and operands are indexed, the
+// points of a box are one array stepped in place, and the unrolling of a kernel is methods
+// over one record, not closures.)
 
 /** Steps `p` to the next point of the box `ext` in its dimensions from…to−1, row-major (an
  *  odometer: one array is every point in turn); false after the last, with those coordinates
@@ -92,12 +93,37 @@ const leadingSize = (ext: readonly number[], l: number): number => {
   return n
 }
 
-type ValueAt = (i: number, p: readonly number[]) => string
-type WriteAt = (out: number, i: number, v: string) => void
+/** The kernel `Scalarizer.loop` is unrolling, and what it knows of its nodes. */
+interface Unrolling {
+  k: LoopKernel
+  ins: readonly Elems[]
+  outs: readonly Elems[]
+  /** the kernel's float32 mode: every float32 op rounds */
+  exact: boolean
+  /** the reductions' results at the current kept point (the epilogue's `acc` nodes) */
+  accs: readonly string[]
+  /** per node: its loop level (`nodeLevels`) */
+  readonly level: number[]
+  /** per node i: the atom of node i at point p is memo[base[i] + the row-major index of p's
+   *  first level[i] coordinates in the domain's leading extents] (undefined until computed):
+   *  a number index, not a string key built per lookup, since a whole program looks up every
+   *  node at every point */
+  readonly base: number[]
+  readonly memo: (string | undefined)[]
+  /** per op node: its operands' dtypes, made when it is first computed */
+  readonly argDtypes: (readonly DType[] | undefined)[]
+}
 
-/** The stores `stores` at point `p`. */
-const storeAt = (stores: readonly Store[], p: readonly number[], value: ValueAt, write: WriteAt): void => {
-  for (let s = 0; s < stores.length; s++) write(stores[s].out, affineAt(stores[s].idx, p), value(stores[s].node, p))
+/** (the kernel of a Scalarizer that has not unrolled one yet) */
+const NO_KERNEL: LoopKernel = { kind: 'loop', f32: 'exact', domain: [], nReduced: 0, inputs: [], outputs: [], nodes: [], stores: [], reductions: [], epilogue: [] }
+
+const NO_ACCS: readonly string[] = []
+
+/** Element `i` of input `input` of a kernel. */
+const loadAt = (ins: readonly Elems[], input: number, i: number): string => {
+  const v = ins[input]?.[i]
+  if (v === undefined) throw new NoFit('a load outside the written elements')
+  return v
 }
 
 /** Whether point `p` meets every condition of a pick's piece (`conds`: its box). */
@@ -198,12 +224,11 @@ export class Scalarizer {
    * number index, not a string key built per lookup (a whole program looks up every node at
    * every point).
    */
-  private readonly unrolling = {
-    level: [] as number[],
-    base: [] as number[],
-    memo: [] as (string | undefined)[],
-    argDtypes: [] as (readonly DType[] | undefined)[],
-  }
+  /** The kernel `loop` unrolls: one record, with its arrays, kept from one kernel to the next
+   *  (a whole program unrolls hundreds of kernels of a few nodes one after the other — W12:
+   *  740, most of three nodes over four points — and `loop` never runs inside another: fresh
+   *  arrays and closures per kernel were most of what the unrolling allocated). */
+  private readonly unrolling: Unrolling = { k: NO_KERNEL, ins: [], outs: [], exact: true, accs: [], level: [], base: [], memo: [], argDtypes: [] }
 
   /** The lines `f` emits, apart (a branch's block), and its result. */
   block<T>(f: () => T): [string[], T] {
@@ -491,83 +516,94 @@ export class Scalarizer {
   private loop(k: LoopKernel, ins: readonly Elems[], outs: readonly Elems[]): void {
     const R = k.domain.length
     const K = R - k.nReduced
-    const nodes = k.nodes
-    const exact = k.f32 === 'exact'
-    // (the arrays of `this.unrolling`, cleared for this kernel)
-    const { level, base, memo, argDtypes } = this.unrolling
-    nodeLevels(k, K, level)
+    const u = this.unrolling
+    u.k = k
+    u.ins = ins
+    u.outs = outs
+    u.exact = k.f32 === 'exact'
+    u.accs = NO_ACCS
+    // (the arrays, cleared for this kernel)
+    nodeLevels(k, K, u.level)
     let size = 0
-    for (let i = 0; i < nodes.length; i++) {
-      base[i] = size
-      size += leadingSize(k.domain, level[i])
-      argDtypes[i] = undefined
+    for (let i = 0; i < k.nodes.length; i++) {
+      u.base[i] = size
+      size += leadingSize(k.domain, u.level[i])
+      u.argDtypes[i] = undefined
     }
-    for (let j = 0; j < size; j++) memo[j] = undefined
-    let accs: string[] = []
-    const load = (input: number, i: number): string => {
-      const v = ins[input]?.[i]
-      if (v === undefined) throw new NoFit('a load outside the written elements')
-      return v
-    }
-    const value = (i: number, p: readonly number[]): string => {
-      if (!Number.isInteger(i) || i < 0 || i >= nodes.length) throw new CodegenError(`codegen: bad node reference ${i}`)
-      let lin = 0
-      for (let d = 0; d < level[i]; d++) lin = lin * k.domain[d] + p[d]
-      const hit = memo[base[i] + lin]
-      if (hit !== undefined) return hit
-      const v = compute(i, p)
-      memo[base[i] + lin] = v
-      return v
-    }
-    const compute = (i: number, p: readonly number[]): string => {
-      const n = nodes[i]
-      switch (n.k) {
-        case 'lit': return constant(n.value, n.dtype)
-        case 'coord': return int(affineAt(n.idx, p))
-        case 'acc': {
-          const a = accs[n.red]
-          if (a === undefined) throw new CodegenError(`codegen: bad reduction reference ${n.red}`)
-          return a
-        }
-        case 'load': {
-          const at = affineAt(n.idx, p)
-          return load(n.input, n.clamp >= 0 ? Math.min(Math.max(at, 0), n.clamp) : at)
-        }
-        case 'pick': {
-          for (let j = 0; j < n.pieces.length; j++) {
-            const piece = n.pieces[j]
-            if (!covers(piece.conds, p)) continue
-            return piece.node >= 0 ? value(piece.node, p) : load(piece.input, affineAt(piece.idx, p))
-          }
-          return value(n.fallback, p)
-        }
-        case 'op': {
-          const args = new Array<string>(n.args.length)
-          for (let a = 0; a < n.args.length; a++) args[a] = value(n.args[a], p)
-          const dts = (argDtypes[i] ??= n.args.map((a) => nodes[a].dtype))
-          return this.opNode(n, args, dts, exact)
-        }
-      }
-    }
-    const write = (out: number, i: number, v: string): void => {
-      const o = outs[out]
-      if (o === undefined || !Number.isInteger(i) || i < 0 || i >= o.length) throw new NoFit('a store outside its slot')
-      o[i] = this.convert(v, k.outputs[out])
-    }
+    for (let j = 0; j < size; j++) u.memo[j] = undefined
     // (an elementwise kernel, most of a whole program's: every point once, stores only)
     if (K === R && k.reductions.length === 0 && k.epilogue.length === 0) {
       const p = new Array<number>(R).fill(0)
-      for (let more = hasPoints(k.domain, 0, R); more; more = advance(p, k.domain, 0, R)) storeAt(k.stores, p, value, write)
+      for (let more = hasPoints(k.domain, 0, R); more; more = advance(p, k.domain, 0, R)) this.storeAt(k.stores, p)
       return
     }
-    this.reduceSweep(k, K, value, write, (a) => (accs = a))
+    this.reduceSweep(k, K)
   }
 
-  /** The sweeps of a kernel with reduced loops or reductions (`loop`'s `value` and `write`):
-   *  for each kept point, the stores and the reductions folded in row-major order, then the
-   *  reductions' results (handed to `setAccs` for the epilogue's `acc` nodes) and the
-   *  epilogue's second sweep. */
-  private reduceSweep(k: LoopKernel, K: number, value: ValueAt, write: WriteAt, setAccs: (a: string[]) => void): void {
+  /** The atom of node `i` of the kernel at point `p`, computed once per point of its level. */
+  private value(i: number, p: readonly number[]): string {
+    const u = this.unrolling
+    if (!Number.isInteger(i) || i < 0 || i >= u.k.nodes.length) throw new CodegenError(`codegen: bad node reference ${i}`)
+    let lin = 0
+    for (let d = 0; d < u.level[i]; d++) lin = lin * u.k.domain[d] + p[d]
+    const hit = u.memo[u.base[i] + lin]
+    if (hit !== undefined) return hit
+    const v = this.compute(i, p)
+    u.memo[u.base[i] + lin] = v
+    return v
+  }
+
+  /** (`value` where not memoized yet) */
+  private compute(i: number, p: readonly number[]): string {
+    const u = this.unrolling
+    const n = u.k.nodes[i]
+    switch (n.k) {
+      case 'lit': return constant(n.value, n.dtype)
+      case 'coord': return int(affineAt(n.idx, p))
+      case 'acc': {
+        const a = u.accs[n.red]
+        if (a === undefined) throw new CodegenError(`codegen: bad reduction reference ${n.red}`)
+        return a
+      }
+      case 'load': {
+        const at = affineAt(n.idx, p)
+        return loadAt(u.ins, n.input, n.clamp >= 0 ? Math.min(Math.max(at, 0), n.clamp) : at)
+      }
+      case 'pick': {
+        for (let j = 0; j < n.pieces.length; j++) {
+          const piece = n.pieces[j]
+          if (!covers(piece.conds, p)) continue
+          return piece.node >= 0 ? this.value(piece.node, p) : loadAt(u.ins, piece.input, affineAt(piece.idx, p))
+        }
+        return this.value(n.fallback, p)
+      }
+      case 'op': {
+        const args = new Array<string>(n.args.length)
+        for (let a = 0; a < n.args.length; a++) args[a] = this.value(n.args[a], p)
+        const nodes = u.k.nodes
+        const dts = (u.argDtypes[i] ??= n.args.map((a) => nodes[a].dtype))
+        return this.opNode(n, args, dts, u.exact)
+      }
+    }
+  }
+
+  /** Atom `v` stored into element `i` of output `out`, converted as a typed array of its dtype stores it. */
+  private write(out: number, i: number, v: string): void {
+    const u = this.unrolling
+    const o = u.outs[out]
+    if (o === undefined || !Number.isInteger(i) || i < 0 || i >= o.length) throw new NoFit('a store outside its slot')
+    o[i] = this.convert(v, u.k.outputs[out])
+  }
+
+  /** The stores `stores` at point `p`. */
+  private storeAt(stores: readonly Store[], p: readonly number[]): void {
+    for (let s = 0; s < stores.length; s++) this.write(stores[s].out, affineAt(stores[s].idx, p), this.value(stores[s].node, p))
+  }
+
+  /** The sweeps of a kernel with reduced loops or reductions: for each kept point, the stores
+   *  and the reductions folded in row-major order, then the reductions' results (the
+   *  epilogue's `acc` nodes) and the epilogue's second sweep. */
+  private reduceSweep(k: LoopKernel, K: number): void {
     const R = k.domain.length
     // one point, stepped through: the kept coordinates (0…K−1), and for each kept point the
     // reduced ones (K…R−1), which are back at 0 after each sweep
@@ -577,32 +613,32 @@ export class Scalarizer {
       const acc = k.reductions.map((r) => RED_INIT[r.op](r.acc))
       const arg = k.reductions.map(() => '0')
       for (let more = sweeps; more; more = advance(p, k.domain, K, R)) {
-        storeAt(k.stores, p, value, write)
+        this.storeAt(k.stores, p)
         for (let j = 0; j < k.reductions.length; j++) {
           const r = k.reductions[j]
-          const c = this.combine(r, acc[j], arg[j], value(r.node, p), K < R ? int(p[K]) : '0')
+          const c = this.combine(r, acc[j], arg[j], this.value(r.node, p), K < R ? int(p[K]) : '0')
           acc[j] = c[0]
           arg[j] = c[1]
         }
       }
       // the reductions' results (rounded as stored; the reduced coordinates are 0 here), then
       // the epilogue's second sweep
-      setAccs(k.reductions.map((r, j) => {
+      this.unrolling.accs = k.reductions.map((r, j) => {
         const v = r.op.startsWith('arg') ? arg[j] : acc[j]
-        write(r.out, affineAt(r.idx, p), v)
+        this.write(r.out, affineAt(r.idx, p), v)
         if (checkDType(k.outputs[r.out]) !== 'float32') return v
         const t = this.fresh()
         this.emit(`const ${t} = Math.fround(${v});`)
         return t
-      }))
-      if (k.epilogue.length > 0) for (let more = sweeps; more; more = advance(p, k.domain, K, R)) storeAt(k.epilogue, p, value, write)
+      })
+      if (k.epilogue.length > 0) for (let more = sweeps; more; more = advance(p, k.domain, K, R)) this.storeAt(k.epilogue, p)
     }
   }
 
   /** The atom of op node `n` on operand atoms `args` (of dtypes `argDtypes`): a literal folded
    *  at generation time, an atom the op leaves as it is, a local already holding the same
-   *  expression, or a new local. (A method of its own, not a case of the unrolling's closure:
-   *  V8 optimizes the small functions of a first call separately and sooner.) */
+   *  expression, or a new local. (A method of its own, not a case of `compute`: V8 optimizes
+   *  the small functions of a first call separately and sooner.) */
   private opNode(n: Extract<KNode, { k: 'op' }>, args: string[], argDtypes: readonly DType[], exact: boolean): string {
     // (literal operands: the value, or the operand an identity leaves, with no statement)
     const folded = foldOp(n.op, n.dtype, args, argDtypes, n.attr, exact)
