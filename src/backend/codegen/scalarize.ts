@@ -119,6 +119,13 @@ const NO_KERNEL: LoopKernel = { kind: 'loop', f32: 'exact', domain: [], nReduced
 
 const NO_ACCS: readonly string[] = []
 
+/** Whether two steps have the same list of slots. */
+const sameSlots = (a: readonly number[], b: readonly number[]): boolean => {
+  if (a.length !== b.length) return false
+  for (let q = 0; q < a.length; q++) if (a[q] !== b[q]) return false
+  return true
+}
+
 /** Element `i` of input `input` of a kernel. */
 const loadAt = (ins: readonly Elems[], input: number, i: number): string => {
   const v = ins[input]?.[i]
@@ -292,17 +299,19 @@ export class Scalarizer {
    */
   program(spec: ProgramSpec, inputs: readonly (readonly string[])[], outSizes: readonly number[]): string[][] {
     const vals: (Elems | undefined)[] = new Array(spec.slots.length)
-    spec.inputs.forEach((slot, q) => (vals[slot] = [...inputs[q]]))
-    spec.slots.forEach((s, j) => {
+    for (let q = 0; q < spec.inputs.length; q++) vals[spec.inputs[q]] = inputs[q].slice()
+    for (let j = 0; j < spec.slots.length; j++) {
+      const s = spec.slots[j]
       if (s.kind === 'const') vals[j] = [constant(s.value ?? 0, s.dtype)]
-    })
+    }
     const get = (slot: number): Elems => {
       const v = vals[slot]
       if (v === undefined) throw new NoFit('a slot read before it is written')
       return v
     }
     let prev: ProgStep | undefined
-    for (const st of spec.steps) {
+    for (let i = 0; i < spec.steps.length; i++) {
+      const st = spec.steps[i]
       const before = prev
       prev = st
       if (st.kind === 'fn' && st.label === 'cond') {
@@ -329,8 +338,9 @@ export class Scalarizer {
       // the kernel's outputs start empty (a reread reads what this kernel wrote), except after
       // a kernel with the same outputs: the boxes of one split kernel (split.ts) each write a
       // part of the same slots, one after the other
-      const sameOuts = before?.kind === 'kernel' && before.outs.length === st.outs.length && before.outs.every((o, q) => o === st.outs[q])
-      if (!sameOuts) st.outs.forEach((slot) => (vals[slot] = new Array<string | undefined>(sizeOf(spec.slots[slot].shape))))
+      if (before?.kind !== 'kernel' || !sameSlots(before.outs, st.outs)) {
+        for (let q = 0; q < st.outs.length; q++) vals[st.outs[q]] = new Array<string | undefined>(sizeOf(spec.slots[st.outs[q]].shape))
+      }
       const ins = st.ins.map(get)
       const outs = st.outs.map(get)
       if (st.kernel.kind === 'dot') this.dot(st.kernel, ins, outs[0])
