@@ -222,15 +222,6 @@ export class Scalarizer {
     this.lines.push(line)
   }
 
-  /**
-   * What `loop` knows of the nodes of the kernel it unrolls, in arrays kept from one kernel to
-   * the next (a whole program unrolls hundreds of kernels of a few nodes, one after the other;
-   * `loop` never runs inside another). Per node i: its loop level, its operand dtypes (an op,
-   * once computed), and `base[i]`: the atom of node i at point p is memo[base[i] + the
-   * row-major index of p's first level[i] coordinates in the domain's leading extents] — a
-   * number index, not a string key built per lookup (a whole program looks up every node at
-   * every point).
-   */
   /** The kernel `loop` unrolls: one record, with its arrays, kept from one kernel to the next
    *  (a whole program unrolls hundreds of kernels of a few nodes one after the other — W12:
    *  740, most of three nodes over four points — and `loop` never runs inside another: fresh
