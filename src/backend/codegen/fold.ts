@@ -27,9 +27,12 @@ const mayBeLiteral = (atom: string): boolean => {
 
 /** The value of a literal atom, or undefined for a local or an array element. */
 export const literalValue = (atom: string): number | undefined => {
-  if (!mayBeLiteral(atom)) return undefined
-  const m = LITERAL.exec(atom)
-  return m === null ? undefined : Number(m[1])
+  if (!mayBeLiteral(atom) || !LITERAL.test(atom)) return undefined
+  // the number between the optional parentheses (`test` makes no match array: this runs for
+  // nearly every operand of a first compilation, in V8's interpreter)
+  const from = atom.charCodeAt(0) === 40 ? 1 : 0
+  const to = atom.charCodeAt(atom.length - 1) === 41 ? atom.length - 1 : atom.length
+  return Number(from === 0 && to === atom.length ? atom : atom.slice(from, to))
 }
 
 type Evaluator = (...xs: number[]) => unknown
@@ -80,14 +83,19 @@ const evaluator = (op: ScalarOp, dtype: DType, ad: readonly DType[], attr: numbe
   return f
 }
 
-/** The chosen case of a select on a literal predicate `w` (ops.ts `select`). */
-const chosen = (w: number, cases: readonly string[], whichDtype: DType): string => {
-  if (cases.length === 1) return cases[0]
-  if (whichDtype === 'bool') return w !== 0 ? cases[1] : cases[0]
-  if (w <= 0) return cases[0]
-  for (let i = 1; i < cases.length - 1; i++) if (w === i) return cases[i]
-  return cases[cases.length - 1]
+/** The chosen case of a select on a literal predicate `w` (ops.ts `select`; case i is
+ *  `args[1 + i]`). */
+const chosen = (w: number, args: readonly string[], whichDtype: DType): string => {
+  const n = args.length - 1
+  if (n === 1) return args[1]
+  if (whichDtype === 'bool') return w !== 0 ? args[2] : args[1]
+  if (w <= 0) return args[1]
+  for (let i = 1; i < n - 1; i++) if (w === i) return args[1 + i]
+  return args[n]
 }
+
+/** Whether `v` is the literal value `w` (−0 is not 0). */
+const isValue = (v: number | undefined, w: number): boolean => v !== undefined && Object.is(v, w)
 
 /**
  * The atom that `op` over atoms `args` (of dtypes `ad`, result `dtype`) equals whatever the
@@ -99,8 +107,8 @@ export const evaluate = (op: ScalarOp, dtype: DType, ad: readonly DType[], attr:
 export const foldOp = (op: ScalarOp, dtype: DType, args: readonly string[], ad: readonly DType[], attr: number, exact: boolean): string | null => {
   if (!args.some(mayBeLiteral)) return null
   const vals = args.map(literalValue)
-  if (op === 'select') return vals[0] === undefined || args.length < 2 ? null : chosen(vals[0], args.slice(1), ad[0])
-  if (vals.every((v) => v !== undefined)) {
+  if (op === 'select') return vals[0] === undefined || args.length < 2 ? null : chosen(vals[0], args, ad[0])
+  if (!vals.includes(undefined)) {
     const f = evaluator(op, dtype, ad, attr, exact)
     if (f === null) return null
     const v = f(...(vals as number[]))
@@ -110,13 +118,13 @@ export const foldOp = (op: ScalarOp, dtype: DType, args: readonly string[], ad: 
   // already of that dtype (in the relaxed float32 mode float32 values are not rounded)
   const float = dtype === 'float64' || (dtype === 'float32' && exact)
   if (!float || args.length !== 2 || ad[0] !== dtype || ad[1] !== dtype) return null
-  const [x, y] = vals
-  const is = (v: number | undefined, w: number) => v !== undefined && Object.is(v, w)
+  const x = vals[0]
+  const y = vals[1]
   switch (op) {
-    case 'mul': return is(y, 1) ? args[0] : is(x, 1) ? args[1] : null
-    case 'div': return is(y, 1) ? args[0] : null
-    case 'add': return is(y, -0) ? args[0] : is(x, -0) ? args[1] : null
-    case 'sub': return is(y, 0) ? args[0] : null
+    case 'mul': return isValue(y, 1) ? args[0] : isValue(x, 1) ? args[1] : null
+    case 'div': return isValue(y, 1) ? args[0] : null
+    case 'add': return isValue(y, -0) ? args[0] : isValue(x, -0) ? args[1] : null
+    case 'sub': return isValue(y, 0) ? args[0] : null
     default: return null
   }
 }

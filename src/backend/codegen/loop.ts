@@ -10,6 +10,7 @@
  * the first reduced loop and stored after it closes; each reduction visits its elements in
  * row-major order, as the reference impls do, so sums are bitwise equal to the reference.
  */
+import type { DType } from '../../ir/dtypes'
 import { CodegenError, checkDType, constant, ident, int } from '../emit'
 import type { Affine, KNode, LoopKernel, Reduction } from '../kernel'
 import { HELPERS, type Helper, emitOp } from './ops'
@@ -24,15 +25,21 @@ const affineLevel = (a: Affine): number => {
 
 class Indexer {
   private readonly ids = new Map<string, number>()
+  /** the id of each index object already added (most are added, then looked up again by
+   *  `expr`: no key text built for those) */
+  private readonly known = new Map<Affine, number>()
   private readonly affs: Affine[] = []
   add(a: Affine): number {
+    let id = this.known.get(a)
+    if (id !== undefined) return id
     const key = `${a.off}|${a.st.join(',')}`
-    let id = this.ids.get(key)
+    id = this.ids.get(key)
     if (id === undefined) {
       id = this.affs.length
       this.ids.set(key, id)
       this.affs.push(a)
     }
+    this.known.set(a, id)
     return id
   }
   /** Declarations of the partial indices that change when loop `d` opens. */
@@ -57,12 +64,12 @@ class Indexer {
         break
       }
     }
-    const terms: string[] = []
-    if (prev !== null) terms.push(prev)
-    else if (a.off !== 0) terms.push(int(a.off))
+    // (two terms at most, joined without a list: this runs for every index of every kernel)
+    const first = prev !== null ? prev : a.off !== 0 ? int(a.off) : null
     const d = level - 1
-    if (d >= 0 && a.st[d] !== 0) terms.push(a.st[d] === 1 ? ident('i', d) : `${ident('i', d)} * ${int(a.st[d])}`)
-    return terms.length === 0 ? '0' : terms.join(' + ')
+    const last = d >= 0 && a.st[d] !== 0 ? (a.st[d] === 1 ? ident('i', d) : `${ident('i', d)} * ${int(a.st[d])}`) : null
+    if (first === null) return last ?? '0'
+    return last === null ? first : `${first} + ${last}`
   }
 }
 
@@ -101,14 +108,28 @@ export const genLoopParts = (k: LoopKernel): { helpers: string[]; body: string }
     if (!Number.isInteger(n) || n < 0 || n >= nodes.length) throw new CodegenError(`codegen: bad node reference ${n}`)
     return n
   }
-  const deps = (node: KNode): number[] =>
-    node.k === 'op' ? node.args.map(ref) : node.k === 'pick' ? [ref(node.fallback), ...node.pieces.flatMap((p) => (p.node >= 0 ? [ref(p.node)] : []))] : []
+  // (cold code — a kernel's first compilation runs this in V8's interpreter, where a for-of
+  // allocates an iterator result per element, a spread or `.map` an array and a closure made
+  // per call an object — so the loops over nodes and their operands are indexed)
+  /** How many nodes `node` reads (an op's operands, a pick's fallback and pieces); they are
+   *  written to deps[0…] (one array for all the nodes, read before the next call). */
+  const deps: number[] = []
+  const depsOf = (node: KNode): number => {
+    let n = 0
+    if (node.k === 'op') for (let j = 0; j < node.args.length; j++) deps[n++] = ref(node.args[j])
+    else if (node.k === 'pick') {
+      deps[n++] = ref(node.fallback)
+      for (let j = 0; j < node.pieces.length; j++) if (node.pieces[j].node >= 0) deps[n++] = ref(node.pieces[j].node)
+    }
+    return n
+  }
   // level: the loop depth at which a node can be computed; post: it needs a reduction's result
   const level = new Array<number>(nodes.length).fill(0)
   const post = new Array<boolean>(nodes.length).fill(false)
   const rereads = new Set(k.rereads ?? [])
   const atom = new Array<string>(nodes.length)
-  nodes.forEach((n, i) => {
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]
     atom[i] = n.k === 'lit' ? constant(n.value, n.dtype) : n.k === 'acc' ? ident('v', n.red) : ident('t', i)
     if (n.k === 'load' || n.k === 'coord') level[i] = affineLevel(n.idx)
     // a load of a buffer this kernel stores reads it back after the main sweep: it belongs to
@@ -117,38 +138,61 @@ export const genLoopParts = (k: LoopKernel): { helpers: string[]; body: string }
       level[i] = Math.max(level[i], K)
       post[i] = true
     }
-    else if (n.k === 'pick') level[i] = Math.max(level[n.fallback], ...n.pieces.flatMap((p) => [affineLevel(p.idx), ...p.conds.map((c) => affineLevel(c.c))]))
+    else if (n.k === 'pick') {
+      let l = level[n.fallback]
+      for (let j = 0; j < n.pieces.length; j++) {
+        const p = n.pieces[j]
+        l = Math.max(l, affineLevel(p.idx))
+        for (let c = 0; c < p.conds.length; c++) l = Math.max(l, affineLevel(p.conds[c].c))
+      }
+      level[i] = l
+    }
     else if (n.k === 'acc') {
       if (!Number.isInteger(n.red) || n.red < 0 || n.red >= k.reductions.length) throw new CodegenError(`codegen: bad reduction reference ${n.red}`)
       level[i] = K
       post[i] = true
     }
-    deps(n).forEach((a) => {
-      level[i] = Math.max(level[i], level[a])
-      post[i] ||= post[a]
-    })
-  })
-  for (const n of nodes) {
-    if (n.k === 'load' || n.k === 'coord') idx.add(n.idx)
-    if (n.k === 'pick') n.pieces.forEach((p) => [p.idx, ...p.conds.map((c) => c.c)].forEach((a) => idx.add(a)))
+    const nd = depsOf(n)
+    for (let j = 0; j < nd; j++) {
+      level[i] = Math.max(level[i], level[deps[j]])
+      post[i] ||= post[deps[j]]
+    }
   }
-  ;[...k.stores, ...k.reductions, ...k.epilogue].forEach((s) => idx.add(s.idx))
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]
+    if (n.k === 'load' || n.k === 'coord') idx.add(n.idx)
+    if (n.k === 'pick') {
+      for (let j = 0; j < n.pieces.length; j++) {
+        const p = n.pieces[j]
+        idx.add(p.idx)
+        for (let c = 0; c < p.conds.length; c++) idx.add(p.conds[c].c)
+      }
+    }
+  }
+  for (let j = 0; j < k.stores.length; j++) idx.add(k.stores[j].idx)
+  for (let j = 0; j < k.reductions.length; j++) idx.add(k.reductions[j].idx)
+  for (let j = 0; j < k.epilogue.length; j++) idx.add(k.epilogue[j].idx)
 
   // the nodes each part needs: the main sweep, and the epilogue (its own copies of main nodes
   // inside the reduced loops — those of the main sweep are out of scope there)
   const mainLive = new Array<boolean>(nodes.length).fill(false)
   const epiLive = new Array<boolean>(nodes.length).fill(false)
   // (a worklist, not recursion: a fused chain of 10⁵ operations is 10⁵ nodes deep)
+  // (the stack holds a node and its part as one number: 2·node, + 1 for the epilogue's copy)
+  const work: number[] = []
   const mark = (live0: boolean[], n0: number, epi0: boolean): void => {
-    const work: [number, boolean][] = [[n0, epi0]]
+    work.push(2 * n0 + (epi0 ? 1 : 0))
     while (work.length > 0) {
-      let [n, epi] = work.pop() as [number, boolean]
+      const w = work.pop() as number
+      const n = w >> 1
+      let epi = (w & 1) === 1
       if (epi && !post[n] && level[n] <= K) epi = false
       const live = epi ? live0 : mainLive
       if (live[n]) continue
       if (!epi && post[n]) throw new CodegenError('codegen: a reduction result is used before the reduction ends')
       live[n] = true
-      for (const a of deps(nodes[n])) work.push([a, epi])
+      const nd = depsOf(nodes[n])
+      for (let j = 0; j < nd; j++) work.push(2 * deps[j] + (epi ? 1 : 0))
     }
   }
   k.stores.forEach((s) => mark(mainLive, ref(s.node), false))
@@ -156,15 +200,25 @@ export const genLoopParts = (k: LoopKernel): { helpers: string[]; body: string }
   k.epilogue.forEach((s) => mark(epiLive, ref(s.node), true))
 
   const helpers = new Set<Helper>()
-  const lines = (live: boolean[], lvl: number, wantPost: boolean | null) =>
-    nodes.flatMap((n, i) => (live[i] && level[i] === lvl && n.k !== 'lit' && n.k !== 'acc' && (wantPost === null || post[i] === wantPost) ? nodeLines(n, i, atom, idx, nodes, helpers, k.f32 === 'exact') : []))
+  const lines = (live: boolean[], lvl: number, wantPost: boolean | null): string[] => {
+    const out: string[] = []
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i]
+      if (live[i] && level[i] === lvl && n.k !== 'lit' && n.k !== 'acc' && (wantPost === null || post[i] === wantPost)) nodeLines(out, n, i, atom, idx, nodes, helpers, k.f32 === 'exact')
+    }
+    return out
+  }
   const accs = k.reductions.map((_, j) => ident('r', j))
   const inits = k.reductions.flatMap((r, j) => [`let ${accs[j]} = ${RED_INIT[r.op](r.acc)};`, ...(r.op.startsWith('arg') ? [`let ${ident('k', j)} = 0;`] : [])])
   const counter = K < R ? ident('i', K) : '0'
   const store = (s: { node: number; out: number; idx: Affine }) => `${ident('o', s.out)}[${idx.expr(s.idx)}] = ${atom[s.node]};`
   const combines = k.reductions.map((r, j) => combine(r, accs[j], atom[r.node], ident('k', j), counter))
   // after the reductions: their results (rounded as stored), then the epilogue
-  const used = new Set(nodes.flatMap((n, i) => (n.k === 'acc' && epiLive[i] ? [n.red] : [])))
+  const used = new Set<number>()
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]
+    if (n.k === 'acc' && epiLive[i]) used.add(n.red)
+  }
   const results = k.reductions.flatMap((r, j) => {
     const v = r.op.startsWith('arg') ? ident('k', j) : accs[j]
     const out = checkDType(k.outputs[r.out])
@@ -202,18 +256,30 @@ export const genLoopBody = (k: LoopKernel): string => {
   return [...helpers, body].join('\n')
 }
 
-const nodeLines = (n: KNode, i: number, atom: readonly string[], idx: Indexer, nodes: readonly KNode[], helpers: Set<Helper>, exactF32: boolean): string[] => {
+/** The statements of node `i`, appended to `out`. */
+const nodeLines = (out: string[], n: KNode, i: number, atom: readonly string[], idx: Indexer, nodes: readonly KNode[], helpers: Set<Helper>, exactF32: boolean): void => {
   const t = atom[i]
   switch (n.k) {
     case 'load': {
       const at = n.clamp >= 0 ? `Math.min(Math.max(${idx.expr(n.idx)}, 0), ${int(n.clamp)})` : idx.expr(n.idx)
-      return [`const ${t} = ${ident('a', n.input)}[${at}];`]
+      out.push(`const ${t} = ${ident('a', n.input)}[${at}];`)
+      return
     }
-    case 'coord': return [`const ${t} = ${idx.expr(n.idx)};`]
+    case 'coord':
+      out.push(`const ${t} = ${idx.expr(n.idx)};`)
+      return
     case 'op': {
-      const e = emitOp(n.op, n.dtype, n.args.map((a) => atom[a]), n.args.map((a) => nodes[a].dtype), n.attr, t, exactF32)
-      e.helpers.forEach((h) => helpers.add(h))
-      return [...e.pre, `const ${t} = ${e.expr};`]
+      const args = new Array<string>(n.args.length)
+      const argDtypes = new Array<DType>(n.args.length)
+      for (let j = 0; j < n.args.length; j++) {
+        args[j] = atom[n.args[j]]
+        argDtypes[j] = nodes[n.args[j]].dtype
+      }
+      const e = emitOp(n.op, n.dtype, args, argDtypes, n.attr, t, exactF32)
+      for (let j = 0; j < e.helpers.length; j++) helpers.add(e.helpers[j])
+      for (let j = 0; j < e.pre.length; j++) out.push(e.pre[j])
+      out.push(`const ${t} = ${e.expr};`)
+      return
     }
     case 'pick': {
       let expr = atom[n.fallback]
@@ -226,10 +292,11 @@ const nodeLines = (n: KNode, i: number, atom: readonly string[], idx: Indexer, n
         const load = piece.node >= 0 ? atom[piece.node] : `${ident('a', piece.input)}[${idx.expr(piece.idx)}]`
         expr = conds.length === 0 ? load : `(${conds.join(' && ')} ? ${load} : ${expr})`
       }
-      return [`const ${t} = ${expr};`]
+      out.push(`const ${t} = ${expr};`)
+      return
     }
     case 'lit':
     case 'acc':
-      return []
+      return
   }
 }

@@ -48,7 +48,11 @@ export const TEMPLATED: ReadonlySet<string> = new Set<string>([
 
 const isF = (d: DType) => d === 'float64' || d === 'float32'
 
-const plain = (expr: string, helpers: Helper[] = []): Emitted => ({ pre: [], expr, helpers })
+/** (one empty list for every template without statements or helpers: a first compilation makes
+ *  thousands of these, in V8's interpreter, where a `[]` is a new array each time) */
+const NONE: readonly never[] = []
+
+const plain = (expr: string, helpers: readonly Helper[] = NONE): Emitted => ({ pre: NONE, expr, helpers })
 
 /**
  * The expression of `op` with result dtype `dtype` over atoms `a` of dtypes `ad`. `tmp` names
@@ -59,7 +63,7 @@ export const emitOp = (op: ScalarOp, dtype: DType, a: readonly string[], ad: rea
   const e = emitRaw(op, dtype, a, ad, attr, tmp)
   // relaxed float32: intermediates stay double; only an explicit cast rounds (stores round too)
   if (dtype === 'float32' && (exactF32 || op === 'cast') && !EXACT.has(op) && !(op === 'cast' && ad[0] === 'float32')) {
-    return { ...e, expr: `Math.fround(${e.expr})` }
+    return { pre: e.pre, expr: `Math.fround(${e.expr})`, helpers: e.helpers }
   }
   return e
 }
@@ -69,7 +73,9 @@ const arity = (op: ScalarOp, a: readonly string[], n: number): void => {
 }
 
 const emitRaw = (op: ScalarOp, dtype: DType, a: readonly string[], ad: readonly DType[], attr: number, tmp: string): Emitted => {
-  const [x, y] = a
+  // (indexed, not `const [x, y] = a`: cold, a destructuring walks an iterator)
+  const x = a[0]
+  const y = a[1]
   const intRes = dtype === 'int32'
   const m = MATH1[op]
   if (m !== undefined) {
@@ -141,12 +147,14 @@ const ipow = (x: string, y: number, intRes: boolean, tmp: string): Emitted => {
 /** cases[clamp(which)]; a bool predicate chooses between two cases (false → the first). */
 const select = (a: readonly string[], whichDtype: DType): Emitted => {
   if (a.length < 2) throw new CodegenError('codegen: select needs a predicate and at least one case')
-  const [w, ...cases] = a
-  if (cases.length === 1) return plain(cases[0])
-  if (checkDType(whichDtype) === 'bool') return plain(`(${w} !== 0 ? ${cases[1]} : ${cases[0]})`)
-  let expr = cases[cases.length - 1]
-  for (let i = cases.length - 2; i >= 1; i--) expr = `${w} === ${int(i)} ? ${cases[i]} : ${expr}`
-  return plain(`(${w} <= 0 ? ${cases[0]} : ${expr})`)
+  // case i is a[1 + i]
+  const w = a[0]
+  const n = a.length - 1
+  if (n === 1) return plain(a[1])
+  if (checkDType(whichDtype) === 'bool') return plain(`(${w} !== 0 ? ${a[2]} : ${a[1]})`)
+  let expr = a[n]
+  for (let i = n - 2; i >= 1; i--) expr = `${w} === ${int(i)} ? ${a[1 + i]} : ${expr}`
+  return plain(`(${w} <= 0 ? ${a[1]} : ${expr})`)
 }
 
 /** castScalar: to float32 rounds, to int32 truncates (NaN → 0) and wraps, to bool is x ≠ 0. */

@@ -13,7 +13,7 @@
  */
 import { type DType, castScalar } from '../../ir/dtypes'
 import { CodegenError, checkDType, constant, int } from '../emit'
-import type { Affine, DotKernel, KNode, LoopKernel, Reduction } from '../kernel'
+import type { Affine, DotKernel, KNode, LoopKernel, PieceCond, Reduction, Store } from '../kernel'
 import type { ProgStep, ProgramSpec } from '../program'
 import { sizeOf } from '../../ir/aval'
 import { type Helper, emitOp } from './ops'
@@ -63,34 +63,108 @@ const affineLevel = (a: Affine): number => {
   return 0
 }
 
-/** All points of a box, row-major (counted like an odometer: no intermediate arrays). */
-const points = (ext: readonly number[]): number[][] => {
-  const out: number[][] = new Array<number[]>(sizeOf(ext))
-  const p = new Array<number>(ext.length).fill(0)
-  for (let i = 0; i < out.length; i++) {
-    out[i] = p.slice()
-    for (let d = ext.length - 1; d >= 0 && ++p[d] === ext[d]; d--) p[d] = 0
+// (Cold code: a program's first compilation runs this generator in V8's interpreter, where a
+// for-of allocates an iterator result per element, a spread or `.map` an array and a closure
+// made per call an object. So the loops over points, nodes and operands are indexed, the
+// points of a box are one array stepped in place, and the unrolling of a kernel is methods
+// over one record, not closures.)
+
+/** Steps `p` to the next point of the box `ext` in its dimensions from…to−1, row-major (an
+ *  odometer: one array is every point in turn); false after the last, with those coordinates
+ *  back at 0. */
+const advance = (p: number[], ext: readonly number[], from: number, to: number): boolean => {
+  for (let d = to - 1; d >= from; d--) {
+    if (++p[d] < ext[d]) return true
+    p[d] = 0
   }
-  return out
+  return false
 }
 
-/** The loop level of each node of `k` (as loop.ts; `K`: the kept loops): values are shared
- *  between points that agree on the coordinates up to it. */
-const nodeLevels = (k: LoopKernel, K: number): number[] => {
-  const level = new Array<number>(k.nodes.length).fill(0)
-  const rereads = new Set(k.rereads ?? [])
-  k.nodes.forEach((n, i) => {
+/** Whether the box `ext` has points in its dimensions from…to−1 (no extent 0 among them). */
+const hasPoints = (ext: readonly number[], from: number, to: number): boolean => {
+  for (let d = from; d < to; d++) if (ext[d] === 0) return false
+  return true
+}
+
+/** Points of the box `ext` that agree on their first `l` coordinates. */
+const leadingSize = (ext: readonly number[], l: number): number => {
+  let n = 1
+  for (let d = 0; d < l; d++) n *= ext[d]
+  return n
+}
+
+/** The kernel `Scalarizer.loop` is unrolling, and what it knows of its nodes. */
+interface Unrolling {
+  k: LoopKernel
+  ins: readonly Elems[]
+  outs: readonly Elems[]
+  /** the kernel's float32 mode: every float32 op rounds */
+  exact: boolean
+  /** the reductions' results at the current kept point (the epilogue's `acc` nodes) */
+  accs: readonly string[]
+  /** per node: its loop level (`nodeLevels`) */
+  readonly level: number[]
+  /** per node i: the atom of node i at point p is memo[base[i] + the row-major index of p's
+   *  first level[i] coordinates in the domain's leading extents] (undefined until computed):
+   *  a number index, not a string key built per lookup, since a whole program looks up every
+   *  node at every point */
+  readonly base: number[]
+  readonly memo: (string | undefined)[]
+  /** per op node: its operands' dtypes, made when it is first computed */
+  readonly argDtypes: (readonly DType[] | undefined)[]
+}
+
+/** (the kernel of a Scalarizer that has not unrolled one yet) */
+const NO_KERNEL: LoopKernel = { kind: 'loop', f32: 'exact', domain: [], nReduced: 0, inputs: [], outputs: [], nodes: [], stores: [], reductions: [], epilogue: [] }
+
+const NO_ACCS: readonly string[] = []
+
+/** Whether two steps have the same list of slots. */
+const sameSlots = (a: readonly number[], b: readonly number[]): boolean => {
+  if (a.length !== b.length) return false
+  for (let q = 0; q < a.length; q++) if (a[q] !== b[q]) return false
+  return true
+}
+
+/** Element `i` of input `input` of a kernel. */
+const loadAt = (ins: readonly Elems[], input: number, i: number): string => {
+  const v = ins[input]?.[i]
+  if (v === undefined) throw new NoFit('a load outside the written elements')
+  return v
+}
+
+/** Whether point `p` meets every condition of a pick's piece (`conds`: its box). */
+const covers = (conds: readonly PieceCond[], p: readonly number[]): boolean => {
+  for (let j = 0; j < conds.length; j++) {
+    const x = affineAt(conds[j].c, p)
+    if (!(x >= conds[j].lo && x < conds[j].lo + conds[j].n)) return false
+  }
+  return true
+}
+
+/** The loop level of each node of `k` (as loop.ts; `K`: the kept loops), into `level`: values
+ *  are shared between points that agree on the coordinates up to it. */
+const nodeLevels = (k: LoopKernel, K: number, level: number[]): void => {
+  // (a node reads the levels of nodes before it; any other reads 0, as in a fresh array)
+  for (let i = 0; i < k.nodes.length; i++) level[i] = 0
+  const rereads = k.rereads ?? []
+  for (let i = 0; i < k.nodes.length; i++) {
+    const n = k.nodes[i]
     let l = 0
     if (n.k === 'load' || n.k === 'coord') l = affineLevel(n.idx)
-    if (n.k === 'load' && rereads.has(n.input)) l = Math.max(l, K)
+    if (n.k === 'load' && rereads.includes(n.input)) l = Math.max(l, K)
     if (n.k === 'acc') l = K
     if (n.k === 'pick') {
-      l = Math.max(level[n.fallback], ...n.pieces.flatMap((p) => [affineLevel(p.idx), ...p.conds.map((c) => affineLevel(c.c)), p.node >= 0 ? level[p.node] : 0]))
+      l = level[n.fallback]
+      for (let j = 0; j < n.pieces.length; j++) {
+        const piece = n.pieces[j]
+        l = Math.max(l, affineLevel(piece.idx), piece.node >= 0 ? level[piece.node] : 0)
+        for (let c = 0; c < piece.conds.length; c++) l = Math.max(l, affineLevel(piece.conds[c].c))
+      }
     }
-    if (n.k === 'op') for (const a of n.args) l = Math.max(l, level[a])
+    if (n.k === 'op') for (let a = 0; a < n.args.length; a++) l = Math.max(l, level[n.args[a]])
     level[i] = l
-  })
-  return level
+  }
 }
 
 /**
@@ -147,6 +221,12 @@ export class Scalarizer {
     if (--this.budget < 0) throw new NoFit('over budget')
     this.lines.push(line)
   }
+
+  /** The kernel `loop` unrolls: one record, with its arrays, kept from one kernel to the next
+   *  (a whole program unrolls hundreds of kernels of a few nodes one after the other — W12:
+   *  740, most of three nodes over four points — and `loop` never runs inside another: fresh
+   *  arrays and closures per kernel were most of what the unrolling allocated). */
+  private readonly unrolling: Unrolling = { k: NO_KERNEL, ins: [], outs: [], exact: true, accs: [], level: [], base: [], memo: [], argDtypes: [] }
 
   /** The lines `f` emits, apart (a branch's block), and its result. */
   block<T>(f: () => T): [string[], T] {
@@ -210,17 +290,19 @@ export class Scalarizer {
    */
   program(spec: ProgramSpec, inputs: readonly (readonly string[])[], outSizes: readonly number[]): string[][] {
     const vals: (Elems | undefined)[] = new Array(spec.slots.length)
-    spec.inputs.forEach((slot, q) => (vals[slot] = [...inputs[q]]))
-    spec.slots.forEach((s, j) => {
+    for (let q = 0; q < spec.inputs.length; q++) vals[spec.inputs[q]] = inputs[q].slice()
+    for (let j = 0; j < spec.slots.length; j++) {
+      const s = spec.slots[j]
       if (s.kind === 'const') vals[j] = [constant(s.value ?? 0, s.dtype)]
-    })
+    }
     const get = (slot: number): Elems => {
       const v = vals[slot]
       if (v === undefined) throw new NoFit('a slot read before it is written')
       return v
     }
     let prev: ProgStep | undefined
-    for (const st of spec.steps) {
+    for (let i = 0; i < spec.steps.length; i++) {
+      const st = spec.steps[i]
       const before = prev
       prev = st
       if (st.kind === 'fn' && st.label === 'cond') {
@@ -247,8 +329,9 @@ export class Scalarizer {
       // the kernel's outputs start empty (a reread reads what this kernel wrote), except after
       // a kernel with the same outputs: the boxes of one split kernel (split.ts) each write a
       // part of the same slots, one after the other
-      const sameOuts = before?.kind === 'kernel' && before.outs.length === st.outs.length && before.outs.every((o, q) => o === st.outs[q])
-      if (!sameOuts) st.outs.forEach((slot) => (vals[slot] = new Array<string | undefined>(sizeOf(spec.slots[slot].shape))))
+      if (before?.kind !== 'kernel' || !sameSlots(before.outs, st.outs)) {
+        for (let q = 0; q < st.outs.length; q++) vals[st.outs[q]] = new Array<string | undefined>(sizeOf(spec.slots[st.outs[q]].shape))
+      }
       const ins = st.ins.map(get)
       const outs = st.outs.map(get)
       if (st.kernel.kind === 'dot') this.dot(st.kernel, ins, outs[0])
@@ -434,110 +517,129 @@ export class Scalarizer {
   private loop(k: LoopKernel, ins: readonly Elems[], outs: readonly Elems[]): void {
     const R = k.domain.length
     const K = R - k.nReduced
-    const nodes = k.nodes
-    const exact = k.f32 === 'exact'
-    const level = nodeLevels(k, K)
-    // memo key of node i at point p: i·(size + 1) + the row-major index of p's first level[i]
-    // coordinates in the domain's leading extents — a number, not a string built per lookup
-    // (a whole program looks up every node at every point: string keys were its main garbage)
-    const stride = sizeOf(k.domain) + 1
-    const memo = new Map<number, string>()
-    let accs: string[] = []
-    const load = (input: number, i: number): string => {
-      const v = ins[input]?.[i]
-      if (v === undefined) throw new NoFit('a load outside the written elements')
-      return v
+    const u = this.unrolling
+    u.k = k
+    u.ins = ins
+    u.outs = outs
+    u.exact = k.f32 === 'exact'
+    u.accs = NO_ACCS
+    // (the arrays, cleared for this kernel)
+    nodeLevels(k, K, u.level)
+    let size = 0
+    for (let i = 0; i < k.nodes.length; i++) {
+      u.base[i] = size
+      size += leadingSize(k.domain, u.level[i])
+      u.argDtypes[i] = undefined
     }
-    const value = (i: number, p: readonly number[]): string => {
-      if (!Number.isInteger(i) || i < 0 || i >= nodes.length) throw new CodegenError(`codegen: bad node reference ${i}`)
-      let lin = 0
-      for (let d = 0; d < level[i]; d++) lin = lin * k.domain[d] + p[d]
-      const key = i * stride + lin
-      const hit = memo.get(key)
-      if (hit !== undefined) return hit
-      const v = compute(i, p)
-      memo.set(key, v)
-      return v
-    }
-    const compute = (i: number, p: readonly number[]): string => {
-      const n = nodes[i]
-      switch (n.k) {
-        case 'lit': return constant(n.value, n.dtype)
-        case 'coord': return int(affineAt(n.idx, p))
-        case 'acc': {
-          const a = accs[n.red]
-          if (a === undefined) throw new CodegenError(`codegen: bad reduction reference ${n.red}`)
-          return a
-        }
-        case 'load': {
-          const at = affineAt(n.idx, p)
-          return load(n.input, n.clamp >= 0 ? Math.min(Math.max(at, 0), n.clamp) : at)
-        }
-        case 'pick': {
-          for (const piece of n.pieces) {
-            if (!piece.conds.every((c) => {
-              const x = affineAt(c.c, p)
-              return x >= c.lo && x < c.lo + c.n
-            })) continue
-            return piece.node >= 0 ? value(piece.node, p) : load(piece.input, affineAt(piece.idx, p))
-          }
-          return value(n.fallback, p)
-        }
-        case 'op':
-          return this.opNode(n, n.args.map((a) => value(a, p)), n.args.map((a) => nodes[a].dtype), exact)
-      }
-    }
-    const write = (out: number, i: number, v: string): void => {
-      const o = outs[out]
-      if (o === undefined || !Number.isInteger(i) || i < 0 || i >= o.length) throw new NoFit('a store outside its slot')
-      o[i] = this.convert(v, k.outputs[out])
-    }
+    for (let j = 0; j < size; j++) u.memo[j] = undefined
     // (an elementwise kernel, most of a whole program's: every point once, stores only)
     if (K === R && k.reductions.length === 0 && k.epilogue.length === 0) {
-      for (const p of points(k.domain)) for (const s of k.stores) write(s.out, affineAt(s.idx, p), value(s.node, p))
+      const p = new Array<number>(R).fill(0)
+      for (let more = hasPoints(k.domain, 0, R); more; more = advance(p, k.domain, 0, R)) this.storeAt(k.stores, p)
       return
     }
-    this.reduceSweep(k, K, value, write, (a) => (accs = a))
+    this.reduceSweep(k, K)
   }
 
-  /** The sweeps of a kernel with reduced loops or reductions (`loop`'s `value` and `write`):
-   *  for each kept point, the stores and the reductions folded in row-major order, then the
-   *  reductions' results (handed to `setAccs` for the epilogue's `acc` nodes) and the
-   *  epilogue's second sweep. */
-  private reduceSweep(k: LoopKernel, K: number, value: (i: number, p: readonly number[]) => string, write: (out: number, i: number, v: string) => void, setAccs: (a: string[]) => void): void {
+  /** The atom of node `i` of the kernel at point `p`, computed once per point of its level. */
+  private value(i: number, p: readonly number[]): string {
+    const u = this.unrolling
+    if (!Number.isInteger(i) || i < 0 || i >= u.k.nodes.length) throw new CodegenError(`codegen: bad node reference ${i}`)
+    let lin = 0
+    for (let d = 0; d < u.level[i]; d++) lin = lin * u.k.domain[d] + p[d]
+    const hit = u.memo[u.base[i] + lin]
+    if (hit !== undefined) return hit
+    const v = this.compute(i, p)
+    u.memo[u.base[i] + lin] = v
+    return v
+  }
+
+  /** (`value` where not memoized yet) */
+  private compute(i: number, p: readonly number[]): string {
+    const u = this.unrolling
+    const n = u.k.nodes[i]
+    switch (n.k) {
+      case 'lit': return constant(n.value, n.dtype)
+      case 'coord': return int(affineAt(n.idx, p))
+      case 'acc': {
+        const a = u.accs[n.red]
+        if (a === undefined) throw new CodegenError(`codegen: bad reduction reference ${n.red}`)
+        return a
+      }
+      case 'load': {
+        const at = affineAt(n.idx, p)
+        return loadAt(u.ins, n.input, n.clamp >= 0 ? Math.min(Math.max(at, 0), n.clamp) : at)
+      }
+      case 'pick': {
+        for (let j = 0; j < n.pieces.length; j++) {
+          const piece = n.pieces[j]
+          if (!covers(piece.conds, p)) continue
+          return piece.node >= 0 ? this.value(piece.node, p) : loadAt(u.ins, piece.input, affineAt(piece.idx, p))
+        }
+        return this.value(n.fallback, p)
+      }
+      case 'op': {
+        const args = new Array<string>(n.args.length)
+        for (let a = 0; a < n.args.length; a++) args[a] = this.value(n.args[a], p)
+        const nodes = u.k.nodes
+        const dts = (u.argDtypes[i] ??= n.args.map((a) => nodes[a].dtype))
+        return this.opNode(n, args, dts, u.exact)
+      }
+    }
+  }
+
+  /** Atom `v` stored into element `i` of output `out`, converted as a typed array of its dtype stores it. */
+  private write(out: number, i: number, v: string): void {
+    const u = this.unrolling
+    const o = u.outs[out]
+    if (o === undefined || !Number.isInteger(i) || i < 0 || i >= o.length) throw new NoFit('a store outside its slot')
+    o[i] = this.convert(v, u.k.outputs[out])
+  }
+
+  /** The stores `stores` at point `p`. */
+  private storeAt(stores: readonly Store[], p: readonly number[]): void {
+    for (let s = 0; s < stores.length; s++) this.write(stores[s].out, affineAt(stores[s].idx, p), this.value(stores[s].node, p))
+  }
+
+  /** The sweeps of a kernel with reduced loops or reductions: for each kept point, the stores
+   *  and the reductions folded in row-major order, then the reductions' results (the
+   *  epilogue's `acc` nodes) and the epilogue's second sweep. */
+  private reduceSweep(k: LoopKernel, K: number): void {
     const R = k.domain.length
-    const reduced = points(k.domain.slice(K))
-    for (const kept of points(k.domain.slice(0, K))) {
+    // one point, stepped through: the kept coordinates (0…K−1), and for each kept point the
+    // reduced ones (K…R−1), which are back at 0 after each sweep
+    const p = new Array<number>(R).fill(0)
+    const sweeps = hasPoints(k.domain, K, R)
+    for (let kept = hasPoints(k.domain, 0, K); kept; kept = advance(p, k.domain, 0, K)) {
       const acc = k.reductions.map((r) => RED_INIT[r.op](r.acc))
       const arg = k.reductions.map(() => '0')
-      for (const q of reduced) {
-        // (no reduced loops: the point is `kept` itself, not a copy per element)
-        const p = q.length === 0 ? kept : [...kept, ...q]
-        for (const s of k.stores) write(s.out, affineAt(s.idx, p), value(s.node, p))
-        k.reductions.forEach((r, j) => {
-          ;[acc[j], arg[j]] = this.combine(r, acc[j], arg[j], value(r.node, p), K < R ? int(q[0]) : '0')
-        })
+      for (let more = sweeps; more; more = advance(p, k.domain, K, R)) {
+        this.storeAt(k.stores, p)
+        for (let j = 0; j < k.reductions.length; j++) {
+          const r = k.reductions[j]
+          const c = this.combine(r, acc[j], arg[j], this.value(r.node, p), K < R ? int(p[K]) : '0')
+          acc[j] = c[0]
+          arg[j] = c[1]
+        }
       }
-      // the reductions' results (rounded as stored), then the epilogue's second sweep
-      setAccs(k.reductions.map((r, j) => {
+      // the reductions' results (rounded as stored; the reduced coordinates are 0 here), then
+      // the epilogue's second sweep
+      this.unrolling.accs = k.reductions.map((r, j) => {
         const v = r.op.startsWith('arg') ? arg[j] : acc[j]
-        write(r.out, affineAt(r.idx, kept.concat(k.domain.slice(K).map(() => 0))), v)
+        this.write(r.out, affineAt(r.idx, p), v)
         if (checkDType(k.outputs[r.out]) !== 'float32') return v
         const t = this.fresh()
         this.emit(`const ${t} = Math.fround(${v});`)
         return t
-      }))
-      if (k.epilogue.length > 0) for (const q of reduced) {
-        const p = q.length === 0 ? kept : [...kept, ...q]
-        for (const s of k.epilogue) write(s.out, affineAt(s.idx, p), value(s.node, p))
-      }
+      })
+      if (k.epilogue.length > 0) for (let more = sweeps; more; more = advance(p, k.domain, K, R)) this.storeAt(k.epilogue, p)
     }
   }
 
   /** The atom of op node `n` on operand atoms `args` (of dtypes `argDtypes`): a literal folded
    *  at generation time, an atom the op leaves as it is, a local already holding the same
-   *  expression, or a new local. (A method of its own, not a case of the unrolling's closure:
-   *  V8 optimizes the small functions of a first call separately and sooner.) */
+   *  expression, or a new local. (A method of its own, not a case of `compute`: V8 optimizes
+   *  the small functions of a first call separately and sooner.) */
   private opNode(n: Extract<KNode, { k: 'op' }>, args: string[], argDtypes: readonly DType[], exact: boolean): string {
     // (literal operands: the value, or the operand an identity leaves, with no statement)
     const folded = foldOp(n.op, n.dtype, args, argDtypes, n.attr, exact)
@@ -546,8 +648,9 @@ export class Scalarizer {
     const float = n.dtype === 'float64' || n.dtype === 'float32'
     // a + (−x) = (−x) + a = a − x exactly in IEEE arithmetic (subtraction is defined so),
     // so the jvp's negate-then-add costs one op, as written by hand
-    if (float && op === 'add' && argDtypes.every((d) => d === n.dtype)) {
-      const [x, y] = args
+    if (float && op === 'add' && argDtypes[0] === n.dtype && argDtypes[1] === n.dtype) {
+      const x = args[0]
+      const y = args[1]
       const ny = this.negOf.get(y)
       const nx = this.negOf.get(x)
       if (ny !== undefined) (op = 'sub'), (args = [x, ny])
@@ -555,13 +658,13 @@ export class Scalarizer {
     }
     const t = this.fresh()
     const e = emitOp(op, n.dtype, args, argDtypes, n.attr, t, exact)
-    e.helpers.forEach((h) => this.helpers.add(h))
+    for (let h = 0; h < e.helpers.length; h++) this.helpers.add(e.helpers[h])
     // (an op that is its operand — stop_gradient, a select of one case — is that atom)
     if (e.pre.length === 0 && args.includes(e.expr)) return e.expr
     const same = e.pre.length === 0 ? this.known(e.expr) : undefined
     if (same !== undefined) return same
     if (float && op === 'neg' && argDtypes[0] === n.dtype) this.negOf.set(t, args[0])
-    e.pre.forEach((l) => this.emit(l))
+    for (let l = 0; l < e.pre.length; l++) this.emit(e.pre[l])
     this.emit(`const ${t} = ${e.expr};`)
     if (e.pre.length === 0) this.exprs[this.exprs.length - 1].set(e.expr, t)
     // (a float32 result already rounded needs no rounding where it is stored: one

@@ -205,17 +205,20 @@ export const genScalarProgram = (spec: ProgramSpec, ins: readonly Part[], outs: 
     const z = new Scalarizer(LIMITS.statements, 'warm')
     const a = loadConsts(z, 'ins', 'a', ins)
     const res = z.program(spec, a.elems, outs.map((p) => p.size))
-    return [
+    const stores: string[] = []
+    for (let q = 0; q < res.length; q++) {
+      stores.push(`const o${int(q)} = outs[${int(q)}];`)
+      for (let e = 0; e < res[q].length; e++) stores.push(`o${int(q)}[${int(e)}] = ${res[q][e]};`)
+    }
+    const head = [
       '"use strict";',
       ...helperLines(z),
       ...z.decls,
       // (parenthesized: V8 parses the function once, eagerly, instead of pre-parsing its
       // thousands of lines with the driver and parsing them again at the warm-up call)
       'return (function (ins, outs, warm) {',
-      ...a.decl,
-      ...z.lines,
-      ...res.flatMap((es, q) => [`const o${int(q)} = outs[${int(q)}];`, ...es.map((v, e) => `o${int(q)}[${int(e)}] = ${v};`)]),
-      '});',
-    ].join('\n')
+    ]
+    // (concatenated, not spread into one literal: cold, a spread walks an iterator per line)
+    return head.concat(a.decl, z.lines, stores, '});').join('\n')
   })
 }

@@ -91,7 +91,10 @@ export const straightSource = (j: Jaxpr): string | null => {
     }
     return atom(expr)
   }
-  for (const e of j.eqns) {
+  // (indexed loops here: this runs cold, where a for-of allocates an iterator result per
+  // equation and a spread one per element)
+  for (let i = 0; i < j.eqns.length; i++) {
+    const e = j.eqns[i]
     if (e.outVars.length !== 1) throw new NotStraight()
     const out = e.outVars[0]
     if (out.aval.dtype !== F64) throw new NotStraight()
@@ -100,12 +103,14 @@ export const straightSource = (j: Jaxpr): string | null => {
     else if (out.aval.shape.length === 0) elems.set(out, [elementwise(e, out)])
     else throw new NotStraight()
   }
-  const stores = j.outs.flatMap((a, q) => {
-    const es = atomsOf(a)
-    if (es.length !== sizeOf(a.aval.shape)) throw new CodegenError('internal: straight-line output size')
-    return [`const o${int(q)} = outs[${int(q)}];`, ...es.map((v, e) => `o${int(q)}[${int(e)}] = ${v};`)]
-  })
-  return ['"use strict";', ...[...helpers].map((h) => HELPERS[h]), 'return (function (ins, outs) {', ...lines, ...stores, '});'].join('\n')
+  const stores: string[] = []
+  for (let q = 0; q < j.outs.length; q++) {
+    const es = atomsOf(j.outs[q])
+    if (es.length !== sizeOf(j.outs[q].aval.shape)) throw new CodegenError('internal: straight-line output size')
+    stores.push(`const o${int(q)} = outs[${int(q)}];`)
+    for (let e = 0; e < es.length; e++) stores.push(`o${int(q)}[${int(e)}] = ${es[e]};`)
+  }
+  return ['"use strict";', ...[...helpers].map((h) => HELPERS[h]), 'return (function (ins, outs) {'].concat(lines, stores, '});').join('\n')
 }
 
 /** `j` compiled as straight-line code, or null when it does not qualify (see the module
