@@ -17,7 +17,8 @@
  *      loop with the elementwise values computed over its input.
  */
 import { rulesOf } from '../core/rules'
-import type { Eqn, Jaxpr, Var } from '../ir/jaxpr'
+import type { ShapedArray } from '../ir/aval'
+import type { Atom, Eqn, Jaxpr, Var } from '../ir/jaxpr'
 import { TEMPLATED } from './codegen/ops'
 import { identityMap, mapKey, selectMap } from './indexmap'
 import { CHEAP, type Cls, type PlanCtx, Region } from './region'
@@ -57,10 +58,18 @@ export const classify = (e: Eqn, lowered: Map<Eqn, ScalarExpr>): Cls => {
 const templatedLowering = (e: Eqn): ScalarExpr | null => {
   const lower = rulesOf(e.prim).lower
   if (lower === undefined || e.outVars.length !== 1) return null
-  const ok = (x: ScalarExpr): boolean => x._tag !== 'op' || (TEMPLATED.has(x.op) && x.args.every(ok))
-  const expr = lower(e.inputs.map((_, i) => arg(i)), e.params as never, { ins: e.inputs.map((a) => a.aval), out: e.outVars[0].aval })
-  return ok(expr) ? expr : null
+  const expr = lower(argList(e.inputs.length), e.params as never, { ins: e.inputs.map(avalOf), out: e.outVars[0].aval })
+  return templated(expr) ? expr : null
 }
+
+// (asked for every equation a first call plans, in cold code: no closures made per equation)
+const templated = (x: ScalarExpr): boolean => x._tag !== 'op' || (TEMPLATED.has(x.op) && x.args.every(templated))
+const avalOf = (a: Atom): ShapedArray => a.aval
+
+/** The operands of a lowering, arg(0) … arg(n − 1): one list per count, shared (expressions
+ *  are immutable data, and a lowering only reads its operands). */
+const argLists: (readonly ScalarExpr[])[] = []
+const argList = (n: number): readonly ScalarExpr[] => (argLists[n] ??= Array.from({ length: n }, (_, i) => arg(i)))
 
 const opCost = (prim: string): number =>
   TRANSCENDENTAL.has(prim) ? 8 : prim === 'div' || prim === 'sqrt' || prim === 'rsqrt' || prim === 'rem' || prim === 'integer_pow' ? 2 : 1
