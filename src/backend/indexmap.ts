@@ -49,8 +49,10 @@ export const identityMap = (rank: number): IndexMap => {
   return { kind: 'coords', cs }
 }
 
-/** The map of a 0-d value (every element of the loop reads its only element). */
-export const scalarMap = (): IndexMap => ({ kind: 'coords', cs: [] })
+/** The map of a 0-d value (every element of the loop reads its only element): one object, so
+ *  its key is made once (maps are immutable). */
+const SCALAR_MAP: IndexMap = Object.freeze({ kind: 'coords', cs: Object.freeze([]) })
+export const scalarMap = (): IndexMap => SCALAR_MAP
 
 /** A map selecting loop coordinates: value coord k = loop coord dims[k]. */
 export const selectMap = (loopRank: number, dims: readonly number[]): IndexMap => ({ kind: 'coords', cs: dims.map((d) => unit(loopRank, d)) })

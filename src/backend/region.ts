@@ -221,8 +221,15 @@ export class Region {
     switch (cls) {
       case 'ew': {
         const rank = v.aval.shape.length
-        const args: number[] = []
-        for (const x of e.inputs) args.push(yield* this.val(x, x.aval.shape.length === 0 && rank > 0 ? scalarMap() : m))
+        const args = new Array<number>(e.inputs.length)
+        // (`val` inlined, and an indexed loop: every operand of every fused equation passes
+        // here in the cold code of a first call, where a generator per operand and a for-of's
+        // iterator results are allocations)
+        for (let i = 0; i < e.inputs.length; i++) {
+          const x = e.inputs[i]
+          const r = this.immediate(x, x.aval.shape.length === 0 && rank > 0 ? scalarMap() : m)
+          args[i] = typeof r === 'number' ? r : yield r
+        }
         const expr = this.ctx.lowered.get(e)
         if (expr === undefined) throw new CodegenError(`internal: ${e.prim} has no lowering`)
         return this.translate(expr, args, m, v)
@@ -311,7 +318,8 @@ export class Region {
       case 'op': {
         if (!isScalarOp(x.op)) throw new CodegenError('lowering: unknown scalar op')
         if (!Number.isSafeInteger(x.attr)) throw new CodegenError('lowering: op attribute must be an integer')
-        const as = x.args.map((y) => this.translate(y, args, m, v))
+        const as = new Array<number>(x.args.length)
+        for (let i = 0; i < as.length; i++) as[i] = this.translate(x.args[i], args, m, v)
         return this.node({ k: 'op', op: x.op, args: as, dtype: x.dtype, attr: x.attr })
       }
     }
