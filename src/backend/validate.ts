@@ -19,6 +19,7 @@ import { isDType } from '../ir/dtypes'
 import { type Atom, type Eqn, Jaxpr, Lit, type Var } from '../ir/jaxpr'
 import { isStagedEqn } from '../interpret/stage'
 import { inlineBody } from '../passes/inline'
+import { renamed } from '../passes/util'
 
 /** Largest buffer the backend allocates (elements). */
 export const MAX_ELEMENTS = 2 ** 31 - 1
@@ -76,12 +77,9 @@ const eqnWhere = (e: Eqn, k: number): string => `jit: equation ${k} (${typeof e.
 /** Throws a named error (ValueError, ShapeError, …) when `e` is not well formed. */
 export const validateEqn = (e: Eqn, k: number): void => {
   const { inputs, outVars } = e
-  const inAvals = new Array<ShapedArray>(inputs.length)
   for (let i = 0; i < inputs.length; i++) {
-    const x = inputs[i]
-    const p = atomProblem(x)
+    const p = atomProblem(inputs[i])
     if (p !== null) throw new ValueError(`${eqnWhere(e, k)}: ${p}`)
-    inAvals[i] = x.aval
   }
   for (let i = 0; i < outVars.length; i++) {
     const p = avalProblem(outVars[i].aval)
@@ -89,6 +87,8 @@ export const validateEqn = (e: Eqn, k: number): void => {
   }
   // (a staged equation's outputs are its abstract evaluation already: src/interpret/stage.ts)
   if (isStagedEqn(e)) return
+  const inAvals = new Array<ShapedArray>(inputs.length)
+  for (let i = 0; i < inputs.length; i++) inAvals[i] = inputs[i].aval
   let want: ShapedArray[]
   try {
     want = rulesOf(e.prim).abstractEval(inAvals, e.params as never)
@@ -156,8 +156,9 @@ export const flattenCalls = (j: Jaxpr): Jaxpr => {
     validateEqn(e, k)
     const c = callBody(e)
     if (c === null) {
-      // (until a call is inlined no operand is renamed: the equation itself)
-      eqns.push(env.size === 0 ? e : { ...e, inputs: e.inputs.map(read) })
+      // (an equation none of whose operands is renamed by an inlined call: the equation itself)
+      const inputs = env.size === 0 ? null : renamed(e.inputs, env)
+      eqns.push(inputs === null ? e : { ...e, inputs })
       return
     }
     if (depth > 100) throw new ValueError('jit: call bodies nested more than 100 deep')

@@ -146,7 +146,7 @@ export const rewriteJaxpr = (jaxpr: Jaxpr, rule: Rule, sub: ((s: Jaxpr) => Jaxpr
 
 /** `xs` with each variable that `env` renames replaced, or null when it renames none (most
  *  equations: no array is made for them). */
-const renamed = (xs: readonly Atom[], env: ReadonlyMap<Var, Atom>): Atom[] | null => {
+export const renamed = (xs: readonly Atom[], env: ReadonlyMap<Var, Atom>): Atom[] | null => {
   let out: Atom[] | null = null
   for (let i = 0; i < xs.length; i++) {
     const x = xs[i]
