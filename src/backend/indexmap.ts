@@ -42,11 +42,19 @@ const unit = (r: number, d: number): Affine => {
   return { off: 0, st }
 }
 
-/** The identity map of a value whose shape is the loop domain. */
-export const identityMap = (rank: number): IndexMap => {
+/** The identity map of a value whose shape is the loop domain: one per rank, shared (maps are
+ *  immutable; its key is then made once). */
+export const identityMap = (rank: number): IndexMap => (identityMaps[rank] ??= makeIdentityMap(rank))
+
+const identityMaps: IndexMap[] = []
+const makeIdentityMap = (rank: number): IndexMap => {
   const cs = new Array<Affine>(rank)
-  for (let d = 0; d < rank; d++) cs[d] = unit(rank, d)
-  return { kind: 'coords', cs }
+  for (let d = 0; d < rank; d++) {
+    const a = unit(rank, d)
+    Object.freeze(a.st)
+    cs[d] = Object.freeze(a)
+  }
+  return Object.freeze({ kind: 'coords', cs: Object.freeze(cs) })
 }
 
 /** The map of a 0-d value (every element of the loop reads its only element): one object, so

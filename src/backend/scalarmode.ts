@@ -18,7 +18,7 @@
 import { timed } from '../core/phases'
 import { type ShapedArray, sizeOf, stridesOf } from '../ir/aval'
 import type { DType, TypedArray } from '../ir/dtypes'
-import type { Eqn, Jaxpr, Var } from '../ir/jaxpr'
+import type { Atom, Eqn, Jaxpr, Var } from '../ir/jaxpr'
 import type { ParamsMap } from '../ir/params'
 import { maxStepsExceeded } from '../higher/while'
 import { Builder } from './build'
@@ -32,7 +32,7 @@ import { type Plan, type PlanStep, type Root, classify } from './plan'
 import { Program, type ProgStep, type WholeFn } from './program'
 import type { Cls, PlanCtx } from './region'
 import { dotGeometry, reduceDomain } from './roots'
-import { type EachKernel, dotfKernel, reduceKernel, structKernel } from './eachkernels'
+import { type EachKernel, NONE, dotfKernel, reduceKernel, structKernel } from './eachkernels'
 import { type ScalarExpr, isScalarOp } from './scalar'
 import type { Subs } from './steps'
 
@@ -165,6 +165,20 @@ const translate = (x: ScalarExpr, cx: EwCtx): number => {
   }
 }
 
+/** The distinct variables among an equation's operands, in order, in an array of their exact
+ *  number (growing an empty array by push allocates room for 16 elements). */
+const distinctVars = (xs: readonly Atom[]): Var[] => {
+  let n = 0
+  for (let k = 0; k < xs.length; k++) if (xs[k]._tag === 'Var' && xs.indexOf(xs[k]) === k) n++
+  const vs = new Array<Var>(n)
+  n = 0
+  for (let k = 0; k < xs.length; k++) {
+    const a = xs[k]
+    if (a._tag === 'Var' && xs.indexOf(a) === k) vs[n++] = a
+  }
+  return vs
+}
+
 /**
  * The kernel of one elementwise equation: its lowering over loads of its operands (each of the
  * output's shape, or 0-d) — what a region expands for such a root when every value is
@@ -174,8 +188,9 @@ const ewKernel = (e: Eqn, expr: ScalarExpr): EachKernel => {
   const out = e.outVars[0].aval
   const st = stridesOf(out.shape)
   const nodes: KNode[] = []
-  const inputs: Var[] = []
-  const dtypes: DType[] = []
+  const inputs = distinctVars(e.inputs)
+  const dtypes = new Array<DType>(inputs.length)
+  for (let i = 0; i < inputs.length; i++) dtypes[i] = inputs[i].aval.dtype
   const args = new Array<number>(e.inputs.length)
   // (the loads of 0-d operands share one index: the kernel is data, never mutated)
   let zeros: number[] | null = null
@@ -185,11 +200,7 @@ const ewKernel = (e: Eqn, expr: ScalarExpr): EachKernel => {
       args[k] = internNode(nodes, { k: 'lit', value: a.value, dtype: a.aval.dtype })
       continue
     }
-    let i = inputs.indexOf(a)
-    if (i < 0) {
-      i = inputs.push(a) - 1
-      dtypes.push(a.aval.dtype)
-    }
+    const i = inputs.indexOf(a)
     const idx = a.aval.shape.length === 0 ? { off: 0, st: (zeros ??= new Array<number>(st.length).fill(0)) } : { off: 0, st }
     args[k] = internNode(nodes, { k: 'load', input: i, idx, dtype: a.aval.dtype, clamp: -1 })
   }
@@ -197,7 +208,7 @@ const ewKernel = (e: Eqn, expr: ScalarExpr): EachKernel => {
   const kernel: LoopKernel = {
     kind: 'loop', f32: float32Mode(), domain: out.shape, nReduced: 0,
     inputs: dtypes, outputs: [out.dtype], nodes,
-    stores: [{ node: root, out: 0, idx: { off: 0, st } }], reductions: [], epilogue: [],
+    stores: [{ node: root, out: 0, idx: { off: 0, st } }], reductions: NONE, epilogue: NONE,
   }
   return { kernel, inputs }
 }
