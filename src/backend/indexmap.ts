@@ -68,10 +68,18 @@ export const selectMap = (loopRank: number, dims: readonly number[]): IndexMap =
 /** The row-major flat index into a value of `shape`. */
 export const toFlat = (m: IndexMap, shape: Shape, loopRank: number): Affine => {
   if (m.kind === 'flat') return m.a
+  // Σ_k rm[k]·c_k over the coordinates of extent > 1, summed in one array (the same sums, in
+  // the same order, as adding scaled copies)
   const rm = stridesOf(shape)
-  let acc = zero(loopRank)
-  for (let k = 0; k < m.cs.length; k++) if (shape[k] !== 1) acc = add(acc, scale(m.cs[k], rm[k]))
-  return acc
+  const st = new Array<number>(loopRank).fill(0)
+  let off = 0
+  for (let k = 0; k < m.cs.length; k++) {
+    if (shape[k] === 1) continue
+    const c = m.cs[k]
+    off += c.off * rm[k]
+    for (let d = 0; d < loopRank; d++) st[d] += c.st[d] * rm[k]
+  }
+  return { off, st }
 }
 
 const keys = new WeakMap<IndexMap, string>()
