@@ -90,9 +90,14 @@ export const structKernel = (e: Eqn): EachKernel | null => {
   if (u._tag === 'Lit') return { kernel: kernel(extents, 0, [], [v], [{ k: 'lit', value: u.value, dtype: u.aval.dtype }], { stores, reductions: NONE }), inputs: NONE }
   const idx = toFlat(m, u.aval.shape, r)
   // an index that could leave the operand is clamped into it (as a region's load is)
+  // (a loop: a callback capturing lo and hi would allocate them and itself for every equation)
   let lo = idx.off
   let hi = idx.off
-  idx.st.forEach((s, d) => (s > 0 ? (hi += s * (extents[d] - 1)) : (lo += s * (extents[d] - 1))))
+  for (let d = 0; d < idx.st.length; d++) {
+    const s = idx.st[d]
+    if (s > 0) hi += s * (extents[d] - 1)
+    else lo += s * (extents[d] - 1)
+  }
   const last = sizeOf(u.aval.shape) - 1
   const clamp = extents.some((x) => x === 0) || (lo >= 0 && hi <= last) ? -1 : Math.max(last, 0)
   const nodes: KNode[] = [{ k: 'load', input: 0, idx, dtype: u.aval.dtype, clamp }]

@@ -439,20 +439,12 @@ const schedule = (jaxpr: Jaxpr, ctx: PlanCtx, regions: Map<Eqn, Probe>): { steps
       }
       // a stored value that reads the results of this kernel's reductions at the kept
       // coordinates (and nothing else the kernel makes) becomes its epilogue
-      if (target < 0 && fits && stored !== null && s.kind === 'loop' && s.nReduced > 0 && sameExtents(s.extents, extents)) {
-        const kept = mapKey(selectMap(extents.length, [...Array(extents.length - s.nReduced).keys()]))
-        const reductionOut = (v: Var) => s.roots.some((r) => storedVar(r) === null && r.kind !== 'store' && r.eqn.outVars.includes(v))
-        // (values the kernel stores are complete at the same point when the epilogue runs)
-        const ok = probe.reads.some(({ v }) => stepOf.get(v) === si) && probe.reads.every(({ v, key }) => {
-          const at = stepOf.get(v)
-          if (at === undefined || at < si) return true
-          return at === si && ((key === kept && reductionOut(v)) || (storedBy.get(v) === si && key === idKey))
-        })
-        if (ok) {
-          target = si
-          epilogue = true
-          break
-        }
+      // (a module function, not closures here: a variable of this loop that a closure
+      // captures is allocated anew for every step looked at)
+      if (target < 0 && fits && stored !== null && s.kind === 'loop' && s.nReduced > 0 && sameExtents(s.extents, extents) && readsOnlyReductions(s, si, probe.reads, stepOf, storedBy, idKey)) {
+        target = si
+        epilogue = true
+        break
       }
       // a root cannot move before a step that produces something it reads
       if (readsFrom(probe.reads, stepOf, si)) break
@@ -476,6 +468,23 @@ const schedule = (jaxpr: Jaxpr, ctx: PlanCtx, regions: Map<Eqn, Probe>): { steps
     }
   }
   return { steps: sink(steps, reads, bands), probes }
+}
+
+/** Whether a stored root reading `reads` may be the epilogue of loop step `si` (of the root's
+ *  extents): it reads the step's reductions at the kept coordinates, or values the step stores
+ *  at the identity (they are complete at the same point when the epilogue runs), and nothing
+ *  else the step makes. */
+const readsOnlyReductions = (
+  s: LoopStep, si: number, reads: readonly { readonly v: Var; readonly key: string }[],
+  stepOf: ReadonlyMap<Var, number>, storedBy: ReadonlyMap<Var, number>, idKey: string,
+): boolean => {
+  const kept = mapKey(selectMap(s.extents.length, [...Array(s.extents.length - s.nReduced).keys()]))
+  const reductionOut = (v: Var) => s.roots.some((r) => storedVar(r) === null && r.kind !== 'store' && r.eqn.outVars.includes(v))
+  return reads.some(({ v }) => stepOf.get(v) === si) && reads.every(({ v, key }) => {
+    const at = stepOf.get(v)
+    if (at === undefined || at < si) return true
+    return at === si && ((key === kept && reductionOut(v)) || (storedBy.get(v) === si && key === idKey))
+  })
 }
 
 /** Whether any of `reads` is produced by step `si`. */

@@ -202,11 +202,19 @@ export class Region {
     if (acc !== undefined && key === acc.key) return this.node({ k: 'acc', red: acc.red, dtype: v.aval.dtype })
     const idx = toFlat(m, v.aval.shape, this.r)
     // an index that can leave the buffer (a computed pad piece, read at every point) is clamped
+    // (plain loops: this runs for every load of every kernel a first call plans, where a
+    // callback that captures lo and hi allocates them and itself on every call)
     let lo = idx.off
     let hi = idx.off
-    idx.st.forEach((s, d) => (s > 0 ? (hi += s * (this.extents[d] - 1)) : (lo += s * (this.extents[d] - 1))))
+    let empty = false
+    for (let d = 0; d < idx.st.length; d++) {
+      const s = idx.st[d]
+      if (s > 0) hi += s * (this.extents[d] - 1)
+      else lo += s * (this.extents[d] - 1)
+    }
+    for (let d = 0; d < this.extents.length; d++) if (this.extents[d] === 0) empty = true
     const last = sizeOf(v.aval.shape) - 1
-    const clamp = this.extents.some((e) => e === 0) || (lo >= 0 && hi <= last) ? -1 : Math.max(last, 0)
+    const clamp = empty || (lo >= 0 && hi <= last) ? -1 : Math.max(last, 0)
     return this.node({ k: 'load', input: this.inputOf(v), idx, dtype: v.aval.dtype, clamp })
   }
 

@@ -165,8 +165,9 @@ export const flattenCalls = (j: Jaxpr): Jaxpr => {
     inlined = true
     checkSignature(c.body)
     const { eqns: inner, outs } = inlineBody(c.body, c.inputs.map(read))
-    inner.forEach((x, i) => visit(x, i, depth + 1))
-    e.outVars.forEach((v, i) => env.set(v, read(outs[i])))
+    // (loops, not callbacks: a parameter a callback captures is allocated on every call)
+    for (let i = 0; i < inner.length; i++) visit(inner[i], i, depth + 1)
+    for (let i = 0; i < e.outVars.length; i++) env.set(e.outVars[i], read(outs[i]))
   }
   j.eqns.forEach((e, k) => visit(e, k, 0))
   if (!inlined) return j

@@ -15,6 +15,14 @@ const operands = (xs: readonly Atom[]): readonly Operand[] => {
   return xs as readonly Var[]
 }
 
+/** Whether the atoms have the avals of the variables (a loop: a closure here would capture
+ *  the equation, allocated for every equation asked). */
+const sameAvals = (as: readonly Atom[], vs: readonly Var[]): boolean => {
+  if (as.length !== vs.length) return false
+  for (let i = 0; i < as.length; i++) if (!sameAval(as[i].aval, vs[i].aval)) return false
+  return true
+}
+
 /** The rule of one walk: an equation equal to one seen before (recorded in `seen`) is
  *  replaced by that one's outputs. */
 export const cseRule = (seen: EqnTable<readonly Atom[]>) => (e: Eqn): Rewrite => {
@@ -22,7 +30,7 @@ export const cseRule = (seen: EqnTable<readonly Atom[]>) => (e: Eqn): Rewrite =>
   if (eqnHasEffects(e)) return null
   const slot = seen.slot(e.prim, operands(e.inputs), e.params)
   const prev = slot.value
-  if (prev !== undefined && prev.length === e.outVars.length && prev.every((a, i) => sameAval(a.aval, e.outVars[i].aval))) {
+  if (prev !== undefined && sameAvals(prev, e.outVars)) {
     return { eqns: [], outs: prev }
   }
   slot.value = e.outVars

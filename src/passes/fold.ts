@@ -16,6 +16,12 @@ import { type Rewrite, hasSubJaxprs, recursivePass, rewriteJaxpr, sameAval } fro
 export const foldEqn = (e: Eqn): Rewrite => {
   if (e.inputs.length === 0 || !allLiterals(e.inputs)) return null
   if (!allScalars(e.outVars) || hasSubJaxprs(e) || eqnHasEffects(e)) return null
+  return fold(e)
+}
+
+// (its own function: its closure captures `e`, which would otherwise be allocated for every
+// equation asked, folded or not)
+const fold = (e: Eqn): Rewrite => {
   const xs = e.inputs.map((a) => litValue(a as Lit) as ConcreteArray)
   const ys = rulesOf(e.prim).impl(xs, e.params as never)
   const lits = ys.map((y) => new Lit(Number(y.data[0]), y.dtype, y.weakType))

@@ -30,9 +30,13 @@ export const sameAtom = (a: Atom, b: Atom): boolean => {
 
 /** Apply `f` to every jaxpr in an equation's params (directly, or in an array such as a list
  *  of branches). Returns `eqn` itself when `f` changed none of them. */
-export const mapSubJaxprs = (eqn: Eqn, f: (j: Jaxpr) => Jaxpr): Eqn => {
-  // (most equations carry no jaxpr: nothing to copy)
-  if (!hasSubJaxprs(eqn)) return eqn
+export const mapSubJaxprs = (eqn: Eqn, f: (j: Jaxpr) => Jaxpr): Eqn =>
+  // (most equations carry no jaxpr: nothing to copy. The copying is a function of its own: a
+  // variable that a closure captures is allocated on every call of the function declaring it,
+  // returning early or not)
+  hasSubJaxprs(eqn) ? mapParams(eqn, f) : eqn
+
+const mapParams = (eqn: Eqn, f: (j: Jaxpr) => Jaxpr): Eqn => {
   let changed = false
   const params: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(eqn.params as object)) {
