@@ -11,7 +11,7 @@ import { compileKernel, float32Mode, wasmKernelsEnabled } from './compile'
 import { CodegenError } from './emit'
 import { identityMap, mapKey, selectMap } from './indexmap'
 import { type Affine, type DotKernel, type LoopKernel, type Reduction, type Store, normalizeLoops } from './kernel'
-import { type Plan, type PlanStep, expandRoot, storedVar } from './plan'
+import { type Plan, type PlanStep, type Root, expandRoot, storedVar } from './plan'
 import type { ProgStep, ProgramSpec, SlotSpec } from './program'
 import { Region } from './region'
 import { splitPicks } from './split'
@@ -54,17 +54,28 @@ export class Builder {
     const define = (v: Var, byKernel: boolean): void => {
       if (M.has(v) && !this.slotOf.has(v)) this.slotOf.set(v, this.newSlot({ dtype: v.aval.dtype, shape: v.aval.shape, kind: kindOf(v, byKernel) }))
     }
-    for (const s of steps) {
-      if (s.kind !== 'loop') {
-        for (const v of s.eqn.outVars) define(v, s.kind !== 'eqn')
-        continue
-      }
-      for (const rs of [s.roots, s.epilogue]) for (const r of rs) {
+    const defineAll = (vs: readonly Var[], byKernel: boolean): void => {
+      for (let i = 0; i < vs.length; i++) define(vs[i], byKernel)
+    }
+    const defineRoots = (rs: readonly Root[]): void => {
+      for (let i = 0; i < rs.length; i++) {
+        const r = rs[i]
         if (r.kind === 'store') define(r.v, true)
-        else for (const v of r.eqn.outVars) define(v, true)
+        else defineAll(r.eqn.outVars, true)
       }
     }
-    for (const s of steps) this.step(s)
+    // (a step per equation in the scalar mode, all in cold code: indexed loops, since a for-of
+    // allocates an iterator result per element until V8 optimizes it)
+    for (let i = 0; i < steps.length; i++) {
+      const s = steps[i]
+      if (s.kind !== 'loop') {
+        defineAll(s.eqn.outVars, s.kind !== 'eqn')
+        continue
+      }
+      defineRoots(s.roots)
+      defineRoots(s.epilogue)
+    }
+    for (let i = 0; i < steps.length; i++) this.step(steps[i])
     return {
       slots: this.slots,
       inputs: jaxpr.inVars.map((v) => this.slot(v)),

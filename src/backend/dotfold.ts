@@ -18,13 +18,21 @@ export const foldDotTransposes = (j: Jaxpr): Jaxpr => {
   if (!j.eqns.some((e) => e.prim === 'transpose')) return j
   const uses = new Map<Var, number>()
   const count = (a: Atom) => a._tag === 'Var' && uses.set(a, (uses.get(a) ?? 0) + 1)
-  j.eqns.forEach((e) => e.inputs.forEach(count))
-  j.outs.forEach(count)
   const producer = new Map<Var, Eqn>()
-  j.eqns.forEach((e) => e.outVars.forEach((v) => producer.set(v, e)))
+  // (indexed loops, no callback per equation: the cold code of a first call allocates for each)
+  for (let k = 0; k < j.eqns.length; k++) {
+    const e = j.eqns[k]
+    for (let i = 0; i < e.inputs.length; i++) count(e.inputs[i])
+  }
+  j.outs.forEach(count)
+  for (let k = 0; k < j.eqns.length; k++) {
+    const e = j.eqns[k]
+    for (let i = 0; i < e.outVars.length; i++) producer.set(e.outVars[i], e)
+  }
   const replaced = new Map<Eqn, Eqn>()
   const dropped = new Set<Eqn>()
-  for (const e of j.eqns) {
+  for (let k = 0; k < j.eqns.length; k++) {
+    const e = j.eqns[k]
     if (e.prim !== 'transpose' || e.inputs[0]._tag !== 'Var') continue
     const v = e.inputs[0]
     const d = producer.get(v)

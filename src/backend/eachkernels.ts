@@ -19,6 +19,9 @@ export interface EachKernel {
   readonly inputs: readonly Var[]
 }
 
+/** An empty list of stores or reductions, shared: kernels are immutable data. */
+export const NONE: readonly never[] = Object.freeze([])
+
 /** The reduction's output index: the output's strides over the kept loops, 0 over the reduced. */
 const keptIdx = (out: Var, extents: readonly number[], nKept: number): Affine => {
   const st = stridesOf(out.aval.shape)
@@ -30,7 +33,7 @@ const load = (v: Var, input: number, idx: Affine): KNode => ({ k: 'load', input,
 
 const kernel = (extents: readonly number[], nReduced: number, inputs: readonly Var[], outs: readonly Var[], nodes: KNode[], rest: Pick<LoopKernel, 'stores' | 'reductions'>): LoopKernel => ({
   kind: 'loop', f32: float32Mode(), domain: extents, nReduced,
-  inputs: inputs.map((v) => v.aval.dtype), outputs: outs.map((v) => v.aval.dtype), nodes, ...rest, epilogue: [],
+  inputs: inputs.map((v) => v.aval.dtype), outputs: outs.map((v) => v.aval.dtype), nodes, ...rest, epilogue: NONE,
 })
 
 /** reduce_* / argmax / argmin of a materialized operand; null for a literal operand. */
@@ -42,7 +45,7 @@ export const reduceKernel = (e: Eqn): EachKernel | null => {
   const nodes = [load(x, 0, toFlat(map, x.aval.shape, extents.length))]
   const op = RED_OP[e.prim as keyof typeof RED_OP]
   const reductions = [{ node: 0, op, out: 0, idx: keptIdx(out, extents, extents.length - nReduced), acc: accDtype(x.aval.dtype) }]
-  return { kernel: kernel(extents, nReduced, [x], [out], nodes, { stores: [], reductions }), inputs: [x] }
+  return { kernel: kernel(extents, nReduced, [x], [out], nodes, { stores: NONE, reductions }), inputs: [x] }
 }
 
 /**
@@ -62,12 +65,12 @@ export const dotfKernel = (e: Eqn): EachKernel | null => {
   const out = e.outVars[0]
   if (g.nContract > 0) {
     const reductions = [{ node: 2, op: 'sum' as const, out: 0, idx: keptIdx(out, g.extents, r - g.nContract), acc: g.acc }]
-    return { kernel: kernel(g.extents, g.nContract, inputs, [out], nodes, { stores: [], reductions }), inputs }
+    return { kernel: kernel(g.extents, g.nContract, inputs, [out], nodes, { stores: NONE, reductions }), inputs }
   }
   nodes.push({ k: 'lit', value: 0, dtype: g.acc }, { k: 'op', op: 'add', args: [3, 2], dtype: g.acc, attr: 0 })
   if (out.aval.dtype !== g.acc) nodes.push({ k: 'op', op: 'cast', args: [4], dtype: out.aval.dtype, attr: 0 })
   const stores = [{ node: nodes.length - 1, out: 0, idx: { off: 0, st: stridesOf(out.aval.shape) } }]
-  return { kernel: kernel(g.extents, 0, inputs, [out], nodes, { stores, reductions: [] }), inputs }
+  return { kernel: kernel(g.extents, 0, inputs, [out], nodes, { stores, reductions: NONE }), inputs }
 }
 
 /**
@@ -84,14 +87,19 @@ export const structKernel = (e: Eqn): EachKernel | null => {
   const m = operandMap(e, identityMap(r), extents)
   if (m === null) return null
   const stores = [{ node: 0, out: 0, idx: { off: 0, st: stridesOf(extents) } }]
-  if (u._tag === 'Lit') return { kernel: kernel(extents, 0, [], [v], [{ k: 'lit', value: u.value, dtype: u.aval.dtype }], { stores, reductions: [] }), inputs: [] }
+  if (u._tag === 'Lit') return { kernel: kernel(extents, 0, [], [v], [{ k: 'lit', value: u.value, dtype: u.aval.dtype }], { stores, reductions: NONE }), inputs: NONE }
   const idx = toFlat(m, u.aval.shape, r)
   // an index that could leave the operand is clamped into it (as a region's load is)
+  // (a loop: a callback capturing lo and hi would allocate them and itself for every equation)
   let lo = idx.off
   let hi = idx.off
-  idx.st.forEach((s, d) => (s > 0 ? (hi += s * (extents[d] - 1)) : (lo += s * (extents[d] - 1))))
+  for (let d = 0; d < idx.st.length; d++) {
+    const s = idx.st[d]
+    if (s > 0) hi += s * (extents[d] - 1)
+    else lo += s * (extents[d] - 1)
+  }
   const last = sizeOf(u.aval.shape) - 1
   const clamp = extents.some((x) => x === 0) || (lo >= 0 && hi <= last) ? -1 : Math.max(last, 0)
   const nodes: KNode[] = [{ k: 'load', input: 0, idx, dtype: u.aval.dtype, clamp }]
-  return { kernel: kernel(extents, 0, [u], [v], nodes, { stores, reductions: [] }), inputs: [u] }
+  return { kernel: kernel(extents, 0, [u], [v], nodes, { stores, reductions: NONE }), inputs: [u] }
 }

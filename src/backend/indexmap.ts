@@ -20,19 +20,47 @@ export type IndexMap =
   | { readonly kind: 'coords'; readonly cs: readonly Affine[] }
   | { readonly kind: 'flat'; readonly a: Affine }
 
+// (made for every kernel a first call plans, in cold code: plain loops, no callbacks made per
+// call, as each closure and each for-of iterator result is an allocation there)
 const zero = (r: number): Affine => ({ off: 0, st: new Array<number>(r).fill(0) })
-const add = (x: Affine, y: Affine): Affine => ({ off: x.off + y.off, st: x.st.map((s, d) => s + y.st[d]) })
-const scale = (x: Affine, k: number): Affine => ({ off: x.off * k, st: x.st.map((s) => s * k) })
+const add = (x: Affine, y: Affine): Affine => {
+  const st = new Array<number>(x.st.length)
+  for (let d = 0; d < st.length; d++) st[d] = x.st[d] + y.st[d]
+  return { off: x.off + y.off, st }
+}
+const scale = (x: Affine, k: number): Affine => {
+  const st = new Array<number>(x.st.length)
+  for (let d = 0; d < st.length; d++) st[d] = x.st[d] * k
+  return { off: x.off * k, st }
+}
 const shift = (x: Affine, k: number): Affine => ({ off: x.off + k, st: x.st })
 
 /** Loop coordinate d of a nest of rank r, as an affine. */
-const unit = (r: number, d: number): Affine => ({ off: 0, st: Array.from({ length: r }, (_, j) => (j === d ? 1 : 0)) })
+const unit = (r: number, d: number): Affine => {
+  const st = new Array<number>(r).fill(0)
+  if (d >= 0 && d < r) st[d] = 1
+  return { off: 0, st }
+}
 
-/** The identity map of a value whose shape is the loop domain. */
-export const identityMap = (rank: number): IndexMap => ({ kind: 'coords', cs: Array.from({ length: rank }, (_, d) => unit(rank, d)) })
+/** The identity map of a value whose shape is the loop domain: one per rank, shared (maps are
+ *  immutable; its key is then made once). */
+export const identityMap = (rank: number): IndexMap => (identityMaps[rank] ??= makeIdentityMap(rank))
 
-/** The map of a 0-d value (every element of the loop reads its only element). */
-export const scalarMap = (): IndexMap => ({ kind: 'coords', cs: [] })
+const identityMaps: IndexMap[] = []
+const makeIdentityMap = (rank: number): IndexMap => {
+  const cs = new Array<Affine>(rank)
+  for (let d = 0; d < rank; d++) {
+    const a = unit(rank, d)
+    Object.freeze(a.st)
+    cs[d] = Object.freeze(a)
+  }
+  return Object.freeze({ kind: 'coords', cs: Object.freeze(cs) })
+}
+
+/** The map of a 0-d value (every element of the loop reads its only element): one object, so
+ *  its key is made once (maps are immutable). */
+const SCALAR_MAP: IndexMap = Object.freeze({ kind: 'coords', cs: Object.freeze([]) })
+export const scalarMap = (): IndexMap => SCALAR_MAP
 
 /** A map selecting loop coordinates: value coord k = loop coord dims[k]. */
 export const selectMap = (loopRank: number, dims: readonly number[]): IndexMap => ({ kind: 'coords', cs: dims.map((d) => unit(loopRank, d)) })
@@ -40,8 +68,18 @@ export const selectMap = (loopRank: number, dims: readonly number[]): IndexMap =
 /** The row-major flat index into a value of `shape`. */
 export const toFlat = (m: IndexMap, shape: Shape, loopRank: number): Affine => {
   if (m.kind === 'flat') return m.a
+  // Σ_k rm[k]·c_k over the coordinates of extent > 1, summed in one array (the same sums, in
+  // the same order, as adding scaled copies)
   const rm = stridesOf(shape)
-  return m.cs.reduce((acc, c, k) => (shape[k] === 1 ? acc : add(acc, scale(c, rm[k]))), zero(loopRank))
+  const st = new Array<number>(loopRank).fill(0)
+  let off = 0
+  for (let k = 0; k < m.cs.length; k++) {
+    if (shape[k] === 1) continue
+    const c = m.cs[k]
+    off += c.off * rm[k]
+    for (let d = 0; d < loopRank; d++) st[d] += c.st[d] * rm[k]
+  }
+  return { off, st }
 }
 
 const keys = new WeakMap<IndexMap, string>()

@@ -17,7 +17,8 @@
  *      loop with the elementwise values computed over its input.
  */
 import { rulesOf } from '../core/rules'
-import type { Eqn, Jaxpr, Var } from '../ir/jaxpr'
+import type { ShapedArray } from '../ir/aval'
+import type { Atom, Eqn, Jaxpr, Var } from '../ir/jaxpr'
 import { TEMPLATED } from './codegen/ops'
 import { identityMap, mapKey, selectMap } from './indexmap'
 import { CHEAP, type Cls, type PlanCtx, Region } from './region'
@@ -57,10 +58,18 @@ export const classify = (e: Eqn, lowered: Map<Eqn, ScalarExpr>): Cls => {
 const templatedLowering = (e: Eqn): ScalarExpr | null => {
   const lower = rulesOf(e.prim).lower
   if (lower === undefined || e.outVars.length !== 1) return null
-  const ok = (x: ScalarExpr): boolean => x._tag !== 'op' || (TEMPLATED.has(x.op) && x.args.every(ok))
-  const expr = lower(e.inputs.map((_, i) => arg(i)), e.params as never, { ins: e.inputs.map((a) => a.aval), out: e.outVars[0].aval })
-  return ok(expr) ? expr : null
+  const expr = lower(argList(e.inputs.length), e.params as never, { ins: e.inputs.map(avalOf), out: e.outVars[0].aval })
+  return templated(expr) ? expr : null
 }
+
+// (asked for every equation a first call plans, in cold code: no closures made per equation)
+const templated = (x: ScalarExpr): boolean => x._tag !== 'op' || (TEMPLATED.has(x.op) && x.args.every(templated))
+const avalOf = (a: Atom): ShapedArray => a.aval
+
+/** The operands of a lowering, arg(0) … arg(n − 1): one list per count, shared (expressions
+ *  are immutable data, and a lowering only reads its operands). */
+const argLists: (readonly ScalarExpr[])[] = []
+const argList = (n: number): readonly ScalarExpr[] => (argLists[n] ??= Array.from({ length: n }, (_, i) => arg(i)))
 
 const opCost = (prim: string): number =>
   TRANSCENDENTAL.has(prim) ? 8 : prim === 'div' || prim === 'sqrt' || prim === 'rsqrt' || prim === 'rem' || prim === 'integer_pow' ? 2 : 1
@@ -143,20 +152,40 @@ export const MAX_FUSED_DEPTH = 64
 const bandValues = (jaxpr: Jaxpr, M: Set<Var>): Map<Var, number> => {
   const depth = new Map<Var, number>()
   const band = new Map<Var, number>()
-  for (const e of jaxpr.eqns) {
+  const eqns = jaxpr.eqns
+  for (let k = 0; k < eqns.length; k++) {
+    const { inputs, outVars } = eqns[k]
     let d = 0
-    for (const a of e.inputs) if (a._tag === 'Var') d = Math.max(d, (depth.get(a) ?? 0) + 1)
+    for (let i = 0; i < inputs.length; i++) {
+      const a = inputs[i]
+      if (a._tag === 'Var') d = Math.max(d, (depth.get(a) ?? 0) + 1)
+    }
     const b = Math.floor(d / MAX_FUSED_DEPTH)
-    for (const v of e.outVars) (depth.set(v, d), band.set(v, b))
-    for (const a of e.inputs) if (a._tag === 'Var' && (band.get(a) ?? 0) !== b) M.add(a)
+    for (let i = 0; i < outVars.length; i++) (depth.set(outVars[i], d), band.set(outVars[i], b))
+    for (let i = 0; i < inputs.length; i++) {
+      const a = inputs[i]
+      if (a._tag === 'Var' && (band.get(a) ?? 0) !== b) M.add(a)
+    }
   }
   return band
+}
+
+/** Add the variables among `xs` to `set`. */
+const addVars = (set: Set<Var>, xs: readonly Atom[]): void => {
+  for (let i = 0; i < xs.length; i++) {
+    const a = xs[i]
+    if (a._tag === 'Var') set.add(a)
+  }
 }
 
 /** The value whose band places a root. */
 const rootVar = (r: Root): Var => (r.kind === 'store' ? r.v : r.eqn.outVars[0])
 
-const sameExtents = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i])
+const sameExtents = (a: readonly number[], b: readonly number[]): boolean => {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
 
 /** Work done by the planner since the process started (for benchmarks: rounds of growing M,
  *  root placements by `schedule`, root regions expanded, of which in the first round of each
@@ -169,17 +198,22 @@ export const planJaxpr = (jaxpr: Jaxpr): Plan => {
   const producer = new Map<Var, Eqn>()
   const cls = new Map<Eqn, Cls>()
   const lowered = new Map<Eqn, ScalarExpr>()
-  for (const e of jaxpr.eqns) {
+  // (every equation passes these loops in the cold code of a first call: indexed loops, since a
+  // for-of allocates an iterator result per element, and no callback made per equation)
+  const eqns = jaxpr.eqns
+  for (let k = 0; k < eqns.length; k++) {
+    const e = eqns[k]
     cls.set(e, classify(e, lowered))
-    e.outVars.forEach((v) => producer.set(v, e))
+    for (let i = 0; i < e.outVars.length; i++) producer.set(e.outVars[i], e)
   }
   const M = new Set<Var>(jaxpr.inVars)
-  for (const e of jaxpr.eqns) {
+  for (let k = 0; k < eqns.length; k++) {
+    const e = eqns[k]
     const c = cls.get(e) as Cls
-    if (c === 'reduce' || c === 'dotf' || c === 'dot' || c === 'ctrl' || c === 'opaque') e.outVars.forEach((v) => M.add(v))
-    if (c === 'ctrl' || c === 'opaque' || c === 'dot') for (const a of e.inputs) if (a._tag === 'Var') M.add(a)
+    if (c === 'reduce' || c === 'dotf' || c === 'dot' || c === 'ctrl' || c === 'opaque') addVars(M, e.outVars)
+    if (c === 'ctrl' || c === 'opaque' || c === 'dot') addVars(M, e.inputs)
   }
-  for (const a of jaxpr.outs) if (a._tag === 'Var') M.add(a)
+  addVars(M, jaxpr.outs)
   const band = bandValues(jaxpr, M)
 
   // cost(v): the work to recompute v from materialized values, operands counted once per use
@@ -238,21 +272,31 @@ export const planJaxpr = (jaxpr: Jaxpr): Plan => {
     if (round === 0) planStats.firstExpansions += regions.size
     const grow = new Set<Var>()
     const seen = new Map<Var, Set<string>>()
-    steps.forEach((s, si) => {
-      if (s.kind !== 'loop') return
-      for (const r of [...s.roots, ...s.epilogue]) {
+    // each touched value's keys, as `<step><sweep>/<map key>`, into `seen` (callbacks made once
+    // per round, reading the root being visited from `where` and `into`)
+    let where = ''
+    let into = new Set<string>()
+    const growBy = (v: Var): void => void grow.add(v)
+    const addKey = (k: string): void => void into.add(where + k)
+    const touch = (keys: ReadonlySet<string>, v: Var): void => {
+      if (M.has(v)) return
+      let all = seen.get(v)
+      if (all === undefined) seen.set(v, (all = new Set()))
+      into = all
+      keys.forEach(addKey)
+    }
+    for (let si = 0; si < steps.length; si++) {
+      const s = steps[si]
+      if (s.kind !== 'loop') continue
+      for (let i = 0; i < s.roots.length + s.epilogue.length; i++) {
+        const r = i < s.roots.length ? s.roots[i] : s.epilogue[i - s.roots.length]
         const reg = (probes.get(r) as { reg: Region }).reg
         // the epilogue is a second sweep: a value both sweeps need is computed twice
-        const sweep = s.epilogue.includes(r) ? 'e' : ''
-        reg.cuts.forEach((v) => grow.add(v))
-        for (const [v, keys] of reg.touched) {
-          if (M.has(v)) continue
-          let all = seen.get(v)
-          if (all === undefined) seen.set(v, (all = new Set()))
-          keys.forEach((k) => all.add(`${si}${sweep}/${k}`))
-        }
+        where = `${si}${s.epilogue.includes(r) ? 'e' : ''}/`
+        reg.cuts.forEach(growBy)
+        reg.touched.forEach(touch)
       }
-    })
+    }
     // expensive values computed in several kernels (or sweeps): materialize the outermost
     // ones (the others are then inside them, and computed once already)
     const shared = [...seen].filter(([v, keys]) => keys.size > 1 && cost(v) > CHEAP && !shiftedInOneKernel(keys, cost(v))).map(([v]) => v)
@@ -344,8 +388,9 @@ const schedule = (jaxpr: Jaxpr, ctx: PlanCtx, regions: Map<Eqn, Probe>): { steps
   const bands: number[] = []
   const stepOf = new Map<Var, number>()
   const storedBy = new Map<Var, number>()
-  const identity = (n: number) => mapKey(identityMap(n))
-  for (const e of jaxpr.eqns) {
+  const eqns = jaxpr.eqns
+  for (let k = 0; k < eqns.length; k++) {
+    const e = eqns[k]
     const c = ctx.cls.get(e) as Cls
     const kept = regions.get(e)
     let root: Root | null = kept?.root ?? null
@@ -364,7 +409,7 @@ const schedule = (jaxpr: Jaxpr, ctx: PlanCtx, regions: Map<Eqn, Probe>): { steps
       continue
     }
     const { extents, nReduced } = rootDomain(root)
-    const idKey = identity(extents.length)
+    const idKey = identityKey(extents.length)
     const stored = storedVar(root)
     planStats.placements++
     // what the root reads, found by expanding it alone (or kept from the last round)
@@ -384,32 +429,25 @@ const schedule = (jaxpr: Jaxpr, ctx: PlanCtx, regions: Map<Eqn, Probe>): { steps
       const s = steps[si]
       const fits = bands[si] === band
       if (fits && s.kind === 'loop' && s.epilogue.length === 0 && sameExtents(s.extents, extents) && (s.nReduced === nReduced || nReduced === 0 || s.roots.every((r) => storedVar(r) !== null))) {
-        const ok = probe.reads.every(({ v, key }) => {
+        let ok = true
+        for (let i = 0; ok && i < probe.reads.length; i++) {
+          const { v, key } = probe.reads[i]
           const at = stepOf.get(v)
-          if (at === undefined || at < si) return true
-          return at === si && storedBy.get(v) === si && key === idKey
-        })
+          ok = at === undefined || at < si || (at === si && storedBy.get(v) === si && key === idKey)
+        }
         if (ok) target = si
       }
       // a stored value that reads the results of this kernel's reductions at the kept
       // coordinates (and nothing else the kernel makes) becomes its epilogue
-      if (target < 0 && fits && stored !== null && s.kind === 'loop' && s.nReduced > 0 && sameExtents(s.extents, extents)) {
-        const kept = mapKey(selectMap(extents.length, [...Array(extents.length - s.nReduced).keys()]))
-        const reductionOut = (v: Var) => s.roots.some((r) => storedVar(r) === null && r.kind !== 'store' && r.eqn.outVars.includes(v))
-        // (values the kernel stores are complete at the same point when the epilogue runs)
-        const ok = probe.reads.some(({ v }) => stepOf.get(v) === si) && probe.reads.every(({ v, key }) => {
-          const at = stepOf.get(v)
-          if (at === undefined || at < si) return true
-          return at === si && ((key === kept && reductionOut(v)) || (storedBy.get(v) === si && key === idKey))
-        })
-        if (ok) {
-          target = si
-          epilogue = true
-          break
-        }
+      // (a module function, not closures here: a variable of this loop that a closure
+      // captures is allocated anew for every step looked at)
+      if (target < 0 && fits && stored !== null && s.kind === 'loop' && s.nReduced > 0 && sameExtents(s.extents, extents) && readsOnlyReductions(s, si, probe.reads, stepOf, storedBy, idKey)) {
+        target = si
+        epilogue = true
+        break
       }
       // a root cannot move before a step that produces something it reads
-      if (probe.reads.some(({ v }) => stepOf.get(v) === si)) break
+      if (readsFrom(probe.reads, stepOf, si)) break
     }
     if (target < 0) {
       steps.push({ kind: 'loop', extents, nReduced, roots: [], epilogue: [] })
@@ -417,18 +455,47 @@ const schedule = (jaxpr: Jaxpr, ctx: PlanCtx, regions: Map<Eqn, Probe>): { steps
       bands.push(band)
       target = steps.length - 1
     }
-    probe.reads.forEach(({ v }) => reads[target].add(v))
+    const into = reads[target]
+    for (let i = 0; i < probe.reads.length; i++) into.add(probe.reads[i].v)
     const s = steps[target] as Extract<PlanStep, { kind: 'loop' }>
     if (nReduced > 0 && s.nReduced === 0) steps[target] = { ...s, nReduced }
     const t = steps[target] as Extract<PlanStep, { kind: 'loop' }>
     ;(epilogue ? t.epilogue : t.roots).push(root)
-    for (const v of e.outVars) {
+    for (let i = 0; i < e.outVars.length; i++) {
+      const v = e.outVars[i]
       stepOf.set(v, target)
       if (stored !== null && !epilogue) storedBy.set(v, target)
     }
   }
   return { steps: sink(steps, reads, bands), probes }
 }
+
+/** Whether a stored root reading `reads` may be the epilogue of loop step `si` (of the root's
+ *  extents): it reads the step's reductions at the kept coordinates, or values the step stores
+ *  at the identity (they are complete at the same point when the epilogue runs), and nothing
+ *  else the step makes. */
+const readsOnlyReductions = (
+  s: LoopStep, si: number, reads: readonly { readonly v: Var; readonly key: string }[],
+  stepOf: ReadonlyMap<Var, number>, storedBy: ReadonlyMap<Var, number>, idKey: string,
+): boolean => {
+  const kept = mapKey(selectMap(s.extents.length, [...Array(s.extents.length - s.nReduced).keys()]))
+  const reductionOut = (v: Var) => s.roots.some((r) => storedVar(r) === null && r.kind !== 'store' && r.eqn.outVars.includes(v))
+  return reads.some(({ v }) => stepOf.get(v) === si) && reads.every(({ v, key }) => {
+    const at = stepOf.get(v)
+    if (at === undefined || at < si) return true
+    return at === si && ((key === kept && reductionOut(v)) || (storedBy.get(v) === si && key === idKey))
+  })
+}
+
+/** Whether any of `reads` is produced by step `si`. */
+const readsFrom = (reads: readonly { readonly v: Var }[], stepOf: ReadonlyMap<Var, number>, si: number): boolean => {
+  for (let i = 0; i < reads.length; i++) if (stepOf.get(reads[i].v) === si) return true
+  return false
+}
+
+/** The key of the identity map of a loop nest of rank n (one string per rank). */
+const identityKeys: string[] = []
+const identityKey = (n: number): string => (identityKeys[n] ??= mapKey(identityMap(n)))
 
 type LoopStep = Extract<PlanStep, { kind: 'loop' }>
 const written = (s: PlanStep): Var[] =>

@@ -130,9 +130,17 @@ export type WholeFn = (inputs: readonly TypedArray[], outs: readonly TypedArray[
 /** The outputs of the kernel run that are its own allocations (see `Program.freshOutputs`). */
 const freshKernelOutputs = (spec: ProgramSpec): boolean[] => {
   const placed = new Set<number>() // slots a step of the 'fn' kind may set to an array of its own
-  for (const s of spec.steps) if (s.kind === 'fn') for (const j of s.outs) placed.add(j)
+  // (indexed loops: a program is made for every loop body, in cold code, where a for-of
+  // allocates an iterator result per element)
+  for (let i = 0; i < spec.steps.length; i++) {
+    const s = spec.steps[i]
+    if (s.kind === 'fn') for (let k = 0; k < s.outs.length; k++) placed.add(s.outs[k])
+  }
   const uses = new Map<number, number>()
-  for (const o of spec.outs) if (o.kind === 'slot') uses.set(o.slot, (uses.get(o.slot) ?? 0) + 1)
+  for (let i = 0; i < spec.outs.length; i++) {
+    const o = spec.outs[i]
+    if (o.kind === 'slot') uses.set(o.slot, (uses.get(o.slot) ?? 0) + 1)
+  }
   return spec.outs.map((o) => o.kind === 'lit' || (spec.slots[o.slot].kind === 'output' && uses.get(o.slot) === 1 && !placed.has(o.slot)))
 }
 
@@ -158,7 +166,7 @@ export class Program {
       if (kind !== 'temp' && kind !== 'const') transient.push(i)
     }
     let nKernels = 0
-    for (const s of spec.steps) if (s.kind === 'kernel') nKernels++
+    for (let i = 0; i < spec.steps.length; i++) if (spec.steps[i].kind === 'kernel') nKernels++
     this.outSlots = outSlots
     this.transient = transient
     this.nKernels = nKernels

@@ -202,11 +202,19 @@ export class Region {
     if (acc !== undefined && key === acc.key) return this.node({ k: 'acc', red: acc.red, dtype: v.aval.dtype })
     const idx = toFlat(m, v.aval.shape, this.r)
     // an index that can leave the buffer (a computed pad piece, read at every point) is clamped
+    // (plain loops: this runs for every load of every kernel a first call plans, where a
+    // callback that captures lo and hi allocates them and itself on every call)
     let lo = idx.off
     let hi = idx.off
-    idx.st.forEach((s, d) => (s > 0 ? (hi += s * (this.extents[d] - 1)) : (lo += s * (this.extents[d] - 1))))
+    let empty = false
+    for (let d = 0; d < idx.st.length; d++) {
+      const s = idx.st[d]
+      if (s > 0) hi += s * (this.extents[d] - 1)
+      else lo += s * (this.extents[d] - 1)
+    }
+    for (let d = 0; d < this.extents.length; d++) if (this.extents[d] === 0) empty = true
     const last = sizeOf(v.aval.shape) - 1
-    const clamp = this.extents.some((e) => e === 0) || (lo >= 0 && hi <= last) ? -1 : Math.max(last, 0)
+    const clamp = empty || (lo >= 0 && hi <= last) ? -1 : Math.max(last, 0)
     return this.node({ k: 'load', input: this.inputOf(v), idx, dtype: v.aval.dtype, clamp })
   }
 
@@ -221,8 +229,15 @@ export class Region {
     switch (cls) {
       case 'ew': {
         const rank = v.aval.shape.length
-        const args: number[] = []
-        for (const x of e.inputs) args.push(yield* this.val(x, x.aval.shape.length === 0 && rank > 0 ? scalarMap() : m))
+        const args = new Array<number>(e.inputs.length)
+        // (`val` inlined, and an indexed loop: every operand of every fused equation passes
+        // here in the cold code of a first call, where a generator per operand and a for-of's
+        // iterator results are allocations)
+        for (let i = 0; i < e.inputs.length; i++) {
+          const x = e.inputs[i]
+          const r = this.immediate(x, x.aval.shape.length === 0 && rank > 0 ? scalarMap() : m)
+          args[i] = typeof r === 'number' ? r : yield r
+        }
         const expr = this.ctx.lowered.get(e)
         if (expr === undefined) throw new CodegenError(`internal: ${e.prim} has no lowering`)
         return this.translate(expr, args, m, v)
@@ -311,7 +326,8 @@ export class Region {
       case 'op': {
         if (!isScalarOp(x.op)) throw new CodegenError('lowering: unknown scalar op')
         if (!Number.isSafeInteger(x.attr)) throw new CodegenError('lowering: op attribute must be an integer')
-        const as = x.args.map((y) => this.translate(y, args, m, v))
+        const as = new Array<number>(x.args.length)
+        for (let i = 0; i < as.length; i++) as[i] = this.translate(x.args[i], args, m, v)
         return this.node({ k: 'op', op: x.op, args: as, dtype: x.dtype, attr: x.attr })
       }
     }

@@ -17,8 +17,8 @@
  */
 import { timed } from '../core/phases'
 import { type ShapedArray, sizeOf, stridesOf } from '../ir/aval'
-import type { TypedArray } from '../ir/dtypes'
-import type { Eqn, Jaxpr, Var } from '../ir/jaxpr'
+import type { DType, TypedArray } from '../ir/dtypes'
+import type { Atom, Eqn, Jaxpr, Var } from '../ir/jaxpr'
 import type { ParamsMap } from '../ir/params'
 import { maxStepsExceeded } from '../higher/while'
 import { Builder } from './build'
@@ -32,7 +32,7 @@ import { type Plan, type PlanStep, type Root, classify } from './plan'
 import { Program, type ProgStep, type WholeFn } from './program'
 import type { Cls, PlanCtx } from './region'
 import { dotGeometry, reduceDomain } from './roots'
-import { type EachKernel, dotfKernel, reduceKernel, structKernel } from './eachkernels'
+import { type EachKernel, NONE, dotfKernel, reduceKernel, structKernel } from './eachkernels'
 import { type ScalarExpr, isScalarOp } from './scalar'
 import type { Subs } from './steps'
 
@@ -51,11 +51,16 @@ export const planEach = (jaxpr: Jaxpr): Plan => {
   const lowered = new Map<Eqn, ScalarExpr>()
   const M = new Set<Var>(jaxpr.inVars)
   const steps: PlanStep[] = []
-  for (const e of jaxpr.eqns) {
+  // (indexed loops: cold code, see ewKernel)
+  const eqns = jaxpr.eqns
+  for (let k = 0; k < eqns.length; k++) {
+    const e = eqns[k]
     const c = classify(e, lowered)
     if (c === 'opaque') throw new NoFit('an equation without a scalar form')
     cls.set(e, c)
-    for (const v of e.outVars) {
+    const outVars = e.outVars
+    for (let i = 0; i < outVars.length; i++) {
+      const v = outVars[i]
       // (each element is at least a local: the statement budget bounds them all)
       if (sizeOf(v.aval.shape) > LIMITS.statements) throw new NoFit('a value too large')
       producer.set(v, e)
@@ -100,61 +105,110 @@ class LazyKernelStep {
   }
 }
 
+// (ewKernel, planEach and the builder below run once per equation of every program a first
+// call compiles, in cold code: loops are indexed, since a for-of allocates an iterator result
+// per element, and the helpers are module functions, not closures made per equation)
+
+/** Equal nodes are one node, found by comparing with the few nodes made so far (a lowering has
+ *  a handful): a literal's value by Object.is (−0 is not 0, NaN is itself); an operand's index
+ *  and dtype follow from the operand, a coordinate's index from its dimension. */
+const sameNode = (a: KNode, b: KNode): boolean => {
+  switch (a.k) {
+    case 'lit': return b.k === 'lit' && a.dtype === b.dtype && Object.is(a.value, b.value)
+    case 'load': return b.k === 'load' && a.input === b.input
+    case 'coord': return b.k === 'coord' && a.dtype === b.dtype && a.idx.st.indexOf(1) === b.idx.st.indexOf(1)
+    case 'op': {
+      if (b.k !== 'op' || a.op !== b.op || a.dtype !== b.dtype || a.attr !== b.attr || a.args.length !== b.args.length) return false
+      for (let i = 0; i < a.args.length; i++) if (a.args[i] !== b.args[i]) return false
+      return true
+    }
+    default: throw new CodegenError('internal: an elementwise kernel node')
+  }
+}
+
+/** The id of `n` among `nodes`, added if no equal node is there. */
+const internNode = (nodes: KNode[], n: KNode): number => {
+  for (let id = 0; id < nodes.length; id++) if (sameNode(n, nodes[id])) return id
+  return nodes.push(n) - 1
+}
+
+/** What translating one equation's lowering reads: its operands' nodes, the output's strides. */
+interface EwCtx {
+  readonly e: Eqn
+  readonly args: readonly number[]
+  readonly nodes: KNode[]
+  readonly st: readonly number[]
+}
+
+/** The node of a lowering's expression (its operands are `cx.args`). */
+const translate = (x: ScalarExpr, cx: EwCtx): number => {
+  switch (x._tag) {
+    case 'arg':
+      if (!Number.isInteger(x.index) || x.index < 0 || x.index >= cx.args.length) throw new CodegenError(`internal: lowering of ${cx.e.prim} refers to operand ${x.index}`)
+      return cx.args[x.index]
+    case 'lit':
+      return internNode(cx.nodes, { k: 'lit', value: x.value, dtype: x.dtype })
+    case 'coord': {
+      const r = cx.st.length
+      if (!Number.isInteger(x.dim) || x.dim < 0 || x.dim >= r) throw new CodegenError(`internal: lowering of ${cx.e.prim} refers to coordinate ${x.dim}`)
+      const st = new Array<number>(r)
+      for (let d = 0; d < r; d++) st[d] = d === x.dim ? 1 : 0
+      return internNode(cx.nodes, { k: 'coord', idx: { off: 0, st }, dtype: x.dtype })
+    }
+    case 'op': {
+      if (!isScalarOp(x.op)) throw new CodegenError('lowering: unknown scalar op')
+      if (!Number.isSafeInteger(x.attr)) throw new CodegenError('lowering: op attribute must be an integer')
+      const args = new Array<number>(x.args.length)
+      for (let i = 0; i < x.args.length; i++) args[i] = translate(x.args[i], cx)
+      return internNode(cx.nodes, { k: 'op', op: x.op, args, dtype: x.dtype, attr: x.attr })
+    }
+  }
+}
+
+/** The distinct variables among an equation's operands, in order, in an array of their exact
+ *  number (growing an empty array by push allocates room for 16 elements). */
+const distinctVars = (xs: readonly Atom[]): Var[] => {
+  let n = 0
+  for (let k = 0; k < xs.length; k++) if (xs[k]._tag === 'Var' && xs.indexOf(xs[k]) === k) n++
+  const vs = new Array<Var>(n)
+  n = 0
+  for (let k = 0; k < xs.length; k++) {
+    const a = xs[k]
+    if (a._tag === 'Var' && xs.indexOf(a) === k) vs[n++] = a
+  }
+  return vs
+}
+
 /**
  * The kernel of one elementwise equation: its lowering over loads of its operands (each of the
  * output's shape, or 0-d) — what a region expands for such a root when every value is
  * materialized (region.ts), without the expansion's machinery.
  */
-const ewKernel = (e: Eqn, expr: ScalarExpr): { kernel: LoopKernel; inputs: Var[] } => {
+const ewKernel = (e: Eqn, expr: ScalarExpr): EachKernel => {
   const out = e.outVars[0].aval
-  const r = out.shape.length
   const st = stridesOf(out.shape)
   const nodes: KNode[] = []
-  // equal nodes are one node, found by comparing with the few nodes made so far (a lowering
-  // has a handful): a literal's value by Object.is (−0 is not 0, NaN is itself); an operand's
-  // index and dtype follow from the operand, a coordinate's index from its dimension
-  const same = (a: KNode, b: KNode): boolean => {
-    switch (a.k) {
-      case 'lit': return b.k === 'lit' && a.dtype === b.dtype && Object.is(a.value, b.value)
-      case 'load': return b.k === 'load' && a.input === b.input
-      case 'coord': return b.k === 'coord' && a.dtype === b.dtype && a.idx.st.indexOf(1) === b.idx.st.indexOf(1)
-      case 'op': return b.k === 'op' && a.op === b.op && a.dtype === b.dtype && a.attr === b.attr && a.args.length === b.args.length && a.args.every((x, i) => x === b.args[i])
-      default: throw new CodegenError('internal: an elementwise kernel node')
+  const inputs = distinctVars(e.inputs)
+  const dtypes = new Array<DType>(inputs.length)
+  for (let i = 0; i < inputs.length; i++) dtypes[i] = inputs[i].aval.dtype
+  const args = new Array<number>(e.inputs.length)
+  // (the loads of 0-d operands share one index: the kernel is data, never mutated)
+  let zeros: number[] | null = null
+  for (let k = 0; k < e.inputs.length; k++) {
+    const a = e.inputs[k]
+    if (a._tag === 'Lit') {
+      args[k] = internNode(nodes, { k: 'lit', value: a.value, dtype: a.aval.dtype })
+      continue
     }
+    const i = inputs.indexOf(a)
+    const idx = a.aval.shape.length === 0 ? { off: 0, st: (zeros ??= new Array<number>(st.length).fill(0)) } : { off: 0, st }
+    args[k] = internNode(nodes, { k: 'load', input: i, idx, dtype: a.aval.dtype, clamp: -1 })
   }
-  const node = (n: KNode): number => {
-    for (let id = 0; id < nodes.length; id++) if (same(n, nodes[id])) return id
-    return nodes.push(n) - 1
-  }
-  const inputs: Var[] = []
-  const args = e.inputs.map((a) => {
-    if (a._tag === 'Lit') return node({ k: 'lit', value: a.value, dtype: a.aval.dtype })
-    let i = inputs.indexOf(a)
-    if (i < 0) i = inputs.push(a) - 1
-    const idx = a.aval.shape.length === 0 ? { off: 0, st: st.map(() => 0) } : { off: 0, st }
-    return node({ k: 'load', input: i, idx, dtype: a.aval.dtype, clamp: -1 })
-  })
-  const translate = (x: ScalarExpr): number => {
-    switch (x._tag) {
-      case 'arg':
-        if (!Number.isInteger(x.index) || x.index < 0 || x.index >= args.length) throw new CodegenError(`internal: lowering of ${e.prim} refers to operand ${x.index}`)
-        return args[x.index]
-      case 'lit':
-        return node({ k: 'lit', value: x.value, dtype: x.dtype })
-      case 'coord':
-        if (!Number.isInteger(x.dim) || x.dim < 0 || x.dim >= r) throw new CodegenError(`internal: lowering of ${e.prim} refers to coordinate ${x.dim}`)
-        return node({ k: 'coord', idx: { off: 0, st: st.map((_, d) => (d === x.dim ? 1 : 0)) }, dtype: x.dtype })
-      case 'op':
-        if (!isScalarOp(x.op)) throw new CodegenError('lowering: unknown scalar op')
-        if (!Number.isSafeInteger(x.attr)) throw new CodegenError('lowering: op attribute must be an integer')
-        return node({ k: 'op', op: x.op, args: x.args.map(translate), dtype: x.dtype, attr: x.attr })
-    }
-  }
-  const root = translate(expr)
+  const root = translate(expr, { e, args, nodes, st })
   const kernel: LoopKernel = {
     kind: 'loop', f32: float32Mode(), domain: out.shape, nReduced: 0,
-    inputs: inputs.map((v) => v.aval.dtype), outputs: [out.dtype], nodes,
-    stores: [{ node: root, out: 0, idx: { off: 0, st } }], reductions: [], epilogue: [],
+    inputs: dtypes, outputs: [out.dtype], nodes,
+    stores: [{ node: root, out: 0, idx: { off: 0, st } }], reductions: NONE, epilogue: NONE,
   }
   return { kernel, inputs }
 }
@@ -167,20 +221,23 @@ class EachBuilder extends Builder {
   }
 
   protected override step(s: PlanStep): void {
-    const made = s.kind === 'loop' ? this.direct(s.roots[0]) : null
+    if (s.kind !== 'loop') return super.step(s)
+    const root = s.roots[0]
+    const made = this.direct(root)
     if (made === null) return super.step(s)
-    this.pushKernel(made.kernel, made.inputs.map((v) => this.slot(v)), [this.slot(made.out)])
+    const ins = new Array<number>(made.inputs.length)
+    for (let i = 0; i < ins.length; i++) ins[i] = this.slot(made.inputs[i])
+    this.pushKernel(made.kernel, ins, [this.slot(root.kind === 'store' ? root.v : root.eqn.outVars[0])])
   }
 
   /** The kernel of a root made from its equation alone (every operand is materialized: no
    *  region to expand), or null where the builder's region decides (pad, concatenate, …). */
-  private direct(root: Root): (EachKernel & { readonly out: Var }) | null {
-    const withOut = (k: EachKernel | null, out: Var) => (k === null ? null : { kernel: k.kernel, inputs: k.inputs, out })
-    if (root.kind !== 'store') return withOut(root.kind === 'reduce' ? reduceKernel(root.eqn) : dotfKernel(root.eqn), root.eqn.outVars[0])
+  private direct(root: Root): EachKernel | null {
+    if (root.kind !== 'store') return root.kind === 'reduce' ? reduceKernel(root.eqn) : dotfKernel(root.eqn)
     const e = this.each.ctx.producer.get(root.v) as Eqn
-    if (this.each.ctx.cls.get(e) === 'struct') return withOut(structKernel(e), root.v)
+    if (this.each.ctx.cls.get(e) === 'struct') return structKernel(e)
     const expr = this.each.ctx.lowered.get(e)
-    return expr === undefined ? null : withOut(ewKernel(e, expr), root.v)
+    return expr === undefined ? null : ewKernel(e, expr)
   }
 
   /** (the scalar code unrolls the kernel as it is: its loops are normalized only if it is compiled) */

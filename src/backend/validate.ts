@@ -19,29 +19,50 @@ import { isDType } from '../ir/dtypes'
 import { type Atom, type Eqn, Jaxpr, Lit, type Var } from '../ir/jaxpr'
 import { isStagedEqn } from '../interpret/stage'
 import { inlineBody } from '../passes/inline'
+import { renamed } from '../passes/util'
 
 /** Largest buffer the backend allocates (elements). */
 export const MAX_ELEMENTS = 2 ** 31 - 1
 
-// Where a check failed, for its message: a string, or a function that makes one. Every
-// equation of every first call is validated and almost all are valid, so an equation's
-// location is only written out when an error is thrown (building it per equation cost more
-// than the checks themselves).
-type Where = string | (() => string)
-const at = (where: Where): string => (typeof where === 'string' ? where : where())
+// Every equation of every first call is validated and almost all are valid, so the checks
+// return what is wrong (null when nothing is) and an equation's location is only written out
+// when an error is thrown: building it, or a closure that builds it, per equation cost more
+// than the checks themselves. (Cold code: loops are indexed, since a for-of allocates an
+// iterator result per element before V8 optimizes it.)
 
-const checkAval = (a: ShapedArray, where: Where): void => {
-  if (a === null || typeof a !== 'object') throw new ValueError(`${at(where)}: missing aval`)
-  if (!isDType(a.dtype)) throw new ValueError(`${at(where)}: unknown dtype ${typeof a.dtype === 'string' ? JSON.stringify(String(a.dtype).slice(0, 40)) : typeof a.dtype}`)
-  if (!Array.isArray(a.shape)) throw new ValueError(`${at(where)}: shape is not an array`)
+/** What is wrong with an aval, or null. */
+const avalProblem = (a: ShapedArray): string | null => {
+  if (a === null || typeof a !== 'object') return 'missing aval'
+  if (!isDType(a.dtype)) return `unknown dtype ${typeof a.dtype === 'string' ? JSON.stringify(String(a.dtype).slice(0, 40)) : typeof a.dtype}`
+  const shape = a.shape
+  if (!Array.isArray(shape)) return 'shape is not an array'
   let n = 1
-  for (const d of a.shape) {
-    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
-      throw new ValueError(`${at(where)}: shape entries must be non-negative integers, got ${typeof d === 'number' ? d : typeof d}`)
-    }
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i]
+    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) return `shape entries must be non-negative integers, got ${typeof d === 'number' ? d : typeof d}`
     n *= d
   }
-  if (n > MAX_ELEMENTS) throw new ValueError(`${at(where)}: shape [${a.shape.join(', ')}] has more than 2^31 − 1 elements`)
+  if (n > MAX_ELEMENTS) return `shape [${shape.join(', ')}] has more than 2^31 − 1 elements`
+  return null
+}
+
+/** What is wrong with an operand (a literal must be a 0-d number), or null. */
+const atomProblem = (x: Atom): string | null => {
+  if (x instanceof Lit) {
+    if (typeof x.value !== 'number') return 'literal is not a number'
+    if (x.aval.shape.length !== 0) return 'literal must be 0-d'
+  }
+  return avalProblem(x.aval)
+}
+
+const checkAval = (a: ShapedArray, where: string): void => {
+  const p = avalProblem(a)
+  if (p !== null) throw new ValueError(`${where}: ${p}`)
+}
+
+const checkAtom = (x: Atom, where: string): void => {
+  const p = atomProblem(x)
+  if (p !== null) throw new ValueError(`${where}: ${p}`)
 }
 
 const sameAval = (a: ShapedArray, b: ShapedArray): boolean => {
@@ -50,37 +71,36 @@ const sameAval = (a: ShapedArray, b: ShapedArray): boolean => {
   return true
 }
 
-const checkAtom = (x: Atom, where: Where): void => {
-  if (x instanceof Lit) {
-    if (typeof x.value !== 'number') throw new ValueError(`${at(where)}: literal is not a number`)
-    if (x.aval.shape.length !== 0) throw new ValueError(`${at(where)}: literal must be 0-d`)
-  }
-  checkAval(x.aval, where)
-}
+/** Where equation `k` is, for an error message. */
+const eqnWhere = (e: Eqn, k: number): string => `jit: equation ${k} (${typeof e.prim === 'string' ? e.prim.slice(0, 40) : 'bad primitive'})`
 
 /** Throws a named error (ValueError, ShapeError, …) when `e` is not well formed. */
 export const validateEqn = (e: Eqn, k: number): void => {
-  const where = (): string => `jit: equation ${k} (${typeof e.prim === 'string' ? e.prim.slice(0, 40) : 'bad primitive'})`
-  const inAvals: ShapedArray[] = []
-  for (const x of e.inputs) {
-    checkAtom(x, where)
-    inAvals.push(x.aval)
+  const { inputs, outVars } = e
+  for (let i = 0; i < inputs.length; i++) {
+    const p = atomProblem(inputs[i])
+    if (p !== null) throw new ValueError(`${eqnWhere(e, k)}: ${p}`)
   }
-  for (const v of e.outVars) checkAval(v.aval, where)
+  for (let i = 0; i < outVars.length; i++) {
+    const p = avalProblem(outVars[i].aval)
+    if (p !== null) throw new ValueError(`${eqnWhere(e, k)}: ${p}`)
+  }
   // (a staged equation's outputs are its abstract evaluation already: src/interpret/stage.ts)
   if (isStagedEqn(e)) return
+  const inAvals = new Array<ShapedArray>(inputs.length)
+  for (let i = 0; i < inputs.length; i++) inAvals[i] = inputs[i].aval
   let want: ShapedArray[]
   try {
     want = rulesOf(e.prim).abstractEval(inAvals, e.params as never)
   } catch (err) {
-    if (err instanceof Error) err.message = `${where()}: ${err.message}`
+    if (err instanceof Error) err.message = `${eqnWhere(e, k)}: ${err.message}`
     throw err
   }
-  if (want.length !== e.outVars.length) throw mismatch(where)
-  for (let i = 0; i < want.length; i++) if (!sameAval(want[i], e.outVars[i].aval)) throw mismatch(where)
+  if (want.length !== outVars.length) throw mismatch(eqnWhere(e, k))
+  for (let i = 0; i < want.length; i++) if (!sameAval(want[i], outVars[i].aval)) throw mismatch(eqnWhere(e, k))
 }
 
-const mismatch = (where: Where): ValueError => new ValueError(`${at(where)}: its outputs do not match its primitive's abstract evaluation`)
+const mismatch = (where: string): ValueError => new ValueError(`${where}: its outputs do not match its primitive's abstract evaluation`)
 
 /** The inputs' and outputs' avals (equations are validated as they are flattened). */
 const checkSignature = (j: Jaxpr): void => {
@@ -136,16 +156,18 @@ export const flattenCalls = (j: Jaxpr): Jaxpr => {
     validateEqn(e, k)
     const c = callBody(e)
     if (c === null) {
-      // (until a call is inlined no operand is renamed: the equation itself)
-      eqns.push(env.size === 0 ? e : { ...e, inputs: e.inputs.map(read) })
+      // (an equation none of whose operands is renamed by an inlined call: the equation itself)
+      const inputs = env.size === 0 ? null : renamed(e.inputs, env)
+      eqns.push(inputs === null ? e : { ...e, inputs })
       return
     }
     if (depth > 100) throw new ValueError('jit: call bodies nested more than 100 deep')
     inlined = true
     checkSignature(c.body)
     const { eqns: inner, outs } = inlineBody(c.body, c.inputs.map(read))
-    inner.forEach((x, i) => visit(x, i, depth + 1))
-    e.outVars.forEach((v, i) => env.set(v, read(outs[i])))
+    // (loops, not callbacks: a parameter a callback captures is allocated on every call)
+    for (let i = 0; i < inner.length; i++) visit(inner[i], i, depth + 1)
+    for (let i = 0; i < e.outVars.length; i++) env.set(e.outVars[i], read(outs[i]))
   }
   j.eqns.forEach((e, k) => visit(e, k, 0))
   if (!inlined) return j

@@ -20,23 +20,36 @@ export const dceJaxpr = (jaxpr: Jaxpr, usedOuts: readonly boolean[] = jaxpr.outs
 const dceWith = (jaxpr: Jaxpr, usedOuts: readonly boolean[], sub: ((s: Jaxpr) => Jaxpr) | null): Jaxpr => {
   const live = new Set<Var>()
   const outs = jaxpr.outs.filter((_, i) => usedOuts[i])
-  for (const a of outs) if (a._tag === 'Var') live.add(a)
+  for (let i = 0; i < outs.length; i++) {
+    const a = outs[i]
+    if (a._tag === 'Var') live.add(a)
+  }
   const kept: Eqn[] = []
   let changed = outs.length !== jaxpr.outs.length
+  // (cold code on a first call: indexed loops, no closure per equation)
   for (let k = jaxpr.eqns.length - 1; k >= 0; k--) {
     const e0 = jaxpr.eqns[k]
-    if (!e0.outVars.some((v) => live.has(v)) && !eqnHasEffects(e0)) {
+    if (!anyLive(e0.outVars, live) && !eqnHasEffects(e0)) {
       changed = true
       continue
     }
     const e = sub === null ? e0 : mapSubJaxprs(e0, sub)
     changed ||= e !== e0
     kept.push(e)
-    for (const a of e.inputs) if (a._tag === 'Var') live.add(a)
+    const inputs = e.inputs
+    for (let i = 0; i < inputs.length; i++) {
+      const a = inputs[i]
+      if (a._tag === 'Var') live.add(a)
+    }
   }
   if (!changed) return jaxpr
   kept.reverse()
   return new Jaxpr(jaxpr.constVars, jaxpr.inVars, kept, outs)
+}
+
+const anyLive = (vs: readonly Var[], live: ReadonlySet<Var>): boolean => {
+  for (let i = 0; i < vs.length; i++) if (live.has(vs[i])) return true
+  return false
 }
 
 /** Dead-code elimination of a jaxpr and, recursively, of the bodies of its sub-jaxprs. */

@@ -16,11 +16,16 @@ import { type Producer, type Rewrite, constValue, recursivePass, replaceBy, repl
 
 const isConst = (a: Atom, v: number, producer: Producer): boolean => constValue(a, producer) === v
 
-const isIdentityPerm = (p: readonly number[]): boolean => p.every((q, i) => q === i)
+const isIdentityPerm = (p: readonly number[]): boolean => {
+  for (let i = 0; i < p.length; i++) if (p[i] !== i) return false
+  return true
+}
 
 /** One rewrite for `eqn` (inputs already renamed), or null. */
 export const simplifyEqn = (eqn: Eqn, producer: Producer): Rewrite => {
-  const [x, y] = eqn.inputs
+  // (indexed: destructuring an array runs its iterator, which allocates in cold code)
+  const x = eqn.inputs[0]
+  const y = eqn.inputs[1]
   switch (eqn.prim) {
     case 'mul':
       // x·1 = x (also for NaN, ±inf, -0).

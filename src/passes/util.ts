@@ -30,9 +30,13 @@ export const sameAtom = (a: Atom, b: Atom): boolean => {
 
 /** Apply `f` to every jaxpr in an equation's params (directly, or in an array such as a list
  *  of branches). Returns `eqn` itself when `f` changed none of them. */
-export const mapSubJaxprs = (eqn: Eqn, f: (j: Jaxpr) => Jaxpr): Eqn => {
-  // (most equations carry no jaxpr: nothing to copy)
-  if (!hasSubJaxprs(eqn)) return eqn
+export const mapSubJaxprs = (eqn: Eqn, f: (j: Jaxpr) => Jaxpr): Eqn =>
+  // (most equations carry no jaxpr: nothing to copy. The copying is a function of its own: a
+  // variable that a closure captures is allocated on every call of the function declaring it,
+  // returning early or not)
+  hasSubJaxprs(eqn) ? mapParams(eqn, f) : eqn
+
+const mapParams = (eqn: Eqn, f: (j: Jaxpr) => Jaxpr): Eqn => {
   let changed = false
   const params: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(eqn.params as object)) {
@@ -56,7 +60,7 @@ export const hasSubJaxprs = (eqn: Eqn): boolean => {
   for (const k in params) {
     const v = params[k]
     if (v instanceof Jaxpr) return true
-    if (Array.isArray(v)) for (const x of v) if (x instanceof Jaxpr) return true
+    if (Array.isArray(v)) for (let i = 0; i < v.length; i++) if (v[i] instanceof Jaxpr) return true
   }
   return false
 }
@@ -111,17 +115,22 @@ export const rewriteJaxpr = (jaxpr: Jaxpr, rule: Rule, sub: ((s: Jaxpr) => Jaxpr
   const producers = new Map<Var, Eqn>()
   const producer: Producer = (a) => (a._tag === 'Var' ? producers.get(a) : undefined)
   const eqns: Eqn[] = []
+  // (every equation of a first call passes here in cold code: the loops are indexed, since a
+  // for-of allocates an iterator result per element until V8 optimizes it)
   const emit = (e: Eqn): void => {
     eqns.push(e)
-    for (const v of e.outVars) producers.set(v, e)
+    const outVars = e.outVars
+    for (let i = 0; i < outVars.length; i++) producers.set(outVars[i], e)
   }
   let changed = false
-  for (const e0 of jaxpr.eqns) {
+  const all = jaxpr.eqns
+  for (let k = 0; k < all.length; k++) {
+    const e0 = all[k]
     let e = e0
     // (until a rule replaces an output, no input is renamed)
     if (env.size > 0) {
-      const inputs = e0.inputs.map(read)
-      if (inputs.some((a, i) => a !== e0.inputs[i])) e = makeEqn(e0.prim, inputs, e0.params, e0.outVars)
+      const inputs = renamed(e0.inputs, env)
+      if (inputs !== null) e = makeEqn(e0.prim, inputs, e0.params, e0.outVars)
     }
     if (sub !== null) e = mapSubJaxprs(e, sub)
     changed ||= e !== e0
@@ -131,13 +140,29 @@ export const rewriteJaxpr = (jaxpr: Jaxpr, rule: Rule, sub: ((s: Jaxpr) => Jaxpr
       continue
     }
     changed = true
-    r.eqns.forEach(emit)
-    e.outVars.forEach((v, i) => {
-      if (r.outs[i] !== v) env.set(v, r.outs[i])
-    })
+    for (let i = 0; i < r.eqns.length; i++) emit(r.eqns[i])
+    const outVars = e.outVars
+    for (let i = 0; i < outVars.length; i++) if (r.outs[i] !== outVars[i]) env.set(outVars[i], r.outs[i])
   }
   if (!changed) return jaxpr
   return checkBuilt(new Jaxpr(jaxpr.constVars, jaxpr.inVars, eqns, jaxpr.outs.map(read)), where)
+}
+
+/** `xs` with each variable that `env` renames replaced, or null when it renames none (most
+ *  equations: no array is made for them). */
+export const renamed = (xs: readonly Atom[], env: ReadonlyMap<Var, Atom>): Atom[] | null => {
+  let out: Atom[] | null = null
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i]
+    const y = x._tag === 'Var' ? env.get(x) : undefined
+    if (y === undefined || y === x) {
+      if (out !== null) out.push(x)
+    } else {
+      out ??= xs.slice(0, i)
+      out.push(y)
+    }
+  }
+  return out
 }
 
 // ---- constants ---------------------------------------------------------------------------------

@@ -9,14 +9,20 @@ import type { Eqn, Jaxpr } from '../ir/jaxpr'
 import { type Producer, type Rewrite, constValue, isBroadcastConst, recursivePass, replaceBy, rewriteJaxpr, sameAtom } from './util'
 
 export const zeroCleanupEqn = (eqn: Eqn, producer: Producer): Rewrite => {
+  // (indexed, not destructured: destructuring runs an array's iterator, which allocates in the
+  // cold code of a first call)
+  const ins = eqn.inputs
   if (eqn.prim === 'select_n') {
-    const [, first, ...rest] = eqn.inputs
-    return rest.every((c) => sameAtom(c, first)) ? replaceBy(eqn, first) : null
+    const first = ins[1]
+    for (let i = 2; i < ins.length; i++) if (!sameAtom(ins[i], first)) return null
+    return replaceBy(eqn, first)
   }
   if (eqn.prim === 'add') {
-    const [x, y] = eqn.inputs
+    const x = ins[0]
+    const y = ins[1]
     if (!isBroadcastConst(x, producer) || !isBroadcastConst(y, producer)) return null
-    const [vx, vy] = [constValue(x, producer), constValue(y, producer)]
+    const vx = constValue(x, producer)
+    const vy = constValue(y, producer)
     if (vx !== 0 || vy !== 0) return null
     // -0 + -0 = -0, otherwise +0: keep the operand that holds the sum's zero.
     const sum = vx + vy
