@@ -159,7 +159,13 @@ const numStr = (v: number): string => (Object.is(v, -0) ? '-0' : String(v))
  * structurally equal (whether or not they are the same object). `unique` lists one node per
  * number, children first, so a code generator computes each distinct subexpression once.
  */
-export const canonicalize = (roots: readonly Node[]): { readonly id: ReadonlyMap<Node, number>; readonly unique: readonly Node[]; readonly keys: readonly string[] } => {
+export interface Canonical {
+  readonly id: ReadonlyMap<Node, number>
+  readonly unique: readonly Node[]
+  readonly keys: readonly string[]
+}
+
+export const canonicalize = (roots: readonly Node[]): Canonical => {
   const id = new Map<Node, number>()
   const byKey = new Map<string, number>()
   const unique: Node[] = []
