@@ -93,9 +93,8 @@ export type LaneOp = keyof typeof LANE
 
 // ---- byte helpers ------------------------------------------------------------------------
 
-/** Unsigned LEB128 of a non-negative integer below 2^32. */
-export const uleb = (n: number): number[] => {
-  const out: number[] = []
+/** Appends the unsigned LEB128 of a non-negative integer below 2^32 to `out`. */
+const pushUleb = (out: number[], n: number): void => {
   let v = n >>> 0
   do {
     let b = v & 0x7f
@@ -103,6 +102,12 @@ export const uleb = (n: number): number[] => {
     if (v !== 0) b |= 0x80
     out.push(b)
   } while (v !== 0)
+}
+
+/** Unsigned LEB128 of a non-negative integer below 2^32. */
+export const uleb = (n: number): number[] => {
+  const out: number[] = []
+  pushUleb(out, n)
   return out
 }
 
@@ -286,18 +291,23 @@ export class FunctionBuilder {
 
   /** The body in binary form: size, locals (run-length), code, final `end`. */
   body(indexOf: (f: FuncRef) => number): Uint8Array {
-    for (const [at, fn] of this.calls) {
+    for (let c = 0; c < this.calls.length; c++) {
+      const [at, fn] = this.calls[c]
       let v = indexOf(fn)
       for (let i = 0; i < 5; i++, v >>>= 7) this.code[at + i] = (v & 0x7f) | (i < 4 ? 0x80 : 0)
     }
-    const runs: number[][] = []
+    // locals as runs of one type: count of runs, then (count, type) per run
+    const runs: number[] = []
+    let nRuns = 0
     for (let i = 0; i < this.extra.length; ) {
       let j = i
       while (j < this.extra.length && this.extra[j] === this.extra[i]) j++
-      runs.push([...uleb(j - i), VALTYPE[this.extra[i]]])
+      pushUleb(runs, j - i)
+      runs.push(VALTYPE[this.extra[i]])
+      nRuns++
       i = j
     }
-    const locals = vec(runs)
+    const locals = uleb(nRuns).concat(runs)
     return cat([uleb(locals.length + this.size + 1), locals, this.code.subarray(0, this.size), [0x0b]])
   }
 }
