@@ -143,8 +143,12 @@ const cat = (parts: readonly ArrayLike<number>[]): Uint8Array => {
 }
 const nameBytes = (s: string): number[] => { const b = utf8(s); return [...uleb(b.length), ...b] }
 
-const scratch = new DataView(new ArrayBuffer(8))
-const scratchBytes = new Uint8Array(scratch.buffer)
+// Constants are written into these scratch bytes (little-endian, as in the binary format) and
+// copied into a body with `set`, a builtin: cheaper in cold code than a loop over the bytes.
+const scratch = new DataView(new ArrayBuffer(16))
+const scratch4 = new Uint8Array(scratch.buffer, 0, 4)
+const scratch8 = new Uint8Array(scratch.buffer, 0, 8)
+const scratch16 = new Uint8Array(scratch.buffer, 0, 16)
 
 // ---- functions ---------------------------------------------------------------------------
 
@@ -188,13 +192,20 @@ export class FunctionBuilder {
 
   /** Appends one byte. */
   private b(byte: number): void {
-    this.room(1)
+    if (this.size === this.code.length) this.room(1)
     this.code[this.size++] = byte
+  }
+
+  /** Appends `bytes` (a scratch view or a short list). */
+  private bytes(bytes: ArrayLike<number>): void {
+    this.room(bytes.length)
+    this.code.set(bytes, this.size)
+    this.size += bytes.length
   }
 
   /** Appends the unsigned LEB128 of n (the hot path of every local access). */
   private u(n: number): void {
-    this.room(5)
+    if (this.size + 5 > this.code.length) this.room(5)
     let v = n >>> 0
     while (v >= 0x80) { this.code[this.size++] = (v & 0x7f) | 0x80; v >>>= 7 }
     this.code[this.size++] = v
@@ -202,7 +213,7 @@ export class FunctionBuilder {
 
   /** Appends the signed LEB128 of a 32-bit integer. */
   private s32(n: number): void {
-    this.room(5)
+    if (this.size + 5 > this.code.length) this.room(5)
     let v = n | 0
     for (;;) {
       const b = v & 0x7f
@@ -211,12 +222,6 @@ export class FunctionBuilder {
       this.code[this.size++] = done ? b : b | 0x80
       if (done) return
     }
-  }
-
-  /** Appends `bytes[0..n)`, `times` times over (a v128 constant repeats one lane's bytes). */
-  private repeat(bytes: ArrayLike<number>, n: number, times: number): void {
-    this.room(n * times)
-    for (let t = 0; t < times; t++) for (let i = 0; i < n; i++) this.code[this.size++] = bytes[i]
   }
 
   op(name: Op): this {
@@ -231,25 +236,34 @@ export class FunctionBuilder {
   tee(l: Local): this { this.b(0x22); this.u(l.index); return this }
 
   i32(v: number): this { this.b(0x41); this.s32(v); return this }
-  i64(v: bigint): this { const b = sleb(BigInt.asIntN(64, v)); this.b(0x42); this.repeat(b, b.length, 1); return this }
-  f32(v: number): this { scratch.setFloat32(0, v, true); this.b(0x43); this.repeat(scratchBytes, 4, 1); return this }
-  f64(v: number): this { scratch.setFloat64(0, v, true); this.b(0x44); this.repeat(scratchBytes, 8, 1); return this }
+  i64(v: bigint): this { this.b(0x42); this.bytes(sleb(BigInt.asIntN(64, v))); return this }
+  f32(v: number): this { scratch.setFloat32(0, v, true); this.b(0x43); this.bytes(scratch4); return this }
+  f64(v: number): this { scratch.setFloat64(0, v, true); this.b(0x44); this.bytes(scratch8); return this }
   /** v128.const from 16 raw bytes. */
   v128(bytes: readonly number[]): this {
     if (bytes.length !== 16) throw new Error(`internal: v128.const needs 16 bytes, got ${bytes.length}`)
-    return this.v128Lanes(bytes, 16, 1)
-  }
-  /** v128.const of one lane's `n` bytes repeated `times` times (n · times = 16). */
-  private v128Lanes(lane: ArrayLike<number>, n: number, times: number): this {
     this.b(0xfd)
     this.b(12)
-    this.repeat(lane, n, times)
+    this.bytes(bytes)
     return this
   }
-  f32x4(v: number): this { scratch.setFloat32(0, v, true); return this.v128Lanes(scratchBytes, 4, 4) }
-  f64x2(v: number): this { scratch.setFloat64(0, v, true); return this.v128Lanes(scratchBytes, 8, 2) }
-  i32x4(v: number): this { scratch.setInt32(0, v, true); return this.v128Lanes(scratchBytes, 4, 4) }
-  i64x2(v: bigint): this { scratch.setBigInt64(0, v, true); return this.v128Lanes(scratchBytes, 8, 2) }
+  /** v128.const of the 16 scratch bytes. */
+  private v128Scratch(): this {
+    this.b(0xfd)
+    this.b(12)
+    this.bytes(scratch16)
+    return this
+  }
+  f32x4(v: number): this {
+    for (let at = 0; at < 16; at += 4) scratch.setFloat32(at, v, true)
+    return this.v128Scratch()
+  }
+  f64x2(v: number): this { scratch.setFloat64(0, v, true); scratch.setFloat64(8, v, true); return this.v128Scratch() }
+  i32x4(v: number): this {
+    for (let at = 0; at < 16; at += 4) scratch.setInt32(at, v, true)
+    return this.v128Scratch()
+  }
+  i64x2(v: bigint): this { scratch.setBigInt64(0, v, true); scratch.setBigInt64(8, v, true); return this.v128Scratch() }
 
   /** A load or store with a constant byte offset; alignment defaults to the natural one. */
   mem(name: MemOp, offset = 0, alignLog2?: number): this {
@@ -271,7 +285,7 @@ export class FunctionBuilder {
   }
   lane(name: LaneOp, lane: number): this { this.b(0xfd); this.u(LANE[name]); this.b(lane); return this }
   /** i8x16.shuffle with 16 lane indices into the concatenation of the two operands. */
-  shuffle(lanes: readonly number[]): this { this.b(0xfd); this.u(13); this.repeat(lanes, lanes.length, 1); return this }
+  shuffle(lanes: readonly number[]): this { this.b(0xfd); this.u(13); this.bytes(lanes); return this }
 
   block(t: BlockType = null): this { this.b(0x02); this.b(t ? VALTYPE[t] : 0x40); return this }
   loop(t: BlockType = null): this { this.b(0x03); this.b(t ? VALTYPE[t] : 0x40); return this }
@@ -285,7 +299,7 @@ export class FunctionBuilder {
   call(fn: FuncRef): this {
     this.b(0x10)
     this.calls.push([this.size, fn])
-    this.repeat(CALL_PLACEHOLDER, 5, 1)
+    this.bytes(CALL_PLACEHOLDER)
     return this
   }
 
