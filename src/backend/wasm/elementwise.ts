@@ -63,6 +63,7 @@ export const buildElementwise = (spec: ElementwiseSpec, opts: { shared?: boolean
     if (kind === 'scalar') { f.get(ins[i]).mem(io.splat); scalars.set(i, s.pop()) }
   })
   const off = f.local('i32'), end = f.local('i32')
+  const canon = canonicalize(spec.outputs)
   // main loop: off over [0, (n − n mod lanes)·size) in steps of 16 bytes
   f.get(n).i32(-io.lanes).op('i32.and').i32(io.size).op('i32.mul').set(end)
   const body = (vector: boolean, unroll = 1): void => {
@@ -73,7 +74,7 @@ export const buildElementwise = (spec: ElementwiseSpec, opts: { shared?: boolean
         f.get(ins[i]).get(off).op('i32.add').mem(vector ? 'v128.load' : io.load, u * 16)
         return s.pop()
       })
-      vals.push(lowerExprs(s, spec.dtype, spec.outputs, args))
+      vals.push(lowerExprs(s, spec.dtype, spec.outputs, args, canon))
     }
     for (let u = 0; u < unroll; u++) {
       vals[u].forEach((v, j) => {
@@ -92,7 +93,7 @@ export const buildElementwise = (spec: ElementwiseSpec, opts: { shared?: boolean
     f.br(0).end().end()
   }
   // a long expression is already plenty of independent work per vector: one copy of it
-  if (canonicalize(spec.outputs).unique.length > UNROLL_MAX_NODES) loop(16, true)
+  if (canon.unique.length > UNROLL_MAX_NODES) loop(16, true)
   else {
     loop(16, true, UNROLL)
     loop(16, true)

@@ -93,9 +93,8 @@ export type LaneOp = keyof typeof LANE
 
 // ---- byte helpers ------------------------------------------------------------------------
 
-/** Unsigned LEB128 of a non-negative integer below 2^32. */
-export const uleb = (n: number): number[] => {
-  const out: number[] = []
+/** Appends the unsigned LEB128 of a non-negative integer below 2^32 to `out`. */
+const pushUleb = (out: number[], n: number): void => {
   let v = n >>> 0
   do {
     let b = v & 0x7f
@@ -103,6 +102,12 @@ export const uleb = (n: number): number[] => {
     if (v !== 0) b |= 0x80
     out.push(b)
   } while (v !== 0)
+}
+
+/** Unsigned LEB128 of a non-negative integer below 2^32. */
+export const uleb = (n: number): number[] => {
+  const out: number[] = []
+  pushUleb(out, n)
   return out
 }
 
@@ -138,23 +143,12 @@ const cat = (parts: readonly ArrayLike<number>[]): Uint8Array => {
 }
 const nameBytes = (s: string): number[] => { const b = utf8(s); return [...uleb(b.length), ...b] }
 
-const scratch = new DataView(new ArrayBuffer(8))
-const scratchBytes = new Uint8Array(scratch.buffer)
-const f32Bytes = (v: number): number[] => { scratch.setFloat32(0, v, true); return Array.from(scratchBytes.subarray(0, 4)) }
-const f64Bytes = (v: number): number[] => { scratch.setFloat64(0, v, true); return Array.from(scratchBytes) }
-
-/** Signed LEB128 of a 32-bit integer, without BigInt (the common immediate). */
-const sleb32 = (n: number): number[] => {
-  const out: number[] = []
-  let v = n | 0
-  for (;;) {
-    const b = v & 0x7f
-    v >>= 7
-    const done = (v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)
-    out.push(done ? b : b | 0x80)
-    if (done) return out
-  }
-}
+// Constants are written into these scratch bytes (little-endian, as in the binary format) and
+// copied into a body with `set`, a builtin: cheaper in cold code than a loop over the bytes.
+const scratch = new DataView(new ArrayBuffer(16))
+const scratch4 = new Uint8Array(scratch.buffer, 0, 4)
+const scratch8 = new Uint8Array(scratch.buffer, 0, 8)
+const scratch16 = new Uint8Array(scratch.buffer, 0, 16)
 
 // ---- functions ---------------------------------------------------------------------------
 
@@ -167,11 +161,15 @@ export interface Local { readonly index: number; readonly type: ValType }
 /** Structured-control block type: no value, or one value type. */
 export type BlockType = ValType | null
 
-/** Emits one function body. Branch depths are relative, as in the binary format. */
+/** Emits one function body. Branch depths are relative, as in the binary format.
+ *  The code is written into a growing byte buffer rather than a `number[]`: a body is built on
+ *  the first call of a jitted function, in cold code, where every element of a JS array costs
+ *  8 bytes and every spread of an immediate's bytes a temporary array. */
 export class FunctionBuilder {
   readonly params: readonly Local[]
   private readonly extra: ValType[] = []
-  private readonly code: number[] = []
+  private code = new Uint8Array(256)
+  private size = 0
   private readonly calls: [number, FuncRef][] = []
 
   constructor(readonly paramTypes: readonly ValType[], readonly resultTypes: readonly ValType[]) {
@@ -184,90 +182,152 @@ export class FunctionBuilder {
     return { index: this.paramTypes.length + this.extra.length - 1, type }
   }
 
+  /** Room for `n` more bytes (the buffer doubles, so appending stays linear). */
+  private room(n: number): void {
+    if (this.size + n <= this.code.length) return
+    const grown = new Uint8Array(Math.max(this.code.length * 2, this.size + n))
+    grown.set(this.code.subarray(0, this.size))
+    this.code = grown
+  }
+
+  /** Appends one byte. */
+  private b(byte: number): void {
+    if (this.size === this.code.length) this.room(1)
+    this.code[this.size++] = byte
+  }
+
+  /** Appends `bytes` (a scratch view or a short list). */
+  private bytes(bytes: ArrayLike<number>): void {
+    this.room(bytes.length)
+    this.code.set(bytes, this.size)
+    this.size += bytes.length
+  }
+
   /** Appends the unsigned LEB128 of n (the hot path of every local access). */
   private u(n: number): void {
+    if (this.size + 5 > this.code.length) this.room(5)
     let v = n >>> 0
-    while (v >= 0x80) { this.code.push((v & 0x7f) | 0x80); v >>>= 7 }
-    this.code.push(v)
+    while (v >= 0x80) { this.code[this.size++] = (v & 0x7f) | 0x80; v >>>= 7 }
+    this.code[this.size++] = v
+  }
+
+  /** Appends the signed LEB128 of a 32-bit integer. */
+  private s32(n: number): void {
+    if (this.size + 5 > this.code.length) this.room(5)
+    let v = n | 0
+    for (;;) {
+      const b = v & 0x7f
+      v >>= 7
+      const done = (v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)
+      this.code[this.size++] = done ? b : b | 0x80
+      if (done) return
+    }
   }
 
   op(name: Op): this {
     const simd = (SIMD as Record<string, number>)[name]
-    if (simd !== undefined) { this.code.push(0xfd); this.u(simd) }
-    else this.code.push((PLAIN as Record<string, number>)[name])
+    if (simd !== undefined) { this.b(0xfd); this.u(simd) }
+    else this.b((PLAIN as Record<string, number>)[name])
     return this
   }
 
-  get(l: Local): this { this.code.push(0x20); this.u(l.index); return this }
-  set(l: Local): this { this.code.push(0x21); this.u(l.index); return this }
-  tee(l: Local): this { this.code.push(0x22); this.u(l.index); return this }
+  get(l: Local): this { this.b(0x20); this.u(l.index); return this }
+  set(l: Local): this { this.b(0x21); this.u(l.index); return this }
+  tee(l: Local): this { this.b(0x22); this.u(l.index); return this }
 
-  i32(v: number): this { this.code.push(0x41, ...sleb32(v)); return this }
-  i64(v: bigint): this { this.code.push(0x42, ...sleb(BigInt.asIntN(64, v))); return this }
-  f32(v: number): this { this.code.push(0x43, ...f32Bytes(v)); return this }
-  f64(v: number): this { this.code.push(0x44, ...f64Bytes(v)); return this }
+  i32(v: number): this { this.b(0x41); this.s32(v); return this }
+  i64(v: bigint): this { this.b(0x42); this.bytes(sleb(BigInt.asIntN(64, v))); return this }
+  f32(v: number): this { scratch.setFloat32(0, v, true); this.b(0x43); this.bytes(scratch4); return this }
+  f64(v: number): this { scratch.setFloat64(0, v, true); this.b(0x44); this.bytes(scratch8); return this }
   /** v128.const from 16 raw bytes. */
   v128(bytes: readonly number[]): this {
     if (bytes.length !== 16) throw new Error(`internal: v128.const needs 16 bytes, got ${bytes.length}`)
-    this.code.push(0xfd, 12)
-    for (const b of bytes) this.code.push(b)
+    this.b(0xfd)
+    this.b(12)
+    this.bytes(bytes)
     return this
   }
-  f32x4(v: number): this { const b = f32Bytes(v); return this.v128([...b, ...b, ...b, ...b]) }
-  f64x2(v: number): this { const b = f64Bytes(v); return this.v128([...b, ...b]) }
-  i32x4(v: number): this { const b = [...new Uint8Array(new Int32Array([v]).buffer)]; return this.v128([...b, ...b, ...b, ...b]) }
-  i64x2(v: bigint): this { const b = [...new Uint8Array(new BigInt64Array([v]).buffer)]; return this.v128([...b, ...b]) }
+  /** v128.const of the 16 scratch bytes. */
+  private v128Scratch(): this {
+    this.b(0xfd)
+    this.b(12)
+    this.bytes(scratch16)
+    return this
+  }
+  f32x4(v: number): this {
+    for (let at = 0; at < 16; at += 4) scratch.setFloat32(at, v, true)
+    return this.v128Scratch()
+  }
+  f64x2(v: number): this { scratch.setFloat64(0, v, true); scratch.setFloat64(8, v, true); return this.v128Scratch() }
+  i32x4(v: number): this {
+    for (let at = 0; at < 16; at += 4) scratch.setInt32(at, v, true)
+    return this.v128Scratch()
+  }
+  i64x2(v: bigint): this { scratch.setBigInt64(0, v, true); scratch.setBigInt64(8, v, true); return this.v128Scratch() }
 
   /** A load or store with a constant byte offset; alignment defaults to the natural one. */
   mem(name: MemOp, offset = 0, alignLog2?: number): this {
     const [bytes, natural] = MEM[name]
-    if (bytes[0] === 0xfd) this.code.push(0xfd, ...uleb(bytes[1]))
-    else this.code.push(bytes[0])
-    this.code.push(...uleb(alignLog2 ?? natural), ...uleb(offset))
+    if (bytes[0] === 0xfd) { this.b(0xfd); this.u(bytes[1]) }
+    else this.b(bytes[0])
+    this.u(alignLog2 ?? natural)
+    this.u(offset)
     return this
   }
   memLane(name: MemLaneOp, lane: number, offset = 0): this {
     const [op, natural] = MEM_LANE[name]
-    this.code.push(0xfd, ...uleb(op), ...uleb(natural), ...uleb(offset), lane)
+    this.b(0xfd)
+    this.u(op)
+    this.u(natural)
+    this.u(offset)
+    this.b(lane)
     return this
   }
-  lane(name: LaneOp, lane: number): this { this.code.push(0xfd, ...uleb(LANE[name]), lane); return this }
+  lane(name: LaneOp, lane: number): this { this.b(0xfd); this.u(LANE[name]); this.b(lane); return this }
   /** i8x16.shuffle with 16 lane indices into the concatenation of the two operands. */
-  shuffle(lanes: readonly number[]): this { this.code.push(0xfd, ...uleb(13), ...lanes); return this }
+  shuffle(lanes: readonly number[]): this { this.b(0xfd); this.u(13); this.bytes(lanes); return this }
 
-  block(t: BlockType = null): this { this.code.push(0x02, t ? VALTYPE[t] : 0x40); return this }
-  loop(t: BlockType = null): this { this.code.push(0x03, t ? VALTYPE[t] : 0x40); return this }
-  if(t: BlockType = null): this { this.code.push(0x04, t ? VALTYPE[t] : 0x40); return this }
-  else(): this { this.code.push(0x05); return this }
-  end(): this { this.code.push(0x0b); return this }
-  br(depth: number): this { this.code.push(0x0c, ...uleb(depth)); return this }
-  brIf(depth: number): this { this.code.push(0x0d, ...uleb(depth)); return this }
+  block(t: BlockType = null): this { this.b(0x02); this.b(t ? VALTYPE[t] : 0x40); return this }
+  loop(t: BlockType = null): this { this.b(0x03); this.b(t ? VALTYPE[t] : 0x40); return this }
+  if(t: BlockType = null): this { this.b(0x04); this.b(t ? VALTYPE[t] : 0x40); return this }
+  else(): this { this.b(0x05); return this }
+  end(): this { this.b(0x0b); return this }
+  br(depth: number): this { this.b(0x0c); this.u(depth); return this }
+  brIf(depth: number): this { this.b(0x0d); this.u(depth); return this }
   /** Calls a function of the module; its index is resolved when the module is written
    *  (imports come first in the index space and may be declared later). */
   call(fn: FuncRef): this {
-    this.code.push(0x10)
-    this.calls.push([this.code.length, fn])
-    this.code.push(0x80, 0x80, 0x80, 0x80, 0x00) // 5-byte LEB placeholder
+    this.b(0x10)
+    this.calls.push([this.size, fn])
+    this.bytes(CALL_PLACEHOLDER)
     return this
   }
 
   /** The body in binary form: size, locals (run-length), code, final `end`. */
   body(indexOf: (f: FuncRef) => number): Uint8Array {
-    for (const [at, fn] of this.calls) {
+    for (let c = 0; c < this.calls.length; c++) {
+      const [at, fn] = this.calls[c]
       let v = indexOf(fn)
       for (let i = 0; i < 5; i++, v >>>= 7) this.code[at + i] = (v & 0x7f) | (i < 4 ? 0x80 : 0)
     }
-    const runs: number[][] = []
+    // locals as runs of one type: count of runs, then (count, type) per run
+    const runs: number[] = []
+    let nRuns = 0
     for (let i = 0; i < this.extra.length; ) {
       let j = i
       while (j < this.extra.length && this.extra[j] === this.extra[i]) j++
-      runs.push([...uleb(j - i), VALTYPE[this.extra[i]]])
+      pushUleb(runs, j - i)
+      runs.push(VALTYPE[this.extra[i]])
+      nRuns++
       i = j
     }
-    const locals = vec(runs)
-    return cat([uleb(locals.length + this.code.length + 1), locals, this.code, [0x0b]])
+    const locals = uleb(nRuns).concat(runs)
+    return cat([uleb(locals.length + this.size + 1), locals, this.code.subarray(0, this.size), [0x0b]])
   }
 }
+
+/** A 5-byte LEB128 placeholder for a call's function index. */
+const CALL_PLACEHOLDER: readonly number[] = [0x80, 0x80, 0x80, 0x80, 0x00]
 
 // ---- modules -----------------------------------------------------------------------------
 

@@ -74,37 +74,61 @@ export const ex = {
   fromPred: (pred: Pred): Expr => ({ _tag: 'fromPred', pred }),
 }
 
-const children = (n: Node): readonly Node[] => {
+/** How many operands `n` has. */
+const arity = (n: Node): number => {
   switch (n._tag) {
-    case 'input': case 'const': return []
-    case 'unary': case 'ipow': case 'fromPred': case 'not': return [n._tag === 'fromPred' ? n.pred : n.x]
-    case 'binary': case 'compare': case 'and': case 'or': return [n.x, n.y]
-    case 'select': return [n.pred, n.onTrue, n.onFalse]
+    case 'input': case 'const': return 0
+    case 'unary': case 'ipow': case 'fromPred': case 'not': return 1
+    case 'binary': case 'compare': case 'and': case 'or': return 2
+    case 'select': return 3
   }
 }
 
+/** Operand `i` of `n` (0 ≤ i < arity(n)), in the order the code generators compute them. */
+const child = (n: Node, i: number): Node => {
+  switch (n._tag) {
+    case 'input': case 'const': break
+    case 'unary': case 'ipow': case 'not': return n.x
+    case 'fromPred': return n.pred
+    case 'binary': case 'compare': case 'and': case 'or': return i === 0 ? n.x : n.y
+    case 'select': return i === 0 ? n.pred : i === 1 ? n.onTrue : n.onFalse
+  }
+  throw new Error(`internal: ${n._tag} has no operand ${i}`)
+}
+
 /** Nodes reachable from the roots, children before parents, each once (a depth-first
- *  post-order on an explicit stack: expressions may be thousands of nodes deep). */
+ *  post-order on an explicit stack: expressions may be thousands of nodes deep). The stack is
+ *  two parallel arrays (node, next operand to visit) and the loops are indexed: this runs in
+ *  cold code on a first call, where an object per visit or a for-of's iterator results would
+ *  be allocated. */
 export const topoOrder = (roots: readonly Node[]): Node[] => {
   const seen = new Set<Node>()
   const out: Node[] = []
-  for (const root of roots) {
+  const nodes: Node[] = []
+  const next: number[] = []
+  for (let r = 0; r < roots.length; r++) {
+    const root = roots[r]
     if (seen.has(root)) continue
     seen.add(root)
-    const stack: { readonly n: Node; next: number }[] = [{ n: root, next: 0 }]
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1]
-      const cs = children(top.n)
-      if (top.next < cs.length) {
-        const c = cs[top.next++]
+    nodes.push(root)
+    next.push(0)
+    while (nodes.length > 0) {
+      const top = nodes.length - 1
+      const n = nodes[top]
+      const i = next[top]
+      if (i < arity(n)) {
+        next[top] = i + 1
+        const c = child(n, i)
         if (!seen.has(c)) {
           seen.add(c)
-          stack.push({ n: c, next: 0 })
+          nodes.push(c)
+          next.push(0)
         }
         continue
       }
-      out.push(top.n)
-      stack.pop()
+      out.push(n)
+      nodes.pop()
+      next.pop()
     }
   }
   return out
@@ -113,7 +137,9 @@ export const topoOrder = (roots: readonly Node[]): Node[] => {
 /** Throws if an expression uses an input ≥ `arity`, a non-integer power, or an operation the
  *  dtype's kernels lack (see `UNSUPPORTED`). */
 export const checkExprs = (roots: readonly Expr[], arity: number, dtype: FloatDType): void => {
-  for (const n of topoOrder(roots)) {
+  const order = topoOrder(roots)
+  for (let i = 0; i < order.length; i++) {
+    const n = order[i]
     if (n._tag === 'input' && !(Number.isInteger(n.index) && n.index >= 0 && n.index < arity)) {
       throw new RangeError(`wasm kernel: input ${n.index} out of range (the kernel has ${arity} inputs)`)
     }
@@ -133,13 +159,21 @@ const numStr = (v: number): string => (Object.is(v, -0) ? '-0' : String(v))
  * structurally equal (whether or not they are the same object). `unique` lists one node per
  * number, children first, so a code generator computes each distinct subexpression once.
  */
-export const canonicalize = (roots: readonly Node[]): { readonly id: ReadonlyMap<Node, number>; readonly unique: readonly Node[]; readonly keys: readonly string[] } => {
+export interface Canonical {
+  readonly id: ReadonlyMap<Node, number>
+  readonly unique: readonly Node[]
+  readonly keys: readonly string[]
+}
+
+export const canonicalize = (roots: readonly Node[]): Canonical => {
   const id = new Map<Node, number>()
   const byKey = new Map<string, number>()
   const unique: Node[] = []
   const keys: string[] = []
-  for (const n of topoOrder(roots)) {
-    const c = (x: Node): number => id.get(x) as number
+  const c = (x: Node): number => id.get(x) as number
+  const order = topoOrder(roots)
+  for (let i = 0; i < order.length; i++) {
+    const n = order[i]
     let key: string
     switch (n._tag) {
       case 'input': key = `in${n.index}`; break

@@ -36,7 +36,7 @@ export const foldConstants = (roots: readonly Expr[], dtype: FloatDType): Expr[]
   const rewrite = (e: Expr, kids: readonly Expr[]): Expr => {
     if (e._tag === 'unary') return kids[0] === e.x ? e : ex.unary(e.op, kids[0])
     if (e._tag !== 'binary') return e
-    const [x, y] = kids
+    const x = kids[0], y = kids[1]
     const a = constOf(x)
     const b = constOf(y)
     if (a !== null && b !== null) {

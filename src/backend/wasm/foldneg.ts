@@ -16,11 +16,11 @@ export const foldNegations = (roots: readonly Expr[]): Expr[] => {
   const negOf = (e: Expr): Expr | null => (e._tag === 'unary' && e.op === 'neg' ? e.x : null)
   const rewrite = (e: Expr, kids: readonly Expr[]): Expr => {
     if (e._tag === 'unary') {
-      const [x] = kids
+      const x = kids[0]
       return e.op === 'neg' && negOf(x) !== null ? (negOf(x) as Expr) : x === e.x ? e : ex.unary(e.op, x)
     }
     if (e._tag !== 'binary') return e
-    const [x, y] = kids
+    const x = kids[0], y = kids[1]
     const nx = negOf(x)
     const ny = negOf(y)
     switch (e.op) {

@@ -10,7 +10,7 @@
  * are the approximations of math32.ts / math64.ts.
  */
 import type { FuncRef, Local } from './encode'
-import { type Expr, type FloatDType, type Node, type Pred, type UnaryOp, canonicalize } from './expr'
+import { type Canonical, type Expr, type FloatDType, type Node, type Pred, type UnaryOp, canonicalize } from './expr'
 import { cos32, exp32, expm1_32, log1p32, log32, logistic32, pow32, rsqrt32, sin32, tanh32 } from './math32'
 import { cos64, exp64, expm1_64, log1p64, log64, logistic64, sin64, tanh64 } from './math64'
 import { type Arg, type Arith, Simd, arith } from './simd'
@@ -49,17 +49,28 @@ const extremum = (a: Arith, op: 'max' | 'min', x: Arg, y: Arg): Local => {
 /**
  * Emits code computing `roots` from per-iteration input vectors; returns one vector per root.
  * Inputs that are constants for the whole loop (0-d operands) may be passed as locals loaded
- * once before the loop.
+ * once before the loop. A kernel that lowers the same roots in several loops passes their
+ * `canonicalize(roots)` (`canon`) rather than have it computed again for each.
  */
-export const lowerExprs = (s: Simd, dtype: FloatDType, roots: readonly Expr[], inputs: readonly Arg[]): Arg[] => {
+export const lowerExprs = (
+  s: Simd, dtype: FloatDType, roots: readonly Expr[], inputs: readonly Arg[],
+  canon: Canonical = canonicalize(roots),
+): Arg[] => {
   const t = dtype === 'float32' ? 'f32x4' : 'f64x2'
   const a = arith(s, t)
-  const { id, unique } = canonicalize(roots)
-  const calls = unique.filter((n) => n._tag === 'unary' && MATH[dtype][n.op] !== undefined).length > INLINE_MATH
+  const { id, unique } = canon
+  // (indexed loops: this runs in cold code on a first call, where a for-of or a filter allocates)
+  let transcendentals = 0
+  for (let i = 0; i < unique.length; i++) {
+    const n = unique[i]
+    if (n._tag === 'unary' && MATH[dtype][n.op] !== undefined) transcendentals++
+  }
+  const calls = transcendentals > INLINE_MATH
   const memo: Arg[] = []
   const v = (n: Expr): Arg => memo[id.get(n) as number]
   const p = (n: Pred): Arg => memo[id.get(n) as number]
-  for (const n of unique) {
+  for (let i = 0; i < unique.length; i++) {
+    const n = unique[i]
     let out: Arg
     switch (n._tag) {
       case 'input': out = inputs[n.index]; break

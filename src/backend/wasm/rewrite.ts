@@ -6,24 +6,39 @@
  */
 import type { Expr } from './expr'
 
-/** `roots` with every node replaced by `rewrite(node, its rewritten operands)`. */
+const NO_KIDS: readonly Expr[] = []
+
+/** `roots` with every node replaced by `rewrite(node, its rewritten operands)`. The loops are
+ *  indexed and a node's operands are looked at in place: this runs in cold code on a first
+ *  call, where for-of, `filter` and spreads allocate. */
 export const rewriteBottomUp = (roots: readonly Expr[], rewrite: (e: Expr, kids: readonly Expr[]) => Expr): Expr[] => {
   const done = new Map<Expr, Expr>()
-  const stack: Expr[] = [...roots]
+  const stack: Expr[] = roots.slice()
   while (stack.length > 0) {
     const e = stack[stack.length - 1]
     if (done.has(e)) {
       stack.pop()
       continue
     }
-    const kids = e._tag === 'unary' ? [e.x] : e._tag === 'binary' ? [e.x, e.y] : []
-    const pending = kids.filter((k) => !done.has(k))
-    if (pending.length > 0) {
-      stack.push(...pending)
-      continue
+    if (e._tag === 'unary') {
+      if (!done.has(e.x)) { stack.push(e.x); continue }
+      stack.pop()
+      done.set(e, rewrite(e, [done.get(e.x) as Expr]))
+    } else if (e._tag === 'binary') {
+      const xDone = done.has(e.x), yDone = done.has(e.y)
+      if (!xDone || !yDone) {
+        if (!xDone) stack.push(e.x)
+        if (!yDone) stack.push(e.y)
+        continue
+      }
+      stack.pop()
+      done.set(e, rewrite(e, [done.get(e.x) as Expr, done.get(e.y) as Expr]))
+    } else {
+      stack.pop()
+      done.set(e, rewrite(e, NO_KIDS))
     }
-    stack.pop()
-    done.set(e, rewrite(e, kids.map((k) => done.get(k) as Expr)))
   }
-  return roots.map((r) => done.get(r) as Expr)
+  const out: Expr[] = []
+  for (let i = 0; i < roots.length; i++) out.push(done.get(roots[i]) as Expr)
+  return out
 }

@@ -76,6 +76,9 @@ export class Kernel {
 
 /** Straight-line SIMD code into one function. */
 export class Simd {
+  /** `arith(this, t)` per lane shape, made on first use (see `arith`). */
+  readonly ariths: { f32x4?: Arith; f64x2?: Arith } = {}
+
   constructor(readonly f: FunctionBuilder, readonly kernel: Kernel) {}
 
   push(a: Arg): void {
@@ -98,20 +101,21 @@ export class Simd {
 
   /** `name` applied to `args` (pushed in order), result in a fresh v128 local. */
   op(name: Op, ...args: Arg[]): Local {
-    for (const a of args) this.push(a)
+    // indexed: this runs in cold code on a first call, where a for-of allocates an iterator result per element
+    for (let i = 0; i < args.length; i++) this.push(args[i])
     this.f.op(name)
     return this.pop()
   }
 
   /** Like `op`, for an instruction whose result is not a v128. */
   opT(type: ValType, name: Op, ...args: Arg[]): Local {
-    for (const a of args) this.push(a)
+    for (let i = 0; i < args.length; i++) this.push(args[i])
     this.f.op(name)
     return this.pop(type)
   }
 
   lane(name: LaneOp, lane: number, ...args: Arg[]): Local {
-    for (const a of args) this.push(a)
+    for (let i = 0; i < args.length; i++) this.push(args[i])
     this.f.lane(name, lane)
     return this.pop(name.endsWith('replace_lane') ? 'v128' : name.startsWith('f64') ? 'f64' : name.startsWith('f32') ? 'f32' : name.startsWith('i64') ? 'i64' : 'i32')
   }
@@ -140,16 +144,27 @@ export const konst = (t: Lanes, v: number): Konst => (t === 'f32x4' ? f32c(v) : 
 
 /** Horner's rule: c[0]·xⁿ + … + c[n], coefficients highest degree first. */
 export const horner = (s: Simd, t: Lanes, x: Arg, coeffs: readonly number[]): Local => {
+  const add = `${t}.add` as const, mul = `${t}.mul` as const
   let acc: Arg = konst(t, coeffs[0])
-  for (let i = 1; i < coeffs.length; i++) acc = s.op(`${t}.add`, s.op(`${t}.mul`, acc, x), konst(t, coeffs[i]))
+  for (let i = 1; i < coeffs.length; i++) acc = s.op(add, s.op(mul, acc, x), konst(t, coeffs[i]))
   return isLocal(acc) ? acc : s.copy(acc)
 }
 
-/** The float operations of one lane shape, bound to a `Simd`. */
-export const arith = (s: Simd, t: Lanes) => {
-  const bin = (name: 'add' | 'sub' | 'mul' | 'div' | 'min' | 'max' | 'pmin' | 'pmax' | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge') =>
-    (a: Arg, b: Arg): Local => s.op(`${t}.${name}`, a, b)
-  const un = (name: 'abs' | 'neg' | 'sqrt' | 'floor' | 'ceil' | 'trunc' | 'nearest') => (a: Arg): Local => s.op(`${t}.${name}`, a)
+/** The float operations of one lane shape, bound to a `Simd`. Made once per emitter and lane
+ *  shape: every lowered expression and math routine asks for them, and they are some twenty
+ *  closures. */
+export const arith = (s: Simd, t: Lanes): Arith => (s.ariths[t] ??= makeArith(s, t))
+
+const makeArith = (s: Simd, t: Lanes) => {
+  // (each instruction's name is made once here, not on every call)
+  const bin = (name: 'add' | 'sub' | 'mul' | 'div' | 'min' | 'max' | 'pmin' | 'pmax' | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge') => {
+    const op = `${t}.${name}` as const
+    return (a: Arg, b: Arg): Local => s.op(op, a, b)
+  }
+  const un = (name: 'abs' | 'neg' | 'sqrt' | 'floor' | 'ceil' | 'trunc' | 'nearest') => {
+    const op = `${t}.${name}` as const
+    return (a: Arg): Local => s.op(op, a)
+  }
   return {
     add: bin('add'), sub: bin('sub'), mul: bin('mul'), div: bin('div'), min: bin('min'), max: bin('max'),
     pmin: bin('pmin'), pmax: bin('pmax'),
@@ -164,4 +179,4 @@ export const arith = (s: Simd, t: Lanes) => {
     horner: (x: Arg, coeffs: readonly number[]): Local => horner(s, t, x, coeffs),
   }
 }
-export type Arith = ReturnType<typeof arith>
+export type Arith = ReturnType<typeof makeArith>

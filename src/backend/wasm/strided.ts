@@ -69,6 +69,7 @@ export const buildStrided = (spec: StridedSpec, opts: { shared?: boolean } = {})
 
   // a row's address of each base, plus the offset in the row, computed once per vector
   const at = base.map(() => f.local('i32'))
+  const canon = canonicalize(spec.outputs)
   const body = (vector: boolean, unroll: number): void => {
     const used = new Set([...spec.inputs.filter((x) => x.kind === 'array').map((x) => x.base), ...spec.stores.map((o) => o.base)])
     for (const b of used) f.get(row[b]).get(off).op('i32.add').set(at[b])
@@ -79,7 +80,7 @@ export const buildStrided = (spec: StridedSpec, opts: { shared?: boolean } = {})
         f.get(at[x.base]).mem(vector ? 'v128.load' : io.load, x.delta + u * 16)
         return s.pop()
       })
-      vals.push(lowerExprs(s, spec.dtype, spec.outputs, args))
+      vals.push(lowerExprs(s, spec.dtype, spec.outputs, args, canon))
     }
     for (let u = 0; u < unroll; u++) {
       vals[u].forEach((v, j) => {
@@ -114,7 +115,7 @@ export const buildStrided = (spec: StridedSpec, opts: { shared?: boolean } = {})
     })
     for (const [i, l] of scalars) { f.get(row[spec.inputs[i].base]).mem(io.splat, spec.inputs[i].delta); f.set(l) }
     f.i32(0).set(off)
-    if (canonicalize(spec.outputs).unique.length > UNROLL_MAX_NODES) inner(16, end, true)
+    if (canon.unique.length > UNROLL_MAX_NODES) inner(16, end, true)
     else {
       inner(16, end, true, UNROLL)
       inner(16, end, true)
