@@ -8,6 +8,8 @@
  *   npx tsx bench/first/run.ts W7 --clock cpu --single-threaded   # on a loaded machine
  *   npx tsx bench/first/run.ts JET10 --against HEAD~1    # jit of derivatives(f, 10) (bench/taylor's jet)
  *   npx tsx bench/first/run.ts W12 --alloc             # also: what the first call allocates
+ *   npx tsx bench/first/run.ts W7 --compile            # also: what V8 compiles during it
+ *   npx tsx bench/first/run.ts W7 --node-flags=--no-lazy   # flags for every child process
  *
  * Each side is bundled from its src/ with the phase clock on (src/core/phases.ts): trace
  * (linearize, transpose), passes, plan, build, JS code generation, wasm generation and
@@ -25,13 +27,18 @@
  * project's 2-vCPU virtual machines one costs 13–16 µs — so a first call that allocates less
  * also faults less. `--alloc` adds what the first call allocates, garbage included (V8's
  * sampling heap profiler, one sample per KiB; in separate processes, since sampling slows the
- * call down).
+ * call down). `--compile` adds what V8 compiled of the library during the first call, read from
+ * its function-event log (compilelog.ts): the functions compiled on their first use, their KiB
+ * of source and the ms of parsing them and generating their bytecode. `--node-flags=…` passes flags to every child: with
+ * `--no-lazy` V8 compiles the whole library at import, so the first call shows what it costs
+ * once the library's code is compiled.
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { type CompileCounts, readCompileLog } from './compilelog'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const ROOT = resolve(HERE, '../..')
@@ -43,6 +50,7 @@ interface Sample {
   readonly firstCpu: number
   readonly faults: number
   readonly allocKiB?: number
+  readonly compile?: CompileCounts
   readonly phases: Record<string, number>
 }
 
@@ -79,13 +87,24 @@ const median = (xs: readonly number[]): number => {
   return s.length % 2 === 1 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
 }
 
-const sample = (bundlePath: string, workload: string, nodeFlags: readonly string[], alloc = false): Sample => {
-  const env = { ...process.env, LEIBNIZ_FIRST_ALLOC: alloc ? '1' : '0' }
-  const out = execFileSync(process.execPath, [...nodeFlags, '--import', 'tsx', join(HERE, 'child.ts'), bundlePath, workload], { cwd: ROOT, encoding: 'utf8', env })
-  return JSON.parse(out.trim().split('\n').pop() as string) as Sample
+/** One fresh process. `extra`: `alloc` counts what the first call allocates; `compileLog` (a file
+ *  path) has V8 log its function events there, read back into `compile`. */
+const sample = (bundlePath: string, workload: string, nodeFlags: readonly string[], extra: { alloc?: boolean; compileLog?: string } = {}): Sample => {
+  const env = { ...process.env, LEIBNIZ_FIRST_ALLOC: extra.alloc === true ? '1' : '0' }
+  const logFlags = extra.compileLog === undefined ? [] : ['--log-function-events', `--logfile=${extra.compileLog}`, '--no-logfile-per-isolate']
+  const out = execFileSync(process.execPath, [...nodeFlags, ...logFlags, '--import', 'tsx', join(HERE, 'child.ts'), bundlePath, workload], { cwd: ROOT, encoding: 'utf8', env })
+  const s = JSON.parse(out.trim().split('\n').pop() as string) as Sample
+  if (extra.compileLog === undefined) return s
+  const compile = readCompileLog(extra.compileLog, bundlePath)
+  rmSync(extra.compileLog)
+  return { ...s, compile }
 }
 
-const table = (workload: string, sides: readonly { name: string; samples: Sample[]; alloc: Sample[] }[], clock: string): string => {
+const table = (workload: string, sides: readonly { name: string; samples: Sample[]; alloc: Sample[]; compile: Sample[] }[], clock: string): string => {
+  const compiled = (s: { compile: Sample[] }): string => {
+    const cs = s.compile.map((x) => x.compile as CompileCounts)
+    return `${median(cs.map((c) => c.functions)).toFixed(0)} / ${median(cs.map((c) => c.kib)).toFixed(0)} / ${median(cs.map((c) => c.ms)).toFixed(1)}`
+  }
   const keys = [...new Set(sides.flatMap((s) => s.samples.flatMap((x) => Object.keys(x.phases))))]
   const rows: [string, ...string[]][] = [
     ['import, wall / CPU ms', ...sides.map((s) => `${median(s.samples.map((x) => x.importMs)).toFixed(1)} / ${median(s.samples.map((x) => x.importCpu)).toFixed(1)}`)],
@@ -93,6 +112,9 @@ const table = (workload: string, sides: readonly { name: string; samples: Sample
     ['  minor page faults', ...sides.map((s) => median(s.samples.map((x) => x.faults ?? 0)).toFixed(0))],
     ...(sides[0].alloc.length > 0
       ? [['  allocated, KiB', ...sides.map((s) => median(s.alloc.map((x) => x.allocKiB ?? 0)).toFixed(0))] as [string, ...string[]]]
+      : []),
+    ...(sides[0].compile.length > 0
+      ? [['  library code compiled: functions / KiB / ms', ...sides.map(compiled)] as [string, ...string[]]]
       : []),
     ...keys.map((k): [string, ...string[]] => [`  ${k}`, ...sides.map((s) => median(s.samples.map((x) => x.phases[k] ?? 0)).toFixed(2))]),
   ]
@@ -117,7 +139,14 @@ const main = async (): Promise<void> => {
   if (single) args.splice(args.indexOf('--single-threaded'), 1)
   const alloc = args.includes('--alloc')
   if (alloc) args.splice(args.indexOf('--alloc'), 1)
-  const nodeFlags = single ? ['--single-threaded'] : []
+  const compile = args.includes('--compile')
+  if (compile) args.splice(args.indexOf('--compile'), 1)
+  // `--node-flags=--no-lazy` (space-separated V8/Node flags for every child): e.g. the first
+  // call with the library's code compiled at import instead of on first use
+  const flagsArg = args.find((a) => a.startsWith('--node-flags='))
+  if (flagsArg !== undefined) args.splice(args.indexOf(flagsArg), 1)
+  const userFlags = flagsArg === undefined ? [] : flagsArg.slice('--node-flags='.length).split(' ').filter((f) => f !== '')
+  const nodeFlags = [...(single ? ['--single-threaded'] : []), ...userFlags]
   const workloads = args.length > 0 ? args : ['W7']
   const dir = mkdtempSync(join(tmpdir(), 'leibniz-first-'))
   try {
@@ -135,10 +164,13 @@ const main = async (): Promise<void> => {
     for (const w of workloads) {
       const samples = sides.map(() => [] as Sample[])
       const allocs = sides.map(() => [] as Sample[])
+      const compiles = sides.map(() => [] as Sample[])
       for (let r = 0; r < runs; r++) sides.forEach((s, i) => samples[i].push(sample(s.path, w, nodeFlags)))
-      // (allocation counts vary little between processes: three each)
-      if (alloc) for (let r = 0; r < 3; r++) sides.forEach((s, i) => allocs[i].push(sample(s.path, w, nodeFlags, true)))
-      console.log(table(w.toUpperCase(), sides.map((s, i) => ({ name: s.name, samples: samples[i], alloc: allocs[i] })), cpuClock ? 'process CPU' : 'wall'))
+      // (allocation and compilation vary little between processes: three each, apart, since
+      // sampling the heap or logging slows the call down)
+      if (alloc) for (let r = 0; r < 3; r++) sides.forEach((s, i) => allocs[i].push(sample(s.path, w, nodeFlags, { alloc: true })))
+      if (compile) for (let r = 0; r < 3; r++) sides.forEach((s, i) => compiles[i].push(sample(s.path, w, nodeFlags, { compileLog: join(dir, `v8-${i}-${r}.log`) })))
+      console.log(table(w.toUpperCase(), sides.map((s, i) => ({ name: s.name, samples: samples[i], alloc: allocs[i], compile: compiles[i] })), cpuClock ? 'process CPU' : 'wall'))
       console.log()
     }
   } finally {
