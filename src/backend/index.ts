@@ -74,7 +74,7 @@ export const compileJaxpr = (j: Jaxpr): Program => {
   let p = programs.get(j)
   if (p === undefined) {
     const flat = prepare(j)
-    p = timed('plan: scalar', () => wholeProgram(flat, SUBS)) ?? kernelProgram(j, flat)
+    p = timed('plan: scalar', () => wholeProgram(flat, SUBS, prepare)) ?? kernelProgram(j, flat)
     programs.set(j, p)
   }
   return p

@@ -55,7 +55,7 @@ export const classify = (e: Eqn, lowered: Map<Eqn, ScalarExpr>): Cls => {
 }
 
 /** The lowering of `e` when every op of it has a template in the JS generator, else null. */
-const templatedLowering = (e: Eqn): ScalarExpr | null => {
+export const templatedLowering = (e: Eqn): ScalarExpr | null => {
   const lower = rulesOf(e.prim).lower
   if (lower === undefined || e.outVars.length !== 1) return null
   const expr = lower(argList(e.inputs.length), e.params as never, { ins: e.inputs.map(avalOf), out: e.outVars[0].aval })

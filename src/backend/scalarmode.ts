@@ -22,9 +22,10 @@ import type { Atom, Eqn, Jaxpr, Var } from '../ir/jaxpr'
 import type { ParamsMap } from '../ir/params'
 import { maxStepsExceeded } from '../higher/while'
 import { Builder } from './build'
-import { LIMITS, type Part, genScalarProgram, warmUp } from './codegen/scalarloop'
+import { LIMITS, type Part, genScalarProgram, warmUp, wholeSource } from './codegen/scalarloop'
 import { NoFit } from './codegen/scalarize'
-import { straightProgram } from './codegen/straight'
+import { oneStepSpec, straightProgram } from './codegen/straight'
+import { DirectGen } from './codegen/direct'
 import { type Compiled, compileDriver, compileKernel, float32Mode } from './compile'
 import { CodegenError } from './emit'
 import { type DotKernel, type KNode, type LoopKernel, normalizeLoops } from './kernel'
@@ -37,8 +38,9 @@ import { type ScalarExpr, isScalarOp } from './scalar'
 import type { Subs } from './steps'
 
 /** Work done in this mode since the process started (for benchmarks and tests): bodies and
- *  programs planned, and programs compiled as one function. */
-export const scalarStats = { planned: 0, wholePrograms: 0 }
+ *  programs planned, programs compiled as one function, and those of them generated directly
+ *  from their equations. */
+export const scalarStats = { planned: 0, wholePrograms: 0, direct: 0 }
 
 /**
  * One step per equation, every value materialized. Throws NoFit for an equation without a
@@ -299,13 +301,47 @@ const wholeMayFit = (j: Jaxpr): boolean => {
   return n <= WHOLE_LIMITS.elements
 }
 
+/** How a small program becomes one function: generated directly from its equations
+ *  (codegen/direct.ts), or planned one step per equation and its kernels unrolled (the path
+ *  the direct generator falls back to; tests compare the two). */
+export const WHOLE_MODE = { direct: true }
+
+type WholeDriver = (ins: readonly TypedArray[], outs: readonly TypedArray[], warm: boolean) => void
+
+/** The function of a whole program's source (`src`: scalarloop.ts `wholeSource`), after its
+ *  warm-up call, or null for no source. */
+const compileWhole = (src: string | null, ins: readonly Part[], outs: readonly Part[]): WholeDriver | null => {
+  if (src === null) return null
+  const fn = timed('js compile', () => compileDriver<WholeDriver>(src)([maxStepsExceeded]))
+  // a call whose loops take no step, so the code after them has run before V8 optimizes the
+  // function in the middle of a loop (scalarloop.ts `warmUp` says when that helps)
+  timed('run', () => fn(warmUp(ins), warmUp(outs), true))
+  return fn
+}
+
+const part = (a: ShapedArray): Part => ({ size: sizeOf(a.shape), dtype: a.dtype })
+
+/** `flat` generated directly as one function (codegen/direct.ts), or null when it does not
+ *  qualify; `prepare` prepares its loops' bodies and branches. */
+const directProgram = (flat: Jaxpr, prepare: (j: Jaxpr) => Jaxpr): Program | null => {
+  const ins = flat.inVars.map((v) => part(v.aval))
+  const outs = flat.outs.map((a) => part(a.aval))
+  const gen = new DirectGen(prepare)
+  const fn = timed('js codegen', () => compileWhole(wholeSource(gen, (z, elems) => z.jaxpr(flat, elems), ins, outs), ins, outs))
+  if (fn === null) return null
+  const whole: WholeFn = (ins, o) => fn(ins, o, false)
+  return new Program(oneStepSpec(flat, whole, `code of ${gen.eqns} equations`), whole)
+}
+
 /**
  * A program whose values are all small, compiled as one generated function with every element
- * a local (its loops loops of that code), planned in this mode; null when it does not qualify
- * or its code does not fit (the caller plans it with the fusion planner). The program's spec
- * is kept: its kernels are compiled only if a loop of the fusion planner's runs it step by step.
+ * a local (its loops loops of that code): generated directly from its equations, or else
+ * planned in this mode; null when it does not qualify or its code does not fit (the caller
+ * plans it with the fusion planner). A planned program's spec is kept: its kernels are
+ * compiled only if a loop of the fusion planner's runs it step by step. `prepare`: what the
+ * backend does to a jaxpr before planning it, for the bodies of the program's loops.
  */
-export const wholeProgram = (flat: Jaxpr, subs: Subs): Program | null => {
+export const wholeProgram = (flat: Jaxpr, subs: Subs, prepare: (j: Jaxpr) => Jaxpr): Program | null => {
   if (float32Mode() !== 'exact' || flat.constVars.length > 0 || !wholeMayFit(flat)) return null
   // float64 scalars only (Taylor mode's programs): one statement per equation, nothing planned
   const straight = timed('js codegen', () => straightProgram(flat))
@@ -313,20 +349,19 @@ export const wholeProgram = (flat: Jaxpr, subs: Subs): Program | null => {
     scalarStats.wholePrograms++
     return straight
   }
+  const direct = WHOLE_MODE.direct ? directProgram(flat, prepare) : null
+  if (direct !== null) {
+    scalarStats.wholePrograms++
+    scalarStats.direct++
+    return direct
+  }
   const each = buildEach(flat, subs)
   if (each === null) return null
-  const part = (a: ShapedArray): Part => ({ size: sizeOf(a.shape), dtype: a.dtype })
   const ins = flat.inVars.map((v) => part(v.aval))
   const outs = flat.outs.map((a) => part(a.aval))
   // (V8 parsing and compiling the driver, tens of KB of source, is a phase of its own)
-  const fn = timed('js codegen', () => {
-    const src = genScalarProgram(each.spec, ins, outs)
-    return src === null ? null : timed('js compile', () => compileDriver<(ins: readonly TypedArray[], outs: readonly TypedArray[], warm: boolean) => void>(src)([maxStepsExceeded]))
-  })
+  const fn = timed('js codegen', () => compileWhole(genScalarProgram(each.spec, ins, outs), ins, outs))
   if (fn === null) return null
-  // a call whose loops take no step, so the code after them has run before V8 optimizes the
-  // function in the middle of a loop (scalarloop.ts `warmUp` says when that helps)
-  timed('run', () => fn(warmUp(ins), warmUp(outs), true))
   scalarStats.wholePrograms++
   const whole: WholeFn = (ins, o) => fn(ins, o, false)
   return new Program(each.spec, whole)

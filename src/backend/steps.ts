@@ -176,14 +176,14 @@ const inlineStep = (e: Eqn, ins: readonly number[], outs: readonly number[], sub
   }
 }
 
-const scanMeta = (p: ParamsMap['scan'], e: Eqn): LoopMeta => ({
+export const scanMeta = (p: ParamsMap['scan'], e: Eqn): Extract<LoopMeta, { kind: 'scan' }> => ({
   kind: 'scan', nConsts: p.numConsts, nCarry: p.numCarry, length: p.length, reverse: p.reverse,
   ...(p.whileFlag !== undefined ? { flag: p.whileFlag } : {}),
   xSizes: e.inputs.slice(p.numConsts + p.numCarry).map((a) => sizeOf(a.aval.shape.slice(1))),
   ySizes: p.jaxpr.outAvals.slice(p.numCarry).map((a) => sizeOf(a.shape)),
 })
 
-const whileMeta = (p: ParamsMap['while']): LoopMeta => ({ kind: 'while', nCondConsts: p.condNumConsts, nBodyConsts: p.bodyNumConsts, limit: p.maxSteps ?? Infinity })
+export const whileMeta = (p: ParamsMap['while']): Extract<LoopMeta, { kind: 'while' }> => ({ kind: 'while', nCondConsts: p.condNumConsts, nBodyConsts: p.bodyNumConsts, limit: p.maxSteps ?? Infinity })
 
 const opaqueStep = (e: Eqn, ins: readonly number[], outs: readonly number[]): Step => {
   const impl = rulesOf(e.prim).impl

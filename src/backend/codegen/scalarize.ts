@@ -15,6 +15,7 @@ import { type DType, castScalar } from '../../ir/dtypes'
 import { CodegenError, checkDType, constant, int } from '../emit'
 import type { Affine, DotKernel, KNode, LoopKernel, PieceCond, Reduction, Store } from '../kernel'
 import type { ProgStep, ProgramSpec } from '../program'
+import type { ScalarOp } from '../scalar'
 import { sizeOf } from '../../ir/aval'
 import { type Helper, emitOp } from './ops'
 import { RED_INIT } from './loop'
@@ -34,6 +35,14 @@ export type LoopMeta =
 
 const loops = new WeakMap<object, LoopMeta>()
 
+/** The code of a sub-program (a loop's body or condition, a branch) on the elements of its
+ *  inputs, emitted where it is called: the elements of its outputs (`outSizes`: their sizes). */
+export type SubCode = (ins: readonly (readonly string[])[], outSizes: readonly number[]) => string[][]
+
+/** The dtypes of a scan body's xs rows (its inputs after the consts and carries). */
+const scanXDtypes = (m: Extract<LoopMeta, { kind: 'scan' }>, body: ProgramSpec): DType[] =>
+  m.xSizes.map((_, x) => body.slots[body.inputs[m.nConsts + m.nCarry + x]].dtype)
+
 export const registerLoop = (fn: object, meta: LoopMeta): void => {
   loops.set(fn, meta)
 }
@@ -49,7 +58,7 @@ const KEEPS_BYTES: ReadonlySet<string> = new Set(['and', 'or', 'max', 'min', 'se
 const UNROLL = 2
 
 /** The elements of one slot: atoms (locals or literals), undefined where not written yet. */
-type Elems = (string | undefined)[]
+export type Elems = (string | undefined)[]
 
 const affineAt = (a: Affine, p: readonly number[]): number => {
   let v = a.off
@@ -284,6 +293,11 @@ export class Scalarizer {
     return t
   }
 
+  /** The code of program `spec` as a sub-program. */
+  private code(spec: ProgramSpec): SubCode {
+    return (ins, outSizes) => this.program(spec, ins, outSizes)
+  }
+
   /**
    * Straight-line code of `spec` on the elements of its inputs; returns the elements of its
    * outputs (`outSizes`: their sizes, for outputs that are literals).
@@ -307,7 +321,7 @@ export class Scalarizer {
       prev = st
       if (st.kind === 'fn' && st.label === 'cond') {
         const ins = st.ins.map(get)
-        const res = this.cond(st.subs, ins[0][0], ins.slice(1).map((e) => e.map((v) => {
+        const res = this.cond(st.subs.map((b) => this.code(b.spec)), ins[0][0], ins.slice(1).map((e) => e.map((v) => {
           if (v === undefined) throw new NoFit('a branch operand never written')
           return v
         })), st.outs.map((slot) => ({ size: sizeOf(spec.slots[slot].shape), dtype: spec.slots[slot].dtype })))
@@ -321,7 +335,7 @@ export class Scalarizer {
           return v
         }))
         const parts = st.outs.map((slot) => ({ size: sizeOf(spec.slots[slot].shape), dtype: spec.slots[slot].dtype }))
-        const res = meta.kind === 'scan' ? this.scan(meta, st.subs[0].spec, ins, parts) : this.while(meta, st.subs[0].spec, st.subs[1].spec, ins, parts)
+        const res = meta.kind === 'scan' ? this.scan(meta, this.code(st.subs[0].spec), scanXDtypes(meta, st.subs[0].spec), ins, parts) : this.while(meta, this.code(st.subs[0].spec), this.code(st.subs[1].spec), ins, parts)
         st.outs.forEach((slot, q) => (vals[slot] = res[q]))
         continue
       }
@@ -350,14 +364,14 @@ export class Scalarizer {
    * `cond`/`switch`: the branch chosen by the index (clamped into range, as the cond step
    * does), as an if/else chain assigning the result elements declared before it.
    */
-  private cond(branches: readonly { readonly spec: ProgramSpec }[], which: string | undefined, ops: readonly (readonly string[])[], outs: readonly { size: number; dtype: DType }[]): string[][] {
+  protected cond(branches: readonly SubCode[], which: string | undefined, ops: readonly (readonly string[])[], outs: readonly { size: number; dtype: DType }[]): string[][] {
     if (which === undefined || branches.length === 0) throw new NoFit('a cond without an index')
     const res = outs.map((o) => Array.from({ length: o.size }, () => this.fresh()))
     res.forEach((es, q) => es.forEach((e) => this.markStored(e, outs[q].dtype)))
     const decl = res.flat()
     if (decl.length > 0) this.emit(`let ${decl.join(', ')};`)
     branches.forEach((b, i) => {
-      const [lines, vals] = this.block(() => this.program(b.spec, ops, outs.map((o) => o.size)))
+      const [lines, vals] = this.block(() => b(ops, outs.map((o) => o.size)))
       const test = i === branches.length - 1 ? null : i === 0 ? `${which} <= 0` : `${which} === ${int(i)}`
       this.emit(i === 0 ? `if (${test ?? 'true'}) {` : test === null ? '} else {' : `} else if (${test}) {`)
       lines.forEach((l) => this.lines.push(l))
@@ -409,7 +423,7 @@ export class Scalarizer {
    * them, unrolled (every row element is then a local). A bounded while loop's flag ends the
    * inner loop; still set after the last step, it raises MaxStepsExceededError.
    */
-  private scan(m: Extract<LoopMeta, { kind: 'scan' }>, body: ProgramSpec, ins: readonly (readonly string[])[], outs: readonly { size: number; dtype: DType }[]): string[][] {
+  protected scan(m: Extract<LoopMeta, { kind: 'scan' }>, body: SubCode, xDtypes: readonly DType[], ins: readonly (readonly string[])[], outs: readonly { size: number; dtype: DType }[]): string[][] {
     const nC = m.nConsts
     const nK = m.nCarry
     const consts = ins.slice(0, nC)
@@ -417,7 +431,7 @@ export class Scalarizer {
     const bodySizes = [...carryParts.map((p) => p.size), ...m.ySizes]
     if (m.length > UNROLL || m.flag !== undefined) {
       // stacked xs and ys live in scratch arrays of the generated function (see `scratch`)
-      const xBufs = m.xSizes.map((_, x) => this.bufferOf(ins[nC + nK + x], body.slots[body.inputs[nC + nK + x]].dtype))
+      const xBufs = m.xSizes.map((_, x) => this.bufferOf(ins[nC + nK + x], xDtypes[x]))
       const yBufs = m.ySizes.map((n, y) => this.scratch(outs[nK + y].dtype, n * m.length))
       const names = this.lets(ins.slice(nC, nC + nK), carryParts)
       // (a bounded while loop that ends early leaves the remaining rows zero)
@@ -430,10 +444,10 @@ export class Scalarizer {
       const rows = m.xSizes.map((n, x) => Array.from({ length: n }, (_, e) => {
         const r = this.fresh()
         this.emit(`const ${r} = ${xBufs[x]}[${i} * ${int(n)} + ${int(e)}];`)
-        this.markStored(r, body.slots[body.inputs[nC + nK + x]].dtype)
+        this.markStored(r, xDtypes[x])
         return r
       }))
-      const res = this.program(body, [...consts, ...names, ...rows], bodySizes)
+      const res = body([...consts, ...names, ...rows], bodySizes)
       res.slice(nK).forEach((es, y) => es.forEach((v, e) => this.emit(`${yBufs[y]}[${i} * ${int(m.ySizes[y])} + ${int(e)}] = ${v};`)))
       this.assign(names, res.slice(0, nK), carryParts)
       const flag = m.flag === undefined ? null : names[m.flag].map((e) => `${e} !== 0`).join(' || ')
@@ -459,7 +473,7 @@ export class Scalarizer {
     for (let t = 0; t < m.length; t++) {
       const i = m.reverse ? m.length - 1 - t : t
       const rows = m.xSizes.map((n, x) => ins[nC + nK + x].slice(i * n, (i + 1) * n))
-      const res = this.program(body, [...consts, ...carry, ...rows], bodySizes)
+      const res = body([...consts, ...carry, ...rows], bodySizes)
       carry = res.slice(0, nK).map((es, q) => es.map((v) => this.convert(v, carryParts[q].dtype)))
       res.slice(nK).forEach((es, y) => es.forEach((v, e) => (ys[y][i * m.ySizes[y] + e] = this.convert(v, outs[nK + y].dtype))))
     }
@@ -467,20 +481,20 @@ export class Scalarizer {
   }
 
   /** A while loop inside the body: a loop with the condition on locals. */
-  private while(m: Extract<LoopMeta, { kind: 'while' }>, cond: ProgramSpec, body: ProgramSpec, ins: readonly (readonly string[])[], outs: readonly { size: number; dtype: DType }[]): string[][] {
+  protected while(m: Extract<LoopMeta, { kind: 'while' }>, cond: SubCode, body: SubCode, ins: readonly (readonly string[])[], outs: readonly { size: number; dtype: DType }[]): string[][] {
     const cc = ins.slice(0, m.nCondConsts)
     const bc = ins.slice(m.nCondConsts, m.nCondConsts + m.nBodyConsts)
     const names = this.lets(ins.slice(m.nCondConsts + m.nBodyConsts), outs)
     const s = this.fresh()
     this.emit(`for (let ${s} = 0; ${this.warm === null ? '' : `!${this.warm}`}; ${s}++) {`)
     this.exprs.push(new Map())
-    const [[pred]] = this.program(cond, [...cc, ...names], [1])
+    const [[pred]] = cond([...cc, ...names], [1])
     this.emit(`if (${this.convert(pred, 'bool')} === 0) break;`)
     if (Number.isFinite(m.limit)) {
       this.usesMse = true
       this.emit(`if (${s} >= ${int(m.limit)}) throw mse(${int(m.limit)});`)
     }
-    const next = this.program(body, [...bc, ...names], outs.map((p) => p.size))
+    const next = body([...bc, ...names], outs.map((p) => p.size))
     this.assign(names, next, outs)
     this.exprs.pop()
     this.emit('}')
@@ -514,7 +528,7 @@ export class Scalarizer {
   }
 
   /** A loop kernel unrolled over its domain (loop.ts is the definition it follows). */
-  private loop(k: LoopKernel, ins: readonly Elems[], outs: readonly Elems[]): void {
+  protected loop(k: LoopKernel, ins: readonly Elems[], outs: readonly Elems[]): void {
     const R = k.domain.length
     const K = R - k.nReduced
     const u = this.unrolling
@@ -583,7 +597,7 @@ export class Scalarizer {
         for (let a = 0; a < n.args.length; a++) args[a] = this.value(n.args[a], p)
         const nodes = u.k.nodes
         const dts = (u.argDtypes[i] ??= n.args.map((a) => nodes[a].dtype))
-        return this.opNode(n, args, dts, u.exact)
+        return this.opNode(n.op, n.dtype, n.attr, args, dts, u.exact)
       }
     }
   }
@@ -640,15 +654,15 @@ export class Scalarizer {
    *  at generation time, an atom the op leaves as it is, a local already holding the same
    *  expression, or a new local. (A method of its own, not a case of `compute`: V8 optimizes
    *  the small functions of a first call separately and sooner.) */
-  private opNode(n: Extract<KNode, { k: 'op' }>, args: string[], argDtypes: readonly DType[], exact: boolean): string {
+  protected opNode(nodeOp: ScalarOp, dtype: DType, attr: number, args: string[], argDtypes: readonly DType[], exact: boolean): string {
     // (literal operands: the value, or the operand an identity leaves, with no statement)
-    const folded = foldOp(n.op, n.dtype, args, argDtypes, n.attr, exact)
+    const folded = foldOp(nodeOp, dtype, args, argDtypes, attr, exact)
     if (folded !== null) return folded
-    let op = n.op
-    const float = n.dtype === 'float64' || n.dtype === 'float32'
+    let op = nodeOp
+    const float = dtype === 'float64' || dtype === 'float32'
     // a + (−x) = (−x) + a = a − x exactly in IEEE arithmetic (subtraction is defined so),
     // so the jvp's negate-then-add costs one op, as written by hand
-    if (float && op === 'add' && argDtypes[0] === n.dtype && argDtypes[1] === n.dtype) {
+    if (float && op === 'add' && argDtypes[0] === dtype && argDtypes[1] === dtype) {
       const x = args[0]
       const y = args[1]
       const ny = this.negOf.get(y)
@@ -657,26 +671,26 @@ export class Scalarizer {
       else if (nx !== undefined) (op = 'sub'), (args = [y, nx])
     }
     const t = this.fresh()
-    const e = emitOp(op, n.dtype, args, argDtypes, n.attr, t, exact)
+    const e = emitOp(op, dtype, args, argDtypes, attr, t, exact)
     for (let h = 0; h < e.helpers.length; h++) this.helpers.add(e.helpers[h])
     // (an op that is its operand — stop_gradient, a select of one case — is that atom)
     if (e.pre.length === 0 && args.includes(e.expr)) return e.expr
     const same = e.pre.length === 0 ? this.known(e.expr) : undefined
     if (same !== undefined) return same
-    if (float && op === 'neg' && argDtypes[0] === n.dtype) this.negOf.set(t, args[0])
+    if (float && op === 'neg' && argDtypes[0] === dtype) this.negOf.set(t, args[0])
     for (let l = 0; l < e.pre.length; l++) this.emit(e.pre[l])
     this.emit(`const ${t} = ${e.expr};`)
     if (e.pre.length === 0) this.exprs[this.exprs.length - 1].set(e.expr, t)
     // (a float32 result already rounded needs no rounding where it is stored: one
     // statement fewer per float32 value a program materializes)
-    if (exact && n.dtype === 'float32' && e.expr.startsWith('Math.fround(')) this.markStored(t, 'float32')
+    if (exact && dtype === 'float32' && e.expr.startsWith('Math.fround(')) this.markStored(t, 'float32')
     // (a comparison or a cast to bool is 0 or 1, which a bool store keeps as it is)
-    if (n.dtype === 'bool' && (ZERO_ONE.has(op) || (KEEPS_BYTES.has(op) && args.slice(op === 'select' ? 1 : 0).every((a) => this.isByte(a))))) this.markStored(t, 'bool')
+    if (dtype === 'bool' && (ZERO_ONE.has(op) || (KEEPS_BYTES.has(op) && args.slice(op === 'select' ? 1 : 0).every((a) => this.isByte(a))))) this.markStored(t, 'bool')
     return t
   }
 
   /** One element folded into a reduction (loop.ts `combine`): the new accumulator and index. */
-  private combine(r: Reduction, acc: string, k: string, v: string, counter: string): [string, string] {
+  protected combine(r: Pick<Reduction, 'op' | 'acc'>, acc: string, k: string, v: string, counter: string): [string, string] {
     const intAcc = r.acc === 'int32'
     const t = this.fresh()
     switch (r.op) {

@@ -201,10 +201,19 @@ export const genScalarWhile = (cond: ProgramSpec, body: ProgramSpec, s: ScalarWh
  */
 export const genScalarProgram = (spec: ProgramSpec, ins: readonly Part[], outs: readonly Part[]): string | null => {
   if (spec.inputs.length !== ins.length || spec.outs.length !== outs.length) throw new CodegenError('internal: program interface')
-  return attempt(() => {
-    const z = new Scalarizer(LIMITS.statements, 'warm')
+  return wholeSource(new Scalarizer(LIMITS.statements, 'warm'), (z, elems) => z.program(spec, elems, outs.map((p) => p.size)), ins, outs)
+}
+
+/**
+ * The source `genScalarProgram` describes, with the code between reading the inputs and
+ * writing the outputs made by `body` (on generator `z`, from the inputs' elements: the
+ * outputs' elements). Null when `body` raises NoFit.
+ */
+export const wholeSource = <Z extends Scalarizer>(z: Z, body: (z: Z, ins: readonly (readonly string[])[]) => readonly (readonly string[])[], ins: readonly Part[], outs: readonly Part[]): string | null =>
+  attempt(() => {
     const a = loadConsts(z, 'ins', 'a', ins)
-    const res = z.program(spec, a.elems, outs.map((p) => p.size))
+    const res = body(z, a.elems)
+    if (res.length !== outs.length) throw new CodegenError('internal: program interface')
     const stores: string[] = []
     for (let q = 0; q < res.length; q++) {
       stores.push(`const o${int(q)} = outs[${int(q)}];`)
@@ -221,4 +230,3 @@ export const genScalarProgram = (spec: ProgramSpec, ins: readonly Part[], outs: 
     // (concatenated, not spread into one literal: cold, a spread walks an iterator per line)
     return head.concat(a.decl, z.lines, stores, '});').join('\n')
   })
-}
