@@ -26,11 +26,19 @@ const jet10 = {
   },
 } as unknown as AnyWorkload
 
-/** One call of a fresh leibniz column (a fresh `jit`: programs are cached per jaxpr). */
-const run = (w: AnyWorkload): Output => {
-  const p = w.leibniz(L as unknown as LeibnizModule, w.makeInputs() as never)
-  if (!('call' in p)) throw new Error(`${w.id}: no synchronous leibniz column`)
-  return p.call()
+/** One call of a fresh leibniz column (a fresh `jit`: programs are cached per jaxpr), and the
+ *  sources of the whole programs it generated (every `Function` made during the call). */
+const run = (w: AnyWorkload): { out: Output; sources: string[] } => {
+  const sources: string[] = []
+  const F = globalThis.Function
+  globalThis.Function = new Proxy(F, { construct: (t, args: string[]) => (sources.push(args[args.length - 1]), Reflect.construct(t, args)) })
+  try {
+    const p = w.leibniz(L as unknown as LeibnizModule, w.makeInputs() as never)
+    if (!('call' in p)) throw new Error(`${w.id}: no synchronous leibniz column`)
+    return { out: p.call(), sources: sources.filter((s) => s.includes('(ins, outs, warm)')) }
+  } finally {
+    globalThis.Function = F
+  }
 }
 
 /** The first bitwise difference between two answers, or null. */
@@ -61,9 +69,13 @@ for (const id of ids.length > 0 ? ids : ['W5', 'W11', 'W11R', 'W12', 'W13', 'JET
   setBackend('reference')
   const reference = run(w)
   setBackend('compiled')
-  const d1 = diff(direct, planned)
-  const d2 = diff(direct, reference)
+  const d1 = diff(direct.out, planned.out)
+  const d2 = diff(direct.out, reference.out)
   bad ||= d1 !== null || d2 !== null
-  console.log(`${id}: whole programs ${nWhole} (direct ${nDirect}), planned ${nPlanned}; vs planned: ${d1 ?? 'same bits'}; vs reference: ${d2 ?? 'same bits'}`)
+  // (the same source is a stronger check than the same answers, though a different one is
+  // allowed: compileDriver caches functions by source, so a planned program whose source the
+  // direct path generated already makes no new function)
+  const src = nPlanned > 0 && planned.sources.length === 0 ? 'same source' : `${planned.sources.length} other sources`
+  console.log(`${id}: whole programs ${nWhole} (direct ${nDirect}), planned ${nPlanned}, ${src}; vs planned: ${d1 ?? 'same bits'}; vs reference: ${d2 ?? 'same bits'}`)
 }
 process.exit(bad ? 1 : 0)

@@ -24,6 +24,11 @@ export const describeProgram = (p: Program, opts: { source?: boolean } = {}, ind
   })
   // (a program compiled as one function runs none of these steps: they are what its code is made of)
   if (p.whole !== null) lines.unshift(`${indent}program, compiled whole, from:`)
-  if (opts.source) spec.steps.forEach((s, i) => s.kind === 'kernel' && lines.push(`${indent}-- kernel ${i}\n${s.source}`))
+  if (opts.source) {
+    spec.steps.forEach((s, i) => {
+      if (s.kind === 'kernel') lines.push(`${indent}-- kernel ${i}\n${s.source}`)
+      else if (s.source !== undefined) lines.push(`${indent}-- function ${i}\n${s.source}`)
+    })
+  }
   return lines.join('\n')
 }

@@ -48,6 +48,8 @@ export type ProgStep =
       readonly label: string
       /** compiled bodies it runs (scan, while, cond) */
       readonly subs: readonly Program[]
+      /** the generated source of its function, when it is a program compiled as one */
+      readonly source?: string
     }
 
 export type OutSpec = { readonly kind: 'slot'; readonly slot: number } | { readonly kind: 'lit'; readonly value: number; readonly dtype: DType }

@@ -327,10 +327,11 @@ const directProgram = (flat: Jaxpr, prepare: (j: Jaxpr) => Jaxpr): Program | nul
   const ins = flat.inVars.map((v) => part(v.aval))
   const outs = flat.outs.map((a) => part(a.aval))
   const gen = new DirectGen(prepare)
-  const fn = timed('js codegen', () => compileWhole(wholeSource(gen, (z, elems) => z.jaxpr(flat, elems), ins, outs), ins, outs))
-  if (fn === null) return null
+  let src: string | null = null
+  const fn = timed('js codegen', () => compileWhole((src = wholeSource(gen, (z, elems) => z.jaxpr(flat, elems), ins, outs)), ins, outs))
+  if (fn === null || src === null) return null
   const whole: WholeFn = (ins, o) => fn(ins, o, false)
-  return new Program(oneStepSpec(flat, whole, `code of ${gen.eqns} equations`), whole)
+  return new Program(oneStepSpec(flat, whole, `code of ${gen.eqns} equations`, src), whole)
 }
 
 /**

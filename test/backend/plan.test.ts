@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Array as Arr, grad, jit, lax, makeJaxpr, nn, np, vmap } from '../../src'
 import { compileJaxpr, describeProgram, setFloat32Mode, float32Mode, setWasmKernels } from '../../src/backend'
 import { optimize } from '../../src/passes'
-import { WHOLE_LIMITS } from '../../src/backend/scalarmode'
+import { WHOLE_LIMITS, WHOLE_MODE } from '../../src/backend/scalarmode'
 import { hoistConsts } from '../../src/interpret/jvp'
 
 // These snapshots show the generated JavaScript; the same plans' WebAssembly kernels are in
@@ -184,7 +184,9 @@ describe('kernel plans', () => {
 describe('small programs compiled whole', () => {
   it('a program of small values is one function, generated from one step per equation (the loop body too)', () => {
     const f = (p: Arr) => lax.foriLoop(0, 100, (_i: Arr, [x, v]: Arr[]) => [x.add(v.sum().mul(0.01)), v.sub(x.mul(p).mul(0.01))], [np.array(1), np.array([0, 1, 2])])
+    // (the planned path: the one direct generation falls back to)
     WHOLE_LIMITS.elements = wholeElements
+    WHOLE_MODE.direct = false
     try {
       expect(describeProgram(programOf(f, np.array(2)))).toMatchInlineSnapshot(`
         "program, compiled whole, from:
@@ -200,6 +202,7 @@ describe('small programs compiled whole', () => {
       `)
     } finally {
       WHOLE_LIMITS.elements = -1
+      WHOLE_MODE.direct = true
     }
   })
 })

@@ -126,18 +126,19 @@ export const straightProgram = (j: Jaxpr): Program | null => {
   }
   if (src === null) return null
   const fn = compileDriver<(ins: readonly TypedArray[], outs: readonly TypedArray[]) => void>(src)([])
-  return new Program(oneStepSpec(j, fn, `straight-line code of ${j.eqns.length} equations`), fn)
+  return new Program(oneStepSpec(j, fn, `straight-line code of ${j.eqns.length} equations`, src), fn)
 }
 
 /** The spec of a program compiled as one function `fn` (what a description lists and a run
- *  of the steps would call): one step, reading the inputs, writing the outputs. */
-export const oneStepSpec = (j: Jaxpr, fn: (ins: readonly TypedArray[], outs: readonly TypedArray[]) => void, label: string): ProgramSpec => {
+ *  of the steps would call): one step, reading the inputs, writing the outputs; `source`: the
+ *  function's generated source. */
+export const oneStepSpec = (j: Jaxpr, fn: (ins: readonly TypedArray[], outs: readonly TypedArray[]) => void, label: string, source: string): ProgramSpec => {
   const slots: SlotSpec[] = [
     ...j.inVars.map((v): SlotSpec => ({ dtype: v.aval.dtype, shape: v.aval.shape, kind: 'input' })),
     ...j.outs.map((a): SlotSpec => ({ dtype: a.aval.dtype, shape: a.aval.shape, kind: 'output' })),
   ]
   const ins = j.inVars.map((_, q) => q)
   const outs = j.outs.map((_, q) => ins.length + q)
-  const step: ProgStep = { kind: 'fn', fn: (b) => fn(ins.map((q) => b[q]), outs.map((q) => b[q])), ins, outs, label, subs: [] }
+  const step: ProgStep = { kind: 'fn', fn: (b) => fn(ins.map((q) => b[q]), outs.map((q) => b[q])), ins, outs, label, subs: [], source }
   return { slots, inputs: ins, outs: outs.map((slot) => ({ kind: 'slot', slot })), steps: [step] }
 }
