@@ -289,14 +289,21 @@ export const WHOLE_LIMITS = {
 
 /** Whether a (flattened) program may be compiled as one function: small values only. */
 const wholeMayFit = (j: Jaxpr): boolean => {
-  if (j.eqns.length < WHOLE_LIMITS.minEqns && !j.eqns.some((e) => e.prim === 'scan' || e.prim === 'while')) return false
+  // (indexed loops, no callbacks: cold code, run for every program a first call compiles)
+  const eqns = j.eqns
+  let loops = false
+  for (let k = 0; k < eqns.length && !loops; k++) loops = eqns[k].prim === 'scan' || eqns[k].prim === 'while'
+  if (eqns.length < WHOLE_LIMITS.minEqns && !loops) return false
   let n = 0
-  for (const v of j.inVars) n += sizeOf(v.aval.shape)
-  for (const e of j.eqns) {
-    for (const v of e.outVars) n += sizeOf(v.aval.shape)
+  for (let q = 0; q < j.inVars.length; q++) n += sizeOf(j.inVars[q].aval.shape)
+  for (let k = 0; k < eqns.length; k++) {
+    const e = eqns[k]
+    for (let q = 0; q < e.outVars.length; q++) n += sizeOf(e.outVars[q].aval.shape)
     // a loop's carry in locals: as for a loop compiled whole on its own (scalarloop.ts)
     const nCarry = e.prim === 'scan' ? (e.params as ParamsMap['scan']).numCarry : e.prim === 'while' ? e.outVars.length : 0
-    if (nCarry > 0 && e.outVars.slice(0, nCarry).reduce((s, v) => s + sizeOf(v.aval.shape), 0) > LIMITS.loopElements) return false
+    let carried = 0
+    for (let q = 0; q < nCarry; q++) carried += sizeOf(e.outVars[q].aval.shape)
+    if (carried > LIMITS.loopElements) return false
   }
   return n <= WHOLE_LIMITS.elements
 }

@@ -113,10 +113,24 @@ export const straightSource = (j: Jaxpr): string | null => {
   return ['"use strict";', ...[...helpers].map((h) => HELPERS[h]), 'return (function (ins, outs) {'].concat(lines, stores, '});').join('\n')
 }
 
+/** Whether `j` may qualify: float64 values, 0-d apart from reshapes and concatenates (a
+ *  quick no for other programs, before the generator, a large function, is even compiled). */
+const mayBeStraight = (j: Jaxpr): boolean => {
+  for (let q = 0; q < j.inVars.length; q++) if (j.inVars[q].aval.dtype !== F64) return false
+  for (let i = 0; i < j.eqns.length; i++) {
+    const e = j.eqns[i]
+    if (e.outVars.length !== 1) return false
+    const a = e.outVars[0].aval
+    if (a.dtype !== F64 || (a.shape.length > 0 && e.prim !== 'reshape' && e.prim !== 'concatenate')) return false
+  }
+  return true
+}
+
 /** `j` compiled as straight-line code, or null when it does not qualify (see the module
  *  comment). Its spec is one step, the function (what a description lists and a run of the
  *  steps would call); runs call the function directly. */
 export const straightProgram = (j: Jaxpr): Program | null => {
+  if (!mayBeStraight(j)) return null
   let src: string | null
   try {
     src = straightSource(j)
