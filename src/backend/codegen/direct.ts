@@ -28,74 +28,20 @@ import { dotfKernel, reduceKernel, type EachKernel } from '../eachkernels'
 import { identityMap, operandMap, toFlat } from '../indexmap'
 import { CodegenError, constant, int } from '../emit'
 import { classify } from '../plan'
-import { type ScalarExpr, type ScalarOp, isScalarOp } from '../scalar'
+import { type ScalarExpr, isScalarOp } from '../scalar'
 import { scanMeta, whileMeta } from '../steps'
 import { LIMITS } from './scalarloop'
 import { type Elems, NoFit, Scalarizer, type SubCode } from './scalarize'
 
-/**
- * One node of an elementwise equation's lowering, flattened (`flatten`): an operand (its
- * index among the equation's distinct operands), a literal atom, a coordinate of the result,
- * or an op over earlier nodes. Equal nodes are one node, as in the mode's kernel of the
- * equation (scalarmode.ts `ewKernel`), so each is computed once per element.
- */
-type Node =
-  | { readonly k: 'arg'; readonly i: number }
-  | { readonly k: 'atom'; readonly atom: string }
-  | { readonly k: 'coord'; readonly dim: number }
-  | { readonly k: 'op'; readonly op: ScalarOp; readonly dtype: DType; readonly attr: number; readonly args: readonly number[]; readonly dts: readonly DType[] }
-
-const sameNode = (a: Node, b: Node): boolean => {
-  switch (a.k) {
-    case 'arg': return b.k === 'arg' && a.i === b.i
-    case 'atom': return b.k === 'atom' && a.atom === b.atom
-    case 'coord': return b.k === 'coord' && a.dim === b.dim
-    case 'op': {
-      if (b.k !== 'op' || a.op !== b.op || a.dtype !== b.dtype || a.attr !== b.attr || a.args.length !== b.args.length) return false
-      for (let j = 0; j < a.args.length; j++) if (a.args[j] !== b.args[j]) return false
-      return true
-    }
-  }
-}
-
-/** The index of `n` among `nodes`, added if no equal node is there (a lowering has a few). */
-const intern = (nodes: Node[], n: Node): number => {
-  for (let i = 0; i < nodes.length; i++) if (sameNode(n, nodes[i])) return i
-  return nodes.push(n) - 1
-}
-
-/** What flattening a lowering reads: the equation (for errors), the node of each operand,
- *  their dtypes, and the result's rank. */
-interface FlattenCx {
+/** What evaluating one elementwise equation's lowering at an element reads. */
+interface Ew {
   readonly e: Eqn
-  readonly argNode: readonly number[]
+  /** the operands' atoms (a 0-d operand's one atom serves every element) */
+  readonly xs: readonly (readonly string[])[]
   readonly dts: readonly DType[]
-  readonly rank: number
-}
-
-/** The node of lowering expression `x`, its operands first (validated once per equation). */
-const flatten = (x: ScalarExpr, cx: FlattenCx, nodes: Node[]): number => {
-  switch (x._tag) {
-    case 'arg':
-      if (!Number.isInteger(x.index) || x.index < 0 || x.index >= cx.argNode.length) throw new CodegenError(`internal: lowering of ${cx.e.prim} refers to operand ${x.index}`)
-      return cx.argNode[x.index]
-    case 'lit': return intern(nodes, { k: 'atom', atom: constant(x.value, x.dtype) })
-    case 'coord':
-      if (!Number.isInteger(x.dim) || x.dim < 0 || x.dim >= cx.rank) throw new CodegenError(`internal: lowering of ${cx.e.prim} refers to coordinate ${x.dim}`)
-      return intern(nodes, { k: 'coord', dim: x.dim })
-    case 'op': {
-      if (!isScalarOp(x.op)) throw new CodegenError('lowering: unknown scalar op')
-      if (!Number.isSafeInteger(x.attr)) throw new CodegenError('lowering: op attribute must be an integer')
-      const args = new Array<number>(x.args.length)
-      const dts = new Array<DType>(x.args.length)
-      for (let j = 0; j < x.args.length; j++) {
-        const y = x.args[j]
-        args[j] = flatten(y, cx, nodes)
-        dts[j] = y._tag === 'arg' ? cx.dts[y.index] : y.dtype
-      }
-      return intern(nodes, { k: 'op', op: x.op, dtype: x.dtype, attr: x.attr, args, dts })
-    }
-  }
+  /** the result's shape and strides (for coordinates) */
+  readonly shape: readonly number[]
+  readonly st: readonly number[]
 }
 
 export class DirectGen extends Scalarizer {
@@ -159,61 +105,48 @@ export class DirectGen extends Scalarizer {
   private elementwise(e: Eqn, expr: ScalarExpr, env: Map<Var, readonly string[]>): string[] {
     const out = e.outVars[0].aval
     const n = sizeOf(out.shape)
-    // the operands' nodes: one per distinct variable (the same variable twice is one value),
-    // a literal's atom
-    const nodes: Node[] = []
-    const xs: (readonly string[])[] = []
-    const argNode = new Array<number>(e.inputs.length)
+    const xs = new Array<readonly string[]>(e.inputs.length)
     const dts = new Array<DType>(e.inputs.length)
     for (let k = 0; k < e.inputs.length; k++) {
-      const a = e.inputs[k]
-      dts[k] = a.aval.dtype
-      const first = e.inputs.indexOf(a)
-      if (first < k) {
-        argNode[k] = argNode[first]
-        continue
-      }
-      const es = elemsOf(env, a)
+      xs[k] = elemsOf(env, e.inputs[k])
+      dts[k] = e.inputs[k].aval.dtype
       // (a flattened program's elementwise operands have the result's shape, or are 0-d)
-      if (es.length !== n && es.length !== 1) throw new NoFit('an elementwise operand of another shape')
-      argNode[k] = a._tag === 'Lit' ? intern(nodes, { k: 'atom', atom: es[0] }) : nodes.push({ k: 'arg', i: xs.push(es) - 1 }) - 1
+      if (xs[k].length !== n && xs[k].length !== 1) throw new NoFit('an elementwise operand of another shape')
     }
-    const root = flatten(expr, { e, argNode, dts, rank: out.shape.length }, nodes)
-    // nodes of 0-d operands and literals only are the same at every element: computed once,
-    // as the kernel computes such a node once for all its points
-    const uniform = new Array<boolean>(nodes.length)
-    for (let j = 0; j < nodes.length; j++) {
-      const x = nodes[j]
-      uniform[j] = x.k === 'atom' || (x.k === 'arg' && xs[x.i].length === 1)
-      if (x.k === 'op') {
-        uniform[j] = true
-        for (let a = 0; a < x.args.length; a++) uniform[j] &&= uniform[x.args[a]]
-      }
-    }
-    const st = stridesOf(out.shape)
-    const vals = new Array<string>(nodes.length)
+    const cx: Ew = { e, xs, dts, shape: out.shape, st: stridesOf(out.shape) }
     const res = new Array<string>(n)
-    for (let i = 0; i < n; i++) {
-      // (nodes come after their operands: one pass computes them all)
-      for (let j = 0; j <= root; j++) if (i === 0 || !uniform[j]) vals[j] = this.nodeAt(nodes[j], vals, xs, i, st, out.shape)
-      res[i] = this.convert(vals[root], out.dtype)
-    }
+    for (let i = 0; i < n; i++) res[i] = this.convert(this.at(expr, cx, i), out.dtype)
     return res
   }
 
-  /** The atom of node `x` at element `i` of the result (`vals`: the nodes before it). */
-  private nodeAt(x: Node, vals: readonly string[], xs: readonly (readonly string[])[], i: number, st: readonly number[], shape: readonly number[]): string {
-    switch (x.k) {
+  /** The atom of lowering node `x` at element `i` of the result. (A recursion over the
+   *  lowering per element: a node repeated in it is computed again and its expression found in
+   *  scope (`known`). Flattening each lowering once into a list of nodes evaluated in a loop
+   *  was measured: W12's first call then spent ~20 ms more of CPU optimizing that loop with
+   *  the whole op generation inlined into it.) */
+  private at(x: ScalarExpr, cx: Ew, i: number): string {
+    switch (x._tag) {
       case 'arg': {
-        const es = xs[x.i]
-        return es.length === 1 ? es[0] : es[i]
+        const xs = cx.xs[x.index]
+        if (xs === undefined || !Number.isInteger(x.index)) throw new CodegenError(`internal: lowering of ${cx.e.prim} refers to operand ${x.index}`)
+        return xs.length === 1 ? xs[0] : xs[i]
       }
-      case 'atom': return x.atom
-      case 'coord': return int(Math.floor(i / st[x.dim]) % shape[x.dim])
+      case 'lit': return constant(x.value, x.dtype)
+      case 'coord': {
+        if (!Number.isInteger(x.dim) || x.dim < 0 || x.dim >= cx.shape.length) throw new CodegenError(`internal: lowering of ${cx.e.prim} refers to coordinate ${x.dim}`)
+        return int(Math.floor(i / cx.st[x.dim]) % cx.shape[x.dim])
+      }
       case 'op': {
+        if (!isScalarOp(x.op)) throw new CodegenError('lowering: unknown scalar op')
+        if (!Number.isSafeInteger(x.attr)) throw new CodegenError('lowering: op attribute must be an integer')
         const args = new Array<string>(x.args.length)
-        for (let j = 0; j < args.length; j++) args[j] = vals[x.args[j]]
-        return this.opNode(x.op, x.dtype, x.attr, args, x.dts, true)
+        const dts = new Array<DType>(x.args.length)
+        for (let a = 0; a < x.args.length; a++) {
+          const y = x.args[a]
+          args[a] = this.at(y, cx, i)
+          dts[a] = y._tag === 'arg' ? cx.dts[y.index] : y.dtype
+        }
+        return this.opNode(x.op, x.dtype, x.attr, args, dts, true)
       }
     }
   }
