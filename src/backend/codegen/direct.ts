@@ -10,6 +10,7 @@
  *   structural    an index map (indexmap.ts): the operand's atoms in a new order, no
  *                 statement
  *   concatenate   the operands' lists interleaved along the axis
+ *   pad           the operand's atoms or the padding value's (no interior padding)
  *   reductions,   the mode's kernel of the equation unrolled (same initial values, same
  *   small dots    order of folding)
  *   while, scan,  loops and branches of the code with their bodies generated inline, as the
@@ -17,7 +18,7 @@
  *
  * Every result element is converted to its dtype as a typed-array store would (scalarize.ts
  * `convert`), so the values are those of the planned code and the reference interpreter, bit
- * for bit. Anything else (an opaque equation, a large contraction, pad, a jaxpr with
+ * for bit. Anything else (an opaque equation, a large contraction, a jaxpr with
  * constants, code over the statement budget) raises NoFit: the caller plans the program.
  */
 import { sizeOf, stridesOf } from '../../ir/aval'
@@ -89,9 +90,7 @@ export class DirectGen extends Scalarizer {
       case 'struct': return void env.set(e.outVars[0], this.structural(e, env))
       case 'reduce': return this.kernel(reduceKernel(e), e, env)
       case 'dotf': return this.kernel(dotfKernel(e), e, env)
-      case 'pick':
-        if (e.prim !== 'concatenate') throw new NoFit('a pad')
-        return void env.set(e.outVars[0], this.concatenate(e, env))
+      case 'pick': return void env.set(e.outVars[0], e.prim === 'concatenate' ? this.concatenate(e, env) : this.pad(e, env))
       case 'ctrl': {
         const res = this.control(e, env)
         for (let q = 0; q < e.outVars.length; q++) env.set(e.outVars[q], res[q])
@@ -219,6 +218,40 @@ export class DirectGen extends Scalarizer {
       }
     }
     if (res.length !== sizeOf(out.shape)) throw new CodegenError('internal: concatenate size')
+    return res
+  }
+
+  /** pad without interior padding (the planner's class of the others is opaque): the
+   *  operand's element where the result's point, shifted back by the low padding, is inside
+   *  the operand (a negative padding crops), else the padding value. */
+  private pad(e: Eqn, env: Map<Var, readonly string[]>): string[] {
+    const cfg = (e.params as ParamsMap['pad']).paddingConfig
+    const x = e.inputs[0]
+    if (x._tag === 'Lit') throw new NoFit('a literal operand of pad')
+    const xs = elemsOf(env, x)
+    const fill = elemsOf(env, e.inputs[1])[0]
+    const inShape = x.aval.shape
+    const inSt = stridesOf(inShape)
+    const out = e.outVars[0].aval
+    const ext = out.shape
+    const r = ext.length
+    const n = sizeOf(ext)
+    const res = new Array<string>(n)
+    const p = new Array<number>(r).fill(0)
+    for (let k = 0; k < n; k++) {
+      let at = 0
+      let inside = true
+      for (let d = 0; d < r && inside; d++) {
+        const q = p[d] - cfg[d][0]
+        inside = q >= 0 && q < inShape[d]
+        at += q * inSt[d]
+      }
+      res[k] = this.convert(inside ? xs[at] : fill, out.dtype)
+      for (let d = r - 1; d >= 0; d--) {
+        if (++p[d] < ext[d]) break
+        p[d] = 0
+      }
+    }
     return res
   }
 
