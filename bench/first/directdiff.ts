@@ -12,19 +12,8 @@ import * as L from '../../src/index'
 import { setBackend } from '../../src/backend'
 import { WHOLE_MODE, scalarStats } from '../../src/backend/scalarmode'
 import { workloadById } from '../workloads/index'
+import { jet10 } from './jet10'
 import type { AnyWorkload, LeibnizModule, Output } from '../harness/types'
-
-const jet10 = {
-  id: 'JET10',
-  makeInputs: () => ({}),
-  leibniz: ({ np, jit, derivatives }: LeibnizModule) => {
-    type A = ReturnType<LeibnizModule['np']['array']>
-    const d = derivatives((x: A) => np.sin(x).mul(np.exp(x.mul(x).mul(-0.5))), 10)
-    const g = jit((x: A) => d(x))
-    const x = np.array(0.7)
-    return { call: () => ({ d: g(x).toTypedArray() }) }
-  },
-} as unknown as AnyWorkload
 
 /** One call of a fresh leibniz column (a fresh `jit`: programs are cached per jaxpr), and the
  *  sources of the whole programs it generated (every `Function` made during the call). */

@@ -14,7 +14,7 @@ import type { ConcreteArray } from '../../src/core/array'
 import type { TypedArray } from '../../src/ir/dtypes'
 import { hoistConsts } from '../../src/interpret/jvp'
 import { optimize } from '../../src/passes'
-import { bitwiseDiff, runReference } from './helpers'
+import { expectSameBits, runReference } from './helpers'
 
 const prepare = (f: (...xs: Arr[]) => unknown, args: readonly Arr[]) => {
   const closed = makeJaxpr(f)(...args)
@@ -36,13 +36,7 @@ const compiled = (direct: boolean, f: (...xs: Arr[]) => unknown, args: readonly 
   }
 }
 
-const same = (got: readonly TypedArray[], want: readonly TypedArray[], what: string): void => {
-  expect(got.length).toBe(want.length)
-  got.forEach((g, i) => {
-    const d = bitwiseDiff(g, want[i])
-    if (d !== null) expect.fail(`${what}, output ${i}: ${d}`)
-  })
-}
+const same = expectSameBits
 
 /** Generated directly = planned = reference, bit for bit; returns the outputs. */
 const agree = (f: (...xs: Arr[]) => unknown, ...args: Arr[]): TypedArray[] => {

@@ -2,6 +2,7 @@
  * Test helpers for the backend: one-equation jaxprs, running a jaxpr compiled or by the
  * reference interpreter, and bitwise comparison of typed arrays.
  */
+import { expect } from 'vitest'
 import '../../src'
 import { ConcreteArray } from '../../src/core/array'
 import { rulesOf } from '../../src/core/rules'
@@ -32,6 +33,15 @@ export const bitwiseDiff = (got: TypedArray, want: TypedArray): string | null =>
     if (!Object.is(got[i], want[i])) return `element ${i}: ${got[i]} vs ${want[i]}`
   }
   return null
+}
+
+/** Fails the test at the first of the outputs `got` that differs from `want` bit for bit. */
+export const expectSameBits = (got: readonly TypedArray[], want: readonly TypedArray[], what: string): void => {
+  expect(got.length).toBe(want.length)
+  got.forEach((g, i) => {
+    const d = bitwiseDiff(g, want[i])
+    if (d !== null) expect.fail(`${what}, output ${i}: ${d}`)
+  })
 }
 
 /** null when |got − want| ≤ atol + rtol·|want| everywhere (NaNs must match), else a description. */

@@ -15,7 +15,7 @@ import type { ConcreteArray } from '../../src/core/array'
 import type { TypedArray } from '../../src/ir/dtypes'
 import { hoistConsts } from '../../src/interpret/jvp'
 import { optimize } from '../../src/passes'
-import { bitwiseDiff, closeDiff, runReference } from './helpers'
+import { bitwiseDiff, closeDiff, expectSameBits, runReference } from './helpers'
 
 /** a loop compiled whole, or a whole program compiled as one function (scalarmode.ts) */
 const WHOLE = /(scan|while|program), compiled whole/
@@ -50,13 +50,7 @@ const compiledIn = (mode: 'program' | 'loops' | 'kernels', f: (...xs: Arr[]) => 
 /** The compiled program without loops compiled whole. */
 const oldPath = (f: (...xs: Arr[]) => unknown, args: readonly Arr[]) => compiledIn('kernels', f, args)
 
-const same = (got: readonly TypedArray[], want: readonly TypedArray[], what: string): void => {
-  expect(got.length).toBe(want.length)
-  got.forEach((g, i) => {
-    const d = bitwiseDiff(g, want[i])
-    if (d !== null) expect.fail(`${what}, output ${i}: ${d}`)
-  })
-}
+const same = expectSameBits
 
 /** Compiled whole (as one program where it is small enough, and as loops compiled whole alone)
  *  = reference = kernel loop, bit for bit; returns the outputs. */
