@@ -14,8 +14,16 @@ import { type Atom, type Eqn, Jaxpr, type Var, makeEqn } from '../ir/jaxpr'
 import type { ParamsMap } from '../ir/params'
 
 export const foldDotTransposes = (j: Jaxpr): Jaxpr => {
-  // (both rewrites need a transpose: most elementwise programs have none)
-  if (!j.eqns.some((e) => e.prim === 'transpose')) return j
+  // (both rewrites need a transpose and a contraction: most programs lack one or the other;
+  // an indexed loop, as this runs cold on every program a first call compiles)
+  let transposes = false
+  let dots = false
+  for (let k = 0; k < j.eqns.length && !(transposes && dots); k++) {
+    const prim = j.eqns[k].prim
+    transposes ||= prim === 'transpose'
+    dots ||= prim === 'dot_general'
+  }
+  if (!transposes || !dots) return j
   const uses = new Map<Var, number>()
   const count = (a: Atom) => a._tag === 'Var' && uses.set(a, (uses.get(a) ?? 0) + 1)
   const producer = new Map<Var, Eqn>()
