@@ -338,7 +338,7 @@ const directProgram = (flat: Jaxpr, prepare: (j: Jaxpr) => Jaxpr): Program | nul
   const fn = timed('js codegen', () => compileWhole((src = wholeSource(gen, (z, elems) => z.jaxpr(flat, elems), ins, outs)), ins, outs))
   if (fn === null || src === null) return null
   const whole: WholeFn = (ins, o) => fn(ins, o, false)
-  return new Program(oneStepSpec(flat, whole, `code of ${gen.eqns} equations`, src), whole)
+  return new Program(oneStepSpec(flat, whole, `code of ${flat.eqns.length} equations`, src), whole)
 }
 
 /**

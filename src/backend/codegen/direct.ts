@@ -46,13 +46,10 @@ interface Ew {
 }
 
 export class DirectGen extends Scalarizer {
-  /** the planner's class of each equation, and the lowering of the elementwise ones */
+  /** the lowering of each elementwise equation (filled by the planner's `classify`) */
   private readonly lowered = new Map<Eqn, ScalarExpr>()
   /** sub-jaxprs prepared (validated, calls inlined) as the planned code prepares them */
   private readonly prepared = new Map<Jaxpr, Jaxpr>()
-  /** equations generated (for the program's description) */
-  eqns = 0
-
   /** `prepare`: what the backend does to a jaxpr before planning it (index.ts). */
   constructor(private readonly prepare: (j: Jaxpr) => Jaxpr) {
     super(LIMITS.statements, 'warm')
@@ -69,7 +66,6 @@ export class DirectGen extends Scalarizer {
     }
     // (indexed loops: cold code, see scalarize.ts)
     for (let i = 0; i < j.eqns.length; i++) this.eqn(j.eqns[i], env)
-    this.eqns += j.eqns.length
     const outs = new Array<string[]>(j.outs.length)
     for (let q = 0; q < j.outs.length; q++) {
       const a = j.outs[q]
