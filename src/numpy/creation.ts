@@ -6,7 +6,7 @@
  * so they stay cheap when staged by `jit`.
  */
 import { ConcreteArray, scalar } from '../core/array'
-import { DTypeError, ShapeError, ValueError } from '../core/errors'
+import { ArgumentTypeError, DTypeError, ShapeError, ValueError } from '../core/errors'
 import type { Tracer } from '../core/tracer'
 import { type Shape, shapeStr } from '../ir/aval'
 import { type DType, type TypedArray, allocate, castScalar, isDType, isFloat } from '../ir/dtypes'
@@ -32,6 +32,18 @@ export const MAX_SIZE = 2 ** 31 - 1
 
 /** Nested JS data `np.array` accepts. */
 export type NestedData = number | boolean | Tracer | ArrayBufferView | readonly NestedData[]
+
+/** The options argument of `op`, checked: NumPy and JAX take the dtype as a positional
+ *  argument (`jnp.array(x, 'float32')`), which here would be an options object without a
+ *  dtype and silently give float64. */
+const optionsOf = <T extends object>(opts: T | undefined, op: string): T | Record<string, never> => {
+  if (opts === undefined) return {}
+  if (typeof opts !== 'object' || opts === null) {
+    const hint = typeof opts === 'string' ? ` (a dtype goes in the options: { dtype: ${JSON.stringify(opts)} })` : ''
+    throw new ArgumentTypeError(`${op}: expected an options object such as { dtype: 'float32' }, got ${describe(opts)}${hint}`)
+  }
+  return opts
+}
 
 const checkDtype = (dtype: unknown, op: string): DType | undefined => {
   if (dtype === undefined) return undefined
@@ -195,7 +207,8 @@ const fromNestedArrays = (data: readonly unknown[], dtype: DType | undefined, fi
  * float32, Int32Array → int32, others → float64), or an existing Array (converted when `dtype`
  * is given). The data is copied. `finite: true` also rejects NaN and ±Infinity.
  */
-export const array = (data: NestedData, opts: ArrayOpts = {}): Tracer => {
+export const array = (data: NestedData, options?: ArrayOpts): Tracer => {
+  const opts = optionsOf(options, 'np.array')
   const dtype = checkDtype(opts.dtype, 'np.array')
   const finite = opts.finite ?? false
   if (isTracerLike(data)) return dtype === undefined ? data : astype(data, dtype)
@@ -247,9 +260,9 @@ const toShape = (shape: number | Shape, op: string): number[] => {
 }
 
 /** A `shape` array of `value` (a JS number, or a 0-d / broadcastable Array). */
-export const full = (shape: number | Shape, value: ArrayLike, opts: DTypeOpts = {}): Tracer => {
+export const full = (shape: number | Shape, value: ArrayLike, options?: DTypeOpts): Tracer => {
   const s = toShape(shape, 'full')
-  const dtype = checkDtype(opts.dtype, 'full')
+  const dtype = checkDtype(optionsOf(options, 'full').dtype, 'full')
   let v: Tracer
   if (typeof value === 'number') v = scalar(value, dtype ?? 'float64', false)
   else if (typeof value === 'boolean') v = scalar(value, dtype ?? 'bool', false)
@@ -262,20 +275,20 @@ export const full = (shape: number | Shape, value: ArrayLike, opts: DTypeOpts = 
   return broadcastInDim(v, s, v.shape.map((_, i) => i + lead))
 }
 
-export const zeros = (shape: number | Shape, opts: DTypeOpts = {}): Tracer => full(shape, 0, opts)
-export const ones = (shape: number | Shape, opts: DTypeOpts = {}): Tracer => full(shape, 1, opts)
+export const zeros = (shape: number | Shape, opts?: DTypeOpts): Tracer => full(shape, 0, optionsOf(opts, 'zeros'))
+export const ones = (shape: number | Shape, opts?: DTypeOpts): Tracer => full(shape, 1, optionsOf(opts, 'ones'))
 
 /** An array of `x`'s shape and dtype (or `dtype`) filled with `value`. */
-export const fullLike = (x: ArrayLike, value: ArrayLike, opts: DTypeOpts = {}): Tracer => {
+export const fullLike = (x: ArrayLike, value: ArrayLike, options?: DTypeOpts): Tracer => {
   const t = asArray(x, 'fullLike')
-  const dtype = checkDtype(opts.dtype, 'fullLike')
+  const dtype = checkDtype(optionsOf(options, 'fullLike').dtype, 'fullLike')
   const d = dtype ?? t.dtype
   const weak = dtype === undefined && t.weakType
   const v = typeof value === 'number' || typeof value === 'boolean' ? scalar(Number(value), d, weak) : astype(value, d)
   return t.ndim === 0 && v.ndim === 0 ? v : full(t.shape, v)
 }
-export const zerosLike = (x: ArrayLike, opts: DTypeOpts = {}): Tracer => fullLike(x, 0, opts)
-export const onesLike = (x: ArrayLike, opts: DTypeOpts = {}): Tracer => fullLike(x, 1, opts)
+export const zerosLike = (x: ArrayLike, opts?: DTypeOpts): Tracer => fullLike(x, 0, optionsOf(opts, 'zerosLike'))
+export const onesLike = (x: ArrayLike, opts?: DTypeOpts): Tracer => fullLike(x, 1, optionsOf(opts, 'onesLike'))
 
 const requireNumber = (x: unknown, what: string, op: string): number => {
   if (typeof x !== 'number' || !Number.isFinite(x)) {
@@ -323,8 +336,9 @@ export interface LinspaceOpts extends DTypeOpts {
 }
 
 /** `num` evenly spaced values from `start` to `stop` (inclusive unless `endpoint: false`), as NumPy. */
-export const linspace = (start: number, stop: number, num = 50, opts: LinspaceOpts = {}): Tracer => {
+export const linspace = (start: number, stop: number, num = 50, options?: LinspaceOpts): Tracer => {
   const op = 'linspace'
+  const opts = optionsOf(options, op)
   requireNumber(start, 'start', op)
   requireNumber(stop, 'stop', op)
   if (!Number.isInteger(num) || num < 0) throw new ValueError(`${op}: num must be a non-negative integer, got ${num}`)
@@ -348,8 +362,9 @@ export interface LogspaceOpts extends LinspaceOpts {
 }
 
 /** base^linspace(start, stop, num): `num` values evenly spaced on a log scale (np.logspace). */
-export const logspace = (start: number, stop: number, num = 50, opts: LogspaceOpts = {}): Tracer => {
+export const logspace = (start: number, stop: number, num = 50, options?: LogspaceOpts): Tracer => {
   const op = 'logspace'
+  const opts = optionsOf(options, op)
   const base = requireNumber(opts.base ?? 10, 'base', op)
   const dtype = checkDtype(opts.dtype, op) ?? 'float64'
   const exps = linspace(start, stop, num, { endpoint: opts.endpoint }) as ConcreteArray
@@ -359,17 +374,18 @@ export const logspace = (start: number, stop: number, num = 50, opts: LogspaceOp
 }
 
 /** An array of `shape` (JAX has no uninitialized memory: it is zeros, as jnp.empty). */
-export const empty = (shape: number | Shape, opts: DTypeOpts = {}): Tracer => full(shape, 0, opts)
+export const empty = (shape: number | Shape, opts?: DTypeOpts): Tracer => full(shape, 0, optionsOf(opts, 'empty'))
 /** An array of x's shape and dtype (zeros, as jnp.emptyLike). */
-export const emptyLike = (x: ArrayLike, opts: DTypeOpts = {}): Tracer => fullLike(x, 0, opts)
+export const emptyLike = (x: ArrayLike, opts?: DTypeOpts): Tracer => fullLike(x, 0, optionsOf(opts, 'emptyLike'))
 
 export interface EyeOpts extends DTypeOpts {
   readonly k?: number
 }
 
 /** The n×m matrix with ones on diagonal `k` (0: main, > 0: above, < 0: below). */
-export const eye = (n: number, m?: number, opts: EyeOpts = {}): Tracer => {
+export const eye = (n: number, m?: number, options?: EyeOpts): Tracer => {
   const op = 'eye'
+  const opts = optionsOf(options, op)
   const cols = m ?? n
   checkShape([n, cols], op)
   const k = opts.k ?? 0
@@ -384,4 +400,4 @@ export const eye = (n: number, m?: number, opts: EyeOpts = {}): Tracer => {
 }
 
 /** The identity matrix of size n. */
-export const identity = (n: number, opts: DTypeOpts = {}): Tracer => eye(n, n, opts)
+export const identity = (n: number, opts?: DTypeOpts): Tracer => eye(n, n, optionsOf(opts, 'identity'))

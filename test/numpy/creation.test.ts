@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ConcreteArray } from '../../src/core/array'
-import { DTypeError, ShapeError, ValueError } from '../../src/core/errors'
+import { ArgumentTypeError, DTypeError, ShapeError, ValueError } from '../../src/core/errors'
 import type { Tracer } from '../../src/core/tracer'
 import { traceToJaxpr } from '../../src/interpret/stage'
 import { shaped } from '../../src/ir/aval'
@@ -113,6 +113,24 @@ describe('array rejects bad data with a clear error', () => {
   it('unknown dtype → DTypeError', () => {
     expect(() => array([1], { dtype: 'float16' as never })).toThrow(DTypeError)
     expect(() => array([1], { dtype: 'float16' as never })).toThrow(/unknown dtype "float16"/)
+  })
+  it('a dtype passed positionally, as in NumPy, is an ArgumentTypeError, not a float64 array', () => {
+    // (JavaScript callers: TypeScript rejects these calls)
+    const positional = [
+      () => array([1, 2], 'float32' as never),
+      () => zeros(3, 'int32' as never),
+      () => ones([2], 'bool' as never),
+      () => full(3, 1, 'float32' as never),
+      () => zerosLike(f64([1, 2], [2]), 'float32' as never),
+      () => linspace(0, 1, 5, 'float32' as never),
+      () => eye(2, 2, 'int32' as never),
+      () => identity(2, 'float32' as never),
+    ]
+    for (const f of positional) expect(f).toThrow(ArgumentTypeError)
+    expect(() => array([1, 2], 'float32' as never)).toThrow(/np\.array: expected an options object such as \{ dtype: 'float32' \}, got .*\{ dtype: "float32" \}/)
+    expect(() => zeros(3, 'int32' as never)).toThrow(/^zeros: /)
+    expect(() => array([1], 5 as never)).toThrow(ArgumentTypeError)
+    check(array([1, 2], undefined), { shape: [2], dtype: 'float64' }, [1, 2])
   })
 })
 
