@@ -108,25 +108,21 @@ export interface EqnSlot<T> {
 }
 
 // Literal values hash by their bits (a shared view: no number is boxed per literal hashed);
-// every NaN hashes alike, since NaN equals NaN here.
+// every NaN hashes alike, since NaN equals NaN here. (Only int32 operations: in cold code a
+// result outside the small-integer range would allocate a heap number.)
 const bits = new Float64Array(1)
 const words = new Int32Array(bits.buffer)
 const NAN_HASH = 0x7ff80000
+const HASH_MULTIPLIER = 0x5bd1e995
 
-// (cold code: Math.imul keeps every intermediate an int32, where `h * 31 + x` would leave the
-// small-integer range and allocate a heap number per step)
-const mix = (h: number, x: number): number => Math.imul(h ^ x, 0x5bd1e995) ^ (h >>> 15)
-
-const operandHash = (x: Operand): number => {
-  if (x instanceof Var) return x.id
+const literalHash = (x: LiteralOperand): number => {
   const v = x.value
-  let h: number
-  if (v !== v) h = NAN_HASH
-  else {
+  let h = NAN_HASH
+  if (v === v) {
     bits[0] = v
     h = words[0] ^ words[1]
   }
-  return mix(mix(h, x.dtype.length), x.weakType ? 1 : 2)
+  return h ^ (x.dtype.length << 1) ^ (x.weakType ? 1 : 0)
 }
 
 /** The same operand: a variable by identity; literals by dtype, weak type and value, where
@@ -206,9 +202,12 @@ export class EqnTable<T> {
     const n = ops.length
     // a commutative pair is keyed in the order `before` gives (either order finds one entry)
     const swapped = n === 2 && COMMUTATIVE.has(prim) && before(ops[1], ops[0])
-    let h = mix(pk.length, n)
-    if (swapped) h = mix(mix(h, operandHash(ops[1])), operandHash(ops[0]))
-    else for (let i = 0; i < n; i++) h = mix(h, operandHash(ops[i]))
+    // (one multiply per operand, in the key's order; the Map hashes the integer again)
+    let h = pk.length ^ (n << 16)
+    for (let i = 0; i < n; i++) {
+      const x = ops[swapped ? 1 - i : i]
+      h = Math.imul(h ^ (x instanceof Var ? x.id : literalHash(x)), HASH_MULTIPLIER)
+    }
     const head = table.get(h)
     for (let e = head; e !== undefined; e = e.next) if (e.matches(pk, ops, swapped)) return e
     const e = new Entry<T>(pk, ops, swapped, head)
