@@ -5,7 +5,7 @@
  */
 import { AxisError } from '../core/errors'
 import { type BDim, rulesOf } from '../core/rules'
-import { Trace, Tracer, bind, fullRaise, withMain } from '../core/tracer'
+import { Trace, Tracer, bindTracers, fullRaise, withMain } from '../core/tracer'
 import { type ShapedArray, shaped } from '../ir/aval'
 import type { Jaxpr } from '../ir/jaxpr'
 import type { ParamsMap, PrimName } from '../ir/params'
@@ -15,15 +15,23 @@ import { hoistConsts } from './jvp'
 import { traceToJaxpr } from './stage'
 
 export class BatchTracer extends Tracer {
-  readonly aval: ShapedArray
+  // (made on first use: most batched values are only passed between batch rules, which read
+  // `val` and `bdim`, and never ask for the unbatched aval)
+  private unbatched: ShapedArray | undefined
   constructor(
     readonly _trace: BatchTrace,
     readonly val: Tracer,
     readonly bdim: BDim,
   ) {
     super()
-    const a = val.aval
-    this.aval = bdim === null ? a : shaped(withoutAxis(a.shape, bdim), a.dtype, a.weakType)
+    this.unbatched = bdim === null ? val.aval : undefined
+  }
+  get aval(): ShapedArray {
+    if (this.unbatched === undefined) {
+      const a = this.val.aval
+      this.unbatched = shaped(withoutAxis(a.shape, this.bdim as number), a.dtype, a.weakType)
+    }
+    return this.unbatched
   }
 }
 
@@ -55,7 +63,7 @@ export class BatchTrace extends Trace {
     // (every primitive batched passes here, mostly in cold code: indexed loops, no per-call
     // closures)
     if (noneBatched) {
-      const outs = bind(prim, vals, params)
+      const outs = bindTracers(prim, vals, params)
       const res = new Array<Tracer>(outs.length)
       for (let i = 0; i < outs.length; i++) res[i] = new BatchTracer(this, outs[i], null)
       return res

@@ -9,7 +9,7 @@ import { Trace, Tracer, fullRaise, withMain } from '../core/tracer'
 import type { ShapedArray } from '../ir/aval'
 import { Jaxpr } from '../ir/jaxpr'
 import type { ParamsMap, PrimName } from '../ir/params'
-import { bind } from '../core/tracer'
+import { bindTracers } from '../core/tracer'
 import { instantiate } from '../primitives/util'
 import { evalJaxpr } from './eval'
 import { traceToJaxpr } from './stage'
@@ -45,7 +45,7 @@ export class JVPTrace extends Trace {
     // (every primitive differentiated passes here, mostly in cold code: indexed loops, no
     // per-call closures)
     if (allZero) {
-      const outs = bind(prim, primals, params)
+      const outs = bindTracers(prim, primals, params)
       const res = new Array<Tracer>(outs.length)
       for (let i = 0; i < outs.length; i++) res[i] = new JVPTracer(this, outs[i], new Zero(outs[i].aval))
       return res
