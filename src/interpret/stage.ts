@@ -133,6 +133,9 @@ export class JaxprTrace extends Trace {
       const k = forwardedOperand(prim, consts, avalsIn, avalsOut[0], params)
       if (k >= 0) return [tracers[k]]
     }
+    // (frozen before the table keys them: a frozen object's key is kept with it, so the later
+    // re-traces of the equation — jvp, vmap of its jaxpr — do not key its params again)
+    deepFreeze(params)
     const slot = hasEffects(prim, params) ? null : b.recorded.slot(prim, consts === null ? vars : operands(vars, consts), params)
     const seen = slot?.value
     if (seen !== undefined) {
@@ -156,7 +159,7 @@ export class JaxprTrace extends Trace {
         inputs[i] = c === null ? vars[i] : b.literalOf(vars[i], c)
       }
     }
-    const eqn = new StagedEqn(prim, Object.freeze(inputs), deepFreeze(params), Object.freeze(outVars))
+    const eqn = new StagedEqn(prim, Object.freeze(inputs), params, Object.freeze(outVars))
     b.eqns.push(eqn)
     if (slot !== null) slot.value = outVars
     return outs
