@@ -14,16 +14,20 @@ import { evalJaxpr } from './eval'
 import { hoistConsts } from './jvp'
 import { traceToJaxpr } from './stage'
 
+// (fields declared and assigned in the constructor: a class field would define each one twice
+// per tracer — to undefined, then assigned — and every primitive batched makes tracers)
 export class BatchTracer extends Tracer {
+  declare readonly _trace: BatchTrace
+  declare readonly val: Tracer
+  declare readonly bdim: BDim
   // (made on first use: most batched values are only passed between batch rules, which read
   // `val` and `bdim`, and never ask for the unbatched aval)
-  private unbatched: ShapedArray | undefined
-  constructor(
-    readonly _trace: BatchTrace,
-    readonly val: Tracer,
-    readonly bdim: BDim,
-  ) {
+  private declare unbatched: ShapedArray | undefined
+  constructor(_trace: BatchTrace, val: Tracer, bdim: BDim) {
     super()
+    this._trace = _trace
+    this.val = val
+    this.bdim = bdim
     this.unbatched = bdim === null ? val.aval : undefined
   }
   get aval(): ShapedArray {

@@ -14,13 +14,17 @@ import { instantiate } from '../primitives/util'
 import { evalJaxpr } from './eval'
 import { traceToJaxpr } from './stage'
 
+// (fields declared and assigned in the constructor: a class field would define each one twice
+// per tracer — to undefined, then assigned — and every primitive differentiated makes tracers)
 export class JVPTracer extends Tracer {
-  constructor(
-    readonly _trace: JVPTrace,
-    readonly primal: Tracer,
-    readonly tangent: Tangent,
-  ) {
+  declare readonly _trace: JVPTrace
+  declare readonly primal: Tracer
+  declare readonly tangent: Tangent
+  constructor(_trace: JVPTrace, primal: Tracer, tangent: Tangent) {
     super()
+    this._trace = _trace
+    this.primal = primal
+    this.tangent = tangent
   }
   get aval(): ShapedArray {
     return this.primal.aval

@@ -138,12 +138,14 @@ const sameOperand = (a: Operand, b: Operand): boolean => {
 
 /** One equation of a table: its params key ('' for `{}`), its operands as given (`swapped`: a
  *  commutative pair keyed in the other order), and the next entry of the same hash. */
+// (fields declared and assigned in the constructor: a class field would define each one twice
+// per entry, to undefined and then to its value, for every equation staged)
 class Entry<T> implements EqnSlot<T> {
-  value: T | undefined
-  readonly paramsKey: string
-  readonly ops: readonly Operand[]
-  readonly swapped: boolean
-  readonly next: Entry<T> | undefined
+  declare value: T | undefined
+  declare readonly paramsKey: string
+  declare readonly ops: readonly Operand[]
+  declare readonly swapped: boolean
+  declare readonly next: Entry<T> | undefined
   constructor(paramsKey: string, ops: readonly Operand[], swapped: boolean, next: Entry<T> | undefined) {
     this.value = undefined
     this.paramsKey = paramsKey
