@@ -35,11 +35,13 @@ export class EvalTrace extends Trace {
 
 const BASE: MainTrace = initBaseTrace(EvalTrace)
 
+// (fields declared and assigned in the constructor: a class field would define each one twice
+// per array, to undefined and then to its value, and tracing makes a 0-d array per JS number)
 export class ConcreteArray extends Tracer {
-  readonly aval: ShapedArray
-  private buf: TypedArray | null
+  declare readonly aval: ShapedArray
+  private declare buf: TypedArray | null
   /** whether the hold of `buf` is still to be recorded (see `fresh`) */
-  private unheld: boolean
+  private declare unheld: boolean
   /**
    * `fresh`: `data` was allocated for this Array alone and nothing else references it (a
    * compiled program's new output). Recording who holds a buffer reads `data.buffer`, which

@@ -21,9 +21,15 @@ import type { ConcreteArray } from './array'
 import type { Trace, Tracer } from './tracer'
 
 /** A symbolic zero tangent or cotangent: costs nothing, materialized only when needed. */
+// (fields declared and assigned in the constructor: a class field would define each one twice
+// per object, to undefined and then to its value, and every symbolic zero is one)
 export class Zero {
-  readonly _tag = 'Zero' as const
-  constructor(readonly aval: ShapedArray) {}
+  declare readonly aval: ShapedArray
+  declare readonly _tag: 'Zero'
+  constructor(aval: ShapedArray) {
+    this.aval = aval
+    this._tag = 'Zero'
+  }
 }
 export type Tangent = Tracer | Zero
 export const isZero = (t: unknown): t is Zero => t instanceof Zero

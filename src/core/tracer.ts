@@ -187,6 +187,15 @@ const checkOperands = (prim: string, args: readonly unknown[]): void => {
 
 export const bind = <P extends PrimName>(prim: P, args: readonly Tracer[], params: ParamsMap[P]): Tracer[] => {
   checkOperands(prim, args)
+  return bindTracers(prim, args, params)
+}
+
+/**
+ * `bind` of operands that are tracers already: an interpreter binding again the values it
+ * holds (a jaxpr's environment, the primals of a jvp, the values of a batch), which `bind`'s
+ * check of operands from user code would only repeat at every level a value passes through.
+ */
+export const bindTracers = <P extends PrimName>(prim: P, args: readonly Tracer[], params: ParamsMap[P]): Tracer[] => {
   const trace = findTopTrace(args)
   // (most operands already belong to the top trace: copy the list only when one is lifted)
   let tracers: Tracer[] | null = null

@@ -5,7 +5,7 @@
  */
 import { AxisError } from '../core/errors'
 import { type BDim, rulesOf } from '../core/rules'
-import { Trace, Tracer, bind, fullRaise, withMain } from '../core/tracer'
+import { Trace, Tracer, bindTracers, fullRaise, withMain } from '../core/tracer'
 import { type ShapedArray, shaped } from '../ir/aval'
 import type { Jaxpr } from '../ir/jaxpr'
 import type { ParamsMap, PrimName } from '../ir/params'
@@ -14,16 +14,28 @@ import { evalJaxpr } from './eval'
 import { hoistConsts } from './jvp'
 import { traceToJaxpr } from './stage'
 
+// (fields declared and assigned in the constructor: a class field would define each one twice
+// per tracer — to undefined, then assigned — and every primitive batched makes tracers)
 export class BatchTracer extends Tracer {
-  readonly aval: ShapedArray
-  constructor(
-    readonly _trace: BatchTrace,
-    readonly val: Tracer,
-    readonly bdim: BDim,
-  ) {
+  declare readonly _trace: BatchTrace
+  declare readonly val: Tracer
+  declare readonly bdim: BDim
+  // (made on first use: most batched values are only passed between batch rules, which read
+  // `val` and `bdim`, and never ask for the unbatched aval)
+  private declare unbatched: ShapedArray | undefined
+  constructor(_trace: BatchTrace, val: Tracer, bdim: BDim) {
     super()
-    const a = val.aval
-    this.aval = bdim === null ? a : shaped(withoutAxis(a.shape, bdim), a.dtype, a.weakType)
+    this._trace = _trace
+    this.val = val
+    this.bdim = bdim
+    this.unbatched = bdim === null ? val.aval : undefined
+  }
+  get aval(): ShapedArray {
+    if (this.unbatched === undefined) {
+      const a = this.val.aval
+      this.unbatched = shaped(withoutAxis(a.shape, this.bdim as number), a.dtype, a.weakType)
+    }
+    return this.unbatched
   }
 }
 
@@ -55,7 +67,7 @@ export class BatchTrace extends Trace {
     // (every primitive batched passes here, mostly in cold code: indexed loops, no per-call
     // closures)
     if (noneBatched) {
-      const outs = bind(prim, vals, params)
+      const outs = bindTracers(prim, vals, params)
       const res = new Array<Tracer>(outs.length)
       for (let i = 0; i < outs.length; i++) res[i] = new BatchTracer(this, outs[i], null)
       return res

@@ -4,7 +4,7 @@
  * re-traces, differentiates and batches a jaxpr's body.
  */
 import { scalar } from '../core/array'
-import { type Tracer, bind } from '../core/tracer'
+import { type Tracer, bindTracers } from '../core/tracer'
 import type { Atom, Jaxpr, Lit, Var } from '../ir/jaxpr'
 
 const litCache = new WeakMap<Lit, Tracer>()
@@ -34,7 +34,7 @@ export const evalJaxpr = (jaxpr: Jaxpr, consts: readonly Tracer[], args: readonl
     const { inputs, outVars } = eqn
     const ins = new Array<Tracer>(inputs.length)
     for (let i = 0; i < inputs.length; i++) ins[i] = read(inputs[i])
-    const outs = bind(eqn.prim, ins, eqn.params)
+    const outs = bindTracers(eqn.prim, ins, eqn.params)
     for (let i = 0; i < outVars.length; i++) env.set(outVars[i], outs[i])
   }
   return jaxpr.outs.map(read)

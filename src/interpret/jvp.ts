@@ -9,18 +9,22 @@ import { Trace, Tracer, fullRaise, withMain } from '../core/tracer'
 import type { ShapedArray } from '../ir/aval'
 import { Jaxpr } from '../ir/jaxpr'
 import type { ParamsMap, PrimName } from '../ir/params'
-import { bind } from '../core/tracer'
+import { bindTracers } from '../core/tracer'
 import { instantiate } from '../primitives/util'
 import { evalJaxpr } from './eval'
 import { traceToJaxpr } from './stage'
 
+// (fields declared and assigned in the constructor: a class field would define each one twice
+// per tracer — to undefined, then assigned — and every primitive differentiated makes tracers)
 export class JVPTracer extends Tracer {
-  constructor(
-    readonly _trace: JVPTrace,
-    readonly primal: Tracer,
-    readonly tangent: Tangent,
-  ) {
+  declare readonly _trace: JVPTrace
+  declare readonly primal: Tracer
+  declare readonly tangent: Tangent
+  constructor(_trace: JVPTrace, primal: Tracer, tangent: Tangent) {
     super()
+    this._trace = _trace
+    this.primal = primal
+    this.tangent = tangent
   }
   get aval(): ShapedArray {
     return this.primal.aval
@@ -45,7 +49,7 @@ export class JVPTrace extends Trace {
     // (every primitive differentiated passes here, mostly in cold code: indexed loops, no
     // per-call closures)
     if (allZero) {
-      const outs = bind(prim, primals, params)
+      const outs = bindTracers(prim, primals, params)
       const res = new Array<Tracer>(outs.length)
       for (let i = 0; i < outs.length; i++) res[i] = new JVPTracer(this, outs[i], new Zero(outs[i].aval))
       return res

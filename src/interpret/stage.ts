@@ -16,15 +16,18 @@ import { hasEffects } from '../ir/effects'
 import { isFloat } from '../ir/dtypes'
 
 /** A value of a staging run: the variable it is bound to, and for a constant its value. */
+// (fields declared and assigned in the constructor: a class field would define each one twice
+// per object — to undefined, then assigned — for every tracer and equation staged)
 export class JaxprTracer extends Tracer {
-  readonly variable: Var
-  constructor(
-    readonly _trace: JaxprTrace,
-    readonly aval: ShapedArray,
-    readonly constValue: Tracer | null = null,
-    variable?: Var,
-  ) {
+  declare readonly _trace: JaxprTrace
+  declare readonly aval: ShapedArray
+  declare readonly constValue: Tracer | null
+  declare readonly variable: Var
+  constructor(_trace: JaxprTrace, aval: ShapedArray, constValue: Tracer | null = null, variable?: Var) {
     super()
+    this._trace = _trace
+    this.aval = aval
+    this.constValue = constValue
     this.variable = variable ?? new Var(aval)
   }
 }
@@ -133,6 +136,9 @@ export class JaxprTrace extends Trace {
       const k = forwardedOperand(prim, consts, avalsIn, avalsOut[0], params)
       if (k >= 0) return [tracers[k]]
     }
+    // (frozen before the table keys them: a frozen object's key is kept with it, so the later
+    // re-traces of the equation — jvp, vmap of its jaxpr — do not key its params again)
+    deepFreeze(params)
     const slot = hasEffects(prim, params) ? null : b.recorded.slot(prim, consts === null ? vars : operands(vars, consts), params)
     const seen = slot?.value
     if (seen !== undefined) {
@@ -156,7 +162,7 @@ export class JaxprTrace extends Trace {
         inputs[i] = c === null ? vars[i] : b.literalOf(vars[i], c)
       }
     }
-    const eqn = new StagedEqn(prim, Object.freeze(inputs), deepFreeze(params), Object.freeze(outVars))
+    const eqn = new StagedEqn(prim, Object.freeze(inputs), params, Object.freeze(outVars))
     b.eqns.push(eqn)
     if (slot !== null) slot.value = outVars
     return outs
@@ -234,12 +240,15 @@ const forwardedOperand = (
  * equations would cost an entry, and time, per equation staged.)
  */
 class StagedEqn<P extends PrimName> implements Eqn<P> {
-  constructor(
-    readonly prim: P,
-    readonly inputs: readonly Atom[],
-    readonly params: ParamsMap[P],
-    readonly outVars: readonly Var[],
-  ) {
+  declare readonly prim: P
+  declare readonly inputs: readonly Atom[]
+  declare readonly params: ParamsMap[P]
+  declare readonly outVars: readonly Var[]
+  constructor(prim: P, inputs: readonly Atom[], params: ParamsMap[P], outVars: readonly Var[]) {
+    this.prim = prim
+    this.inputs = inputs
+    this.params = params
+    this.outVars = outVars
     Object.freeze(this)
   }
 }

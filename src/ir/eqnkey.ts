@@ -107,35 +107,61 @@ export interface EqnSlot<T> {
   value: T | undefined
 }
 
-// (keys of one trie level: variables, or a literal's dtype, then its weak type, then its value)
-type Step = Var | string | boolean | number
+// Literal values hash by their bits (a shared view: no number is boxed per literal hashed);
+// every NaN hashes alike, since NaN equals NaN here. (Only int32 operations: in cold code a
+// result outside the small-integer range would allocate a heap number.)
+const bits = new Float64Array(1)
+const words = new Int32Array(bits.buffer)
+const NAN_HASH = 0x7ff80000
+const HASH_MULTIPLIER = 0x5bd1e995
 
-// Most nodes have one child (a chain of equations makes a path per equation): that child is
-// kept in two fields, and a Map (~100–200 bytes before any entry) is made for the second.
-// Keys compare as a Map does (SameValueZero), so both forms find the same nodes.
-const sameStep = (a: Step, b: Step): boolean => a === b || (a !== a && b !== b)
-
-class Node<T> implements EqnSlot<T> {
-  value: T | undefined = undefined
-  private firstKey: Step | undefined = undefined
-  private first: Node<T> | undefined = undefined
-  private next: Map<Step, Node<T>> | undefined = undefined
-  step(k: Step): Node<T> {
-    if (this.first === undefined) {
-      this.firstKey = k
-      return (this.first = new Node())
-    }
-    if (sameStep(this.firstKey as Step, k)) return this.first
-    const m = (this.next ??= new Map())
-    let n = m.get(k)
-    if (n === undefined) m.set(k, (n = new Node()))
-    return n
+const literalHash = (x: LiteralOperand): number => {
+  const v = x.value
+  let h = NAN_HASH
+  if (v === v) {
+    bits[0] = v
+    h = words[0] ^ words[1]
   }
-  operand(x: Operand): Node<T> {
-    if (x instanceof Var) return this.step(x)
-    // a Map compares numbers as SameValueZero: NaN equals NaN, as wanted, but −0 equals 0
-    const v = x.value
-    return this.step(x.dtype).step(x.weakType).step(v === 0 && 1 / v < 0 ? '-0' : v)
+  return h ^ (x.dtype.length << 1) ^ (x.weakType ? 1 : 0)
+}
+
+/** The same operand: a variable by identity; literals by dtype, weak type and value, where
+ *  NaN equals NaN and −0 differs from 0. */
+const sameOperand = (a: Operand, b: Operand): boolean => {
+  if (a === b) return true
+  if (a instanceof Var || b instanceof Var) return false
+  if (a.dtype !== b.dtype || a.weakType !== b.weakType) return false
+  const x = a.value
+  const y = b.value
+  return x === y ? x !== 0 || 1 / x === 1 / y : x !== x && y !== y
+}
+
+/** One equation of a table: its params key ('' for `{}`), its operands as given (`swapped`: a
+ *  commutative pair keyed in the other order), and the next entry of the same hash. */
+// (fields declared and assigned in the constructor: a class field would define each one twice
+// per entry, to undefined and then to its value, for every equation staged)
+class Entry<T> implements EqnSlot<T> {
+  declare value: T | undefined
+  declare readonly paramsKey: string
+  declare readonly ops: readonly Operand[]
+  declare readonly swapped: boolean
+  declare readonly next: Entry<T> | undefined
+  constructor(paramsKey: string, ops: readonly Operand[], swapped: boolean, next: Entry<T> | undefined) {
+    this.value = undefined
+    this.paramsKey = paramsKey
+    this.ops = ops
+    this.swapped = swapped
+    this.next = next
+  }
+  /** Is this the entry of `ops` (keyed swapped or not) with params key `paramsKey`? */
+  matches(paramsKey: string, ops: readonly Operand[], swapped: boolean): boolean {
+    const own = this.ops
+    const n = ops.length
+    if (own.length !== n || this.paramsKey !== paramsKey) return false
+    // (only a pair is ever swapped: operand i in key order is ops[1 − i] then)
+    const flip = this.swapped !== swapped
+    for (let i = 0; i < n; i++) if (!sameOperand(own[flip ? 1 - i : i], ops[i])) return false
+    return true
   }
 }
 
@@ -161,24 +187,33 @@ const isEmptyParams = (params: unknown): boolean => {
 
 /**
  * A map from equations `prim(operands…){params}` to values, with the same equality as
- * `eqnKey` but without writing a key per equation: a trie of maps, by primitive, then params
- * key (computed once per frozen params object; no level for `{}`), then each operand in turn —
- * variables by identity, literals by dtype, weak type and value. A look-up is a few map
- * probes of interned strings, objects and numbers; it makes no string.
+ * `eqnKey` but without writing a key per equation: per primitive, a hash table of entries
+ * keyed by an integer hash of the operands (variables by id, literals by dtype, weak type and
+ * value bits) and of the params key (computed once per frozen params object; none for `{}`,
+ * the params of most equations). A look-up is one probe of an integer key and a comparison of
+ * the few entries of that hash; it makes no string.
  */
 export class EqnTable<T> {
-  // primitive → params key → operands…; most equations have params `{}`, which skip a level
-  private readonly root = new Map<string, Node<T>>()
-  private readonly rootEmpty = new Map<string, Node<T>>()
-  /** The slot of `prim(ops…){params}`, made empty when the table has none. */
+  private readonly byPrim = new Map<string, Map<number, Entry<T>>>()
+  /** The slot of `prim(ops…){params}`, made empty when the table has none (the table keeps
+   *  `ops`: the caller does not change the list afterwards). */
   slot(prim: PrimName, ops: readonly Operand[], params: unknown): EqnSlot<T> {
-    const empty = isEmptyParams(params)
-    const root = empty ? this.rootEmpty : this.root
-    let n = root.get(prim)
-    if (n === undefined) root.set(prim, (n = new Node()))
-    if (!empty) n = n.step(paramsKeyOf(params))
-    if (ops.length === 2 && COMMUTATIVE.has(prim) && before(ops[1], ops[0])) return n.operand(ops[1]).operand(ops[0])
-    for (let i = 0; i < ops.length; i++) n = n.operand(ops[i])
-    return n
+    const pk = isEmptyParams(params) ? '' : paramsKeyOf(params)
+    let table = this.byPrim.get(prim)
+    if (table === undefined) this.byPrim.set(prim, (table = new Map()))
+    const n = ops.length
+    // a commutative pair is keyed in the order `before` gives (either order finds one entry)
+    const swapped = n === 2 && COMMUTATIVE.has(prim) && before(ops[1], ops[0])
+    // (one multiply per operand, in the key's order; the Map hashes the integer again)
+    let h = pk.length ^ (n << 16)
+    for (let i = 0; i < n; i++) {
+      const x = ops[swapped ? 1 - i : i]
+      h = Math.imul(h ^ (x instanceof Var ? x.id : literalHash(x)), HASH_MULTIPLIER)
+    }
+    const head = table.get(h)
+    for (let e = head; e !== undefined; e = e.next) if (e.matches(pk, ops, swapped)) return e
+    const e = new Entry<T>(pk, ops, swapped, head)
+    table.set(h, e)
+    return e
   }
 }

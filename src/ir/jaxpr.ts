@@ -11,22 +11,30 @@ import { printJaxpr } from './pretty'
 let nextVarId = 0
 
 /** A variable: bound once, by a jaxpr's inputs or by one equation. Identity is the object. */
+// Fields of the IR's small classes are declared and assigned in the constructor: a class
+// field would be defined twice per object (to undefined, then assigned), and staging makes
+// thousands of these objects per trace, mostly in cold code.
 export class Var {
-  readonly _tag = 'Var' as const
-  readonly id: number
-  readonly aval: ShapedArray
+  declare readonly _tag: 'Var'
+  declare readonly id: number
+  declare readonly aval: ShapedArray
   constructor(aval: ShapedArray) {
-    this.aval = Object.isFrozen(aval) ? aval : shaped(aval.shape, aval.dtype, aval.weakType)
+    const a = Object.isFrozen(aval) ? aval : shaped(aval.shape, aval.dtype, aval.weakType)
+    this._tag = 'Var'
     this.id = nextVarId++
+    this.aval = a
     Object.freeze(this)
   }
 }
 
 /** A scalar literal inlined into an equation (`mul a 2.0`). */
 export class Lit {
-  readonly _tag = 'Lit' as const
-  readonly aval: ShapedArray
-  constructor(readonly value: number, dtype: DType, weakType: boolean) {
+  declare readonly value: number
+  declare readonly _tag: 'Lit'
+  declare readonly aval: ShapedArray
+  constructor(value: number, dtype: DType, weakType: boolean) {
+    this.value = value
+    this._tag = 'Lit'
     this.aval = shaped([], dtype, weakType)
     Object.freeze(this)
   }

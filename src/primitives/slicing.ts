@@ -60,18 +60,22 @@ const checkPerAxis = (op: string, what: string, v: readonly number[], a: ShapedA
   if (!Array.isArray(v) || v.length !== a.shape.length) {
     throw new ShapeError(`${op}: ${what} ${Array.isArray(v) ? list(v) : String(v)} must have one entry per axis of ${avalStr(a)}`)
   }
-  if (!v.every(isInt)) throw new ValueError(`${op}: ${what} must be integers, got ${list(v)}`)
+  for (let i = 0; i < v.length; i++) if (!isInt(v[i])) throw new ValueError(`${op}: ${what} must be integers, got ${list(v)}`)
 }
 
 const sliceAval = (a: ShapedArray, p: { startIndices: readonly number[]; limitIndices: readonly number[]; strides: readonly number[] | null }): ShapedArray => {
   const op = 'slice'
   checkPerAxis(op, 'startIndices', p.startIndices, a)
   checkPerAxis(op, 'limitIndices', p.limitIndices, a)
-  if (p.strides !== null) {
-    checkPerAxis(op, 'strides', p.strides, a)
-    if (p.strides.some((s) => s < 1)) throw new ValueError(`${op}: strides must be >= 1, got ${list(p.strides)}`)
+  const strides = p.strides
+  if (strides !== null) {
+    checkPerAxis(op, 'strides', strides, a)
+    for (let i = 0; i < strides.length; i++) if (strides[i] < 1) throw new ValueError(`${op}: strides must be >= 1, got ${list(strides)}`)
   }
-  a.shape.forEach((d, i) => {
+  // (every slice staged comes here, mostly in cold code: indexed loops, no closure per call)
+  const rank = a.shape.length
+  for (let i = 0; i < rank; i++) {
+    const d = a.shape[i]
     const s = p.startIndices[i]
     const l = p.limitIndices[i]
     if (!(s >= 0 && s <= l && l <= d)) {
@@ -80,9 +84,11 @@ const sliceAval = (a: ShapedArray, p: { startIndices: readonly number[]; limitIn
           `(startIndices ${list(p.startIndices)}, limitIndices ${list(p.limitIndices)}); keep the window inside the array`,
       )
     }
-  })
-  const shape = a.shape.map((_, i) => Math.ceil((p.limitIndices[i] - p.startIndices[i]) / (p.strides?.[i] ?? 1)))
-  return shaped(shape, a.dtype, a.weakType)
+  }
+  const shape = new Array<number>(rank)
+  for (let i = 0; i < rank; i++) shape[i] = Math.ceil((p.limitIndices[i] - p.startIndices[i]) / (strides === null ? 1 : strides[i]))
+  // (frozen here, the aval takes it as is instead of copying it)
+  return shaped(Object.freeze(shape), a.dtype, a.weakType)
 }
 
 /** Output size of one padded axis: lo + hi + d + max(0, d − 1) · interior. */

@@ -150,7 +150,13 @@ export const elementwiseAval = (avals: readonly ShapedArray[], op: string, outDt
   if (!sameDtype) {
     throw new DTypeError(`${op}: operand dtypes must be equal, got ${avals.map(avalStr).join(', ')}`)
   }
-  return shaped(shape, outDtype ?? d0, weak)
+  const dtype = outDtype ?? d0
+  // an operand's (frozen) aval is the result when it matches: no new aval per equation
+  for (let i = 0; i < avals.length; i++) {
+    const a = avals[i]
+    if (a.shape === shape && a.dtype === dtype && a.weakType === weak && Object.isFrozen(a)) return a
+  }
+  return shaped(shape, dtype, weak)
 }
 
 // ---- impl helpers ------------------------------------------------------------------------
