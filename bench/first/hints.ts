@@ -42,11 +42,12 @@ const main = async (): Promise<void> => {
     // transform of the library's chunks, not in the chunks themselves.
     const child = join(dir, 'child.mjs')
     await esbuild({ entryPoints: [join(HERE, 'child.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: child, packages: 'external', logLevel: 'warning' })
-    const hints = new Map<string, Set<string>>()
+    // `module path` of every function a first call compiled
+    const compiled = new Set<string>()
     for (const w of WORKLOADS) {
       const log = join(dir, `${w}.log`)
       execFileSync(process.execPath, ['--log-function-events', `--logfile=${log}`, '--no-logfile-per-isolate', child, entry, w], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] })
-      let named = 0
+      const mine = new Set<string>()
       for (const [url, starts] of firstCallFunctions(log)) {
         if (!url.startsWith('file:') || !fileURLToPath(url).startsWith(dir)) continue
         const path = fileURLToPath(url)
@@ -55,14 +56,19 @@ const main = async (): Promise<void> => {
         // every function assumed eager: `topChain` then says whether one could be
         for (const site of functionSites(sf, code, () => true)) {
           if (site.module === undefined || !site.topChain || !starts.has(site.node.getStart(sf))) continue
-          let paths = hints.get(site.module)
-          if (paths === undefined) hints.set(site.module, (paths = new Set()))
           const names = site.path.split('.')
-          for (let k = 1; k <= names.length; k++) paths.add(names.slice(0, k).join('.'))
-          named++
+          for (let k = 1; k <= names.length; k++) mine.add(`${site.module} ${names.slice(0, k).join('.')}`)
         }
       }
-      process.stderr.write(`${w}: ${named} functions\n`)
+      for (const h of mine) compiled.add(h)
+      process.stderr.write(`${w}: ${mine.size} names\n`)
+    }
+    const hints = new Map<string, Set<string>>()
+    for (const h of compiled) {
+      const [module, path] = h.split(' ')
+      let paths = hints.get(module)
+      if (paths === undefined) hints.set(module, (paths = new Set()))
+      paths.add(path)
     }
     const out: EagerHints = Object.fromEntries([...hints].sort(([a], [b]) => a.localeCompare(b)).map(([m, p]) => [m, [...p].sort()]))
     const text = `${JSON.stringify(out, null, 2)}\n`
