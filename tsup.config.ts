@@ -1,5 +1,4 @@
 import { defineConfig, type Options } from 'tsup'
-import { eagerCompile, readEagerHints } from './tsup.eager'
 
 type Plugin = NonNullable<Options['plugins']>[number]
 
@@ -43,6 +42,5 @@ export default defineConfig({
   // fp-ts 2's subpath modules do not resolve under Node's native ESM; bundle the little we use
   // (fp-ts is therefore a devDependency: nothing of it is imported at run time or by the types).
   noExternal: ['fp-ts'],
-  // the functions of a first call compiled at import (tsup.eager.ts)
-  plugins: [pureNamespaces, eagerCompile(readEagerHints())],
+  plugins: [pureNamespaces],
 })

@@ -20,9 +20,7 @@ if (w === undefined) throw new Error(`unknown workload ${id}`)
 const inputs = w.makeInputs()
 const t0 = performance.now()
 const c0 = cpu()
-// (a bundle of bench/first/run.ts has the phase clock; a plain build, as bench/first/hints.ts runs, has not)
-const L = (await import(pathToFileURL(bundlePath).href)) as LeibnizModule & { __phases?: () => Record<string, number> }
-const phaseReading = (): Record<string, number> => L.__phases?.() ?? {}
+const L = (await import(pathToFileURL(bundlePath).href)) as LeibnizModule & { __phases: () => Record<string, number> }
 const importMs = performance.now() - t0
 const importCpu = cpu() - c0
 const p = w.leibniz(L, inputs)
@@ -43,7 +41,7 @@ function leibnizFirstCallEnds(): number {
   return 2
 }
 // (what preparing ran — np.array of the inputs — is not part of the first call)
-const before = phaseReading()
+const before = L.__phases()
 const faults0 = process.resourceUsage().minorPageFault
 leibnizFirstCallBegins()
 const t1 = performance.now()
@@ -55,7 +53,7 @@ leibnizFirstCallEnds()
 // pages the process touched for the first time (the heap growing, code, buffers): on a virtual
 // machine each can cost 10 µs or more
 const faults = process.resourceUsage().minorPageFault - faults0
-const after = phaseReading()
+const after = L.__phases()
 const phases = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]))
 let allocKiB: number | undefined
 if (session !== null) {

@@ -41,22 +41,18 @@ const eventOf = (line: string): Event => {
   return { event: f[1], script: f[2], start: Number(f[3]), end: Number(f[4]), ms: Number(f[5]), at: Number(f[6]), name: f.slice(7).join(',') }
 }
 
-/** The log's events and the scripts they name, by script id. */
-const readLog = (logPath: string): { events: Event[]; scripts: Map<string, string> } => {
+/** What the first call compiled of the library, from the log at `logPath` of a child that ran
+ *  the bundle `bundlePath`. */
+export const readCompileLog = (logPath: string, bundlePath: string): CompileCounts => {
+  const lines = readFileSync(logPath, 'utf8').split('\n')
+  const bundleUrl = pathToFileURL(bundlePath).href
+  let bundleScript: string | undefined
   const events: Event[] = []
-  const scripts = new Map<string, string>()
-  for (const line of readFileSync(logPath, 'utf8').split('\n')) {
+  for (const line of lines) {
     if (line.startsWith('function,')) events.push(eventOf(line))
-    else if (line.startsWith('script-details,')) {
-      const f = line.split(',')
-      scripts.set(f[1], f[2])
-    }
+    else if (line.startsWith(`script-details,`) && line.split(',')[2] === bundleUrl) bundleScript = line.split(',')[1]
   }
-  return { events, scripts }
-}
-
-/** The events of the first call: those between the first executions of child.ts's markers. */
-const firstCallEvents = (logPath: string, events: readonly Event[]): Event[] => {
+  if (bundleScript === undefined) throw new Error(`compile log ${logPath}: no script ${bundleUrl}`)
   const markAt = (name: string): number => {
     const e = events.find((x) => x.event === 'first-execution' && x.name === name)
     if (e === undefined) throw new Error(`compile log ${logPath}: no first execution of ${name}`)
@@ -64,21 +60,11 @@ const firstCallEvents = (logPath: string, events: readonly Event[]): Event[] => 
   }
   const from = markAt('leibnizFirstCallBegins')
   const to = markAt('leibnizFirstCallEnds')
-  return events.filter((e) => e.at >= from && e.at <= to)
-}
-
-/** What the first call compiled of the library, from the log at `logPath` of a child that ran
- *  the bundle `bundlePath`. */
-export const readCompileLog = (logPath: string, bundlePath: string): CompileCounts => {
-  const { events, scripts } = readLog(logPath)
-  const bundleUrl = pathToFileURL(bundlePath).href
-  const bundleScript = [...scripts].find(([, url]) => url === bundleUrl)?.[0]
-  if (bundleScript === undefined) throw new Error(`compile log ${logPath}: no script ${bundleUrl}`)
   let functions = 0
   let bytes = 0
   let ms = 0
-  for (const e of firstCallEvents(logPath, events)) {
-    if (e.script !== bundleScript) continue
+  for (const e of events) {
+    if (e.at < from || e.at > to || e.script !== bundleScript) continue
     if (e.event === 'parse-function') ms += e.ms
     else if (e.event === 'interpreter') {
       ms += e.ms
@@ -87,18 +73,4 @@ export const readCompileLog = (logPath: string, bundlePath: string): CompileCoun
     }
   }
   return { functions, kib: bytes / 1024, ms }
-}
-
-/** The functions the first call compiled: per script URL, their start offsets in its source. */
-export const firstCallFunctions = (logPath: string): Map<string, Set<number>> => {
-  const { events, scripts } = readLog(logPath)
-  const out = new Map<string, Set<number>>()
-  for (const e of firstCallEvents(logPath, events)) {
-    const url = scripts.get(e.script)
-    if (e.event !== 'interpreter' || url === undefined) continue
-    let starts = out.get(url)
-    if (starts === undefined) out.set(url, (starts = new Set()))
-    starts.add(e.start)
-  }
-  return out
 }

@@ -11,8 +11,7 @@
  *   npx tsx bench/first/run.ts W7 --compile            # also: what V8 compiles during it
  *   npx tsx bench/first/run.ts W7 --node-flags=--no-lazy   # flags for every child process
  *
- * Each side is bundled from its src/ with its compile hints applied as the package build
- * applies them (tsup.eager.ts, tsup.eager.json) and the phase clock on (src/core/phases.ts): trace
+ * Each side is bundled from its src/ with the phase clock on (src/core/phases.ts): trace
  * (linearize, transpose), passes, plan, build, JS code generation, wasm generation and
  * compilation, run. Phases are wall time, or with `--clock cpu` process CPU time (user +
  * system: descheduling on a loaded machine does not count, but V8's background compiler and
@@ -35,11 +34,10 @@
  * once the library's code is compiled.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { markEager, readEagerHints } from '../../tsup.eager'
 import { type CompileCounts, readCompileLog } from './compilelog'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
@@ -80,13 +78,8 @@ const bundle = async (srcRoot: string, out: string, cpuClock: boolean): Promise<
     entryPoints: [entry], bundle: true, format: 'esm', platform: 'node', target: 'node20', outfile: out,
     external: ['fast-check', 'onnxruntime-node', 'onnxruntime-web', 'protobufjs'], logLevel: 'warning',
     nodePaths: [join(ROOT, 'node_modules')],
-    // module markers relative to the tree (`// src/…`), as in the package's build
-    absWorkingDir: srcRoot,
   })
   rmSync(entry)
-  // the tree's compile hints, as its package build applies them (tsup.eager.ts)
-  const hints = join(srcRoot, 'tsup.eager.json')
-  if (existsSync(hints)) writeFileSync(out, markEager(readFileSync(out, 'utf8'), out, readEagerHints(hints)).code)
 }
 
 const median = (xs: readonly number[]): number => {
@@ -162,8 +155,6 @@ const main = async (): Promise<void> => {
       const other = join(dir, 'other')
       mkdirSync(other)
       execFileSync('sh', ['-c', `git archive ${JSON.stringify(against)} src | tar -x -C ${JSON.stringify(other)}`], { cwd: ROOT })
-      // its compile hints, if it has them
-      execFileSync('sh', ['-c', `git show ${JSON.stringify(`${against}:tsup.eager.json`)} > tsup.eager.json 2>/dev/null || rm -f tsup.eager.json`], { cwd: other })
       symlinkSync(join(ROOT, 'node_modules'), join(other, 'node_modules'))
       await bundle(other, join(dir, 'a.mjs'), cpuClock)
       sides.push({ name: against, path: join(dir, 'a.mjs') })

@@ -6,7 +6,6 @@
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'tsup'
-import { eagerCompile, readEagerHints } from '../../tsup.eager'
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../..')
 
@@ -26,7 +25,5 @@ export const buildBrowserBundle = async (outDir: string, extra: Readonly<Record<
     clean: true,
     silent: true,
     outDir,
-    // the functions of a first call compiled at load, as in the package (tsup.eager.ts)
-    plugins: [eagerCompile(readEagerHints())],
   })
 }
