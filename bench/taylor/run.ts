@@ -87,7 +87,7 @@ export const runW10 = (quick: boolean): { text: string; rows: unknown } => {
   const jax = py.python === null ? py.why : runJax(py.python, runs)
   const ok = <T>(x: T | string): T | undefined => (typeof x === 'string' ? undefined : x)
   const lines: string[] = []
-  lines.push(`W10 — derivatives of f(x) = sin(x)·exp(−x²/2) at x = 0.7, float64, under jit; each order in fresh processes (first call: median of ${quick ? 1 : FIRST_PROCESSES})`)
+  lines.push(`W10 — derivatives of f(x) = sin(x)·exp(−x²/2) at x = 0.7, float64, under jit; each order in fresh processes (leibniz first calls: median of ${quick ? 1 : FIRST_PROCESSES})`)
   lines.push(`    jet = derivatives(f, k) (all orders 0…k in one pass); grad = grad applied k times; JAX = jax.grad k times${typeof jax === 'string' ? ` (JAX column: ${jax})` : ` (JAX ${jax[0]?.jax}, ${py.why})`}`)
   const widths = [5, 9, 8, 9, 11, 10, 10, 12, 11, 11, 9]
   lines.push(pad(['order', 'eqns grad', 'eqns jet', 'eqns JAX', 'first grad', 'first jet', 'first JAX', 'steady grad', 'steady jet', 'steady JAX', 'rel diff'], widths))
