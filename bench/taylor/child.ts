@@ -1,21 +1,24 @@
 /**
  * W10, one measurement in a fresh process: `tsx bench/taylor/child.ts '<json W10Spec>'`.
  * The k-th derivative of f(x) = sin(x)·exp(−x²/2) at x = 0.7 by nested `grad` or by `jet`
- * (`derivatives(f, k)`, which gives every order up to k): the staged equation count, the
+ * (`derivatives(f, k)`, which gives every order up to k), or f itself (`plain`, order 0: what
+ * a first call of `jit` costs before any derivative): the staged equation count, the
  * first call of the jitted function (trace + simplify + compile + run, in this fresh process)
  * and the median of later calls. Prints one JSON line.
  */
 import { existsSync } from 'node:fs'
 import { asPlainNode } from '../harness/plainnode'
 
+export type W10Method = 'grad' | 'jet' | 'plain'
+
 export interface W10Spec {
-  readonly method: 'grad' | 'jet'
+  readonly method: W10Method
   readonly order: number
   readonly runs: number
 }
 
 export interface W10Result {
-  readonly method: 'grad' | 'jet'
+  readonly method: W10Method
   readonly order: number
   readonly eqns: number
   readonly firstMs: number
@@ -36,9 +39,11 @@ const main = async (): Promise<void> => {
   if (spec.method === 'grad') {
     g = f
     for (let i = 0; i < spec.order; i++) g = grad(g) as (x: A) => A
-  } else {
+  } else if (spec.method === 'jet') {
     const d = derivatives(f, spec.order)
     g = (x: A) => d(x)
+  } else {
+    g = f
   }
   const x = np.array(0.7)
   const t0 = performance.now()

@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { W10Result } from './child'
+import type { W10Method, W10Result } from './child'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const ROOT = join(HERE, '..', '..')
@@ -35,7 +35,7 @@ export const findJaxPython = (): { python: string | null; why: string } => {
   return { python: null, why: env ? `LEIBNIZ_BENCH_PYTHON=${env} cannot import jax` : 'no python3 with jax (set LEIBNIZ_BENCH_PYTHON)' }
 }
 
-const runChild = (method: 'grad' | 'jet', order: number, runs: number): W10Result | string => {
+const runChild = (method: W10Method, order: number, runs: number): W10Result | string => {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'child.ts'), JSON.stringify({ method, order, runs })], {
     cwd: ROOT,
     timeout: TIMEOUT_MS,
@@ -51,7 +51,7 @@ const runChild = (method: 'grad' | 'jet', order: number, runs: number): W10Resul
 const FIRST_PROCESSES = 5
 
 /** `runChild` in `n` fresh processes: the first one's result, with the median first call. */
-const firstOfFresh = (method: 'grad' | 'jet', order: number, runs: number, n: number): W10Result | string => {
+const firstOfFresh = (method: W10Method, order: number, runs: number, n: number): W10Result | string => {
   const first = runChild(method, order, runs)
   if (typeof first === 'string') return first
   const firsts = [first.firstMs]
@@ -83,6 +83,9 @@ export const runW10 = (quick: boolean): { text: string; rows: unknown } => {
     jet.push(firstOfFresh('jet', k, runs, quick ? 1 : FIRST_PROCESSES))
     process.stderr.write(`  W10 order ${k} done\n`)
   }
+  // The part of a first call that is there for any program: jit of f itself, no derivative,
+  // in fresh processes the same way.
+  const plain = firstOfFresh('plain', 0, runs, quick ? 1 : FIRST_PROCESSES)
   const py = findJaxPython()
   const jax = py.python === null ? py.why : runJax(py.python, runs)
   const ok = <T>(x: T | string): T | undefined => (typeof x === 'string' ? undefined : x)
@@ -100,7 +103,7 @@ export const runW10 = (quick: boolean): { text: string; rows: unknown } => {
     if (Number.isFinite(rel)) worstRel = Math.max(worstRel, rel)
     lines.push(pad([String(k), g ? String(g.eqns) : 'fail', j ? String(j.eqns) : 'fail', x ? String(x.eqns) : '—', ms(g?.firstMs), ms(j?.firstMs), ms(x?.firstMs), ms(g?.steadyMs), ms(j?.steadyMs), ms(x?.steadyMs), Number.isNaN(rel) ? '—' : rel.toExponential(1)], widths))
   }
-  for (const e of [...grad, ...jet]) if (typeof e === 'string') lines.push(`  ${e}`)
+  for (const e of [...grad, ...jet, plain]) if (typeof e === 'string') lines.push(`  ${e}`)
   // Targets: jet's jaxpr grows no faster than K²; its first call at order 10 within 10 ms.
   const sizes = [2, 4, 6, 8, 10].map((k) => ({ k, eqns: ok(jet[k - 1])?.eqns }))
   lines.push(`jet jaxpr size, K = 2 4 6 8 10: ${sizes.map((s) => s.eqns ?? '—').join(' / ')}; eqns/K²: ${sizes.map((s) => (s.eqns === undefined ? '—' : (s.eqns / (s.k * s.k)).toFixed(1))).join(' / ')}`)
@@ -110,6 +113,8 @@ export const runW10 = (quick: boolean): { text: string; rows: unknown } => {
   const first10 = ok(jet[MAX_ORDER - 1])?.firstMs
   lines.push(`target: jet size growth ≤ K² (×25 from K = 2 to 10): ${s2 !== undefined && s10 !== undefined ? `×${(s10 / s2).toFixed(1)}` : '—'} ${growthOk ? 'met' : 'NOT met'}`)
   lines.push(`target: jet first call at order 10 ≤ 10 ms: ${ms(first10)} ms ${first10 !== undefined && first10 <= 10 ? 'met' : 'NOT met'}`)
+  const p = ok(plain)
+  lines.push(`  jit(f) itself, no derivative (${p ? p.eqns : '—'} eqns): first call ${ms(p?.firstMs)} ms, steady ${ms(p?.steadyMs)} ms — the part of every first call that does not depend on the program`)
   lines.push(`grad and jet agree on the k-th derivative to ${worstRel.toExponential(1)} (worst relative difference)`)
-  return { text: lines.join('\n'), rows: { grad, jet, jax } }
+  return { text: lines.join('\n'), rows: { grad, jet, plain, jax } }
 }
