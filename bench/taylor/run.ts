@@ -83,8 +83,8 @@ export const runW10 = (quick: boolean): { text: string; rows: unknown } => {
     jet.push(firstOfFresh('jet', k, runs, quick ? 1 : FIRST_PROCESSES))
     process.stderr.write(`  W10 order ${k} done\n`)
   }
-  // The part of a first call that is there for any program: jit of f itself, no derivative,
-  // in fresh processes the same way.
+  // About the part of a first call that any program pays: jit of f itself, no derivative (5
+  // equations, whose own work is small), in fresh processes the same way.
   const plain = firstOfFresh('plain', 0, runs, quick ? 1 : FIRST_PROCESSES)
   const py = findJaxPython()
   const jax = py.python === null ? py.why : runJax(py.python, runs)
@@ -114,7 +114,7 @@ export const runW10 = (quick: boolean): { text: string; rows: unknown } => {
   lines.push(`target: jet size growth ≤ K² (×25 from K = 2 to 10): ${s2 !== undefined && s10 !== undefined ? `×${(s10 / s2).toFixed(1)}` : '—'} ${growthOk ? 'met' : 'NOT met'}`)
   lines.push(`target: jet first call at order 10 ≤ 10 ms: ${ms(first10)} ms ${first10 !== undefined && first10 <= 10 ? 'met' : 'NOT met'}`)
   const p = ok(plain)
-  lines.push(`  jit(f) itself, no derivative (${p ? p.eqns : '—'} eqns): first call ${ms(p?.firstMs)} ms, steady ${ms(p?.steadyMs)} ms — the part of every first call that does not depend on the program`)
+  lines.push(`  jit(f) itself, no derivative (${p ? p.eqns : '—'} eqns): first call ${ms(p?.firstMs)} ms, steady ${ms(p?.steadyMs)} ms — about what a first call costs whatever the program`)
   lines.push(`grad and jet agree on the k-th derivative to ${worstRel.toExponential(1)} (worst relative difference)`)
   return { text: lines.join('\n'), rows: { grad, jet, plain, jax } }
 }
